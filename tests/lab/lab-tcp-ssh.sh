@@ -1,0 +1,668 @@
+#!/bin/bash
+# Real-traffic lab, SSH and TCP half.
+#
+# Builds network namespaces (prefix sdt-), plays one scenario at a time with
+# the real OpenSSH client/server, nftables on a router namespace and small
+# python actors (tcpssh-helper.py), and records what crossed the router:
+#     OUTDIR/ssh/<scenario>.pcap  OUTDIR/ssh/<scenario>.log
+#     OUTDIR/tcp/<scenario>.pcap  OUTDIR/tcp/<scenario>.log
+#
+# Usage: tests/lab/lab-tcp-ssh.sh [--live SHAKEDOWN_BIN] [OUTDIR [scenario...]]
+#        tests/lab/lab-tcp-ssh.sh --list
+#   OUTDIR defaults to pcaps (relative to the current directory).
+#   --live runs SHAKEDOWN_BIN -i <router iface> --json on the router while each
+#   scenario plays and compares the verdict ids it prints with the scenario's
+#   committed .expect file.  Exit 77 = skipped (not root, binary missing).
+#
+# Topology (all addresses from documentation ranges, no route out):
+#
+#   sdt-cli  c0 192.0.2.10/24 2001:db8:1::10/64   (lo: 192.0.2.11/32)
+#      |
+#   sdt-r1   r1c 192.0.2.1 / 2001:db8:1::1   <- capture point
+#            r1s 198.51.100.1 / 2001:db8:2::1    (nftables forward filter)
+#      |
+#   sdt-srv  s0 198.51.100.20/24 2001:db8:2::20/64
+#
+#   asymmetric scenarios add sdt-r2: srv s1 203.0.113.20 -- r2s 203.0.113.2,
+#   r2c -- cli c1 (no address on c1, r2 reaches 192.0.2.10 on-link), and the
+#   server's route to 192.0.2.0/24 goes through r2, so router 1 sees only the
+#   client->server half.
+
+set -u -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+HELPER=$HERE/tcpssh-helper.py
+PY=/usr/bin/python3
+
+NS_CLI=sdt-cli NS_R1=sdt-r1 NS_R2=sdt-r2 NS_SRV=sdt-srv
+CAP_IF=r1c
+CLI4=192.0.2.10 CLI4B=192.0.2.11 R1C4=192.0.2.1 R1S4=198.51.100.1 SRV4=198.51.100.20
+R2C4=192.0.2.2 R2S4=203.0.113.2 SRV4B=203.0.113.20
+CLI6=2001:db8:1::10 R1C6=2001:db8:1::1 R1S6=2001:db8:2::1 SRV6=2001:db8:2::20
+
+SSH_SCENARIOS="ssh-ok ssh-banner-stall ssh-kex-stall ssh-slow-handshake ssh-refused
+ssh-filtered ssh-icmp-reject ssh-maxstartups ssh-no-common-kex ssh-auth-fail
+ssh-ipv6-ok ssh-port-2222-ok"
+TCP_SCENARIOS="tcp-asym-works tcp-asym-stateful-drop tcp-fin-unacked tcp-half-closed
+tcp-http-ok tcp-time-wait-reuse"
+
+LIVE_BIN=""
+WORK=""
+PIDS=()          # background jobs started by this script (timeout wrappers)
+MY_NS=()         # namespaces created by this script
+CAP_PID="" LIVE_PID="" LIVE_ARGS="" LOG="" PCAP="" T_START="" BG_PID=""
+
+# ---------------------------------------------------------------- plumbing
+
+die() { echo "lab-tcp-ssh: $*" >&2; exit 1; }
+
+now() { date +%s.%N; }
+
+# since T0: seconds elapsed since the timestamp T0 (from now)
+since() { awk -v a="$(now)" -v b="$1" 'BEGIN { printf "%.3f", a - b }'; }
+
+# note TEXT: timestamped line (seconds since the scenario started) in the log
+note() {
+    printf '[%7.3f] %s\n' "$(since "$T_START")" "$*" >>"$LOG"
+}
+
+# section TITLE FILE: copy FILE into the log under a header
+section() {
+    { echo "---- $1"; cat "$2" 2>/dev/null; echo; } >>"$LOG"
+}
+
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# bg NS SECONDS CMD...: run CMD in NS in the background, bounded, remembered
+bg() {
+    local ns=$1 secs=$2; shift 2
+    ip netns exec "$ns" timeout -k 2 "$secs" "$@" &
+    PIDS+=("$!")
+    BG_PID=$!
+}
+
+stop_pid() {
+    local pid=$1 sig=${2:-TERM}
+    [ -n "$pid" ] || return 0
+    kill -s "$sig" "$pid" 2>/dev/null
+    timeout 5 tail --pid="$pid" -f /dev/null 2>/dev/null
+    kill -s KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 0
+}
+
+# wait_port NS PORT [SECONDS]: until something listens on TCP PORT in NS
+wait_port() {
+    local ns=$1 port=$2 tries=$(( ${3:-5} * 10 ))
+    while [ "$tries" -gt 0 ]; do
+        in_ns "$ns" ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && return 0
+        sleep 0.1; tries=$((tries - 1))
+    done
+    note "nothing listens on port $port in $ns"
+    return 1
+}
+
+# wait_for_text FILE TEXT [SECONDS]
+wait_for_text() {
+    local tries=$(( ${3:-5} * 10 ))
+    while [ "$tries" -gt 0 ]; do
+        grep -q -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1; tries=$((tries - 1))
+    done
+    return 1
+}
+
+install_missing() {
+    local pkgs=() want
+    for want in /usr/sbin/sshd:openssh-server /usr/bin/ssh:openssh-client \
+                /usr/sbin/nft:nftables /usr/bin/tcpdump:tcpdump /usr/bin/tshark:tshark \
+                /usr/sbin/ip:iproute2 /usr/sbin/ethtool:ethtool \
+                "$PY":python3; do
+        [ -x "${want%%:*}" ] || pkgs+=("${want##*:}")
+    done
+    [ "${#pkgs[@]}" -eq 0 ] && return 0
+    echo "lab-tcp-ssh: installing ${pkgs[*]}" >&2
+    DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y "${pkgs[@]}" >&2 \
+        || die "apt-get install ${pkgs[*]} failed"
+}
+
+# -------------------------------------------------------------- topology
+
+ns_add() {
+    ip netns add "$1" || die "cannot create namespace $1"
+    MY_NS+=("$1")
+    in_ns "$1" ip link set lo up
+    in_ns "$1" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+        net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+        net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+        net.ipv6.conf.default.router_solicitations=0
+}
+
+# link NS1 IF1 NS2 IF2: veth pair between two namespaces, offloads off so
+# that the capture shows wire-sized segments with real checksums
+link() {
+    ip link add "sdt-tmp1" type veth peer name "sdt-tmp2" || die "veth failed"
+    ip link set "sdt-tmp1" netns "$1" name "$2"
+    ip link set "sdt-tmp2" netns "$3" name "$4"
+    local pair
+    for pair in "$1:$2" "$3:$4"; do
+        in_ns "${pair%%:*}" ethtool -K "${pair##*:}" tso off gso off gro off tx off rx off \
+            >/dev/null 2>&1
+        in_ns "${pair%%:*}" ip link set "${pair##*:}" up
+    done
+}
+
+topo_up() {
+    local asym=${1:-}
+    ns_add "$NS_CLI"; ns_add "$NS_R1"; ns_add "$NS_SRV"
+    link "$NS_CLI" c0 "$NS_R1" r1c
+    link "$NS_R1" r1s "$NS_SRV" s0
+    in_ns "$NS_R1" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+    in_ns "$NS_CLI" ip addr add "$CLI4/24" dev c0
+    in_ns "$NS_CLI" ip addr add "$CLI6/64" dev c0 nodad
+    in_ns "$NS_CLI" ip addr add "$CLI4B/32" dev lo
+    in_ns "$NS_R1" ip addr add "$R1C4/24" dev r1c
+    in_ns "$NS_R1" ip addr add "$R1C6/64" dev r1c nodad
+    in_ns "$NS_R1" ip addr add "$R1S4/24" dev r1s
+    in_ns "$NS_R1" ip addr add "$R1S6/64" dev r1s nodad
+    in_ns "$NS_SRV" ip addr add "$SRV4/24" dev s0
+    in_ns "$NS_SRV" ip addr add "$SRV6/64" dev s0 nodad
+    in_ns "$NS_CLI" ip route add 198.51.100.0/24 via "$R1C4"
+    in_ns "$NS_CLI" ip -6 route add 2001:db8:2::/64 via "$R1C6"
+    in_ns "$NS_SRV" ip route add 192.0.2.0/24 via "$R1S4"
+    in_ns "$NS_SRV" ip -6 route add 2001:db8:1::/64 via "$R1S6"
+    in_ns "$NS_R1" ip route add "$CLI4B/32" via "$CLI4"
+    if [ "$asym" = asym ]; then
+        ns_add "$NS_R2"
+        link "$NS_CLI" c1 "$NS_R2" r2c
+        link "$NS_R2" r2s "$NS_SRV" s1
+        in_ns "$NS_R2" sysctl -qw net.ipv4.ip_forward=1
+        in_ns "$NS_R2" ip addr add "$R2C4/32" dev r2c
+        in_ns "$NS_R2" ip addr add "$R2S4/24" dev r2s
+        in_ns "$NS_R2" ip route add "$CLI4/32" dev r2c
+        in_ns "$NS_R2" ip route add 198.51.100.0/24 via "$SRV4B"
+        in_ns "$NS_SRV" ip addr add "$SRV4B/24" dev s1
+        in_ns "$NS_SRV" ip route replace 192.0.2.0/24 via "$R2S4" dev s1
+    fi
+    # resolve neighbours before capturing so the first SYN is not delayed
+    in_ns "$NS_CLI" ping -c1 -W1 "$R1C4" >/dev/null 2>&1
+    in_ns "$NS_SRV" ping -c1 -W1 "$R1S4" >/dev/null 2>&1
+    [ "$asym" = asym ] && in_ns "$NS_SRV" ping -c1 -W1 "$R2S4" >/dev/null 2>&1
+    return 0
+}
+
+# kill what runs inside our namespaces (only processes this script started
+# live there), then remove the namespaces
+topo_down() {
+    local ns pid
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+    for ns in "${MY_NS[@]}"; do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null; done
+    done
+    sleep 0.3
+    for ns in "${MY_NS[@]}"; do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+    done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+    for ns in "${MY_NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+    PIDS=() MY_NS=() CAP_PID="" LIVE_PID=""
+}
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    topo_down
+    [ -n "$WORK" ] && rm -rf "$WORK"
+    exit "$rc"
+}
+
+# nft_load RULES: a forward filter on router 1 (rules one per line, given
+# without the table/chain wrapper); the ruleset goes into the log
+nft_load() {
+    {
+        echo "table inet sdt_lab {"
+        echo "  chain forward {"
+        echo "    type filter hook forward priority 0; policy accept;"
+        printf '%s\n' "$1" | sed 's/^/    /'
+        echo "  }"
+        echo "}"
+    } >"$WORK/rules.nft"
+    in_ns "$NS_R1" timeout 10 nft -f "$WORK/rules.nft" || die "nft rejected the rules"
+    note "router 1 nftables ruleset loaded (listing with counters at the end)"
+}
+
+nft_report() {
+    in_ns "$NS_R1" timeout 10 nft list ruleset >"$WORK/ruleset.txt" 2>&1
+    [ -s "$WORK/ruleset.txt" ] && section "nft list ruleset (router 1, after the scenario)" \
+        "$WORK/ruleset.txt"
+    return 0
+}
+
+# ---------------------------------------------------------------- capture
+
+# capture_start FILTER: tcpdump (and shakedown in --live mode, with the
+# arguments of the .expect's "# args:" line) on the router's client-side
+# interface
+capture_start() {
+    : >"$WORK/tcpdump.err"
+    bg "$NS_R1" 120 tcpdump -i "$CAP_IF" --immediate-mode -U -Z root -w "$PCAP" "$1" \
+        2>"$WORK/tcpdump.err"
+    CAP_PID=$BG_PID
+    wait_for_text "$WORK/tcpdump.err" "listening on" 5 || die "tcpdump did not start"
+    note "tcpdump -i $CAP_IF filter: $1"
+    if [ -n "$LIVE_BIN" ]; then
+        # shellcheck disable=SC2086 # extra args are words on purpose
+        bg "$NS_R1" 120 "$LIVE_BIN" -i "$CAP_IF" --json $LIVE_ARGS \
+            >"$WORK/live.json" 2>"$WORK/live.err"
+        LIVE_PID=$BG_PID
+        sleep 1
+        note "live: $LIVE_BIN -i $CAP_IF --json $LIVE_ARGS"
+    fi
+}
+
+capture_stop() {
+    sleep "${1:-1}"
+    note "stopping the capture"
+    stop_pid "$CAP_PID" INT
+    CAP_PID=""
+    if [ -n "$LIVE_PID" ]; then
+        stop_pid "$LIVE_PID" INT
+        LIVE_PID=""
+    fi
+    grep -E 'packets (captured|received|dropped)' "$WORK/tcpdump.err" >>"$LOG"
+}
+
+# ------------------------------------------------------------------- ssh
+
+ssh_prepare() {
+    mkdir -p "$WORK/ssh" /run/sshd
+    chmod 0755 /run/sshd
+    ssh-keygen -q -t ed25519 -N '' -C sdt-lab-host -f "$WORK/ssh/host_ed25519" || die keygen
+    ssh-keygen -q -t ed25519 -N '' -C sdt-lab-good -f "$WORK/ssh/good" || die keygen
+    ssh-keygen -q -t ed25519 -N '' -C sdt-lab-wrong -f "$WORK/ssh/wrong" || die keygen
+    cp "$WORK/ssh/good.pub" "$WORK/ssh/authorized_keys"
+}
+
+# sshd_start ADDR PORT [EXTRA CONFIG LINE...]: our own sshd in the server
+# namespace.  Extra lines come first because sshd keeps the first value.
+sshd_start() {
+    local addr=$1 port=$2; shift 2
+    {
+        [ "$#" -gt 0 ] && printf '%s\n' "$@"
+        cat <<EOF
+ListenAddress $addr
+Port $port
+HostKey $WORK/ssh/host_ed25519
+PidFile none
+AuthorizedKeysFile $WORK/ssh/authorized_keys
+StrictModes no
+UsePAM no
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+LoginGraceTime 60
+LogLevel VERBOSE
+EOF
+    } >"$WORK/sshd.conf"
+    section "sshd config" "$WORK/sshd.conf"
+    : >"$WORK/sshd.log"
+    bg "$NS_SRV" 90 /usr/sbin/sshd -D -e -f "$WORK/sshd.conf" 2>"$WORK/sshd.log"
+    wait_port "$NS_SRV" "$port" 5
+}
+
+# ssh_try WALL TARGET PORT KEY [ssh options...]: one ssh -vvv attempt from
+# the client namespace, bounded by WALL seconds; its output goes to the log
+ssh_try() {
+    local wall=$1 target=$2 port=$3 key=$4; shift 4
+    local t0 rc
+    note "ssh to $target port $port (key $(basename "$key"), wall clock limit ${wall}s) $*"
+    t0=$(now)
+    in_ns "$NS_CLI" timeout -k 2 "$wall" ssh -vvv -F /dev/null -i "$key" \
+        -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes \
+        -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o ConnectionAttempts=1 -p "$port" "$@" "root@$target" true \
+        >"$WORK/ssh.out" 2>&1
+    rc=$?
+    note "ssh exit status $rc after $(since "$t0") s" \
+        "$([ "$rc" = 124 ] && echo '(killed by timeout)')"
+    section "ssh -vvv client output" "$WORK/ssh.out"
+    return 0
+}
+
+sshd_report() {
+    sleep 0.5
+    section "sshd -D -e log" "$WORK/sshd.log"
+}
+
+# helper_bg NS SECONDS NAME ARGS...: run a tcpssh-helper actor, output kept
+helper_bg() {
+    local ns=$1 secs=$2 name=$3; shift 3
+    bg "$ns" "$secs" "$PY" -u "$HELPER" "$@" >"$WORK/$name.out" 2>&1
+}
+
+helper_report() { section "$1 ($2)" "$WORK/$1.out"; }
+
+SSH_FILTER4="tcp port 22 and host $SRV4"
+OK_OPTS=(-o ConnectTimeout=10)
+
+sc_ssh_ok() {
+    sshd_start "$SRV4" 22
+    capture_start "$SSH_FILTER4"
+    ssh_try 20 "$SRV4" 22 "$WORK/ssh/good" "${OK_OPTS[@]}"
+    capture_stop 1
+    sshd_report
+}
+
+sc_ssh_banner_stall() {
+    note "server side: a listener on $SRV4:22 that accepts and never sends a byte"
+    helper_bg "$NS_SRV" 40 silent silent "$SRV4" 22 30
+    wait_port "$NS_SRV" 22
+    capture_start "$SSH_FILTER4"
+    # ConnectTimeout also bounds the wait for the server identification
+    ssh_try 20 "$SRV4" 22 "$WORK/ssh/good" -o ConnectTimeout=6
+    capture_stop 2
+    helper_report silent "tcpssh-helper.py silent on the server"
+}
+
+KEX_CUT=1400
+sc_ssh_kex_stall() {
+    sshd_start "$SRV4" 22
+    nft_load "ip saddr $SRV4 tcp sport 22 meta length > $KEX_CUT counter drop"
+    note "router 1 drops server->client packets longer than $KEX_CUT bytes (MTU black hole)"
+    capture_start "$SSH_FILTER4"
+    ssh_try 8 "$SRV4" 22 "$WORK/ssh/good" -o ConnectTimeout=10
+    capture_stop 2
+    nft_report
+    sshd_report
+}
+
+SLOW_DELAY=6
+sc_ssh_slow_handshake() {
+    sshd_start 127.0.0.1 2022
+    note "server side: relay $SRV4:22 -> 127.0.0.1:2022 holding the server's first bytes ${SLOW_DELAY}s"
+    helper_bg "$NS_SRV" 40 relay relay "$SRV4" 22 127.0.0.1 2022 "$SLOW_DELAY" 30
+    wait_port "$NS_SRV" 22
+    capture_start "$SSH_FILTER4"
+    ssh_try 25 "$SRV4" 22 "$WORK/ssh/good" -o ConnectTimeout=15
+    capture_stop 1
+    helper_report relay "tcpssh-helper.py relay on the server"
+    sshd_report
+}
+
+sc_ssh_refused() {
+    note "nothing listens on $SRV4:22"
+    capture_start "$SSH_FILTER4"
+    ssh_try 10 "$SRV4" 22 "$WORK/ssh/good" -o ConnectTimeout=5
+    capture_stop 1
+}
+
+sc_ssh_filtered() {
+    sshd_start "$SRV4" 22
+    nft_load "ip daddr $SRV4 tcp dport 22 counter drop"
+    capture_start "$SSH_FILTER4"
+    ssh_try 15 "$SRV4" 22 "$WORK/ssh/good" -o ConnectTimeout=7
+    capture_stop 1
+    nft_report
+    sshd_report
+}
+
+sc_ssh_icmp_reject() {
+    sshd_start "$SRV4" 22
+    nft_load "ip daddr $SRV4 tcp dport 22 counter reject with icmp type admin-prohibited"
+    capture_start "($SSH_FILTER4) or (icmp and host $CLI4)"
+    ssh_try 10 "$SRV4" 22 "$WORK/ssh/good" -o ConnectTimeout=5
+    capture_stop 1
+    nft_report
+    sshd_report
+}
+
+sc_ssh_maxstartups() {
+    sshd_start "$SRV4" 22 "MaxStartups 1:100:1"
+    note "holding one unauthenticated connection open from $CLI4B (outside the capture filter)"
+    helper_bg "$NS_CLI" 40 hold hold "$CLI4B" "$SRV4" 22 25
+    wait_for_text "$WORK/hold.out" "server said" 5 || note "the holding connection got no banner"
+    capture_start "$SSH_FILTER4 and host $CLI4"
+    ssh_try 10 "$SRV4" 22 "$WORK/ssh/good" -o ConnectTimeout=6
+    capture_stop 1
+    helper_report hold "tcpssh-helper.py hold from $CLI4B"
+    sshd_report
+}
+
+sc_ssh_no_common_kex() {
+    sshd_start "$SRV4" 22 "KexAlgorithms curve25519-sha256"
+    capture_start "$SSH_FILTER4"
+    ssh_try 15 "$SRV4" 22 "$WORK/ssh/good" "${OK_OPTS[@]}" \
+        -o KexAlgorithms=diffie-hellman-group14-sha256
+    capture_stop 1
+    sshd_report
+}
+
+sc_ssh_auth_fail() {
+    sshd_start "$SRV4" 22
+    note "client offers a key that is not in authorized_keys"
+    capture_start "$SSH_FILTER4"
+    ssh_try 15 "$SRV4" 22 "$WORK/ssh/wrong" "${OK_OPTS[@]}"
+    capture_stop 1
+    sshd_report
+}
+
+sc_ssh_ipv6_ok() {
+    sshd_start "$SRV6" 22
+    capture_start "ip6 and tcp port 22 and host $SRV6"
+    ssh_try 20 "$SRV6" 22 "$WORK/ssh/good" "${OK_OPTS[@]}"
+    capture_stop 1
+    sshd_report
+}
+
+sc_ssh_port_2222_ok() {
+    sshd_start "$SRV4" 2222
+    capture_start "tcp port 2222 and host $SRV4"
+    ssh_try 20 "$SRV4" 2222 "$WORK/ssh/good" "${OK_OPTS[@]}"
+    capture_stop 1
+    sshd_report
+}
+
+# ------------------------------------------------------------------- tcp
+
+HTTP_FILTER4="tcp port 80 and host $SRV4"
+
+# serve MODE COUNT LIFE: the HTTP-like server on $SRV4:80
+serve() {
+    helper_bg "$NS_SRV" "$(( $3 + 5 ))" server serve "$SRV4" 80 "$1" "$2" "$3"
+    wait_port "$NS_SRV" 80
+}
+
+# fetch NAME SPORT MODE WAIT: one client exchange, in the foreground
+fetch() {
+    note "client: fetch from $CLI4:$2 mode $3 (waits at most ${4}s for the answer)"
+    in_ns "$NS_CLI" timeout -k 2 "$(( $4 + 10 ))" "$PY" -u "$HELPER" fetch "$CLI4" "$2" \
+        "$SRV4" 80 "$3" "$4" >"$WORK/$1.out" 2>&1
+    note "client exit status $?"
+    helper_report "$1" "tcpssh-helper.py fetch on the client"
+}
+
+sc_tcp_http_ok() {
+    serve close 1 20
+    capture_start "$HTTP_FILTER4"
+    fetch client 0 normal 5
+    capture_stop 1
+    helper_report server "tcpssh-helper.py serve on the server"
+}
+
+sc_tcp_asym_works() {
+    note "server replies to 192.0.2.0/24 through router 2; router 1 forwards statelessly"
+    serve close 1 20
+    capture_start "$HTTP_FILTER4"
+    fetch client 0 normal 5
+    capture_stop 1
+    helper_report server "tcpssh-helper.py serve on the server"
+}
+
+sc_tcp_asym_stateful_drop() {
+    note "server replies through router 2; router 1 keeps state and drops what it did not see open"
+    nft_load "ct state established,related counter accept
+ct state new tcp flags syn counter accept
+counter drop"
+    serve close 1 30
+    capture_start "$HTTP_FILTER4"
+    fetch client 0 normal 8
+    capture_stop 2
+    nft_report
+    helper_report server "tcpssh-helper.py serve on the server"
+}
+
+sc_tcp_fin_unacked() {
+    nft_load "ip saddr $CLI4 tcp dport 80 tcp flags & fin == fin counter drop"
+    note "router 1 drops every client->server segment carrying FIN"
+    serve close 1 30
+    capture_start "$HTTP_FILTER4"
+    fetch client 0 normal 5
+    note "letting the client retransmit its FIN for 8 s"
+    capture_stop 8
+    nft_report
+    helper_report server "tcpssh-helper.py serve on the server"
+}
+
+sc_tcp_half_closed() {
+    note "server answers but keeps its socket open for 25 s; capture ends before"
+    serve hold 1 25
+    capture_start "$HTTP_FILTER4"
+    helper_bg "$NS_CLI" 30 client fetch "$CLI4" 0 "$SRV4" 80 shutwr 20
+    wait_for_text "$WORK/client.out" "received\|shut our write" 5
+    note "client sent its request and shut its write side; waiting 7 s"
+    capture_stop 7
+    helper_report client "tcpssh-helper.py fetch on the client (cut by the end of the scenario)"
+    helper_report server "tcpssh-helper.py serve on the server (cut by the end of the scenario)"
+}
+
+sc_tcp_time_wait_reuse() {
+    note "the server closes first (it holds TIME_WAIT); the client reuses port 40000 2 s later"
+    serve close 2 30
+    capture_start "$HTTP_FILTER4"
+    fetch client1 40000 normal 5
+    sleep 2
+    fetch client2 40000 normal 5
+    capture_stop 1
+    helper_report server "tcpssh-helper.py serve on the server"
+}
+
+# ------------------------------------------------------------------ runner
+
+summarise_capture() {
+    timeout 30 tshark -r "$PCAP" -T fields -E separator=' ' -e frame.number \
+        -e frame.time_relative -e ip.src -e ipv6.src -e tcp.srcport -e ip.dst -e ipv6.dst \
+        -e tcp.dstport -e tcp.flags.str -e tcp.len -e icmp.type -e icmp.code \
+        >"$WORK/summary.txt" 2>/dev/null
+    section "tshark summary (frame, time, src, sport, dst, dport, flags, tcp.len, icmp)" \
+        "$WORK/summary.txt"
+    wc -l <"$WORK/summary.txt"
+}
+
+# live_check NAME PROTO: compare verdict ids printed by SHAKEDOWN_BIN with
+# the committed .expect; prints the comparison into the log
+live_check() {
+    local exp="$REPO/pcaps/$2/$1.expect"
+    [ -f "$exp" ] || { note "live: no $exp to compare with"; return 1; }
+    section "live: $LIVE_BIN stderr" "$WORK/live.err"
+    "$PY" - "$WORK/live.json" "$exp" >>"$LOG" 2>&1 <<'EOF'
+import json, sys
+got = set()
+for line in open(sys.argv[1], errors="replace"):
+    line = line.strip()
+    if not line.startswith("{"):
+        continue
+    try:
+        rec = json.loads(line)
+    except ValueError:
+        continue
+    if rec.get("type") == "verdict" and "id" in rec:
+        got.add(rec["id"])
+want = set()
+for line in open(sys.argv[2]):
+    words = line.split()
+    if len(words) >= 2 and not words[0].startswith("#"):
+        want.add(words[1])
+print("live: expected ids", sorted(want))
+print("live: printed ids ", sorted(got))
+sys.exit(0 if got == want else 1)
+EOF
+}
+
+# expect_args NAME PROTO: the "# args:" line of the committed .expect
+expect_args() {
+    sed -n 's/^# *args: *//p' "$REPO/pcaps/$2/$1.expect" 2>/dev/null | head -n 1
+}
+
+run_scenario() {
+    local name=$1 proto=${1%%-*} fn="sc_${1//-/_}" asym="" rc=0 frames
+    declare -F "$fn" >/dev/null || { echo "unknown scenario $name" >&2; return 2; }
+    mkdir -p "$OUTDIR/$proto"
+    PCAP="$OUTDIR/$proto/$name.pcap" LOG="$OUTDIR/$proto/$name.log"
+    rm -f "$PCAP"
+    T_START=$(now)
+    {
+        echo "# $name: made by tests/lab/lab-tcp-ssh.sh on $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+        echo "# $(uname -sr); $(ssh -V 2>&1); $(tcpdump --version 2>&1 | head -n 1)"
+    } >"$LOG"
+    case $name in tcp-asym-*) asym=asym ;; esac
+    topo_up "$asym"
+    note "topology up${asym:+ (asymmetric: replies via router 2)}"
+    LIVE_ARGS=""
+    [ -n "$LIVE_BIN" ] && LIVE_ARGS=$(expect_args "$name" "$proto")
+    "$fn"
+    topo_down
+    frames=$(summarise_capture)
+    echo "lab-tcp-ssh: $name: $frames frames -> $PCAP" >&2
+    [ "$frames" -gt 0 ] 2>/dev/null || rc=1
+    if [ -n "$LIVE_BIN" ] && [ "$rc" = 0 ]; then
+        if live_check "$name" "$proto"; then
+            echo "lab-tcp-ssh: $name: live verdicts match" >&2
+        else
+            echo "lab-tcp-ssh: $name: live verdicts DIFFER (see $LOG)" >&2
+            rc=1
+        fi
+    fi
+    return "$rc"
+}
+
+main() {
+    if [ "${1:-}" = "--list" ]; then
+        echo $SSH_SCENARIOS $TCP_SCENARIOS | tr ' ' '\n'
+        exit 0
+    fi
+    if [ "${1:-}" = "--live" ]; then
+        LIVE_BIN=${2:-}
+        shift 2 || true
+        [ "$(id -u)" = 0 ] || { echo "lab-tcp-ssh: --live needs root, skipping" >&2; exit 77; }
+        [ -n "$LIVE_BIN" ] && [ -x "$LIVE_BIN" ] \
+            || { echo "lab-tcp-ssh: no shakedown binary '$LIVE_BIN', skipping" >&2; exit 77; }
+        LIVE_BIN=$(cd "$(dirname "$LIVE_BIN")" && pwd)/$(basename "$LIVE_BIN")
+    fi
+    [ "$(id -u)" = 0 ] || die "must run as root (network namespaces)"
+    OUTDIR=${1:-pcaps}
+    shift || true
+    local list=("$@") name failed=()
+    [ "${#list[@]}" -gt 0 ] || read -r -a list <<<"$(echo $SSH_SCENARIOS $TCP_SCENARIOS)"
+    if ip netns list | grep -q '^sdt-'; then
+        die "namespaces named sdt-* already exist (another run?); not touching them"
+    fi
+    install_missing
+    mkdir -p "$OUTDIR" || die "cannot create $OUTDIR"
+    OUTDIR=$(cd "$OUTDIR" && pwd)
+    WORK=$(mktemp -d /tmp/sdt-lab.XXXXXX)
+    trap cleanup EXIT
+    trap 'exit 130' INT TERM
+    ssh_prepare
+    for name in "${list[@]}"; do
+        run_scenario "$name" || failed+=("$name")
+    done
+    if [ "${#failed[@]}" -gt 0 ]; then
+        echo "lab-tcp-ssh: failed: ${failed[*]}" >&2
+        exit 1
+    fi
+    echo "lab-tcp-ssh: all ${#list[@]} scenario(s) done" >&2
+}
+
+main "$@"
