@@ -1,0 +1,612 @@
+#!/usr/bin/env bash
+# lab-ipsec.sh: play IPsec (IKE/ESP) scenarios between two strongSwan
+# gateways in network namespaces and record what the firewall in the middle
+# sees on the wire.
+#
+#   tests/lab/lab-ipsec.sh [--live SHAKEDOWN_BIN] [OUTDIR] [scenario...]
+#
+# Root only. For each scenario writes OUTDIR/ike/<scenario>.pcap (captured on
+# the router interface that faces gateway A, the initiator) and
+# OUTDIR/ike/<scenario>.log (swanctl output and the charon log of both
+# gateways). OUTDIR defaults to "pcaps", the scenario list to all scenarios.
+# With --live, SHAKEDOWN_BIN -i ra --json runs in the router namespace while
+# each scenario plays; the verdict ids it prints are compared with
+# OUTDIR/ike/<scenario>.expect. Exit 77 means "skipped" (not root, or the
+# binary is missing).
+#
+# Topology (documentation addresses only, no route leaves the lab):
+#
+#  [sdi-a] a0 192.0.2.1/26 --- ra 192.0.2.2/26 [sdi-r] rb 198.51.100.2/26 --- b0 198.51.100.1/26 [sdi-b]
+#          lo 192.0.2.129/32       nftables, tcpdump on ra                        lo 198.51.100.129/32
+#          protects 192.0.2.128/25                                                protects 198.51.100.128/25
+#
+# The NAT scenario moves gateway A to 203.0.113.1/26 (router side
+# 203.0.113.2) and the router masquerades it behind 198.51.100.2.
+#
+# strongSwan runs with the kernel-libipsec plugin (ESP in userland over a TUN
+# device) because this kernel has no XFRM ESP. That plugin only does
+# ESP-in-UDP, so ESP always travels as UDP 4500 datagrams here and IKE moves
+# to port 4500 after IKE_SA_INIT even without a NAT.
+set -Eeuo pipefail
+
+NS_A=sdi-a
+NS_R=sdi-r
+NS_B=sdi-b
+CAP_IF=ra
+
+ALL_SCENARIOS=(
+	ike-ok ike-udp500-blocked ike-natt-4500-blocked ike-no-proposal
+	ike-dh-mismatch ike-dh-retry-ok ike-dh-unsupported-loop ike-psk-mismatch ike-ts-mismatch
+	ikev1-main-ok ikev1-no-proposal ike-dpd-timeout ike-esp-blocked
+)
+
+WORK=""
+LIVE_BIN=""
+OUTDIR=pcaps
+declare -a BG_PIDS=()
+
+log() { printf '[lab-ipsec] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ---------------------------------------------------------------- cleanup
+
+stop_pid() {
+	local pid=$1 sig=${2:-TERM} i
+	kill -0 "$pid" 2>/dev/null || return 0
+	kill -s "$sig" "$pid" 2>/dev/null || true
+	for i in $(seq 1 30); do
+		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+		sleep 0.1
+	done
+	kill -s KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+lab_down() {
+	local pid ns
+	for pid in "${BG_PIDS[@]}"; do
+		stop_pid "$pid"
+	done
+	BG_PIDS=()
+	for ns in "$NS_A" "$NS_R" "$NS_B"; do
+		if ip netns list | grep -qw "^$ns"; then
+			# anything still running inside (it should not) goes too
+			for pid in $(ip netns pids "$ns" 2>/dev/null); do
+				kill -s KILL "$pid" 2>/dev/null || true
+			done
+			ip netns delete "$ns" 2>/dev/null || true
+		fi
+	done
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM ERR
+	lab_down
+	if [[ -n "$WORK" && -d "$WORK" && -z "${SDI_KEEP_WORK:-}" ]]; then
+		rm -rf "$WORK"
+	fi
+	exit "$rc"
+}
+
+# ---------------------------------------------------------------- setup
+
+ensure_tools() {
+	local need=() pkg
+	command -v nft >/dev/null || need+=(nftables)
+	command -v tcpdump >/dev/null || need+=(tcpdump)
+	command -v ip >/dev/null || need+=(iproute2)
+	command -v tshark >/dev/null || need+=(tshark)
+	command -v ping >/dev/null || need+=(iputils-ping)
+	command -v swanctl >/dev/null || need+=(strongswan-swanctl)
+	[[ -x /usr/lib/ipsec/charon ]] || need+=(strongswan-charon)
+	[[ -e /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ]] ||
+		need+=(libcharon-extra-plugins)
+	[[ -e /usr/lib/ipsec/plugins/libstrongswan-openssl.so ]] ||
+		need+=(libstrongswan-standard-plugins)
+	if ((${#need[@]})); then
+		log "installing: ${need[*]}"
+		DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y "${need[@]}" >&2 ||
+			die "apt-get install ${need[*]} failed"
+	fi
+	for pkg in nft tcpdump ip tshark swanctl ping; do
+		command -v "$pkg" >/dev/null || die "$pkg still missing"
+	done
+	[[ -e /dev/net/tun ]] || die "/dev/net/tun missing (kernel-libipsec needs TUN)"
+}
+
+nsx() { local ns=$1; shift; timeout 30 ip netns exec "$ns" "$@"; }
+
+# Scenario parameters; every scenario starts from these and overrides some.
+reset_params() {
+	A_ADDR=192.0.2.1 A_PEER=192.0.2.2 A_NET=192.0.2.0/26
+	B_ADDR=198.51.100.1 B_PEER=198.51.100.2 B_NET=198.51.100.0/26
+	A_INNER=192.0.2.129 B_INNER=198.51.100.129
+	NAT=0
+	VERSION=2
+	A_PROPOSALS=aes128-sha256-ecp256 B_PROPOSALS=aes128-sha256-ecp256
+	A_ESP=aes128-sha256 B_ESP=aes128-sha256
+	A_PSK=lab-secret-7f3a91 B_PSK=lab-secret-7f3a91
+	A_LTS=192.0.2.128/25 A_RTS=198.51.100.128/25
+	B_LTS=198.51.100.128/25 B_RTS=192.0.2.128/25
+	A_DPD=0s
+	# crypto plugins per gateway (openssl brings every cipher, hash and DH
+	# group used here; kdf derives keys from the PRF since strongSwan 5.9.8)
+	A_CRYPTO="openssl kdf" B_CRYPTO="openssl kdf"
+	RETRY_TRIES=4 RETRY_TIMEOUT=1.0 RETRY_BASE=1.5
+}
+
+lab_up() {
+	local ns
+	lab_down
+	for ns in "$NS_A" "$NS_R" "$NS_B"; do
+		ip netns add "$ns"
+		nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		nsx "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+		nsx "$ns" ip link set lo up
+	done
+	# veth pairs are created inside the namespaces, never in the root one
+	ip -n "$NS_A" link add a0 type veth peer name ra netns "$NS_R"
+	ip -n "$NS_B" link add b0 type veth peer name rb netns "$NS_R"
+
+	if ((NAT)); then
+		A_ADDR=203.0.113.1 A_PEER=203.0.113.2 A_NET=203.0.113.0/26
+	fi
+	ip -n "$NS_A" addr add "$A_ADDR/26" dev a0
+	ip -n "$NS_R" addr add "$A_PEER/26" dev ra
+	ip -n "$NS_R" addr add "$B_PEER/26" dev rb
+	ip -n "$NS_B" addr add "$B_ADDR/26" dev b0
+	ip -n "$NS_A" addr add "$A_INNER/32" dev lo
+	ip -n "$NS_B" addr add "$B_INNER/32" dev lo
+	ip -n "$NS_A" link set a0 up
+	ip -n "$NS_B" link set b0 up
+	ip -n "$NS_R" link set ra up
+	ip -n "$NS_R" link set rb up
+	# only the peer's outer network is routed; the protected networks are
+	# reachable through the tunnel alone
+	ip -n "$NS_A" route add 198.51.100.0/26 via "$A_PEER"
+	if ((!NAT)); then
+		ip -n "$NS_B" route add "$A_NET" via "$B_PEER"
+	fi
+	nsx "$NS_R" sysctl -qw net.ipv4.ip_forward=1
+
+	nsx "$NS_R" nft -f - <<-NFT
+	table inet sdi_fw {
+		chain forward {
+			type filter hook forward priority 0; policy accept;
+		}
+	}
+	NFT
+	if ((NAT)); then
+		nsx "$NS_R" nft -f - <<-NFT
+		table ip sdi_nat {
+			chain postrouting {
+				type nat hook postrouting priority 100; policy accept;
+				oifname "rb" ip saddr $A_NET masquerade
+			}
+		}
+		NFT
+	fi
+}
+
+# fw_rule RULE...: add one rule to the router's forward chain
+fw_rule() {
+	nsx "$NS_R" nft add rule inet sdi_fw forward "$@"
+	note "router nft: add rule inet sdi_fw forward $*"
+}
+
+# ---------------------------------------------------------------- charon
+
+# write_gw NODE: strongswan.conf + swanctl.conf for gateway a or b
+write_gw() {
+	local node=$1 dir=$WORK/$1
+	local me peer_id my_id proposals esp psk lts rts dpd remote_addrs local_addr crypto
+	mkdir -p "$dir"
+	if [[ $node == a ]]; then
+		local_addr=$A_ADDR remote_addrs=$B_ADDR my_id=gw-a.example peer_id=gw-b.example
+		proposals=$A_PROPOSALS esp=$A_ESP psk=$A_PSK lts=$A_LTS rts=$A_RTS dpd=$A_DPD
+		crypto=$A_CRYPTO
+	else
+		local_addr=$B_ADDR remote_addrs=%any my_id=gw-b.example peer_id=gw-a.example
+		proposals=$B_PROPOSALS esp=$B_ESP psk=$B_PSK lts=$B_LTS rts=$B_RTS dpd=0s
+		crypto=$B_CRYPTO
+	fi
+	me=$node
+	cat >"$dir/strongswan.conf" <<-EOF
+	# gateway $me, generated by lab-ipsec.sh
+	charon {
+		load = random nonce $crypto pem pkcs1 x509 pubkey kernel-libipsec kernel-netlink socket-default vici
+		retransmit_tries = $RETRY_TRIES
+		retransmit_timeout = $RETRY_TIMEOUT
+		retransmit_base = $RETRY_BASE
+		half_open_timeout = 20
+		filelog {
+			lab {
+				path = $dir/charon.log
+				time_format = %H:%M:%S
+				ike_name = yes
+				flush_line = yes
+				default = 1
+				enc = 1
+				net = 1
+				knl = 0
+				lib = 0
+				job = 0
+				mgr = 0
+				esp = 0
+			}
+		}
+		syslog {
+		}
+		plugins {
+			vici {
+				socket = unix://$dir/charon.vici
+			}
+		}
+	}
+	swanctl {
+		load = random nonce openssl pem pkcs1 x509 pubkey
+	}
+	EOF
+	cat >"$dir/swanctl.conf" <<-EOF
+	connections {
+		lab {
+			version = $VERSION
+			local_addrs = $local_addr
+			remote_addrs = $remote_addrs
+			proposals = $proposals
+			dpd_delay = $dpd
+			rekey_time = 0
+			local {
+				auth = psk
+				id = $my_id
+			}
+			remote {
+				auth = psk
+				id = $peer_id
+			}
+			children {
+				net {
+					local_ts = $lts
+					remote_ts = $rts
+					esp_proposals = $esp
+					rekey_time = 0
+					dpd_action = clear
+					start_action = none
+				}
+			}
+		}
+	}
+	secrets {
+		ike-lab {
+			id-a = gw-a.example
+			id-b = gw-b.example
+			secret = "$psk"
+		}
+	}
+	EOF
+}
+
+# start_gw NODE NS: start charon in NS with a private /run, load its config
+start_gw() {
+	local node=$1 ns=$2 dir=$WORK/$1 i
+	write_gw "$node"
+	: >"$dir/charon.log"
+	timeout 300 ip netns exec "$ns" unshare -m sh -c \
+		"mount -t tmpfs tmpfs /run && exec env STRONGSWAN_CONF=$dir/strongswan.conf /usr/lib/ipsec/charon" \
+		>"$dir/charon.out" 2>&1 &
+	BG_PIDS+=($!)
+	for i in $(seq 1 100); do
+		[[ -S $dir/charon.vici ]] && break
+		sleep 0.1
+	done
+	[[ -S $dir/charon.vici ]] || { cat "$dir/charon.out" >&2; die "charon $node did not start"; }
+	sw "$node" --load-all --file "$dir/swanctl.conf" >/dev/null
+}
+
+# sw NODE ARGS...: swanctl against the charon of NODE; output goes to the
+# scenario log and to stdout
+sw() {
+	local node=$1; shift
+	local rc=0 out
+	out=$(STRONGSWAN_CONF=$WORK/$node/strongswan.conf timeout "${SW_TIMEOUT:-40}" \
+		swanctl "$@" --uri "unix://$WORK/$node/charon.vici" 2>&1) || rc=$?
+	{
+		printf '$ [gateway %s] swanctl %s   (exit %d)\n' "$node" "$*" "$rc"
+		# swanctl complains about every credential folder we do not use
+		[[ -n $out ]] && printf '%s\n' "$out" | grep -v "^opening directory '" || true
+	} >>"$SC_LOG"
+	printf '%s\n' "$out"
+	return "$rc"
+}
+
+# wait_log NODE REGEX SECONDS: wait until the charon log of NODE matches
+wait_log() {
+	local node=$1 re=$2 secs=$3 i
+	for i in $(seq 1 $((secs * 10))); do
+		grep -Eq -- "$re" "$WORK/$node/charon.log" && return 0
+		sleep 0.1
+	done
+	note "timed out after ${secs}s waiting for /$re/ in the log of gateway $node"
+	return 1
+}
+
+note() { printf '# %s %s\n' "$(date +%H:%M:%S.%N | cut -c1-12)" "$*" >>"$SC_LOG"; }
+
+# initiate: A brings up child "net" (and so IKE SA "lab"); returns swanctl's code
+initiate() {
+	local rc=0
+	sw a --initiate --child net --ike lab --timeout "${1:-30}" >/dev/null || rc=$?
+	return "$rc"
+}
+
+# ping_inner FROM COUNT: ping across the tunnel between the protected addresses
+ping_inner() {
+	local from=$1 count=$2 ns src dst rc=0 out
+	if [[ $from == a ]]; then ns=$NS_A src=$A_INNER dst=$B_INNER; else ns=$NS_B src=$B_INNER dst=$A_INNER; fi
+	out=$(timeout 30 ip netns exec "$ns" ping -n -c "$count" -i 0.3 -W 1 -I "$src" "$dst" 2>&1) || rc=$?
+	{
+		printf '$ [gateway %s] ping -c %s -I %s %s   (exit %d)\n' "$from" "$count" "$src" "$dst" "$rc"
+		printf '%s\n' "$out" | tail -n 3
+	} >>"$SC_LOG"
+	return "$rc"
+}
+
+# ---------------------------------------------------------------- capture
+
+capture_start() {
+	local pcap=$1 i
+	: >"$WORK/tcpdump.err"
+	timeout 300 ip netns exec "$NS_R" tcpdump -i "$CAP_IF" -n -s 0 -U --immediate-mode \
+		-w "$pcap" >/dev/null 2>"$WORK/tcpdump.err" &
+	CAP_PID=$!
+	BG_PIDS+=("$CAP_PID")
+	for i in $(seq 1 50); do
+		grep -q 'listening on' "$WORK/tcpdump.err" && break
+		sleep 0.1
+	done
+	grep -q 'listening on' "$WORK/tcpdump.err" || die "tcpdump did not start: $(cat "$WORK/tcpdump.err")"
+	if [[ -n $LIVE_BIN ]]; then
+		timeout 300 ip netns exec "$NS_R" "$LIVE_BIN" -i "$CAP_IF" --json \
+			>"$WORK/live.jsonl" 2>"$WORK/live.err" &
+		LIVE_PID=$!
+		BG_PIDS+=("$LIVE_PID")
+	fi
+	sleep 0.5
+	note "capture started on $NS_R/$CAP_IF"
+}
+
+capture_stop() {
+	sleep 1
+	stop_pid "$CAP_PID" INT
+	[[ -n ${LIVE_PID:-} ]] && stop_pid "$LIVE_PID" TERM
+	LIVE_PID=""
+	note "capture stopped"
+}
+
+# ---------------------------------------------------------------- scenarios
+# Each sc_* function sets its parameters, brings the lab up, and plays.
+
+play_start() {
+	lab_up
+	start_gw b "$NS_B"
+	start_gw a "$NS_A"
+	capture_start "$1"
+}
+
+# a working tunnel: traffic both ways, then A deletes the IKE SA
+tunnel_up_and_ping() {
+	initiate || note "initiate failed"
+	sw a --list-sas >/dev/null || true
+	ping_inner a 3 || true
+	ping_inner b 3 || true
+}
+
+terminate_clean() {
+	sw a --terminate --ike lab --timeout 15 >/dev/null || true
+	sw b --list-sas >/dev/null || true
+}
+
+sc_ike_ok() {
+	play_start "$1"
+	tunnel_up_and_ping
+	terminate_clean
+}
+
+sc_ike_udp500_blocked() {
+	play_start "$1"
+	fw_rule ip daddr "$B_ADDR" udp dport 500 drop
+	initiate 40 || true
+	wait_log a 'giving up after|establishing IKE_SA failed' 40 || true
+}
+
+sc_ike_natt_4500_blocked() {
+	NAT=1
+	play_start "$1"
+	fw_rule udp dport 4500 drop
+	initiate 40 || true
+	wait_log a 'giving up after|establishing IKE_SA failed' 40 || true
+}
+
+sc_ike_no_proposal() {
+	A_PROPOSALS=aes128-sha256-ecp256
+	B_PROPOSALS=aes256gcm16-prfsha384-ecp384
+	play_start "$1"
+	initiate || true
+}
+
+sc_ike_dh_mismatch() {
+	# same cipher/integrity/PRF on both sides, no DH group in common
+	A_PROPOSALS=aes128-sha256-ecp256
+	B_PROPOSALS=aes128-sha256-modp3072
+	play_start "$1"
+	initiate || true
+}
+
+sc_ike_dh_retry_ok() {
+	# A offers ecp256 first (its KE payload) and modp2048 as an alternative;
+	# B only takes modp2048, answers INVALID_KE_PAYLOAD, A retries with it
+	A_PROPOSALS=aes128-sha256-ecp256-modp2048
+	B_PROPOSALS=aes128-sha256-modp2048
+	play_start "$1"
+	tunnel_up_and_ping
+	terminate_clean
+}
+
+sc_ike_dh_unsupported_loop() {
+	# Both sides configure ecp256, but B's charon lacks the plugin that
+	# computes it (gmp only does MODP groups). B picks the proposal, cannot
+	# build the key exchange, and asks for ECP_256 again with
+	# INVALID_KE_PAYLOAD; A retries with the very group it already sent
+	# until strongSwan's retry limit (5) ends it.
+	A_PROPOSALS=aes128-sha256-ecp256
+	B_PROPOSALS=aes128-sha256-ecp256
+	B_CRYPTO="aes sha1 sha2 hmac gmp kdf"
+	play_start "$1"
+	initiate || true
+	wait_log a 'giving up after|establishing IKE_SA failed' 20 || true
+}
+
+sc_ike_psk_mismatch() {
+	B_PSK=some-other-secret-0c42
+	play_start "$1"
+	initiate || true
+	sleep 1
+}
+
+sc_ike_ts_mismatch() {
+	# A asks for 198.51.100.128/25 behind B; B only serves 198.51.100.64/26
+	B_LTS=198.51.100.64/26
+	play_start "$1"
+	initiate || true
+	sw a --list-sas >/dev/null || true
+	ping_inner a 2 || true
+	terminate_clean
+}
+
+sc_ikev1_main_ok() {
+	VERSION=1
+	A_PROPOSALS=aes128-sha256-modp2048 B_PROPOSALS=aes128-sha256-modp2048
+	play_start "$1"
+	tunnel_up_and_ping
+	terminate_clean
+}
+
+sc_ikev1_no_proposal() {
+	VERSION=1
+	A_PROPOSALS=aes128-sha256-modp2048
+	B_PROPOSALS=aes256-sha384-modp3072
+	play_start "$1"
+	initiate 20 || true
+}
+
+sc_ike_dpd_timeout() {
+	A_DPD=2s
+	play_start "$1"
+	tunnel_up_and_ping
+	# B goes silent: whatever it sends dies in the router
+	fw_rule ip saddr "$B_ADDR" drop
+	wait_log a 'giving up after .* retransmits' 40 || true
+	sleep 1
+	sw a --list-sas >/dev/null || true
+}
+
+sc_ike_esp_blocked() {
+	play_start "$1"
+	# ESP-in-UDP (non-zero first 4 payload bytes = SPI) from A towards B dies;
+	# IKE on 4500 (zero non-ESP marker) and keepalives still pass
+	fw_rule ip saddr "$A_ADDR" udp dport 4500 @th,64,32 != 0 drop
+	initiate || note "initiate failed"
+	sw a --list-sas >/dev/null || true
+	ping_inner a 4 || true
+	terminate_clean
+}
+
+# ---------------------------------------------------------------- driver
+
+collect_logs() {
+	local node role
+	for node in a b; do
+		[[ $node == a ]] && role="gateway A (initiator, $A_ADDR)" || role="gateway B (responder, $B_ADDR)"
+		printf '\n== charon log, %s ==\n' "$role" >>"$SC_LOG"
+		if [[ -f $WORK/$node/charon.log ]]; then
+			grep -Ev 'loaded plugins|loading secrets|^\s*$' "$WORK/$node/charon.log" >>"$SC_LOG" || true
+		fi
+	done
+}
+
+live_check() {
+	local name=$1 expect=$2 want got
+	[[ -f $expect ]] || { log "$name: no $expect, live check skipped"; return 0; }
+	want=$(grep -Ev '^\s*(#|$)' "$expect" | awk '{print $2}' | sort -u | tr '\n' ' ')
+	# verdict records are JSON objects on one line each: pick their "id"
+	got=$(grep -E '"type" *: *"verdict"' "$WORK/live.jsonl" 2>/dev/null |
+		sed -nE 's/.*"id" *: *"([^"]*)".*/\1/p' | sort -u | tr '\n' ' ' || true)
+	if [[ "$want" == "$got" ]]; then
+		log "$name: live verdicts match: $got"
+		return 0
+	fi
+	log "$name: live verdicts differ: expected [$want] got [$got]"
+	return 1
+}
+
+run_scenario() {
+	local name=$1 fn=sc_${1//-/_} dir=$OUTDIR/ike
+	declare -F "$fn" >/dev/null || die "unknown scenario $name"
+	mkdir -p "$dir"
+	SC_LOG=$dir/$name.log
+	: >"$SC_LOG"
+	rm -rf "${WORK:?}/a" "${WORK:?}/b"
+	reset_params
+	log "scenario $name"
+	note "scenario $name, strongSwan $(dpkg-query -W -f='${Version}' strongswan-charon 2>/dev/null || echo '?')"
+	"$fn" "$dir/$name.pcap"
+	capture_stop
+	collect_logs
+	lab_down
+	log "$name: $(tcpdump -r "$dir/$name.pcap" -n 2>/dev/null | wc -l) packets"
+	if [[ -n $LIVE_BIN ]]; then
+		live_check "$name" "$dir/$name.expect" || LIVE_FAILED+=("$name")
+	fi
+}
+
+main() {
+	local scenarios=() s
+	if [[ ${1:-} == --live ]]; then
+		LIVE_BIN=${2:-}
+		shift 2 || true
+		[[ $EUID -eq 0 ]] || { log "not root: skipped"; exit 77; }
+		[[ -n $LIVE_BIN && -x $LIVE_BIN ]] || { log "shakedown binary '$LIVE_BIN' missing: skipped"; exit 77; }
+		LIVE_BIN=$(readlink -f "$LIVE_BIN")
+	fi
+	[[ $EUID -eq 0 ]] || die "must run as root"
+	if [[ $# -gt 0 ]] && ! printf '%s\n' "${ALL_SCENARIOS[@]}" | grep -qx -- "$1"; then
+		OUTDIR=$1
+		shift
+	fi
+	if [[ $# -gt 0 ]]; then scenarios=("$@"); else scenarios=("${ALL_SCENARIOS[@]}"); fi
+	for s in "${scenarios[@]}"; do
+		declare -F "sc_${s//-/_}" >/dev/null || die "unknown scenario $s (known: ${ALL_SCENARIOS[*]})"
+	done
+	mkdir -p "$OUTDIR"
+	OUTDIR=$(cd "$OUTDIR" && pwd)
+
+	ensure_tools
+	WORK=$(mktemp -d /tmp/sdi-lab.XXXXXX)
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM
+	LIVE_FAILED=()
+	for s in "${scenarios[@]}"; do
+		run_scenario "$s"
+	done
+	if [[ -n $LIVE_BIN ]]; then
+		if ((${#LIVE_FAILED[@]})); then
+			log "live check failed for: ${LIVE_FAILED[*]}"
+			echo "$(( ${#scenarios[@]} - ${#LIVE_FAILED[@]} )) passed, ${#LIVE_FAILED[@]} failed"
+			exit 1
+		fi
+		echo "${#scenarios[@]} passed, 0 failed"
+	fi
+}
+
+main "$@"
