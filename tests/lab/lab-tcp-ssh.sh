@@ -373,7 +373,7 @@ sc_ssh_kex_stall() {
     note "router 1 drops server->client packets longer than $KEX_CUT bytes (MTU black hole)"
     capture_start "$SSH_FILTER4"
     ssh_try 8 "$SRV4" 22 "$WORK/ssh/good" -o ConnectTimeout=10
-    capture_stop 2
+    capture_stop 1
     nft_report
     sshd_report
 }
@@ -440,7 +440,8 @@ sc_ssh_no_common_kex() {
 }
 
 sc_ssh_auth_fail() {
-    sshd_start "$SRV4" 22
+    # one failed attempt is enough for sshd to disconnect: the server closes
+    sshd_start "$SRV4" 22 "MaxAuthTries 1"
     note "client offers a key that is not in authorized_keys"
     capture_start "$SSH_FILTER4"
     ssh_try 15 "$SRV4" 22 "$WORK/ssh/wrong" "${OK_OPTS[@]}"
