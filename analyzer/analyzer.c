@@ -1,0 +1,262 @@
+/* analyzer.c - dispatch from the engine to the tcp, ssh, ike and esp
+ * analyzers, and the capture-quality verdicts (capture.*). */
+#include "analyzer.h"
+#include "ike.h"
+#include "ssh.h"
+#include "verdict.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void analyzer_init(void)
+{
+	tcp_tracker_init();
+	ssh_init();
+	ike_init();
+}
+
+void analyzer_flow_new(struct flow *f, const struct pkt *p)
+{
+	struct flow_state *s = flow_state(f);
+	memset(s, 0, sizeof *s);
+	switch (p->proto) {
+	case IPPROTO_NUM_TCP:
+		tcp_flow_new(f, p);
+		f->want_stream = true; /* until the first payload shows it is not SSH */
+		break;
+	case IPPROTO_NUM_UDP:
+		if (ike_claims(p))
+			s->app = APP_IKE;
+		break;
+	case IPPROTO_NUM_ESP:
+		s->app = APP_ESP;
+		break;
+	default:
+		break;
+	}
+}
+
+void analyzer_packet(struct flow *f, int dir, const struct pkt *p)
+{
+	struct flow_state *s = flow_state(f);
+	switch (p->proto) {
+	case IPPROTO_NUM_TCP:
+		tcp_packet(f, dir, p);
+		if (s->app != APP_NOT_SSH)
+			ssh_packet(f, dir, p);
+		break;
+	case IPPROTO_NUM_UDP:
+		if (s->app == APP_IKE || ike_claims(p)) {
+			s->app = APP_IKE;
+			ike_packet(f, dir, p);
+		}
+		break;
+	case IPPROTO_NUM_ESP:
+		esp_packet(f, dir, p);
+		break;
+	default:
+		break;
+	}
+}
+
+void analyzer_flowless(const struct pkt *p, struct flow *quoted, int quoted_dir)
+{
+	if (!p->quote.present)
+		return;
+	switch (p->quote.proto) {
+	case IPPROTO_NUM_TCP:
+		if (quoted)
+			tcp_icmp(quoted, quoted_dir, p);
+		break;
+	case IPPROTO_NUM_UDP:
+	case IPPROTO_NUM_ESP:
+		ike_icmp(quoted, quoted_dir, p);
+		break;
+	default:
+		break;
+	}
+}
+
+void analyzer_stream(struct flow *f, int dir, const uint8_t *data, size_t len, uint64_t frame, ts_usec ts)
+{
+	if (flow_state(f)->app != APP_NOT_SSH)
+		ssh_stream(f, dir, data, len, frame, ts);
+}
+
+void analyzer_timer(struct flow *f, ts_usec now)
+{
+	if (f->proto != IPPROTO_NUM_TCP)
+		return;
+	tcp_timer(f, now);
+	if (flow_state(f)->app != APP_NOT_SSH)
+		ssh_timer(f, now);
+}
+
+void analyzer_conn_restart(struct flow *f, ts_usec now)
+{
+	ssh_flow_end(f, FLOW_END_DONE, now);
+}
+
+void analyzer_tick(ts_usec now)
+{
+	ike_tick(now);
+}
+
+void analyzer_flow_end(struct flow *f, enum flow_end_reason why, ts_usec now)
+{
+	switch (f->proto) {
+	case IPPROTO_NUM_TCP:
+		ssh_flow_end(f, (int)why, now);
+		tcp_flow_end(f, (int)why, now);
+		break;
+	case IPPROTO_NUM_UDP:
+	case IPPROTO_NUM_ESP:
+		ike_flow_end(f, (int)why, now);
+		break;
+	default:
+		break;
+	}
+}
+
+static void capture_verdict(const char *id, enum severity sev, const char *remedy, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static struct verdict qv;
+
+static void capture_verdict(const char *id, enum severity sev, const char *remedy, const char *fmt, ...)
+{
+	verdict_begin(&qv, id, sev, NULL);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(qv.summary, sizeof qv.summary, fmt, ap);
+	va_end(ap);
+	verdict_remedy(&qv, remedy);
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* What the capture itself says about how far its verdicts can be trusted. */
+static void quality_verdicts(const struct run_summary *s)
+{
+	uint64_t drops = s->drops_kernel + s->drops_iface;
+	if (drops) {
+		capture_verdict("capture.drops", SEV_WARN,
+				"Packets were lost by the capture, not necessarily by the network: a missing "
+				"answer may be a capture loss. Capture with a filter, a bigger --buffer-size, or "
+				"on a less loaded host, then check again.",
+				"the capture dropped %llu packets (kernel %llu, interface %llu): verdicts about "
+				"missing packets are suspect",
+				(unsigned long long)drops, (unsigned long long)s->drops_kernel,
+				(unsigned long long)s->drops_iface);
+		verdict_int(&qv, "dropped_kernel", (long long)s->drops_kernel);
+		verdict_int(&qv, "dropped_interface", (long long)s->drops_iface);
+		verdict_int(&qv, "packets", (long long)s->packets);
+		verdict_emit(&qv);
+	}
+	if (s->files_truncated) {
+		capture_verdict("capture.file_truncated", SEV_WARN,
+				"The capture file ends in the middle of a packet (the capture was interrupted or the "
+				"copy is incomplete). Flows open at the cut are judged 'until the capture ended'.",
+				"the capture file is cut short in the middle of a packet; analysed the %llu packets "
+				"before the cut",
+				(unsigned long long)s->packets);
+		verdict_emit(&qv);
+	}
+	if (s->tcp_flows >= 4 && s->tcp_one_direction * 10 >= s->tcp_flows * 6) {
+		capture_verdict("capture.one_direction", SEV_WARN,
+				"Most flows show only one direction. Either the capture point sees one leg of an "
+				"asymmetric path, or the span/mirror session copies only ingress or egress. Mirror "
+				"both directions (or both interfaces) before trusting 'no answer' verdicts.",
+				"%llu of %llu TCP flows (%.0f%%) show only one direction",
+				(unsigned long long)s->tcp_one_direction, (unsigned long long)s->tcp_flows,
+				pct(s->tcp_one_direction, s->tcp_flows));
+		verdict_int(&qv, "one_direction_flows", (long long)s->tcp_one_direction);
+		verdict_int(&qv, "tcp_flows", (long long)s->tcp_flows);
+		verdict_emit(&qv);
+	}
+	if (s->bad_checksums) {
+		capture_verdict("capture.bad_checksums", SEV_INFO,
+				"Usually checksum offload: the capture host hands packets to the NIC before the "
+				"checksum is filled in, so its own outgoing packets look corrupt in the capture. Not "
+				"a network fault; shakedown analyses these packets normally.",
+				"%llu packets had a bad TCP/UDP checksum (typical of checksum offload on the capture "
+				"host)",
+				(unsigned long long)s->bad_checksums);
+		verdict_int(&qv, "bad_checksums", (long long)s->bad_checksums);
+		verdict_emit(&qv);
+	}
+	if (s->truncated) {
+		capture_verdict("capture.snaplen_short", SEV_WARN,
+				"Capture with a larger snap length (tcpdump -s 0; pfSense packet capture: "
+				"'Packet Length' 0) so payload-level verdicts (SSH, IKE) can be made.",
+				"%llu packets were cut by the capture's snap length: their headers were analysed, "
+				"their payload was not (no payload verdicts for them)",
+				(unsigned long long)s->truncated);
+		verdict_int(&qv, "truncated_packets", (long long)s->truncated);
+		verdict_emit(&qv);
+	}
+	if (s->out_of_order) {
+		capture_verdict("capture.time_disorder", SEV_INFO,
+				"The capture's timestamps go backwards (merged captures, multi-queue NICs). Timings "
+				"near those packets are approximate.",
+				"%llu packets had a timestamp earlier than a packet before them",
+				(unsigned long long)s->out_of_order);
+		verdict_int(&qv, "packets_out_of_order", (long long)s->out_of_order);
+		verdict_emit(&qv);
+	}
+	if (s->tcp_midstream) {
+		capture_verdict("capture.midstream", SEV_INFO,
+				"Start the capture before the connection is opened to see its handshake; verdicts "
+				"about these flows cover only what was captured.",
+				"%llu TCP flows began before the capture started (no handshake seen)",
+				(unsigned long long)s->tcp_midstream);
+		verdict_int(&qv, "flows", (long long)s->tcp_midstream);
+		verdict_emit(&qv);
+	}
+	if (s->duplicates) {
+		capture_verdict("capture.duplicates", SEV_INFO,
+				"The capture setup delivers some packets twice (a span session mirroring both "
+				"ingress and egress, or two mirrored ports). The copies were ignored; they are not "
+				"retransmissions.",
+				"%llu packets appeared twice within microseconds; the copies were ignored",
+				(unsigned long long)s->duplicates);
+		verdict_int(&qv, "duplicates", (long long)s->duplicates);
+		verdict_emit(&qv);
+	}
+	if (s->flows_evicted || s->nids_evicted) {
+		capture_verdict("capture.flow_table_full", SEV_WARN,
+				"Raise --max-flows (memory grows with it), or capture with a filter for the traffic "
+				"in question.",
+				"the flow table was full: %llu flows were evicted early (reassembly evicted %llu)",
+				(unsigned long long)s->flows_evicted, (unsigned long long)s->nids_evicted);
+		verdict_int(&qv, "evicted", (long long)s->flows_evicted);
+		verdict_emit(&qv);
+	}
+}
+
+void analyzer_finish(ts_usec now, struct run_summary *sum)
+{
+	tcp_finish(now);
+	ike_finish(now);
+	tcp_fill_summary(sum);
+	quality_verdicts(sum);
+}
+
+void analyzer_describe(const struct flow *f, ts_usec now, char *buf, size_t len)
+{
+	const struct flow_state *s = flow_state_c(f);
+	buf[0] = 0;
+	if (f->proto == IPPROTO_NUM_TCP) {
+		if (s->app == APP_SSH)
+			ssh_describe(f, now, buf, len);
+		if (!buf[0])
+			tcp_describe(f, now, buf, len);
+	} else if (s->app == APP_IKE || s->app == APP_ESP) {
+		ike_describe(f, now, buf, len);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "%s", f->proto == IPPROTO_NUM_UDP ? "udp" : "");
+}

@@ -1,0 +1,24 @@
+/* ike.h - the IKEv1/IKEv2, NAT-T and ESP analyzer. It keeps its own
+ * bounded tables of IKE SAs (by SPI pair, across the move from 500 to
+ * 4500) and ESP SAs (by address pair and SPI). */
+#ifndef SHAKEDOWN_IKE_H
+#define SHAKEDOWN_IKE_H
+
+#include "../capture/flow.h"
+
+struct pkt;
+
+void ike_init(void);
+/* Does this UDP packet look like IKE, NAT-T (4500) or a NAT-T keepalive? */
+bool ike_claims(const struct pkt *p);
+void ike_packet(struct flow *f, int dir, const struct pkt *p);
+/* IP protocol 50. */
+void esp_packet(struct flow *f, int dir, const struct pkt *p);
+/* An ICMP error quoting a UDP datagram of flow f (may be NULL). */
+void ike_icmp(struct flow *f, int dir, const struct pkt *icmp);
+void ike_tick(ts_usec now);
+void ike_flow_end(struct flow *f, int why, ts_usec now);
+void ike_finish(ts_usec now);
+void ike_describe(const struct flow *f, ts_usec now, char *buf, size_t len);
+
+#endif

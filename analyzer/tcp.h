@@ -1,0 +1,107 @@
+/* tcp.h - the per-packet TCP tracker and its verdicts.
+ *
+ * tcp.c follows both directions of every TCP flow packet by packet, on
+ * every packet (libnids only supplies in-order bytes later on). Other
+ * analyzers (ssh) read the tracker's facts from here: what each side sent,
+ * what each side acknowledged, and when. */
+#ifndef SHAKEDOWN_TCP_H
+#define SHAKEDOWN_TCP_H
+
+#include "../capture/flow.h"
+
+enum tcp_phase {
+	TCPS_NONE = 0,
+	TCPS_SYN_SENT,    /* SYN seen, nothing back yet */
+	TCPS_SYN_RCVD,    /* SYN-ACK seen, handshake ACK not yet */
+	TCPS_ESTABLISHED,
+	TCPS_CLOSING,     /* a FIN was seen */
+	TCPS_CLOSED,      /* both FINs, both acknowledged */
+	TCPS_RESET,
+	TCPS_MIDSTREAM,   /* the capture began after the handshake */
+};
+
+/* What one side of the connection did. Sequence numbers are absolute. */
+struct tcp_side {
+	uint32_t isn;
+	uint32_t seq_next;   /* highest seq + len (+SYN/FIN) this side sent */
+	uint32_t ack_hi;     /* highest ACK this side sent, i.e. acknowledging the peer */
+	uint32_t fin_seq;    /* sequence number of this side's FIN */
+	uint32_t win_hi;     /* largest window advertised (scaled) */
+	uint16_t mss;
+	uint8_t wscale;      /* 0xff when no window scale option */
+	bool syn, synack, seq_known, ack_known, fin, fin_acked, rst, zero_window;
+	uint8_t syn_count;   /* SYNs (or SYN-ACKs) sent, retransmissions included */
+	uint8_t fin_count;   /* FINs sent, retransmissions included */
+	uint32_t pkts;
+	uint32_t data_pkts;  /* segments carrying new payload */
+	uint32_t retrans;    /* segments repeating bytes already seen */
+	uint32_t keepalives;
+	uint64_t data_bytes; /* new payload bytes */
+	uint64_t acked_unseen; /* bytes the peer acknowledged that this capture never saw this side send */
+	uint32_t first_syn_frame, syn_frame, first_fin_frame, fin_frame, rst_frame, first_data_frame, last_data_frame,
+		fin_ack_frame;
+	ts_usec first_syn_ts, syn_ts, first_fin_ts, fin_ts, rst_ts, first_data_ts, last_data_ts, last_ts, fin_ack_ts;
+	ts_usec first_ts;    /* first packet from this side */
+};
+
+/* A compact record of a packet worth showing as evidence. */
+struct tcp_ev {
+	uint32_t frame;
+	uint32_t len;
+	ts_usec ts;
+	uint8_t dir;
+	uint8_t flags;
+	uint8_t note; /* TCP_EVN_* */
+};
+
+enum { TCP_EVN_NONE = 0, TCP_EVN_RETRANS, TCP_EVN_KEEPALIVE, TCP_EVN_ZEROWIN };
+
+#define TCP_EV_HEAD 8
+#define TCP_EV_TAIL 8
+#define TCP_HIST_LEN 20
+
+struct tcp_state {
+	struct tcp_side side[2];
+	uint8_t phase;               /* enum tcp_phase */
+	bool handshake_seen;         /* SYN, SYN-ACK and ACK all seen */
+	bool prev_time_wait;         /* this 4-tuple closed recently (time_wait_reuse) */
+	uint16_t reported;           /* bitmask of verdicts already emitted */
+	uint32_t est_frame;          /* handshake ACK */
+	ts_usec est_ts;
+	ts_usec prev_close_ts;       /* previous connection's close on this tuple */
+	uint32_t prev_close_frame;
+	uint8_t nhist;
+	char hist[TCP_HIST_LEN + 1]; /* Zeek-style history, upper case = initiator */
+	uint8_t nev_head, ev_tail_pos;
+	uint32_t nev_total;
+	struct tcp_ev ev_head[TCP_EV_HEAD];
+	struct tcp_ev ev_tail[TCP_EV_TAIL];
+};
+
+struct flow;
+struct pkt;
+struct verdict;
+
+void tcp_tracker_init(void);
+void tcp_flow_new(struct flow *f, const struct pkt *p);
+void tcp_packet(struct flow *f, int dir, const struct pkt *p);
+/* An ICMP/ICMPv6 error quoting a segment of this flow. */
+void tcp_icmp(struct flow *f, int dir, const struct pkt *icmp);
+void tcp_timer(struct flow *f, ts_usec now);
+void tcp_flow_end(struct flow *f, int why, ts_usec now);
+void tcp_finish(ts_usec now);
+void tcp_describe(const struct flow *f, ts_usec now, char *buf, size_t len);
+
+/* Evidence and facts for other analyzers' verdicts. */
+void tcp_add_evidence(const struct flow *f, struct verdict *v);
+/* pf's state pair for this connection, e.g. "ESTABLISHED:ESTABLISHED". */
+const char *tcp_pf_states(const struct flow *f, char *buf, size_t len);
+/* Add the common TCP details (history, pf states, handshake time) to v. */
+void tcp_add_details(const struct flow *f, struct verdict *v);
+/* Bytes side `dir` sent beyond what the capture showed, that the peer ACKed. */
+uint64_t tcp_acked_unseen(const struct flow *f, int dir);
+struct run_summary;
+/* Flow counts for the capture-quality verdicts. */
+void tcp_fill_summary(struct run_summary *sum);
+
+#endif

@@ -1,0 +1,200 @@
+/* verdict.c - building verdicts and fanning them out to the sinks. */
+#include "verdict.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_SINKS 6
+
+static struct verdict_sink sinks[MAX_SINKS];
+static unsigned nsinks;
+static uint64_t counts[4];
+
+static const char *const sev_names[] = { "ok", "info", "warn", "fail" };
+
+const char *severity_name(enum severity s)
+{
+	return (unsigned)s < 4 ? sev_names[s] : "?";
+}
+
+bool severity_parse(const char *s, enum severity *out)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, sev_names[i])) {
+			*out = (enum severity)i;
+			return true;
+		}
+	return false;
+}
+
+void verdict_begin(struct verdict *v, const char *id, enum severity sev, const struct flow *f)
+{
+	memset(v, 0, sizeof *v);
+	v->id = id;
+	v->sev = sev;
+	if (f) {
+		v->proto = f->proto;
+		v->client = f->cli;
+		v->server = f->srv;
+		v->cport = f->cport;
+		v->sport = f->sport;
+		v->flow_id = f->id;
+	}
+}
+
+void verdict_endpoints(struct verdict *v, uint8_t proto, const struct addr *cli, uint16_t cport,
+		       const struct addr *srv, uint16_t sport)
+{
+	v->proto = proto;
+	v->client = *cli;
+	v->cport = cport;
+	v->server = *srv;
+	v->sport = sport;
+}
+
+void verdict_evidence(struct verdict *v, uint64_t frame, ts_usec ts, int dir, const char *fmt, ...)
+{
+	if (v->nevidence >= VERDICT_MAX_EVIDENCE || !frame)
+		return;
+	struct evidence *e = &v->ev[v->nevidence++];
+	e->frame = frame;
+	e->ts = ts;
+	e->dir = (int8_t)dir;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->what, sizeof e->what, fmt, ap);
+	va_end(ap);
+}
+
+void verdict_add_evidence(struct verdict *v, const struct evidence *e, unsigned n)
+{
+	for (unsigned i = 0; i < n && v->nevidence < VERDICT_MAX_EVIDENCE; i++) {
+		bool seen = false;
+		for (unsigned j = 0; j < v->nevidence; j++)
+			if (v->ev[j].frame == e[i].frame)
+				seen = true;
+		if (!seen)
+			v->ev[v->nevidence++] = e[i];
+	}
+}
+
+void verdict_summary(struct verdict *v, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(v->summary, sizeof v->summary, fmt, ap);
+	va_end(ap);
+}
+
+static struct verdict_detail *detail_slot(struct verdict *v, const char *key)
+{
+	for (unsigned i = 0; i < v->ndetails; i++)
+		if (!strcmp(v->details[i].key, key))
+			return &v->details[i];
+	if (v->ndetails >= VERDICT_MAX_DETAILS)
+		return NULL;
+	struct verdict_detail *d = &v->details[v->ndetails++];
+	d->key = key;
+	return d;
+}
+
+void verdict_str(struct verdict *v, const char *key, const char *fmt, ...)
+{
+	struct verdict_detail *d = detail_slot(v, key);
+	if (!d)
+		return;
+	d->kind = DETAIL_STR;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(d->s, sizeof d->s, fmt, ap);
+	va_end(ap);
+}
+
+void verdict_int(struct verdict *v, const char *key, long long val)
+{
+	struct verdict_detail *d = detail_slot(v, key);
+	if (d)
+		d->kind = DETAIL_INT, d->i = val;
+}
+
+void verdict_num(struct verdict *v, const char *key, double val)
+{
+	struct verdict_detail *d = detail_slot(v, key);
+	if (d)
+		d->kind = DETAIL_NUM, d->d = val;
+}
+
+void verdict_bool(struct verdict *v, const char *key, bool val)
+{
+	struct verdict_detail *d = detail_slot(v, key);
+	if (d)
+		d->kind = DETAIL_BOOL, d->i = val;
+}
+
+void verdict_remedy(struct verdict *v, const char *text)
+{
+	v->remediation = text;
+}
+
+static int ev_cmp(const void *a, const void *b)
+{
+	const struct evidence *x = a, *y = b;
+	return x->frame < y->frame ? -1 : x->frame > y->frame;
+}
+
+void verdict_emit(struct verdict *v)
+{
+	/* evidence in frame order, and the verdict's times from it */
+	qsort(v->ev, v->nevidence, sizeof v->ev[0], ev_cmp);
+	for (unsigned i = 0; i < v->nevidence; i++) {
+		if (!v->first_ts || v->ev[i].ts < v->first_ts)
+			v->first_ts = v->ev[i].ts;
+		if (v->ev[i].ts > v->last_ts)
+			v->last_ts = v->ev[i].ts;
+	}
+	counts[v->sev]++;
+	for (unsigned i = 0; i < nsinks; i++)
+		if (sinks[i].on_verdict)
+			sinks[i].on_verdict(v, sinks[i].arg);
+}
+
+void verdict_add_sink(const struct verdict_sink *s)
+{
+	if (nsinks < MAX_SINKS)
+		sinks[nsinks++] = *s;
+}
+
+void verdict_clear_sinks(void)
+{
+	nsinks = 0;
+}
+
+void verdict_counts(uint64_t out[4])
+{
+	memcpy(out, counts, sizeof counts);
+}
+
+void verdict_reset_counts(void)
+{
+	memset(counts, 0, sizeof counts);
+}
+
+void verdict_emit_summary(const struct run_summary *s)
+{
+	for (unsigned i = 0; i < nsinks; i++)
+		if (sinks[i].on_summary)
+			sinks[i].on_summary(s, sinks[i].arg);
+}
+
+const char *ts_iso(ts_usec t, char *buf, size_t len)
+{
+	time_t sec = (time_t)(t / 1000000);
+	struct tm tm;
+	gmtime_r(&sec, &tm);
+	char b[32];
+	strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%06uZ", b, (unsigned)(t % 1000000));
+	return buf;
+}

@@ -1,0 +1,105 @@
+/* verdict.h - the verdict model: what every analyzer produces and every
+ * sink (text report, JSON lines, --check, ncurses) consumes.
+ *
+ * A verdict is built on the stack with verdict_begin(), filled with
+ * evidence, a summary and details, then handed to verdict_emit(), which
+ * copies it to the registered sinks. Ids are a public contract and each
+ * one is documented in docs/verdicts.md. */
+#ifndef SHAKEDOWN_VERDICT_H
+#define SHAKEDOWN_VERDICT_H
+
+#include <stdarg.h>
+#include "../capture/flow.h"
+
+enum severity { SEV_OK = 0, SEV_INFO, SEV_WARN, SEV_FAIL };
+
+#define VERDICT_MAX_EVIDENCE 24
+#define VERDICT_MAX_DETAILS 28
+#define VERDICT_SUMMARY_LEN 320
+#define VERDICT_VALUE_LEN 240
+
+/* One packet that proves something: for ladder diagrams and "frames". */
+struct evidence {
+	uint64_t frame;
+	ts_usec ts;
+	int8_t dir;      /* DIR_C2S, DIR_S2C, or -1 (third party, e.g. ICMP from a router) */
+	char what[40];   /* "SYN", "SYN-ACK", "KEXINIT 1480 B", "IKE_SA_INIT req", ... */
+};
+
+enum detail_kind { DETAIL_STR, DETAIL_INT, DETAIL_NUM, DETAIL_BOOL };
+
+struct verdict_detail {
+	const char *key; /* static string */
+	enum detail_kind kind;
+	long long i;
+	double d;
+	char s[VERDICT_VALUE_LEN];
+};
+
+struct verdict {
+	const char *id; /* static string, e.g. "tcp.syn_unanswered" */
+	enum severity sev;
+	uint8_t proto;
+	struct addr client, server;
+	uint16_t cport, sport;
+	uint64_t flow_id;
+	ts_usec first_ts, last_ts;
+	unsigned nevidence;
+	struct evidence ev[VERDICT_MAX_EVIDENCE];
+	char summary[VERDICT_SUMMARY_LEN];
+	unsigned ndetails;
+	struct verdict_detail details[VERDICT_MAX_DETAILS];
+	const char *remediation; /* static string, our own words */
+};
+
+/* Start a verdict about flow f (may be NULL for capture-wide verdicts). */
+void verdict_begin(struct verdict *v, const char *id, enum severity sev, const struct flow *f);
+/* Set the endpoints explicitly (aggregates, IKE SAs that moved ports). */
+void verdict_endpoints(struct verdict *v, uint8_t proto, const struct addr *cli, uint16_t cport,
+		       const struct addr *srv, uint16_t sport);
+void verdict_evidence(struct verdict *v, uint64_t frame, ts_usec ts, int dir, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void verdict_add_evidence(struct verdict *v, const struct evidence *e, unsigned n);
+void verdict_summary(struct verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void verdict_str(struct verdict *v, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void verdict_int(struct verdict *v, const char *key, long long val);
+void verdict_num(struct verdict *v, const char *key, double val);
+void verdict_bool(struct verdict *v, const char *key, bool val);
+void verdict_remedy(struct verdict *v, const char *text);
+/* Times first_ts/last_ts default to the evidence range. */
+void verdict_emit(struct verdict *v);
+
+const char *severity_name(enum severity s);
+bool severity_parse(const char *s, enum severity *out);
+
+/* Sinks. Each gets every verdict in emission order, then the summary. */
+struct run_summary {
+	uint64_t packets, bytes;
+	uint64_t flows, flows_evicted, flows_expired, flows_peak;
+	uint64_t drops_kernel, drops_iface; /* live only */
+	bool live;
+	uint64_t counts[4]; /* by severity */
+	uint64_t verdicts_suppressed; /* over the report's limit */
+	ts_usec first_ts, last_ts;
+	uint64_t bad_checksums, truncated, non_ip, decode_errors, out_of_order, duplicates;
+	uint64_t files_truncated, nids_evicted, v6_out_of_order;
+	uint64_t tcp_flows, tcp_midstream, tcp_one_direction; /* filled by the analyzers */
+	const char *source;
+};
+
+struct verdict_sink {
+	void (*on_verdict)(const struct verdict *v, void *arg);
+	void (*on_summary)(const struct run_summary *s, void *arg);
+	void *arg;
+};
+
+void verdict_add_sink(const struct verdict_sink *s);
+void verdict_clear_sinks(void);
+void verdict_counts(uint64_t counts[4]);
+void verdict_reset_counts(void);
+void verdict_emit_summary(const struct run_summary *s);
+
+/* Format "+1.234567" style seconds and "2024-01-02T03:04:05.123456Z". */
+const char *ts_iso(ts_usec t, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,364 @@
+/* flow.c - the flow table: hashing, orientation, a chunked pool bounded by
+ * max_flows, LRU eviction when full, idle expiry and deadline sweeps, all
+ * by packet time. */
+#include "flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK_SHIFT 12
+#define CHUNK_SIZE (1u << CHUNK_SHIFT)
+#define NIL UINT32_MAX
+
+struct flow_table {
+	struct flow **chunks;
+	uint32_t nchunks, max_chunks;
+	uint32_t used_hw; /* slots handed out so far */
+	uint32_t free_head;
+	uint32_t *buckets;
+	uint32_t nbuckets; /* power of two */
+	uint32_t lru_head, lru_tail; /* head = least recently active */
+	ts_usec idle_timeout;
+	flow_end_fn on_end;
+	void *arg;
+	uint64_t next_id;
+	struct flow_stats st;
+};
+
+static inline struct flow *slot(const struct flow_table *t, uint32_t i)
+{
+	return &t->chunks[i >> CHUNK_SHIFT][i & (CHUNK_SIZE - 1)];
+}
+
+struct flow_table *flow_table_new(uint32_t max_flows, ts_usec idle_timeout, flow_end_fn on_end, void *arg)
+{
+	if (max_flows < 16)
+		max_flows = 16;
+	struct flow_table *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->max_chunks = (max_flows + CHUNK_SIZE - 1) / CHUNK_SIZE;
+	t->chunks = calloc(t->max_chunks, sizeof *t->chunks);
+	t->nbuckets = 1024;
+	while (t->nbuckets < max_flows)
+		t->nbuckets <<= 1;
+	t->buckets = malloc(sizeof(uint32_t) * t->nbuckets);
+	if (!t->chunks || !t->buckets) {
+		flow_table_free(t);
+		return NULL;
+	}
+	memset(t->buckets, 0xff, sizeof(uint32_t) * t->nbuckets);
+	t->free_head = t->lru_head = t->lru_tail = NIL;
+	t->idle_timeout = idle_timeout;
+	t->on_end = on_end;
+	t->arg = arg;
+	t->st.max_flows = max_flows;
+	return t;
+}
+
+void flow_table_free(struct flow_table *t)
+{
+	if (!t)
+		return;
+	for (uint32_t i = 0; i < t->nchunks; i++)
+		free(t->chunks[i]);
+	free(t->chunks);
+	free(t->buckets);
+	free(t);
+}
+
+static uint32_t key_hash(const struct flow_key *k)
+{
+	/* FNV-1a over the fields that matter */
+	uint64_t h = 1469598103934665603ull;
+	const uint8_t *parts[2] = { k->a.b, k->b.b };
+	size_t n = k->a.family == 4 ? 4 : 16;
+	for (int j = 0; j < 2; j++)
+		for (size_t i = 0; i < n; i++)
+			h = (h ^ parts[j][i]) * 1099511628211ull;
+	uint64_t rest = (uint64_t)k->pa << 48 | (uint64_t)k->pb << 32 | k->spi;
+	for (int i = 0; i < 8; i++)
+		h = (h ^ ((rest >> (i * 8)) & 0xff)) * 1099511628211ull;
+	h = (h ^ k->proto) * 1099511628211ull;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static bool key_eq(const struct flow_key *x, const struct flow_key *y)
+{
+	return x->proto == y->proto && x->pa == y->pa && x->pb == y->pb && x->spi == y->spi &&
+	       addr_eq(&x->a, &y->a) && addr_eq(&x->b, &y->b);
+}
+
+static void make_key(struct flow_key *k, uint8_t proto, const struct addr *s, uint16_t sp, const struct addr *d,
+		     uint16_t dp, uint32_t spi)
+{
+	memset(k, 0, sizeof *k);
+	k->proto = proto;
+	k->spi = spi;
+	int c = addr_cmp(s, d);
+	if (c < 0 || (c == 0 && sp <= dp)) {
+		k->a = *s, k->pa = sp, k->b = *d, k->pb = dp;
+	} else {
+		k->a = *d, k->pa = dp, k->b = *s, k->pb = sp;
+	}
+}
+
+static void lru_unlink(struct flow_table *t, struct flow *f)
+{
+	if (f->lru_prev != NIL)
+		slot(t, f->lru_prev)->lru_next = f->lru_next;
+	else
+		t->lru_head = f->lru_next;
+	if (f->lru_next != NIL)
+		slot(t, f->lru_next)->lru_prev = f->lru_prev;
+	else
+		t->lru_tail = f->lru_prev;
+	f->lru_prev = f->lru_next = NIL;
+}
+
+static void lru_append(struct flow_table *t, struct flow *f)
+{
+	f->lru_prev = t->lru_tail;
+	f->lru_next = NIL;
+	if (t->lru_tail != NIL)
+		slot(t, t->lru_tail)->lru_next = f->idx;
+	else
+		t->lru_head = f->idx;
+	t->lru_tail = f->idx;
+}
+
+static void hash_unlink(struct flow_table *t, struct flow *f)
+{
+	uint32_t b = key_hash(&f->key) & (t->nbuckets - 1);
+	uint32_t *pp = &t->buckets[b];
+	while (*pp != NIL) {
+		struct flow *x = slot(t, *pp);
+		if (x == f) {
+			*pp = f->hnext;
+			return;
+		}
+		pp = &x->hnext;
+	}
+}
+
+static void release(struct flow_table *t, struct flow *f, enum flow_end_reason why, ts_usec now)
+{
+	if (t->on_end)
+		t->on_end(f, why, now, t->arg);
+	hash_unlink(t, f);
+	lru_unlink(t, f);
+	f->in_use = false;
+	f->hnext = t->free_head;
+	t->free_head = f->idx;
+	t->st.active--;
+}
+
+static struct flow *alloc_slot(struct flow_table *t, ts_usec now)
+{
+	if (t->free_head != NIL) {
+		struct flow *f = slot(t, t->free_head);
+		t->free_head = f->hnext;
+		return f;
+	}
+	if (t->used_hw < t->st.max_flows) {
+		uint32_t i = t->used_hw;
+		if ((i >> CHUNK_SHIFT) >= t->nchunks) {
+			struct flow *c = calloc(CHUNK_SIZE, sizeof *c);
+			if (!c)
+				goto evict;
+			t->chunks[t->nchunks++] = c;
+		}
+		t->used_hw++;
+		struct flow *f = slot(t, i);
+		f->idx = i;
+		return f;
+	}
+evict:
+	if (t->lru_head == NIL)
+		return NULL;
+	t->st.evicted++;
+	release(t, slot(t, t->lru_head), FLOW_END_EVICTED, now);
+	struct flow *f = slot(t, t->free_head);
+	t->free_head = f->hnext;
+	return f;
+}
+
+/* Who started it: the SYN's sender; for the rest, a guess from the ports. */
+static bool sender_is_client(const struct pkt *p, bool *guessed)
+{
+	*guessed = false;
+	if (p->proto == IPPROTO_NUM_TCP) {
+		if ((p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN)
+			return true;
+		if ((p->tcp_flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
+			return false;
+		*guessed = true;
+	}
+	if (p->proto == IPPROTO_NUM_ESP)
+		return true;
+	if (p->sport < 1024 && p->dport >= 1024)
+		return false;
+	if (p->proto == IPPROTO_NUM_UDP && (p->sport == 500 || p->sport == 4500) && p->dport != 500 &&
+	    p->dport != 4500)
+		return false;
+	return true;
+}
+
+static struct flow *find(struct flow_table *t, const struct flow_key *k, uint32_t h)
+{
+	for (uint32_t i = t->buckets[h & (t->nbuckets - 1)]; i != NIL;) {
+		struct flow *f = slot(t, i);
+		if (key_eq(&f->key, k))
+			return f;
+		i = f->hnext;
+	}
+	return NULL;
+}
+
+static int dir_of(const struct flow *f, const struct addr *src, uint16_t sport)
+{
+	if (addr_eq(src, &f->cli) && sport == f->cport && (!addr_eq(&f->cli, &f->srv) || f->cport != f->sport))
+		return DIR_C2S;
+	if (addr_eq(src, &f->srv) && sport == f->sport)
+		return DIR_S2C;
+	return DIR_C2S;
+}
+
+static struct flow *create(struct flow_table *t, const struct flow_key *k, uint32_t h, const struct pkt *p, int *dir)
+{
+	struct flow *f = alloc_slot(t, p->ts);
+	if (!f)
+		return NULL;
+	uint32_t idx = f->idx;
+	memset(f, 0, sizeof *f);
+	f->idx = idx;
+	f->key = *k;
+	f->in_use = true;
+	f->proto = p->proto;
+	f->ipver = p->ipver;
+	f->id = ++t->next_id;
+	f->first_ts = f->last_ts = p->ts;
+	f->first_frame = f->last_frame = p->frame;
+	f->spi = k->spi;
+	bool guessed;
+	if (sender_is_client(p, &guessed)) {
+		f->cli = p->src, f->cport = p->sport, f->srv = p->dst, f->sport = p->dport;
+		*dir = DIR_C2S;
+	} else {
+		f->cli = p->dst, f->cport = p->dport, f->srv = p->src, f->sport = p->sport;
+		*dir = DIR_S2C;
+	}
+	f->initiator_guessed = guessed;
+	f->hnext = t->buckets[h & (t->nbuckets - 1)];
+	t->buckets[h & (t->nbuckets - 1)] = f->idx;
+	lru_append(t, f);
+	t->st.created++;
+	t->st.active++;
+	if (t->st.active > t->st.peak)
+		t->st.peak = t->st.active;
+	return f;
+}
+
+static void touch(struct flow_table *t, struct flow *f, const struct pkt *p, int dir)
+{
+	f->last_ts = p->ts > f->last_ts ? p->ts : f->last_ts;
+	f->last_frame = p->frame;
+	f->pkts[dir]++;
+	f->bytes[dir] += p->wirelen;
+	if (t->lru_tail != f->idx) {
+		lru_unlink(t, f);
+		lru_append(t, f);
+	}
+}
+
+struct flow *flow_table_lookup(struct flow_table *t, const struct pkt *p, int *dir)
+{
+	if (!p->ipver)
+		return NULL;
+	struct flow_key k;
+	switch (p->proto) {
+	case IPPROTO_NUM_TCP:
+	case IPPROTO_NUM_UDP:
+		/* a first UDP fragment belongs to its flow (IKE sees it); other
+		 * fragments wait for reassembly */
+		if (p->is_fragment && !(p->frag_first && p->proto == IPPROTO_NUM_UDP))
+			return NULL;
+		make_key(&k, p->proto, &p->src, p->sport, &p->dst, p->dport, 0);
+		break;
+	case IPPROTO_NUM_ESP:
+		make_key(&k, p->proto, &p->src, 0, &p->dst, 0, p->esp_spi);
+		break;
+	default:
+		return NULL;
+	}
+	uint32_t h = key_hash(&k);
+	struct flow *f = find(t, &k, h);
+	if (f) {
+		*dir = dir_of(f, &p->src, p->proto == IPPROTO_NUM_ESP ? 0 : p->sport);
+		if (p->proto == IPPROTO_NUM_ESP)
+			*dir = addr_eq(&p->src, &f->cli) ? DIR_C2S : DIR_S2C;
+	} else {
+		f = create(t, &k, h, p, dir);
+		if (!f)
+			return NULL;
+	}
+	touch(t, f, p, *dir);
+	return f;
+}
+
+struct flow *flow_table_find(struct flow_table *t, uint8_t proto, const struct addr *src, uint16_t sport,
+			     const struct addr *dst, uint16_t dport, uint32_t spi, int *dir)
+{
+	struct flow_key k;
+	make_key(&k, proto, src, sport, dst, dport, spi);
+	struct flow *f = find(t, &k, key_hash(&k));
+	if (f)
+		*dir = dir_of(f, src, sport);
+	return f;
+}
+
+void flow_table_sweep(struct flow_table *t, ts_usec now, void (*fn)(struct flow *f, ts_usec now, void *arg),
+		      void *arg)
+{
+	for (uint32_t i = 0; i < t->used_hw; i++) {
+		struct flow *f = slot(t, i);
+		if (!f->in_use)
+			continue;
+		if (f->deadline && f->deadline <= now) {
+			f->deadline = 0;
+			fn(f, now, arg);
+		}
+		ts_usec idle = f->idle_timeout ? f->idle_timeout : t->idle_timeout;
+		if (f->in_use && now > f->last_ts && now - f->last_ts > idle) {
+			t->st.expired++;
+			release(t, f, FLOW_END_IDLE, now);
+		}
+	}
+}
+
+void flow_table_end_all(struct flow_table *t, ts_usec now)
+{
+	/* oldest first, so verdicts come out roughly in time order */
+	while (t->lru_head != NIL)
+		release(t, slot(t, t->lru_head), FLOW_END_EOF, now);
+}
+
+void flow_table_end(struct flow_table *t, struct flow *f, ts_usec now)
+{
+	if (f->in_use)
+		release(t, f, FLOW_END_DONE, now);
+}
+
+void flow_table_foreach(struct flow_table *t, void (*fn)(struct flow *f, void *arg), void *arg)
+{
+	for (uint32_t i = t->lru_head; i != NIL;) {
+		struct flow *f = slot(t, i);
+		i = f->lru_next;
+		fn(f, arg);
+	}
+}
+
+const struct flow_stats *flow_table_stats(const struct flow_table *t)
+{
+	return &t->st;
+}

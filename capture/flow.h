@@ -1,0 +1,110 @@
+/* flow.h - the flow table: one entry per TCP/UDP 5-tuple or ESP SPI.
+ *
+ * A flow is oriented: `cli` is the initiator (the sender of the first SYN,
+ * or of the first packet seen when no SYN was), `srv` the responder.
+ * Entries come from a pool that grows in chunks up to `max_flows` and is
+ * never freed while the program runs; when it is full the least recently
+ * active flow is evicted (and counted). Analyzers keep their per-flow state
+ * in the fixed `state` area; bigger state lives in analyzer-owned pools. */
+#ifndef SHAKEDOWN_FLOW_H
+#define SHAKEDOWN_FLOW_H
+
+#include <stdalign.h>
+#include "packet.h"
+
+enum { DIR_C2S = 0, DIR_S2C = 1 };
+
+#define FLOW_STATE_BYTES 896
+
+enum flow_end_reason {
+	FLOW_END_IDLE,    /* idle timeout by packet time */
+	FLOW_END_EVICTED, /* table full: made room for a new flow */
+	FLOW_END_EOF,     /* the input ended (offline, or live capture stopped) */
+	FLOW_END_DONE,    /* an analyzer said it is finished */
+};
+
+struct flow_key {
+	struct addr a, b; /* a <= b */
+	uint16_t pa, pb;
+	uint32_t spi; /* ESP only; 0 otherwise */
+	uint8_t proto;
+};
+
+struct flow {
+	struct flow_key key;
+	struct addr cli, srv;
+	uint16_t cport, sport;
+	uint8_t proto;
+	uint8_t ipver;
+	bool initiator_guessed; /* no SYN from the initiator was seen */
+	bool want_stream;       /* an analyzer wants reassembled bytes */
+	bool in_use;
+
+	uint64_t id; /* 1-based, in order of creation */
+	ts_usec first_ts, last_ts;
+	uint64_t first_frame, last_frame;
+	uint64_t pkts[2], bytes[2];
+	uint32_t spi; /* ESP */
+
+	/* Packet time at which an analyzer wants flow_timer called; 0 = none. */
+	ts_usec deadline;
+	/* Idle time after which the flow leaves the table (analyzers shorten
+	 * or lengthen it by state); 0 = the table's default. */
+	ts_usec idle_timeout;
+
+	/* capture/'s own per-flow bookkeeping: the IPv6 in-order reassembler,
+	 * whether libnids holds this stream, and duplicate detection. */
+	uint32_t rx_next[2];
+	bool rx_on[2];
+	bool in_nids;
+	uint32_t dup_sig;
+	ts_usec dup_ts;
+
+	/* table links (indices; UINT32_MAX = none) */
+	uint32_t idx, hnext, lru_prev, lru_next;
+
+	alignas(16) unsigned char state[FLOW_STATE_BYTES];
+};
+
+struct flow_table;
+
+struct flow_stats {
+	uint64_t created;
+	uint64_t evicted; /* pushed out because the table was full */
+	uint64_t expired; /* idle timeout */
+	uint64_t active;
+	uint64_t peak;
+	uint32_t max_flows;
+};
+
+typedef void (*flow_end_fn)(struct flow *f, enum flow_end_reason why, ts_usec now, void *arg);
+
+struct flow_table *flow_table_new(uint32_t max_flows, ts_usec idle_timeout, flow_end_fn on_end, void *arg);
+void flow_table_free(struct flow_table *t);
+
+/* Find (or create) the flow of a TCP/UDP/ESP packet. *dir is set to
+ * DIR_C2S or DIR_S2C. Returns NULL for packets that have no flow. */
+struct flow *flow_table_lookup(struct flow_table *t, const struct pkt *p, int *dir);
+/* Find without creating, by explicit endpoints (e.g. an ICMP quote). */
+struct flow *flow_table_find(struct flow_table *t, uint8_t proto, const struct addr *src, uint16_t sport,
+			     const struct addr *dst, uint16_t dport, uint32_t spi, int *dir);
+
+/* Call fn for every flow whose deadline has passed (deadline <= now) and
+ * end the flows idle for longer than the idle timeout. */
+void flow_table_sweep(struct flow_table *t, ts_usec now, void (*fn)(struct flow *f, ts_usec now, void *arg),
+		      void *arg);
+/* End every flow (input finished). */
+void flow_table_end_all(struct flow_table *t, ts_usec now);
+/* End one flow now (an analyzer is done with it). */
+void flow_table_end(struct flow_table *t, struct flow *f, ts_usec now);
+
+void flow_table_foreach(struct flow_table *t, void (*fn)(struct flow *f, void *arg), void *arg);
+const struct flow_stats *flow_table_stats(const struct flow_table *t);
+
+/* Orientation helpers */
+static inline const struct addr *flow_src(const struct flow *f, int dir)
+{
+	return dir == DIR_C2S ? &f->cli : &f->srv;
+}
+
+#endif

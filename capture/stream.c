@@ -1,0 +1,223 @@
+/* stream.c - the one module that talks to libnids, plus our IPv6 in-order
+ * reassembler. libnids is process-global: one instance per process. */
+#include "stream.h"
+#include "../analyzer/analyzer.h"
+
+#include <arpa/inet.h>
+#include <nids.h>
+#include <pcap.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+static struct stream_stats st;
+static struct flow_table *flows;
+static stream_reassembled_fn on_reassembled;
+static void *reassembled_arg;
+static pcap_t *dead;
+static const uint8_t *fed_data; /* the buffer we last handed to libnids */
+static const struct pkt *fed_pkt;
+static uint8_t fixbuf[65536];
+
+static void nids_warning(int type, int err, struct ip *iph, void *data)
+{
+	(void)type;
+	(void)iph;
+	(void)data;
+	st.nids_warnings++;
+	if (err == NIDS_WARN_TCP_TOOMUCH)
+		st.nids_evicted++;
+}
+
+static void nids_nomem(char *where)
+{
+	fprintf(stderr, "shakedown: libnids out of memory in %s\n", where);
+}
+
+static struct flow *flow_of(struct tcp_stream *s, int *dir_of_client)
+{
+	struct addr a, b;
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	a.family = b.family = 4;
+	memcpy(a.b, &s->addr.saddr, 4);
+	memcpy(b.b, &s->addr.daddr, 4);
+	return flow_table_find(flows, IPPROTO_NUM_TCP, &a, s->addr.source, &b, s->addr.dest, 0, dir_of_client);
+}
+
+static void nids_tcp_cb(struct tcp_stream *s, void **unused)
+{
+	(void)unused;
+	int cdir;
+	struct flow *f = flow_of(s, &cdir);
+	switch (s->nids_state) {
+	case NIDS_JUST_EST:
+		st.nids_streams++;
+		if (f && f->want_stream) {
+			f->in_nids = true;
+			s->client.collect = 1;
+			s->server.collect = 1;
+		}
+		return;
+	case NIDS_DATA:
+		break;
+	default: /* closed, reset, timed out, exiting */
+		if (f)
+			f->in_nids = false;
+		return;
+	}
+	if (!f || !f->want_stream) {
+		s->client.collect = 0;
+		s->server.collect = 0;
+		if (f)
+			f->in_nids = false;
+		return;
+	}
+	uint64_t frame = fed_pkt ? fed_pkt->frame : 0;
+	ts_usec ts = fed_pkt ? fed_pkt->ts : 0;
+	/* libnids' "client" half receives what the server sent */
+	struct half_stream *halves[2] = { &s->client, &s->server };
+	for (int i = 0; i < 2; i++) {
+		struct half_stream *h = halves[i];
+		if (!h->count_new || !f->want_stream)
+			continue;
+		int dir = (i == 0) == (cdir == DIR_C2S) ? DIR_S2C : DIR_C2S;
+		size_t unread = (size_t)(h->count - h->offset);
+		size_t n = (size_t)h->count_new <= unread ? (size_t)h->count_new : unread;
+		st.bytes_delivered += n;
+		analyzer_stream(f, dir, (const uint8_t *)h->data + (unread - n), n, frame, ts);
+	}
+	if (!f->want_stream) {
+		/* nobody needs more: libnids frees the stream */
+		s->client.collect = 0;
+		s->server.collect = 0;
+		f->in_nids = false;
+	}
+}
+
+static void nids_ip_cb(struct ip *iph, int len)
+{
+	(void)len;
+	if ((const uint8_t *)iph == fed_data || !on_reassembled)
+		return;
+	/* a datagram libnids rebuilt from fragments */
+	st.reassembled++;
+	uint32_t total = ntohs(iph->ip_len);
+	on_reassembled((const uint8_t *)iph, total, reassembled_arg);
+}
+
+bool stream_init(uint32_t max_streams, struct flow_table *ft, stream_reassembled_fn fn, void *arg, char *err,
+		 size_t errlen)
+{
+	flows = ft;
+	on_reassembled = fn;
+	reassembled_arg = arg;
+	dead = pcap_open_dead(DLT_RAW, 65535);
+	if (!dead) {
+		snprintf(err, errlen, "pcap_open_dead failed");
+		return false;
+	}
+	if (max_streams > 1000000)
+		max_streams = 1000000;
+	nids_params.pcap_desc = dead;
+	nids_params.n_tcp_streams = (int)(max_streams / 3 * 4 + 16);
+	nids_params.n_hosts = 1024;
+	nids_params.scan_num_hosts = 0; /* no port-scan detector */
+	nids_params.syslog = nids_warning;
+	nids_params.no_mem = nids_nomem;
+	nids_params.tcp_workarounds = 0;
+	nids_params.one_loop_less = 0;
+	nids_params.multiproc = 0;
+	nids_params.pcap_filter = NULL;
+	if (!nids_init()) {
+		snprintf(err, errlen, "libnids: %s", nids_errbuf);
+		return false;
+	}
+	/* Never drop packets for their checksums: offload makes them normal. */
+	static struct nids_chksum_ctl nocheck;
+	nocheck.action = NIDS_DONT_CHKSUM;
+	nids_register_chksum_ctl(&nocheck, 1);
+	nids_register_tcp((void *)nids_tcp_cb);
+	nids_register_ip((void *)nids_ip_cb);
+	return true;
+}
+
+void stream_exit(void)
+{
+	if (dead) {
+		nids_exit();
+		pcap_close(dead);
+		dead = NULL;
+	}
+}
+
+static uint16_t ip_header_sum(const uint8_t *h, size_t len)
+{
+	uint32_t sum = 0;
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)h[i] << 8 | h[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+void stream_feed_ipv4(const struct pkt *p)
+{
+	if (!dead || p->ipver != 4 || p->ip_truncated || !p->l3 || p->l3_len < 20)
+		return;
+	const uint8_t *data = p->l3;
+	size_t ihl = (size_t)(data[0] & 15) * 4;
+	if (ihl < 20 || ihl > p->l3_len)
+		return;
+	/* libnids drops a bad IP header checksum (crafted captures, some
+	 * offload setups): hand it a corrected copy instead. */
+	if (ip_header_sum(data, ihl) != 0 && p->l3_len <= sizeof fixbuf) {
+		memcpy(fixbuf, data, p->l3_len);
+		fixbuf[10] = fixbuf[11] = 0;
+		uint16_t s = ip_header_sum(fixbuf, ihl);
+		fixbuf[10] = (uint8_t)(s >> 8);
+		fixbuf[11] = (uint8_t)s;
+		data = fixbuf;
+	}
+	struct pcap_pkthdr h;
+	h.ts.tv_sec = (time_t)(p->ts / 1000000);
+	h.ts.tv_usec = (suseconds_t)(p->ts % 1000000);
+	h.caplen = h.len = p->l3_len;
+	fed_data = data;
+	fed_pkt = p;
+	st.nids_packets++;
+	nids_pcap_handler(NULL, &h, (u_char *)(uintptr_t)data);
+	fed_data = NULL;
+	fed_pkt = NULL;
+}
+
+/* IPv6: deliver in-order bytes from the SYN on; a segment beyond the next
+ * expected byte is skipped (and counted) until the hole is retransmitted. */
+void stream_tcp6(struct flow *f, int dir, const struct pkt *p)
+{
+	if (p->tcp_flags & TH_SYN) {
+		f->rx_next[dir] = p->seq + 1;
+		f->rx_on[dir] = true;
+		return;
+	}
+	if (!f->rx_on[dir] || !p->payload_len || p->ip_truncated)
+		return;
+	uint32_t seq = p->seq;
+	uint32_t len = p->payload_len;
+	int32_t ahead = (int32_t)(seq - f->rx_next[dir]);
+	if (ahead > 0) {
+		st.v6_out_of_order++;
+		return;
+	}
+	uint32_t skip = (uint32_t)(-ahead);
+	if (skip >= len)
+		return; /* all old */
+	f->rx_next[dir] = seq + len;
+	st.bytes_delivered += len - skip;
+	analyzer_stream(f, dir, p->payload + skip, len - skip, p->frame, p->ts);
+}
+
+const struct stream_stats *stream_stats(void)
+{
+	return &st;
+}

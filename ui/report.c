@@ -1,0 +1,150 @@
+/* report.c - the default text report: verdicts grouped by severity, each
+ * with its evidence, details and remediation, then a summary line. */
+#include "output.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define REPORT_MAX_FULL 1000
+#define REPORT_MAX_OK 500
+
+static struct {
+	FILE *out;
+	int verbose;
+	struct verdict *full;
+	size_t nfull, capfull;
+	char (*ok)[200];
+	size_t nok;
+	uint64_t dropped_full, dropped_ok;
+} R;
+
+static void report_verdict(const struct verdict *v, void *arg)
+{
+	(void)arg;
+	if (v->sev == SEV_OK && !R.verbose) {
+		if (R.nok >= REPORT_MAX_OK) {
+			R.dropped_ok++;
+			return;
+		}
+		if (!R.ok && !(R.ok = calloc(REPORT_MAX_OK, sizeof *R.ok))) {
+			R.dropped_ok++;
+			return;
+		}
+		char line[160];
+		expect_line(v, line, sizeof line);
+		snprintf(R.ok[R.nok++], sizeof R.ok[0], "%s", line + 3);
+		return;
+	}
+	if (R.nfull >= REPORT_MAX_FULL) {
+		R.dropped_full++;
+		return;
+	}
+	if (R.nfull == R.capfull) {
+		size_t n = R.capfull ? R.capfull * 2 : 16;
+		struct verdict *p = realloc(R.full, n * sizeof *p);
+		if (!p) {
+			R.dropped_full++;
+			return;
+		}
+		R.full = p;
+		R.capfull = n;
+	}
+	R.full[R.nfull++] = *v;
+}
+
+static void print_verdict(FILE *o, const struct verdict *v)
+{
+	static const char *const tag[] = { "OK  ", "INFO", "WARN", "FAIL" };
+	char line[200];
+	expect_line(v, line, sizeof line);
+	const char *flow = strchr(line, ' ');
+	flow = flow ? strchr(flow + 1, ' ') : NULL;
+	fprintf(o, "%s %s%s\n", tag[v->sev], v->id, flow ? flow : "");
+	fprintf(o, "     %s\n", v->summary);
+	if (v->nevidence) {
+		fprintf(o, "     evidence:");
+		ts_usec t0 = v->ev[0].ts;
+		for (unsigned i = 0; i < v->nevidence; i++) {
+			const struct evidence *e = &v->ev[i];
+			const char *arrow = e->dir == DIR_C2S ? "->" : e->dir == DIR_S2C ? "<-" : "~~";
+			fprintf(o, "%s#%llu +%.3fs %s %s", i ? ";" : " ", (unsigned long long)e->frame,
+				(double)(e->ts - t0) / 1e6, arrow, e->what);
+			if (i % 3 == 2 && i + 1 < v->nevidence)
+				fprintf(o, "\n              ");
+		}
+		fputc('\n', o);
+	}
+	if (v->ndetails) {
+		fprintf(o, "     details:");
+		int col = 14;
+		for (unsigned i = 0; i < v->ndetails; i++) {
+			const struct verdict_detail *d = &v->details[i];
+			char val[VERDICT_VALUE_LEN + 8];
+			switch (d->kind) {
+			case DETAIL_STR:
+				snprintf(val, sizeof val, "%s", d->s);
+				break;
+			case DETAIL_INT:
+				snprintf(val, sizeof val, "%lld", d->i);
+				break;
+			case DETAIL_NUM:
+				snprintf(val, sizeof val, "%.3f", d->d);
+				break;
+			default:
+				snprintf(val, sizeof val, "%s", d->i ? "yes" : "no");
+			}
+			int w = (int)(strlen(d->key) + strlen(val) + 2);
+			if (col + w > 110) {
+				fprintf(o, "\n              ");
+				col = 14;
+			}
+			fprintf(o, " %s=%s", d->key, val);
+			col += w;
+		}
+		fputc('\n', o);
+	}
+	if (v->remediation && v->sev != SEV_OK)
+		fprintf(o, "     fix: %s\n", v->remediation);
+	fputc('\n', o);
+}
+
+static void report_summary(const struct run_summary *s, void *arg)
+{
+	(void)arg;
+	FILE *o = R.out;
+	for (int sev = SEV_FAIL; sev >= SEV_OK; sev--)
+		for (size_t i = 0; i < R.nfull; i++)
+			if ((int)R.full[i].sev == sev)
+				print_verdict(o, &R.full[i]);
+	if (R.nok) {
+		fprintf(o, "OK   %zu healthy flows:\n", R.nok + (size_t)R.dropped_ok);
+		for (size_t i = 0; i < R.nok; i++)
+			fprintf(o, "     %s\n", R.ok[i]);
+		if (R.dropped_ok)
+			fprintf(o, "     ... and %llu more\n", (unsigned long long)R.dropped_ok);
+		fputc('\n', o);
+	}
+	if (R.dropped_full)
+		fprintf(o, "(%llu more verdicts not shown: use --json for all of them)\n",
+			(unsigned long long)R.dropped_full);
+	uint64_t drops = s->drops_kernel + s->drops_iface;
+	fprintf(o, "shakedown: %s: %llu packets, %llu flows, %llu dropped by the capture%s; verdicts: %llu fail, %llu "
+		"warn, %llu info, %llu ok\n",
+		s->source ? s->source : "", (unsigned long long)s->packets, (unsigned long long)s->flows,
+		(unsigned long long)drops, drops ? " (verdicts about missing packets are suspect)" : "",
+		(unsigned long long)s->counts[SEV_FAIL], (unsigned long long)s->counts[SEV_WARN],
+		(unsigned long long)s->counts[SEV_INFO], (unsigned long long)s->counts[SEV_OK]);
+	fflush(o);
+	free(R.full);
+	free(R.ok);
+	memset(&R, 0, sizeof R);
+}
+
+void report_attach(FILE *out, int verbose)
+{
+	memset(&R, 0, sizeof R);
+	R.out = out;
+	R.verbose = verbose;
+	struct verdict_sink s = { report_verdict, report_summary, NULL };
+	verdict_add_sink(&s);
+}
