@@ -8,7 +8,7 @@ void config_defaults(struct sd_config *c)
 	c->syn_timeout = SEC(3);
 	c->rtt_warn = SEC(1);
 	c->fin_timeout = SEC(10);
-	c->half_close_timeout = SEC(30);
+	c->half_close_timeout = SEC(5);
 	c->msl = SEC(30); /* pfSense: net.inet.tcp.msl = 30000 ms */
 	c->ssh_timeout = SEC(20); /* ssh2's readyTimeout */
 	c->banner_timeout = SEC(20);

@@ -47,6 +47,13 @@ enum {
 
 #define USEC_F 1e6
 
+const char *pf_action_name(uint8_t a)
+{
+	static const char *const names[] = { "pass", "block", "scrub", "no-scrub", "nat", "no-nat",
+					     "binat", "no-binat", "rdr", "no-rdr", "synproxy-drop", "defer" };
+	return a < sizeof names / sizeof names[0] ? names[a] : "?";
+}
+
 static struct {
 	uint64_t flows, midstream, one_direction;
 } counters;
@@ -232,6 +239,25 @@ void tcp_add_details(const struct flow *f, struct verdict *v)
 	}
 	if (f->initiator_guessed)
 		verdict_bool(v, "started_midstream", true);
+	if (t->pf_seen) {
+		verdict_int(v, "pf_rule", t->pf_rule);
+		verdict_str(v, "pf_action", "%s", pf_action_name(t->pf_action));
+		verdict_str(v, "pf_interface", "%s", t->pf_ifname);
+		verdict_str(v, "pf_direction", "%s", t->pf_dir == 1 ? "in" : t->pf_dir == 2 ? "out" : "?");
+	}
+}
+
+/* What pf logged in the pflog header: the rule that matched and its action. */
+static void track_pflog(struct tcp_state *t, const struct pkt *p)
+{
+	if (!p->pflog.present)
+		return;
+	t->pf_seen = true;
+	t->pf_action = p->pflog.action;
+	t->pf_reason = p->pflog.reason;
+	t->pf_dir = p->pflog.dir;
+	t->pf_rule = p->pflog.rulenr;
+	memcpy(t->pf_ifname, p->pflog.ifname, sizeof t->pf_ifname);
 }
 
 static const char *side_name(int dir)
@@ -443,6 +469,11 @@ static void report_syn_unanswered(struct flow *f, ts_usec now, bool ended)
 	else
 		verdict_summary(&v, "SYN got no answer in %.1f s%s", waited,
 				ended ? " (until the capture ended)" : "");
+	if (t->pf_seen && t->pf_action == 1) {
+		size_t l = strlen(v.summary);
+		snprintf(v.summary + l, sizeof v.summary - l, "; pf logged it blocked by rule %u on %s", t->pf_rule,
+			 t->pf_ifname);
+	}
 	verdict_int(&v, "syn_count", c->syn_count);
 	verdict_num(&v, "tried_for_s", span);
 	verdict_num(&v, "waited_s", waited);
@@ -464,15 +495,15 @@ static bool one_sided_evidence(const struct flow *f, int *only_dir, bool *works)
 		return false;
 	const struct tcp_side *s = &t->side[only];
 	*only_dir = only;
+	const struct tcp_side *unseen = &t->side[!only]; /* the side the capture never sees */
 	if (only == DIR_C2S) {
 		/* the client acknowledges a SYN-ACK this point never saw */
-		if (!(t->reported & R_SYNACK_UNSEEN) && !(f->initiator_guessed && s->pkts >= 4 && s->acked_unseen))
+		if (!(t->reported & R_SYNACK_UNSEEN) && !(f->initiator_guessed && s->pkts >= 4 && unseen->acked_unseen))
 			return false;
 		/* works if the client's ACKs keep moving (server data arrives by
-		 * another path) or it keeps sending new data; fails if it only
-		 * repeats itself */
-		*works = s->acked_unseen > 1 || (s->data_pkts >= 2 && s->retrans < 2);
-		if (s->retrans >= 2 && s->acked_unseen <= 1)
+		 * another path); fails if it only repeats itself */
+		*works = unseen->acked_unseen > 1 || (s->data_pkts >= 2 && s->retrans < 2);
+		if (s->retrans >= 2 && unseen->acked_unseen <= 1)
 			*works = false;
 		return true;
 	}
@@ -495,7 +526,7 @@ static void report_one_sided(struct flow *f, int only, bool works)
 		if (works)
 			verdict_summary(&v, "only client->server packets pass this point, yet the client acknowledges "
 					"%llu bytes of server data it received by another path: asymmetric routing "
-					"that works", (unsigned long long)s->acked_unseen);
+					"that works", (unsigned long long)t->side[DIR_S2C].acked_unseen);
 		else
 			verdict_summary(&v, "only client->server packets pass this point; the client %s a SYN-ACK "
 					"this point never saw and then repeats itself (%u retransmissions): the return "
@@ -512,7 +543,7 @@ static void report_one_sided(struct flow *f, int only, bool works)
 	}
 	verdict_str(&v, "seen_direction", "%s", only == DIR_C2S ? "client->server" : "server->client");
 	verdict_bool(&v, "connection_works", works);
-	verdict_int(&v, "acked_unseen_bytes", (long long)s->acked_unseen);
+	verdict_int(&v, "acked_unseen_bytes", (long long)t->side[!only].acked_unseen);
 	verdict_remedy(&v, "The two directions of this connection take different paths. Fix the routing so both "
 			   "directions cross the same firewall, or, where the asymmetry is intended, relax state "
 			   "tracking for that rule (pfSense: Advanced Options > State type: sloppy state) so the "
@@ -832,6 +863,7 @@ void tcp_packet(struct flow *f, int dir, const struct pkt *p)
 	}
 	if (p->l4_csum == CSUM_BAD)
 		hist_add(t, dir, 'C');
+	track_pflog(t, p);
 
 	if (fl & TH_RST) {
 		hist_add(t, dir, 'R');

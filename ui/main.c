@@ -54,7 +54,7 @@ static void usage(FILE *o)
 		"  --syn-timeout S      SYN unanswered (default 3)\n"
 		"  --rtt-warn S         handshake slower than this is slow (default 1)\n"
 		"  --fin-timeout S      FIN unacknowledged (default 10)\n"
-		"  --half-close-timeout S  peer never closes after a FIN (default 30)\n"
+		"  --half-close-timeout S  peer never closes after a FIN (default 5)\n"
 		"  --msl S              maximum segment lifetime, TIME_WAIT = 2*MSL (default 30, pfSense)\n"
 		"  --ssh-timeout S      the SSH client's handshake timeout (default 20, ssh2 readyTimeout)\n"
 		"  --banner-timeout S   no SSH server banner (default 20)\n"
