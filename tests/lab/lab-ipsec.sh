@@ -10,9 +10,10 @@
 # OUTDIR/ike/<scenario>.log (swanctl output and the charon log of both
 # gateways). OUTDIR defaults to "pcaps", the scenario list to all scenarios.
 # With --live, SHAKEDOWN_BIN -i ra --json runs in the router namespace while
-# each scenario plays; the verdict ids it prints are compared with
-# OUTDIR/ike/<scenario>.expect. Exit 77 means "skipped" (not root, or the
-# binary is missing).
+# each scenario plays; the verdict ids it prints are compared with the stored
+# pcaps/ike/<scenario>.expect of this checkout (captures then go to a
+# temporary OUTDIR unless one is given). Exit 77 means "skipped" (not root,
+# or the binary is missing).
 #
 # Topology (documentation addresses only, no route leaves the lab):
 #
@@ -42,6 +43,9 @@ ALL_SCENARIOS=(
 
 WORK=""
 LIVE_BIN=""
+LIVE_TMP_OUT=""
+# the stored expectations that live runs are compared with
+EXPECT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/pcaps/ike
 OUTDIR=pcaps
 declare -a BG_PIDS=()
 
@@ -86,6 +90,9 @@ cleanup() {
 	if [[ -n "$WORK" && -d "$WORK" && -z "${SDI_KEEP_WORK:-}" ]]; then
 		rm -rf "$WORK"
 	fi
+	if [[ -n "$LIVE_TMP_OUT" && $rc -eq 0 ]]; then
+		rm -rf "$LIVE_TMP_OUT"
+	fi
 	exit "$rc"
 }
 
@@ -116,6 +123,17 @@ ensure_tools() {
 }
 
 nsx() { local ns=$1; shift; timeout 30 ip netns exec "$ns" "$@"; }
+
+# bounded SECS OUTFILE CMD...: run CMD with a time limit, output to OUTFILE.
+# It runs in the background and is waited for, so that a SIGINT/SIGTERM to
+# this script is handled at once instead of after CMD returns.
+bounded() {
+	local secs=$1 outfile=$2 rc=0
+	shift 2
+	timeout "$secs" "$@" >"$outfile" 2>&1 &
+	wait $! || rc=$?
+	return "$rc"
+}
 
 # Scenario parameters; every scenario starts from these and overrides some.
 reset_params() {
@@ -309,8 +327,9 @@ start_gw() {
 sw() {
 	local node=$1; shift
 	local rc=0 out
-	out=$(STRONGSWAN_CONF=$WORK/$node/strongswan.conf timeout "${SW_TIMEOUT:-40}" \
-		swanctl "$@" --uri "unix://$WORK/$node/charon.vici" 2>&1) || rc=$?
+	STRONGSWAN_CONF=$WORK/$node/strongswan.conf bounded 60 "$WORK/swanctl.out" \
+		swanctl "$@" --uri "unix://$WORK/$node/charon.vici" || rc=$?
+	out=$(cat "$WORK/swanctl.out")
 	{
 		printf '$ [gateway %s] swanctl %s   (exit %d)\n' "$node" "$*" "$rc"
 		# swanctl complains about every credential folder we do not use
@@ -344,7 +363,8 @@ initiate() {
 ping_inner() {
 	local from=$1 count=$2 ns src dst rc=0 out
 	if [[ $from == a ]]; then ns=$NS_A src=$A_INNER dst=$B_INNER; else ns=$NS_B src=$B_INNER dst=$A_INNER; fi
-	out=$(timeout 30 ip netns exec "$ns" ping -n -c "$count" -i 0.3 -W 1 -I "$src" "$dst" 2>&1) || rc=$?
+	bounded 30 "$WORK/ping.out" ip netns exec "$ns" ping -n -c "$count" -i 0.3 -W 1 -I "$src" "$dst" || rc=$?
+	out=$(cat "$WORK/ping.out")
 	{
 		printf '$ [gateway %s] ping -c %s -I %s %s   (exit %d)\n' "$from" "$count" "$src" "$dst" "$rc"
 		printf '%s\n' "$out" | tail -n 3
@@ -537,7 +557,7 @@ collect_logs() {
 
 live_check() {
 	local name=$1 expect=$2 want got
-	[[ -f $expect ]] || { log "$name: no $expect, live check skipped"; return 0; }
+	[[ -f $expect ]] || { log "$name: no $expect to compare with"; return 1; }
 	want=$(grep -Ev '^\s*(#|$)' "$expect" | awk '{print $2}' | sort -u | tr '\n' ' ')
 	# verdict records are JSON objects on one line each: pick their "id"
 	got=$(grep -E '"type" *: *"verdict"' "$WORK/live.jsonl" 2>/dev/null |
@@ -566,7 +586,7 @@ run_scenario() {
 	lab_down
 	log "$name: $(tcpdump -r "$dir/$name.pcap" -n 2>/dev/null | wc -l) packets"
 	if [[ -n $LIVE_BIN ]]; then
-		live_check "$name" "$dir/$name.expect" || LIVE_FAILED+=("$name")
+		live_check "$name" "$EXPECT_DIR/$name.expect" || LIVE_FAILED+=("$name")
 	fi
 }
 
@@ -583,6 +603,11 @@ main() {
 	if [[ $# -gt 0 ]] && ! printf '%s\n' "${ALL_SCENARIOS[@]}" | grep -qx -- "$1"; then
 		OUTDIR=$1
 		shift
+	elif [[ -n $LIVE_BIN ]]; then
+		# a live run must not overwrite the stored captures
+		OUTDIR=$(mktemp -d /tmp/sdi-live.XXXXXX)
+		LIVE_TMP_OUT=$OUTDIR
+		log "live run: captures go to $OUTDIR (removed unless a check fails)"
 	fi
 	if [[ $# -gt 0 ]]; then scenarios=("$@"); else scenarios=("${ALL_SCENARIOS[@]}"); fi
 	for s in "${scenarios[@]}"; do
