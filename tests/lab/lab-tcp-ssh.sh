@@ -11,8 +11,9 @@
 #        tests/lab/lab-tcp-ssh.sh --list
 #   OUTDIR defaults to pcaps (relative to the current directory).
 #   --live runs SHAKEDOWN_BIN -i <router iface> --json on the router while each
-#   scenario plays and compares the verdict ids it prints with the scenario's
-#   committed .expect file.  Exit 77 = skipped (not root, binary missing).
+#   scenario plays and compares the verdict ids it prints (and severities, when
+#   it prints them) with the scenario's committed pcaps/<proto>/<name>.expect.
+#   Exit 77 = skipped (not root, binary missing).
 #
 # Topology (all addresses from documentation ranges, no route out):
 #
@@ -204,6 +205,8 @@ topo_down() {
     done
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
     for ns in "${MY_NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+    # a veth pair caught between creation and its move into the namespaces
+    ip link del sdt-tmp1 2>/dev/null
     PIDS=() MY_NS=() CAP_PID="" LIVE_PID=""
 }
 
