@@ -129,7 +129,7 @@ static void lru_append(struct flow_table *t, struct flow *f)
 
 static void hash_unlink(struct flow_table *t, struct flow *f)
 {
-	uint32_t b = key_hash(&f->key) & (t->nbuckets - 1);
+	uint32_t b = f->hash & (t->nbuckets - 1);
 	uint32_t *pp = &t->buckets[b];
 	while (*pp != NIL) {
 		struct flow *x = slot(t, *pp);
@@ -208,7 +208,7 @@ static struct flow *find(struct flow_table *t, const struct flow_key *k, uint32_
 {
 	for (uint32_t i = t->buckets[h & (t->nbuckets - 1)]; i != NIL;) {
 		struct flow *f = slot(t, i);
-		if (key_eq(&f->key, k))
+		if (f->hash == h && key_eq(&f->key, k))
 			return f;
 		i = f->hnext;
 	}
@@ -232,6 +232,7 @@ static struct flow *create(struct flow_table *t, const struct flow_key *k, uint3
 	uint32_t idx = f->idx;
 	memset(f, 0, sizeof *f);
 	f->idx = idx;
+	f->hash = h;
 	f->key = *k;
 	f->in_use = true;
 	f->proto = p->proto;

@@ -62,6 +62,7 @@ struct flow {
 
 	/* table links (indices; UINT32_MAX = none) */
 	uint32_t idx, hnext, lru_prev, lru_next;
+	uint32_t hash; /* of key, checked before the key itself */
 
 	alignas(16) unsigned char state[FLOW_STATE_BYTES];
 };
