@@ -105,6 +105,7 @@ ensure_tools() {
 	command -v ip >/dev/null || need+=(iproute2)
 	command -v tshark >/dev/null || need+=(tshark)
 	command -v ping >/dev/null || need+=(iputils-ping)
+	command -v ethtool >/dev/null || need+=(ethtool)
 	command -v swanctl >/dev/null || need+=(strongswan-swanctl)
 	[[ -x /usr/lib/ipsec/charon ]] || need+=(strongswan-charon)
 	[[ -e /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ]] ||
@@ -116,7 +117,7 @@ ensure_tools() {
 		DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y "${need[@]}" >&2 ||
 			die "apt-get install ${need[*]} failed"
 	fi
-	for pkg in nft tcpdump ip tshark swanctl ping; do
+	for pkg in nft tcpdump ip tshark swanctl ping ethtool; do
 		command -v "$pkg" >/dev/null || die "$pkg still missing"
 	done
 	[[ -e /dev/net/tun ]] || die "/dev/net/tun missing (kernel-libipsec needs TUN)"
@@ -176,6 +177,13 @@ lab_up() {
 	ip -n "$NS_B" addr add "$B_ADDR/26" dev b0
 	ip -n "$NS_A" addr add "$A_INNER/32" dev lo
 	ip -n "$NS_B" addr add "$B_INNER/32" dev lo
+	# veth hands packets over with checksums left to an offload that never
+	# happens, so a capture would show bad UDP checksums: compute them in
+	# software instead
+	nsx "$NS_A" ethtool -K a0 tx off gso off tso off >/dev/null
+	nsx "$NS_B" ethtool -K b0 tx off gso off tso off >/dev/null
+	nsx "$NS_R" ethtool -K ra tx off gso off tso off >/dev/null
+	nsx "$NS_R" ethtool -K rb tx off gso off tso off >/dev/null
 	ip -n "$NS_A" link set a0 up
 	ip -n "$NS_B" link set b0 up
 	ip -n "$NS_R" link set ra up

@@ -1,0 +1,19 @@
+/* ssh-int.h - counters of the SSH analyzer, for a run summary or a test.
+ * (ssh.h stays the engine's interface; this is extra.) */
+#ifndef SHAKEDOWN_SSH_INT_H
+#define SHAKEDOWN_SSH_INT_H
+
+#include <stdint.h>
+
+struct ssh_stats {
+	uint64_t sessions;  /* pool entries handed out */
+	uint64_t pool_full; /* a flow wanted an entry and none was left */
+	uint64_t not_ssh;   /* flows found not to carry SSH */
+	uint64_t verdicts;  /* ssh.* verdicts emitted */
+	uint32_t active;    /* entries in use now */
+	uint32_t peak;
+};
+
+const struct ssh_stats *ssh_stats(void);
+
+#endif
