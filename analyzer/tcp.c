@@ -915,8 +915,11 @@ void tcp_packet(struct flow *f, int dir, const struct pkt *p)
 	    t->phase == TCPS_SYN_SENT)
 		report_time_wait_reuse(f, "answered with an ACK for the old connection (it still holds TIME_WAIT)");
 	record_ev(t, dir, p, note);
-	if (t->phase == TCPS_MIDSTREAM || (t->reported & R_SYNACK_UNSEEN) || (me->synack && !t->side[DIR_C2S].syn))
-		flow_set_deadline(f, f->first_ts + SEC(10));
+	if (f->pkts[DIR_S2C] == 0 && (t->phase == TCPS_MIDSTREAM || (t->reported & R_SYNACK_UNSEEN)) &&
+	    !(t->reported & R_ONE_SIDED))
+		flow_set_deadline(f, p->ts > f->first_ts + SEC(10) ? p->ts + SEC(1) : f->first_ts + SEC(10));
+	if (p->opt.mptcp)
+		t->mptcp = true;
 }
 
 /* Verdicts that are due at time now, whether by deadline or at the end. */
@@ -940,14 +943,19 @@ static void evaluate(struct flow *f, ts_usec now, bool ended)
 			flow_set_deadline(f, c->syn_ts + wait);
 	}
 
+	/* one direction only: at the end of the connection; before that only on
+	 * strong evidence (the client repeating itself, or ACKing data that
+	 * keeps arriving by another path), so a slow peer is not called
+	 * asymmetric while the connection is still going on */
 	if (!(t->reported & R_ONE_SIDED)) {
 		int only;
 		bool works;
 		if (one_sided_evidence(f, &only, &works)) {
 			const struct tcp_side *o = &t->side[only];
-			if (ended || now - f->first_ts >= SEC(10) || o->retrans >= 3 || o->acked_unseen > 0)
-				if (ended || now - f->first_ts >= SEC(10))
-					report_one_sided(f, only, works);
+			bool strong = only == DIR_C2S && now - f->first_ts >= SEC(10) &&
+				      (o->retrans >= 3 || (o->pkts >= 4 && t->side[!only].acked_unseen > 0));
+			if (ended || strong)
+				report_one_sided(f, only, works);
 		}
 	}
 

@@ -64,6 +64,7 @@ struct tcp_state {
 	struct tcp_side side[2];
 	uint8_t phase;               /* enum tcp_phase */
 	bool handshake_seen;         /* SYN, SYN-ACK and ACK all seen */
+	bool mptcp;                  /* Multipath TCP options seen: bytes may travel on another subflow */
 	bool prev_time_wait;         /* this 4-tuple closed recently (time_wait_reuse) */
 	uint16_t reported;           /* bitmask of verdicts already emitted */
 	uint32_t est_frame;          /* handshake ACK */

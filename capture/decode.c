@@ -298,6 +298,9 @@ static void decode_tcp_options(struct cursor o, struct pkt *p)
 				p->opt.nsack++;
 			}
 			break;
+		case 30:
+			p->opt.mptcp = true;
+			break;
 		case 8:
 			if (len == 10) {
 				p->opt.tsval = cursor_be32(&v);

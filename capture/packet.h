@@ -55,6 +55,7 @@ struct tcp_opts {
 	bool has_wscale;
 	bool sack_perm;
 	bool has_ts;
+	bool mptcp;        /* option 30: a Multipath TCP subflow */
 	uint8_t nsack;
 	uint32_t tsval, tsecr;
 	uint32_t sack[4][2];
