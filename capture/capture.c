@@ -8,10 +8,12 @@
 #include "../analyzer/analyzer.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <pcap.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define USEC 1000000ull
@@ -253,8 +255,14 @@ static int run_file(const char *path, volatile sig_atomic_t *stop, char *err, si
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
 	if (!pc) {
-		if (strstr(ebuf, "No such file") || strstr(ebuf, "ermission"))
-			snprintf(err, errlen, "%s: %s", path, ebuf);
+		/* libpcap's open errors already start with "path: " */
+		size_t pl = strlen(path);
+		const char *why = strncmp(ebuf, path, pl) == 0 && !strncmp(ebuf + pl, ": ", 2) ? ebuf + pl + 2 : ebuf;
+		struct stat sb;
+		if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0)
+			snprintf(err, errlen, "%s: empty file, not a capture", path);
+		else if (strstr(ebuf, "No such file") || strstr(ebuf, "ermission"))
+			snprintf(err, errlen, "%s: %s", path, why);
 		else
 			snprintf(err, errlen, "%s: not a readable pcap or pcapng capture (%s)", path, ebuf);
 		return -1;
@@ -307,6 +315,11 @@ static int open_live(const struct capture_opts *o, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: no such interface", o->iface);
 			break;
 		case PCAP_ERROR_PERM_DENIED:
+			/* unprivileged, libpcap cannot tell a missing interface apart */
+			if (strcmp(o->iface, "any") != 0 && if_nametoindex(o->iface) == 0) {
+				snprintf(err, errlen, "%s: no such interface", o->iface);
+				break;
+			}
 			snprintf(err, errlen,
 				 "%s: no permission to capture: run as root, or give the binary the capabilities "
 				 "(setcap cap_net_raw,cap_net_admin+eip shakedown)",
