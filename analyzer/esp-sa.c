@@ -1,0 +1,162 @@
+/* esp-sa.c - per-SPI ESP accounting: packets, bytes, sequence numbers,
+ * gaps and replays, first and last time, for each direction of each
+ * child SA the capture shows. */
+#include "esp-sa.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ESP_CHUNK 256
+#define ESP_MAX_CHUNKS 4096
+
+static struct esp_sa *chunks[ESP_MAX_CHUNKS];
+static uint32_t nchunks, nused, cap;
+static uint32_t *buckets;
+static uint32_t nbuckets;
+static struct esp_stats stats;
+
+static uint32_t key_hash(const struct addr *dst, uint32_t spi)
+{
+	uint32_t h = 2166136261u ^ spi;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ dst->b[i]) * 16777619u;
+	h ^= spi * 2654435761u;
+	return h & (nbuckets - 1);
+}
+
+static struct esp_sa *at(uint32_t idx)
+{
+	return &chunks[idx / ESP_CHUNK][idx % ESP_CHUNK];
+}
+
+void esp_table_init(uint32_t max_sas)
+{
+	esp_table_free();
+	if (max_sas < ESP_CHUNK)
+		max_sas = ESP_CHUNK;
+	if (max_sas > (uint32_t)ESP_CHUNK * ESP_MAX_CHUNKS)
+		max_sas = (uint32_t)ESP_CHUNK * ESP_MAX_CHUNKS;
+	cap = max_sas;
+	nbuckets = 1;
+	while (nbuckets < max_sas)
+		nbuckets <<= 1;
+	buckets = calloc(nbuckets, sizeof(*buckets));
+	if (!buckets)
+		cap = nbuckets = 0;
+}
+
+void esp_table_free(void)
+{
+	for (uint32_t i = 0; i < nchunks; i++)
+		free(chunks[i]);
+	nchunks = nused = cap = 0;
+	free(buckets);
+	buckets = NULL;
+	nbuckets = 0;
+	memset(&stats, 0, sizeof(stats));
+}
+
+static void unlink_sa(struct esp_sa *s)
+{
+	uint32_t *pp = &buckets[key_hash(&s->dst, s->spi)];
+	while (*pp) {
+		struct esp_sa *e = at(*pp - 1);
+		if (e == s) {
+			*pp = e->hnext;
+			return;
+		}
+		pp = &e->hnext;
+	}
+}
+
+/* Index of a free entry, or UINT32_MAX. */
+static uint32_t take_slot(void)
+{
+	if (nused < nchunks * ESP_CHUNK)
+		return nused++;
+	if (nused < cap && nchunks < ESP_MAX_CHUNKS) {
+		struct esp_sa *c = calloc(ESP_CHUNK, sizeof(*c));
+		if (c) {
+			chunks[nchunks++] = c;
+			return nused++;
+		}
+	}
+	/* Full: recycle the SA idle the longest. */
+	stats.table_full++;
+	uint32_t old = UINT32_MAX;
+	for (uint32_t i = 0; i < nused; i++)
+		if (old == UINT32_MAX || at(i)->last_ts < at(old)->last_ts)
+			old = i;
+	if (old != UINT32_MAX) {
+		unlink_sa(at(old));
+		stats.recycled++;
+	}
+	return old;
+}
+
+struct esp_sa *esp_account(const struct pkt *p, uint32_t spi, uint32_t seq, bool udp, uint32_t bytes)
+{
+	if (!nbuckets)
+		return NULL;
+	stats.packets++;
+	uint32_t h = key_hash(&p->dst, spi);
+	struct esp_sa *s = NULL;
+	for (uint32_t i = buckets[h]; i; i = at(i - 1)->hnext) {
+		struct esp_sa *e = at(i - 1);
+		if (e->spi == spi && addr_eq(&e->dst, &p->dst)) {
+			s = e;
+			break;
+		}
+	}
+	if (!s) {
+		uint32_t idx = take_slot();
+		if (idx == UINT32_MAX)
+			return NULL;
+		s = at(idx);
+		memset(s, 0, sizeof(*s));
+		s->in_use = true;
+		s->idx = idx;
+		s->spi = spi;
+		s->src = p->src;
+		s->dst = p->dst;
+		s->udp = udp;
+		s->sport = udp ? p->sport : 0;
+		s->dport = udp ? p->dport : 0;
+		s->seq_first = s->seq_last = s->seq_max = seq;
+		s->first_ts = p->ts;
+		s->first_frame = p->frame;
+		s->hnext = buckets[h];
+		buckets[h] = idx + 1;
+		stats.sas++;
+	} else {
+		if (seq > s->seq_max) {
+			s->gaps += seq - s->seq_max - 1;
+			s->seq_max = seq;
+		} else {
+			s->replays++;
+		}
+		s->seq_last = seq;
+	}
+	s->pkts++;
+	s->bytes += bytes;
+	s->last_ts = p->ts;
+	s->last_frame = p->frame;
+	return s;
+}
+
+void esp_foreach_pair(const struct addr *a, const struct addr *b, ts_usec since,
+		      void (*fn)(const struct esp_sa *s, void *arg), void *arg)
+{
+	for (uint32_t i = 0; i < nused; i++) {
+		const struct esp_sa *s = at(i);
+		if (!s->in_use || s->last_ts < since)
+			continue;
+		if ((addr_eq(&s->src, a) && addr_eq(&s->dst, b)) || (addr_eq(&s->src, b) && addr_eq(&s->dst, a)))
+			fn(s, arg);
+	}
+}
+
+const struct esp_stats *esp_table_stats(void)
+{
+	return &stats;
+}

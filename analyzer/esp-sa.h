@@ -1,0 +1,44 @@
+/* esp-sa.h - the ESP SA table (internal to the IKE/ESP analyzer).
+ *
+ * One entry per (destination address, SPI): that is one direction of a
+ * child SA. Plain ESP (IP protocol 50) and ESP-in-UDP (RFC 3948) both land
+ * here. Entries come from chunks allocated on demand up to a limit and are
+ * recycled least-recently-active first when the table is full. */
+#ifndef SHAKEDOWN_ESP_SA_H
+#define SHAKEDOWN_ESP_SA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../capture/packet.h"
+
+struct esp_sa {
+	bool in_use;
+	bool udp;            /* ESP-in-UDP */
+	struct addr src, dst;
+	uint16_t sport, dport; /* UDP ports when encapsulated */
+	uint32_t spi;
+	uint64_t pkts, bytes;
+	uint32_t seq_first, seq_last, seq_max;
+	uint64_t gaps;       /* sequence numbers skipped (lost before this point, or reordered) */
+	uint64_t replays;    /* sequence numbers at or below one already seen */
+	ts_usec first_ts, last_ts;
+	uint64_t first_frame, last_frame;
+	uint32_t hnext;      /* hash chain (index + 1; 0 = end) */
+	uint32_t idx;
+};
+
+struct esp_stats {
+	uint64_t sas, recycled, table_full, packets;
+};
+
+void esp_table_init(uint32_t max_sas);
+void esp_table_free(void);
+/* Account one ESP packet; returns its SA (NULL only when no room at all). */
+struct esp_sa *esp_account(const struct pkt *p, uint32_t spi, uint32_t seq, bool udp, uint32_t bytes);
+/* Visit every SA from a to b (either direction) active at or after `since`. */
+void esp_foreach_pair(const struct addr *a, const struct addr *b, ts_usec since,
+		      void (*fn)(const struct esp_sa *s, void *arg), void *arg);
+const struct esp_stats *esp_table_stats(void);
+
+#endif
