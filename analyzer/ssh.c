@@ -28,6 +28,7 @@
 #define FOREIGN_WAIT_MAX 16384 /* server bytes while waiting for the client */
 #define LINE_HARD_MAX 2048 /* a "line" longer than this is not a line */
 #define POOL_CHUNK 64
+#define TIMER_FACTOR 3     /* a stall is reported by timer after this many thresholds */
 #define NONE32 UINT32_MAX
 #define USEC_F 1e6
 
@@ -127,7 +128,8 @@ struct ssh_sess {
 	struct half h[2];
 	uint32_t idx, next_free;
 	bool expected;       /* SSH is expected: port 22, or the client identified */
-	bool reported;       /* the handshake verdict is out */
+	bool reported;       /* the handshake verdict is out (or deferred: ok_pending) */
+	bool ok_pending;     /* handshake fine: ssh.ok waits for the login's outcome */
 	bool auth_judged;
 	bool complete;       /* both NEWKEYS */
 	bool waiting_client; /* server spoke non-SSH on another port: does the client speak SSH? */
@@ -389,6 +391,13 @@ static void vemit(struct flow *f, struct verdict *v)
 	pool.st.verdicts++;
 }
 
+/* Emit the handshake verdict of a session. */
+static void vdone(struct flow *f, struct ssh_sess *s, struct verdict *v)
+{
+	vemit(f, v);
+	s->reported = true;
+}
+
 static void detail_software(struct verdict *v, const struct ssh_sess *s)
 {
 	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
@@ -505,50 +514,76 @@ static const char *phase_side(const struct phases *p, int i)
 	}
 }
 
-static void report_complete(struct flow *f, struct ssh_sess *s)
+/* Software, algorithms, fingerprints and phase times of a completed handshake. */
+static void detail_handshake(struct verdict *v, const struct ssh_sess *s, const struct phases *p)
+{
+	detail_software(v, s);
+	detail_algorithms(v, s);
+	detail_hassh(v, s);
+	detail_phases(v, p);
+	if (s->h[DIR_S2C].pre_lines)
+		verdict_int(v, "server_lines_before_ident", s->h[DIR_S2C].pre_lines);
+}
+
+static void ev_handshake(struct verdict *v, const struct ssh_sess *s)
+{
+	ev_ident(v, &s->h[DIR_C2S], DIR_C2S);
+	ev_ident(v, &s->h[DIR_S2C], DIR_S2C);
+	ev_msgs(v, s, DIR_C2S);
+	ev_msgs(v, s, DIR_S2C);
+}
+
+static void report_ok(struct flow *f, struct ssh_sess *s)
 {
 	struct phases p;
 	phases_of(f, s, &p);
 	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
-	ts_usec limit = sd_cfg.ssh_timeout / 4;
-	bool slow = p.total > limit;
-	struct verdict *v = vbegin(f, slow ? "ssh.slow_handshake" : "ssh.ok", slow ? SEV_WARN : SEV_OK);
-	ev_ident(v, c, DIR_C2S);
-	ev_ident(v, sv, DIR_S2C);
-	ev_msgs(v, s, DIR_C2S);
-	ev_msgs(v, s, DIR_S2C);
-	if (!slow) {
-		verdict_summary(v, "SSH handshake complete in %s: %s <-> %s, %s, %s", dur(p.total),
-				c->ident.software[0] ? c->ident.software : "?",
-				sv->ident.software[0] ? sv->ident.software : "?", s->nego.alg[SSH_CAT_KEX],
-				s->nego.alg[SSH_CAT_ENC_C2S]);
-	} else {
-		int d = p.dominant;
-		const struct tcp_state *t = tcp_of(f);
-		bool lossy = t->side[0].retrans || t->side[1].retrans;
-		const char *advice = lossy ? "retransmissions: the path loses packets, a longer client timeout only hides it"
-				     : d == 0 ? "the network is slow to connect"
-				     : d == 4 ? "the delay is on the client"
-					      : "the server side is slow: a longer client timeout works around it";
-		verdict_summary(v, "SSH handshake took %s from SYN to NEWKEYS (over 1/4 of the %g s client timeout); %s "
-				   "took %s, waiting on %s; %s",
-				dur(p.total), (double)sd_cfg.ssh_timeout / USEC_F, phase_names[d], dur(p.d[d]),
-				phase_side(&p, d), advice);
-		verdict_str(v, "dominant_phase", "%s", phase_names[d]);
-		verdict_str(v, "waiting_on", "%s", phase_side(&p, d));
-		verdict_remedy(v, "Find which side the dominant phase waits on. A late banner or key exchange reply "
-				  "points at the SSH server or the firewall in front of it (CPU load, MaxStartups, DNS "
-				  "lookups in sshd, rate limiting); retransmissions point at the path. Raise the "
-				  "client's handshake timeout (ssh2 readyTimeout) only as a stop-gap.");
+	struct verdict *v = vbegin(f, "ssh.ok", SEV_OK);
+	ev_handshake(v, s);
+	verdict_summary(v, "SSH handshake complete in %s: %s <-> %s, %s, %s", dur(p.total),
+			c->ident.software[0] ? c->ident.software : "?", sv->ident.software[0] ? sv->ident.software : "?",
+			s->nego.alg[SSH_CAT_KEX], s->nego.alg[SSH_CAT_ENC_C2S]);
+	detail_handshake(v, s, &p);
+	s->ok_pending = false;
+	vdone(f, s, v);
+}
+
+/* Both NEWKEYS seen: a slow handshake is reported now; a healthy one when
+ * the login's outcome shows (see judge_post). */
+static void report_complete(struct flow *f, struct ssh_sess *s)
+{
+	struct phases p;
+	phases_of(f, s, &p);
+	if (p.total <= sd_cfg.ssh_timeout / 4) {
+		s->ok_pending = true;
+		s->reported = true;
+		return;
 	}
-	detail_software(v, s);
-	detail_algorithms(v, s);
-	detail_hassh(v, s);
-	detail_phases(v, &p);
-	if (sv->pre_lines)
-		verdict_int(v, "server_lines_before_ident", sv->pre_lines);
-	vemit(f, v);
-	s->reported = true;
+	int d = p.dominant;
+	const struct tcp_state *t = tcp_of(f);
+	bool lossy = t->side[0].retrans || t->side[1].retrans;
+	const char *advice = lossy ? "retransmissions: the path loses packets, a longer client timeout only hides it"
+			     : d == 0 ? "the network is slow to connect"
+			     : d == 4 ? "the delay is on the client"
+				      : "the server side is slow: a longer client timeout works around it";
+	char budget[80];
+	double limit = (double)sd_cfg.ssh_timeout / USEC_F;
+	if (p.total > sd_cfg.ssh_timeout)
+		snprintf(budget, sizeof budget, "longer than a %g s client timeout", limit);
+	else
+		snprintf(budget, sizeof budget, "over 1/4 of a %g s client timeout", limit);
+	struct verdict *v = vbegin(f, "ssh.slow_handshake", SEV_WARN);
+	ev_handshake(v, s);
+	verdict_summary(v, "SSH handshake took %s from SYN to NEWKEYS (%s); %s took %s, waiting on %s; %s", dur(p.total),
+			budget, phase_names[d], dur(p.d[d]), phase_side(&p, d), advice);
+	verdict_str(v, "dominant_phase", "%s", phase_names[d]);
+	verdict_str(v, "waiting_on", "%s", phase_side(&p, d));
+	detail_handshake(v, s, &p);
+	verdict_remedy(v, "Find which side the dominant phase waits on. A late banner or key exchange reply points at "
+			  "the SSH server or the firewall in front of it (CPU load, MaxStartups, DNS lookups in "
+			  "sshd, rate limiting); retransmissions point at the path. Raise the client's handshake "
+			  "timeout (ssh2 readyTimeout) only as a stop-gap.");
+	vdone(f, s, v);
 }
 
 /* ---- loss reasoning for stalls ------------------------------------------------------ */
@@ -678,7 +713,7 @@ static void report_banner_stall(struct flow *f, struct ssh_sess *s, ts_usec now,
 		snprintf(how, sizeof how, "then the server closed (%s) after %s", close_word(s), dur(waited));
 	} else if (tr == TR_TIMER) {
 		waited = since(now, est);
-		snprintf(how, sizeof how, "still nothing after %s (threshold %s)", dur(waited), dur(sd_cfg.banner_timeout));
+		snprintf(how, sizeof how, "still nothing after %s", dur(waited));
 	} else {
 		waited = since(now, est);
 		snprintf(how, sizeof how, "nothing for %s, until the %s", dur(waited),
@@ -701,8 +736,7 @@ static void report_banner_stall(struct flow *f, struct ssh_sess *s, ts_usec now,
 			  "behind that port, its load and MaxStartups, and any IPS or proxy holding the first server "
 			  "bytes. If a loss is named, fix the path at that side of the capture point. A client "
 			  "timeout shorter than the server's banner delay also ends here.");
-	vemit(f, v);
-	s->reported = true;
+	vdone(f, s, v);
 }
 
 static void report_closed_before_banner(struct flow *f, struct ssh_sess *s)
@@ -728,8 +762,7 @@ static void report_closed_before_banner(struct flow *f, struct ssh_sess *s)
 			  "MaxStartups limit (too many unauthenticated connections, e.g. a scanner or a stuck "
 			  "agent), a TCP wrapper or PerSourcePenalties rule against this client, or a port forward "
 			  "to a host where nothing listens. Check the server's auth log for this time.");
-	vemit(f, v);
-	s->reported = true;
+	vdone(f, s, v);
 }
 
 static void report_not_ssh(struct flow *f, struct ssh_sess *s, const char *next)
@@ -747,8 +780,7 @@ static void report_not_ssh(struct flow *f, struct ssh_sess *s, const char *next)
 	verdict_remedy(v, "Another service answers on this address and port: a port forward or NAT rule points to the "
 			  "wrong host or port, the device's web or telnet service took the port, or a proxy "
 			  "intercepts it. Point the client at the real SSH port or fix the forward.");
-	vemit(f, v);
-	s->reported = true;
+	vdone(f, s, v);
 }
 
 /* ---- verdicts during the key exchange --------------------------------------------- */
@@ -766,8 +798,7 @@ static void report_version_mismatch(struct flow *f, struct ssh_sess *s)
 	verdict_str(v, "category", "protocol version");
 	detail_software(v, s);
 	verdict_remedy(v, "One side only speaks the obsolete SSH protocol 1. Upgrade or reconfigure it for SSH 2.");
-	vemit(f, v);
-	s->reported = true;
+	vdone(f, s, v);
 }
 
 /* Names of a list without the pseudo-algorithms that only signal features. */
@@ -846,8 +877,7 @@ static void report_no_common(struct flow *f, struct ssh_sess *s, ts_usec now)
 			  "that is too strict or too old (sshd_config KexAlgorithms/HostKeyAlgorithms/Ciphers/MACs, "
 			  "or the client's algorithm list); prefer adding a modern algorithm to the old side over "
 			  "re-enabling a weak one on the new side.");
-	vemit(f, v);
-	s->reported = true;
+	vdone(f, s, v);
 }
 
 /* The next message the handshake was waiting for. */
@@ -968,7 +998,7 @@ static void report_kex_stall(struct flow *f, struct ssh_sess *s, ts_usec now, en
 	} else {
 		waited = since(now, m.since);
 		snprintf(how, sizeof how, "waited %s %s", dur(waited),
-			 tr == TR_TIMER ? "(threshold reached)"
+			 tr == TR_TIMER ? "and still waiting"
 			 : why == FLOW_END_EOF ? "until the capture ended" : "until the flow expired");
 	}
 	loss_short(&l, m.dir, ls, sizeof ls);
@@ -1008,8 +1038,7 @@ static void report_kex_stall(struct flow *f, struct ssh_sess *s, ts_usec now, en
 			  "'fragmentation needed' blocked; clamp the MSS on the firewall or allow that ICMP. When "
 			  "nothing is lost, the server is slow or rate-limited (CPU, entropy, MaxStartups) or the "
 			  "client rejected what it got.");
-	vemit(f, v);
-	s->reported = true;
+	vdone(f, s, v);
 }
 
 /* ---- after NEWKEYS: the authentication inference ---------------------------------- */
@@ -1028,27 +1057,34 @@ static void sizes_str(const struct enc_count *e, char *buf, size_t len)
 		snprintf(buf + o, len - o, ",...");
 }
 
-static void judge_auth(struct flow *f, struct ssh_sess *s)
+/* Do the server's answers after NEWKEYS stay small (see auth_shape)? */
+static bool answers_small(const struct enc_count *ans)
 {
-	if (s->auth_judged || !s->complete || s->closer < 0)
-		return;
-	s->auth_judged = true;
+	return ans->segs <= 6 && ans->max < 256 && ans->bytes <= 1024;
+}
+
+/* Authentication failure: the client asks for ssh-userauth and tries
+ * credentials; the server answers each with a short FAILURE and, after
+ * MaxAuthTries, a DISCONNECT; then one side closes. After a successful
+ * login the server sends more and larger packets (host keys announcement,
+ * channel replies, output). Server data sent before the client's first
+ * encrypted packet (EXT_INFO) is not an answer. */
+static bool auth_shape(const struct ssh_sess *s)
+{
 	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
-	/* Authentication failure: the client asks for ssh-userauth and tries
-	 * credentials; the server answers each with a short FAILURE and, after
-	 * MaxAuthTries, a DISCONNECT; then one side closes. After a successful
-	 * login the server sends more and larger packets (host keys
-	 * announcement, channel replies, output). Server data sent before the
-	 * client's first encrypted packet (EXT_INFO) is not an answer. */
+	if (s->closer < 0 || !sv->ans.segs || !answers_small(&sv->ans) || c->enc.segs < 2)
+		return false;
+	return s->closer == DIR_S2C || since(s->close_ts, sv->enc.last_ts) <= SEC(2);
+}
+
+static void report_auth_failed(struct flow *f, struct ssh_sess *s)
+{
+	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
 	const struct enc_count *ans = &sv->ans;
-	bool small_answers = ans->segs >= 1 && ans->segs <= 6 && ans->max < 256 && ans->bytes <= 1024;
-	bool client_tried = c->enc.segs >= 2;
-	ts_usec react = since(s->close_ts, sv->enc.last_ts);
-	bool prompt_close = s->closer == DIR_S2C || react <= SEC(2);
-	if (!small_answers || !client_tried || !prompt_close)
-		return;
+	struct phases p;
+	phases_of(f, s, &p);
 	struct verdict *v = vbegin(f, "ssh.auth_failed_likely", SEV_INFO);
-	verdict_evidence(v, c->newkeys_frame, c->newkeys_ts, DIR_C2S, "client NEWKEYS");
+	ev_handshake(v, s);
 	verdict_evidence(v, c->enc.first_frame, c->enc.first_ts, DIR_C2S, "client encrypted %u B", c->enc.sizes[0]);
 	verdict_evidence(v, ans->first_frame, ans->first_ts, DIR_S2C, "server answer %u B", ans->sizes[0]);
 	verdict_evidence(v, ans->last_frame, ans->last_ts, DIR_S2C, "server last answer");
@@ -1060,16 +1096,39 @@ static void judge_auth(struct flow *f, struct ssh_sess *s)
 			"inference: authentication most likely failed. After NEWKEYS the client sent %u encrypted "
 			"segments (%s B), the server answered with %u small ones (%s B), then the %s closed (%s) %s "
 			"later; a successful login draws more and larger server packets",
-			c->enc.segs, cs, ans->segs, ss, who(s->closer), close_word(s), dur(react));
+			c->enc.segs, cs, ans->segs, ss, who(s->closer), close_word(s),
+			dur(since(s->close_ts, sv->enc.last_ts)));
 	verdict_str(v, "inference", "from encrypted packet counts and sizes only");
 	verdict_str(v, "client_encrypted_sizes", "%s", cs);
 	verdict_str(v, "server_answer_sizes", "%s", ss);
-	verdict_int(v, "server_encrypted_bytes", (long long)sv->enc.bytes);
-	detail_software(v, s);
+	detail_handshake(v, s, &p);
 	verdict_remedy(v, "The network path works: the key exchange completed. Check the credentials the client "
 			  "uses (user name, key, password), the server's auth log, MaxAuthTries (a client offering "
 			  "many keys hits it) and account lockouts.");
 	vemit(f, v);
+}
+
+/* After NEWKEYS, at a close or the flow's end: the login's outcome, and the
+ * deferred ssh.ok. */
+static void judge_post(struct flow *f, struct ssh_sess *s)
+{
+	if (!s->complete)
+		return;
+	if (!s->auth_judged) {
+		s->auth_judged = true;
+		if (auth_shape(s)) {
+			report_auth_failed(f, s);
+			s->ok_pending = false; /* the inference replaces the ok */
+		}
+	}
+	if (s->ok_pending)
+		report_ok(f, s);
+}
+
+/* Nothing left to say about this session. */
+static bool sess_done(const struct ssh_sess *s)
+{
+	return s->reported && !s->ok_pending && (s->auth_judged || !s->complete);
 }
 
 /* ---- the decision ----------------------------------------------------------------------- */
@@ -1098,7 +1157,7 @@ static void judge_prebanner(struct flow *f, struct ssh_sess *s, ts_usec now, enu
 		/* the server said something that is not an identification */
 		if (tr == TR_CLOSE && s->closer == DIR_S2C)
 			report_closed_before_banner(f, s);
-		else if (tr == TR_CLOSE || tr == TR_TIMER || waited >= end_min_wait(sd_cfg.banner_timeout))
+		else if (tr == TR_CLOSE || waited >= end_min_wait(sd_cfg.banner_timeout))
 			report_not_ssh(f, s, tr == TR_CLOSE ? "the client then closed" : "no identification followed");
 		return;
 	}
@@ -1115,7 +1174,7 @@ static void judge_prebanner(struct flow *f, struct ssh_sess *s, ts_usec now, enu
 		report_banner_stall(f, s, now, tr, why);
 		return;
 	}
-	if (tr == TR_TIMER && waited < sd_cfg.banner_timeout)
+	if (tr == TR_TIMER && waited < TIMER_FACTOR * sd_cfg.banner_timeout)
 		return;
 	if (tr == TR_END && waited < end_min_wait(sd_cfg.banner_timeout))
 		return;
@@ -1126,7 +1185,7 @@ static void judge(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger 
 {
 	if (s->reported) {
 		if (tr != TR_TIMER)
-			judge_auth(f, s);
+			judge_post(f, s);
 		return;
 	}
 	if (!conn_open(f))
@@ -1161,7 +1220,7 @@ static void judge(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger 
 	struct missing m;
 	find_missing(s, &m);
 	ts_usec waited = since(tr == TR_CLOSE ? s->close_ts : now, m.since);
-	if (tr == TR_TIMER && waited < sd_cfg.ssh_timeout)
+	if (tr == TR_TIMER && waited < TIMER_FACTOR * sd_cfg.ssh_timeout)
 		return;
 	if (tr == TR_END && waited < end_min_wait(sd_cfg.ssh_timeout))
 		return;
@@ -1177,12 +1236,12 @@ static void arm(struct flow *f, struct ssh_sess *s)
 	const struct half *sv = &s->h[DIR_S2C];
 	if (!sv->ident_seen) {
 		if (s->expected && est_time(f))
-			s->deadline = est_time(f) + sd_cfg.banner_timeout;
+			s->deadline = est_time(f) + TIMER_FACTOR * sd_cfg.banner_timeout;
 	} else if (!s->complete && s->h[DIR_C2S].ident_seen) {
 		struct missing m;
 		find_missing(s, &m);
 		if (m.since)
-			s->deadline = m.since + sd_cfg.ssh_timeout;
+			s->deadline = m.since + TIMER_FACTOR * sd_cfg.ssh_timeout;
 	}
 	if (s->deadline)
 		flow_set_deadline(f, s->deadline);
@@ -1425,8 +1484,8 @@ static void enc_add(struct enc_count *e, uint32_t bytes, uint64_t frame, ts_usec
 }
 
 /* Encrypted bytes of side dir, up to sequence `end` (when known). */
-static void count_encrypted(struct ssh_sess *s, int dir, uint32_t bytes, uint64_t frame, ts_usec ts, bool has_end,
-			    uint32_t end)
+static void count_encrypted(struct flow *f, struct ssh_sess *s, int dir, uint32_t bytes, uint64_t frame, ts_usec ts,
+			    bool has_end, uint32_t end)
 {
 	struct half *h = &s->h[dir];
 	if (has_end) {
@@ -1436,8 +1495,27 @@ static void count_encrypted(struct ssh_sess *s, int dir, uint32_t bytes, uint64_
 	if (!bytes)
 		return;
 	enc_add(&h->enc, bytes, frame, ts);
-	if (s->h[!dir].enc.segs)
-		enc_add(&h->ans, bytes, frame, ts);
+	if (!s->h[!dir].enc.segs)
+		return;
+	enc_add(&h->ans, bytes, frame, ts);
+	/* the server says more than authentication failures do: logged in */
+	if (dir == DIR_S2C && s->ok_pending && !s->auth_judged && !answers_small(&h->ans)) {
+		s->auth_judged = true;
+		report_ok(f, s);
+	}
+}
+
+/* Give the pool entry back once nothing is left to report. */
+static bool release_if_done(struct flow *f, struct ssh_sess *s)
+{
+	if (!sess_done(s))
+		return false;
+	struct flow_state *fs = flow_state(f);
+	if (fs->app == APP_UNKNOWN)
+		fs->app = APP_SSH; /* expected on its port; judged */
+	f->want_stream = false;
+	sess_free(f);
+	return true;
 }
 
 static void feed(struct flow *f, struct ssh_sess *s, int dir, const uint8_t *data, size_t len, uint64_t frame,
@@ -1472,7 +1550,7 @@ static void feed(struct flow *f, struct ssh_sess *s, int dir, const uint8_t *dat
 			}
 			if (h->st == HS_ENCRYPTED) {
 				/* what follows NEWKEYS in this chunk is the first encrypted data */
-				count_encrypted(s, dir, (uint32_t)(len - i - used), frame, ts, h->seq_on,
+				count_encrypted(f, s, dir, (uint32_t)(len - i - used), frame, ts, h->seq_on,
 						h->base_seq + (uint32_t)(h->off + len));
 				used = len - i;
 			}
@@ -1501,7 +1579,8 @@ static void feed(struct flow *f, struct ssh_sess *s, int dir, const uint8_t *dat
 	bool s_done = sv->st == HS_ENCRYPTED || sv->st == HS_DEAD;
 	if (c_done && s_done)
 		f->want_stream = false;
-	arm(f, s);
+	if (!release_if_done(f, s))
+		arm(f, s);
 }
 
 void ssh_stream(struct flow *f, int dir, const uint8_t *data, size_t len, uint64_t frame, ts_usec ts)
@@ -1513,6 +1592,10 @@ void ssh_stream(struct flow *f, int dir, const uint8_t *data, size_t len, uint64
 		return;
 	}
 	struct ssh_sess *s = fs->app_state;
+	if (!s && fs->app != APP_UNKNOWN) {
+		f->want_stream = false; /* judged and released */
+		return;
+	}
 	if (!s) {
 		/* decide cheaply before taking a pool entry */
 		if (dir == DIR_C2S && ssh_prefix_check(data, len) == SSH_PREFIX_NO) {
@@ -1585,7 +1668,7 @@ static void track_segment(struct flow *f, struct ssh_sess *s, int dir, const str
 		if (h->enc_hi_set && seq_gt(h->enc_hi, from))
 			from = h->enc_hi;
 		if (seq_gt(end, from))
-			count_encrypted(s, dir, seq_gt(seq, from) ? len : end - from, p->frame, p->ts, true, end);
+			count_encrypted(f, s, dir, seq_gt(seq, from) ? len : end - from, p->frame, p->ts, true, end);
 	}
 }
 
@@ -1617,7 +1700,8 @@ void ssh_packet(struct flow *f, int dir, const struct pkt *p)
 	struct ssh_sess *s = fs->app_state;
 	if (!s) {
 		/* port 22: follow from the handshake on, so a silent server is seen */
-		if (f->sport != 22 || !conn_open(f) || !tcp_of(f)->est_ts || f->initiator_guessed)
+		if (fs->app != APP_UNKNOWN || f->sport != 22 || !conn_open(f) || !tcp_of(f)->est_ts ||
+		    f->initiator_guessed)
 			return;
 		s = sess_new(f);
 		if (!s)
@@ -1632,9 +1716,10 @@ void ssh_packet(struct flow *f, int dir, const struct pkt *p)
 		s->close_ts = p->ts;
 		judge(f, s, p->ts, TR_CLOSE, 0);
 		if (!fs->app_state)
-			return;
+			return; /* found not to be SSH */
 	}
-	arm(f, s);
+	if (!release_if_done(f, s))
+		arm(f, s);
 }
 
 void ssh_timer(struct flow *f, ts_usec now)
@@ -1642,8 +1727,11 @@ void ssh_timer(struct flow *f, ts_usec now)
 	struct ssh_sess *s = sess_of(f);
 	if (!s)
 		return;
-	if (s->deadline && now >= s->deadline)
+	if (s->deadline && now >= s->deadline) {
 		judge(f, s, now, TR_TIMER, 0);
+		if (!flow_state(f)->app_state || release_if_done(f, s))
+			return;
+	}
 	arm(f, s);
 }
 
@@ -1653,7 +1741,8 @@ void ssh_flow_end(struct flow *f, int why, ts_usec now)
 	if (!s)
 		return;
 	judge(f, s, now, TR_END, why);
-	judge_auth(f, s);
+	if (flow_state(f)->app_state)
+		judge_post(f, s);
 	sess_free(f);
 }
 
