@@ -853,6 +853,26 @@ const char *ike_vendor_name(const uint8_t *b, size_t len)
 	return NULL;
 }
 
+const char *ike_vendor_str(const uint8_t *b, size_t len, size_t wire_len, char *buf, size_t buflen)
+{
+	const char *n = ike_vendor_name(b, len);
+	if (n) {
+		snprintf(buf, buflen, "%s", n);
+		return buf;
+	}
+	bool text = len >= 4;
+	for (size_t i = 0; i < len && text; i++)
+		text = b[i] >= 0x20 && b[i] < 0x7f && b[i] != '"';
+	if (text) {
+		snprintf(buf, buflen, "\"%.*s%s\"", (int)len, (const char *)b, wire_len > len ? "..." : "");
+		return buf;
+	}
+	size_t at = (size_t)snprintf(buf, buflen, "unknown ");
+	for (size_t i = 0; i < len && i < 8 && at + 3 <= buflen; i++)
+		at += (size_t)snprintf(buf + at, buflen - at, "%02x", b[i]);
+	return buf;
+}
+
 bool ike_vendor_is_natt(const uint8_t *b, size_t len)
 {
 	const struct vendor *v = vendor_find(b, len);

@@ -296,6 +296,10 @@ const char *ikev1_encap_name(uint16_t id);
 const char *ike_proto_name(uint8_t proto);
 /* Recognise a vendor id; NULL if unknown. */
 const char *ike_vendor_name(const uint8_t *b, size_t len);
+/* Text for a vendor id: its name when known, the id itself when it is
+ * printable text (as Cisco's are), else "unknown" and its first bytes in
+ * hex. `wire_len` is the id's full length (only `len` bytes given). */
+const char *ike_vendor_str(const uint8_t *b, size_t len, size_t wire_len, char *buf, size_t buflen);
 /* Is this vendor id one of the NAT-T ones (RFC 3947 or a draft)? */
 bool ike_vendor_is_natt(const uint8_t *b, size_t len);
 

@@ -29,8 +29,10 @@
 
 enum { SIDE_I = 0, SIDE_R = 1 };
 
-/* What the capture point learned about NAT for one peer. */
-enum nat_state { NAT_UNKNOWN = 0, NAT_NONE, NAT_BEFORE, NAT_AFTER };
+/* What the NAT detection data said about one peer's address: its own
+ * source hash matched (or not) the address seen here; the other peer's
+ * destination hash matched (or not) the address seen here. */
+enum { NAT_SRC_OK = 1, NAT_SRC_BAD = 2, NAT_DST_OK = 4, NAT_DST_BAD = 8 };
 
 /* Shape of an encrypted IKE_AUTH response, judged from its size. */
 enum auth_shape { SHAPE_UNKNOWN = 0, SHAPE_NOTIFY_ONLY, SHAPE_NO_CHILD, SHAPE_FULL };
@@ -121,6 +123,7 @@ struct ike_sa {
 	bool rekey_error;  /* a CREATE_CHILD_SA answer too small for success */
 	uint64_t rekey_err_frame;
 	ts_usec rekey_err_ts;
+	ts_usec child_ok_ts; /* latest child SA that came up */
 	ts_usec up_ts;
 	uint8_t v1_exch;   /* main or aggressive */
 	uint8_t mm_count;  /* distinct main/aggressive mode messages */
@@ -160,7 +163,7 @@ struct ike_sa {
 	uint8_t nat_i, nat_r;
 	bool natd_seen, natt_vid;
 	bool frag_supported;
-	char vendors[2][96];
+	char vendors[2][160];
 
 	struct req req[2];
 
@@ -397,14 +400,23 @@ static void ev_log(struct verdict *v, const struct ike_sa *sa, int only_side, in
 
 static const char *nat_text(uint8_t st)
 {
-	switch (st) {
-	case NAT_NONE: return "no NAT";
-	case NAT_BEFORE:
+	bool before = st & NAT_SRC_BAD, after = st & NAT_DST_BAD;
+	if (before && after)
+		return "inconsistent: both its own and its peer's hashes disagree with the addresses here (the "
+		       "peers compute them differently, or the capture's addresses were rewritten)";
+	if (before)
 		return "its own NAT detection hash does not match its address here: a NAT between it and this capture "
 		       "point, or UDP encapsulation forced on purpose (strongSwan encap=yes fakes this hash)";
-	case NAT_AFTER: return "behind a NAT between this capture point and the other peer";
-	default: return "unknown (no NAT detection payloads seen)";
-	}
+	if (after)
+		return "behind a NAT between this capture point and the other peer";
+	if (st)
+		return "no NAT";
+	return "unknown (no NAT detection payloads seen)";
+}
+
+static bool nat_found(uint8_t st)
+{
+	return (st & (NAT_SRC_BAD | NAT_DST_BAD)) != 0;
 }
 
 static void spi_hex(const uint8_t spi[8], char *buf)
@@ -632,8 +644,7 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_en
 		if (sa->reported & bit)
 			return;
 		sa_verdict(&v, "ike.natt_blocked", SEV_FAIL, sa);
-		const char *why = sa->nat_i == NAT_BEFORE || sa->nat_i == NAT_AFTER || sa->nat_r == NAT_BEFORE ||
-						  sa->nat_r == NAT_AFTER
+		const char *why = nat_found(sa->nat_i) || nat_found(sa->nat_r)
 					  ? "NAT was detected"
 					  : sa->natd_seen ? "no NAT was detected (the peers float to 4500 anyway, e.g. for MOBIKE)"
 							  : "NAT status unknown";
@@ -713,21 +724,29 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_en
 	verdict_emit(&v);
 }
 
-/* Requests unanswered for ike_timeout (or at the end, when the sender
- * showed it expected an answer by retransmitting at least twice). */
+/* A request is unanswered once ike_timeout has passed since its first
+ * copy and a little more since its latest one (an answer to the latest
+ * retransmission may still be on its way). The sender must have sent it
+ * at least twice: every IKE implementation retransmits, so one lone copy
+ * means the capture does not show the whole exchange. At the end of the
+ * capture three copies (two retransmissions) are enough, or one ICMP
+ * error. */
+#define IKE_GRACE SEC(2)
+
 static void judge_requests(struct ike_sa *sa, ts_usec now, bool at_end)
 {
 	for (int s = 0; s < 2; s++) {
 		struct req *r = &sa->req[s];
 		if (!r->active || r->answered || r->judged)
 			continue;
-		bool old = now >= r->first_ts + sd_cfg.ike_timeout;
-		bool enough = old || (at_end && (r->sends >= 3 || r->icmp_frame ||
-						 (r->frag && r->frag_done < r->frag_firsts && r->sends >= 2)));
+		bool old = now >= r->first_ts + sd_cfg.ike_timeout && now >= r->last_ts + IKE_GRACE;
+		bool enough = (old && (r->sends >= 2 || r->icmp_frame)) ||
+			      (at_end && (r->sends >= 3 || r->icmp_frame ||
+					  (r->frag && r->frag_done < r->frag_firsts && r->sends >= 2)));
 		if (!enough)
 			continue;
 		r->judged = true;
-		emit_unanswered(sa, s, now, !old);
+		emit_unanswered(sa, s, now, at_end && !old);
 	}
 }
 
@@ -972,6 +991,27 @@ static void check_esp(struct ike_sa *sa, ts_usec now, bool at_end)
 	verdict_emit(&v);
 }
 
+/* A CREATE_CHILD_SA answer with room for a notify only, and no child SA
+ * came up after it. */
+static void emit_rekey_refused(struct ike_sa *sa)
+{
+	sa->reported |= R_REKEY;
+	bool alive = sa->last_ts > sa->rekey_err_ts + SEC(1) || saw_esp_since(sa, sa->rekey_err_ts + SEC(1));
+	struct verdict v;
+	sa_verdict(&v, "ike.rekey_failed", alive ? SEV_WARN : SEV_FAIL, sa);
+	verdict_summary(&v, "A CREATE_CHILD_SA request was answered with a message too small to hold a new child SA "
+			    "(an error notify: inference from sizes, the notify is encrypted) and no child SA came up "
+			    "after it%s",
+			alive ? "; the tunnel kept working on its older SAs" : "");
+	ev_log(&v, sa, -1, -1);
+	verdict_evidence(&v, sa->rekey_err_frame, sa->rekey_err_ts, -1, "small CREATE_CHILD_SA answer");
+	sa_details(&v, sa);
+	verdict_remedy(&v, "Compare the child SA proposals and PFS group on both peers (a rekey with PFS needs a DH "
+			   "group the other side accepts), and the traffic selectors. The responder's log names the "
+			   "notify it sent.");
+	verdict_emit(&v);
+}
+
 /* Is there a later attempt from the same initiator to the same responder? */
 static bool restarted(const struct ike_sa *sa)
 {
@@ -1005,6 +1045,10 @@ static void sa_evaluate(struct ike_sa *sa, ts_usec now, bool at_end)
 	if (!sa->established && !sa->bad && !sa->midstream && ri->active && ri->answered && !restarted(sa) &&
 	    !sa->n_invalid_ke && now >= sa->last_ts + sd_cfg.ike_timeout && sa->init_ok)
 		emit_abandoned(sa);
+
+	if (sa->rekey_error && !(sa->reported & R_REKEY) && sa->child_ok_ts < sa->rekey_err_ts &&
+	    (at_end || now >= sa->rekey_err_ts + sd_cfg.ike_timeout))
+		emit_rekey_refused(sa);
 
 	check_esp(sa, now, at_end);
 }
@@ -1073,26 +1117,16 @@ static bool natd_match(const struct ike_sa *sa, const uint8_t *hash, size_t hlen
 	return n && n == hlen && memcmp(want, hash, n) == 0;
 }
 
-/* Record what one message's NAT detection data says. `side` sent it. */
+/* Record what one message's NAT detection data says. `side` sent it:
+ * its source hash is about itself, its destination hash about the other
+ * peer. */
 static void nat_note(struct ike_sa *sa, int side, bool src_ok, bool dst_ok)
 {
 	uint8_t *me = side == SIDE_I ? &sa->nat_i : &sa->nat_r;
 	uint8_t *peer = side == SIDE_I ? &sa->nat_r : &sa->nat_i;
 	sa->natd_seen = true;
-	/* The sender hashed its own address as it knows it: a mismatch
-	 * here means it was translated before reaching this point. */
-	if (!src_ok)
-		*me = NAT_BEFORE;
-	else if (*me == NAT_UNKNOWN)
-		*me = NAT_NONE;
-	/* The sender hashed where it sent the packet: a different
-	 * destination here means the receiver's address was translated
-	 * between the sender and this point, so the receiver sits behind a
-	 * NAT that lies between this point and the sender. */
-	if (!dst_ok)
-		*peer = NAT_AFTER;
-	else if (*peer == NAT_UNKNOWN)
-		*peer = NAT_NONE;
+	*me |= src_ok ? NAT_SRC_OK : NAT_SRC_BAD;
+	*peer |= dst_ok ? NAT_DST_OK : NAT_DST_BAD;
 }
 
 static void nat_check_v2(struct ike_sa *sa, int side, const struct ike_msg *m, const struct pkt *p)
@@ -1134,10 +1168,11 @@ static void nat_check_v1(struct ike_sa *sa, int side, const struct ike_msg *m, c
 static void note_vendors(struct ike_sa *sa, int side, const struct ike_msg *m)
 {
 	for (unsigned i = 0; i < m->nvid; i++) {
-		const char *n = ike_vendor_name(m->vid[i].b, m->vid[i].len);
+		char nb[48];
+		ike_vendor_str(m->vid[i].b, m->vid[i].len, m->vid[i].wire_len, nb, sizeof(nb));
 		if (ike_vendor_is_natt(m->vid[i].b, m->vid[i].len))
 			sa->natt_vid = true;
-		append_once(sa->vendors[side], sizeof(sa->vendors[side]), n ? n : "unknown");
+		append_once(sa->vendors[side], sizeof(sa->vendors[side]), nb);
 	}
 }
 
@@ -1359,6 +1394,7 @@ static void handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, cons
 		if (sa->shape == SHAPE_FULL || sa->shape == SHAPE_UNKNOWN) {
 			mark_up(sa, p->ts);
 			sa->child_up = true;
+			sa->child_ok_ts = p->ts;
 		} else if (sa->shape == SHAPE_NO_CHILD) {
 			mark_up(sa, p->ts);
 		}
@@ -1370,6 +1406,7 @@ static void handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, cons
 			sa->rekey_err_ts = p->ts;
 		} else if (room >= 48) {
 			sa->child_up = true;
+			sa->child_ok_ts = p->ts;
 		}
 	}
 	if (err && err != IKE_N_INVALID_KE_PAYLOAD) {

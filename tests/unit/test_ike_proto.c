@@ -822,6 +822,16 @@ static void test_names(void **st)
 					    0x51, 0x61, 0x3b, 0x2e, 0xbe, 0x5b, 0xeb, 1, 2};
 	assert_null(ike_vendor_name(sw_long, 18));
 	assert_null(ike_vendor_name(unity, 5));
+
+	char vb[48];
+	static const char cisco[] = "CISCO-DELETE-REASON";
+	assert_string_equal(ike_vendor_str((const uint8_t *)cisco, 19, 19, vb, sizeof(vb)), "\"CISCO-DELETE-REASON\"");
+	assert_string_equal(ike_vendor_str((const uint8_t *)cisco, 19, 30, vb, sizeof(vb)), "\"CISCO-DELETE-REASON...\"");
+	assert_string_equal(ike_vendor_str(unity, 16, 16, vb, sizeof(vb)), "Cisco Unity");
+	static const uint8_t bin[10] = {0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3, 4, 5};
+	assert_string_equal(ike_vendor_str(bin, 10, 10, vb, sizeof(vb)), "unknown deadbeef00010203");
+	char tiny[10];
+	assert_string_equal(ike_vendor_str(bin, 10, 10, tiny, sizeof(tiny)), "unknown ");
 }
 
 static void test_sk_overhead(void **st)
