@@ -136,6 +136,8 @@ struct ssh_sess {
 	bool nego_done;
 	struct ssh_nego nego;
 	uint8_t fam;         /* enum ssh_kexfam */
+	uint8_t cdir;        /* direction the SSH client sends in (DIR_S2C: reverse SSH) */
+	bool roles_known;    /* a key exchange message showed who the SSH client is */
 	int8_t closer;       /* first side to send FIN/RST: DIR_*, or -1 */
 	bool close_rst;
 	uint64_t close_frame;
@@ -201,6 +203,7 @@ static struct ssh_sess *sess_new(struct flow *f)
 	memset((char *)s + offsetof(struct ssh_sess, idx), 0, sizeof *s - offsetof(struct ssh_sess, idx));
 	s->idx = idx;
 	s->closer = -1;
+	s->cdir = DIR_C2S;
 	s->fam = SSH_KEXFAM_UNKNOWN;
 	for (int d = 0; d < 2; d++) {
 		ssh_line_reset(&s->h[d].line);
@@ -246,6 +249,18 @@ const struct ssh_stats *ssh_stats(void)
 static struct ssh_sess *sess_of(const struct flow *f)
 {
 	return (struct ssh_sess *)flow_state_c(f)->app_state;
+}
+
+/* The halves by SSH role; they differ from the TCP roles in reverse SSH
+ * (the TCP initiator is the SSH server, e.g. NETCONF call home). */
+static const struct half *ssh_cli(const struct ssh_sess *s)
+{
+	return &s->h[s->cdir];
+}
+
+static const struct half *ssh_srv(const struct ssh_sess *s)
+{
+	return &s->h[!s->cdir];
 }
 
 static const char *who(int dir)
@@ -400,7 +415,7 @@ static void vdone(struct flow *f, struct ssh_sess *s, struct verdict *v)
 
 static void detail_software(struct verdict *v, const struct ssh_sess *s)
 {
-	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
+	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
 	if (c->ident_seen)
 		verdict_str(v, "client_ident", "%s", c->ident.line);
 	if (sv->ident_seen)
@@ -409,10 +424,12 @@ static void detail_software(struct verdict *v, const struct ssh_sess *s)
 
 static void detail_hassh(struct verdict *v, const struct ssh_sess *s)
 {
-	if (s->h[DIR_C2S].hassh[0])
-		verdict_str(v, "hassh", "%s", s->h[DIR_C2S].hassh);
-	if (s->h[DIR_S2C].hassh[0])
-		verdict_str(v, "hassh_server", "%s", s->h[DIR_S2C].hassh);
+	if (ssh_cli(s)->hassh[0])
+		verdict_str(v, "hassh", "%s", ssh_cli(s)->hassh);
+	if (ssh_srv(s)->hassh[0])
+		verdict_str(v, "hassh_server", "%s", ssh_srv(s)->hassh);
+	if (s->cdir == DIR_S2C)
+		verdict_bool(v, "reverse_ssh", true);
 }
 
 /* ---- phase times --------------------------------------------------------------- */
@@ -433,7 +450,7 @@ static const char *const phase_names[5] = {
  * first of 31..33 after its KEXINIT. */
 static const struct msg_rec *server_reply(const struct ssh_sess *s)
 {
-	const struct half *sv = &s->h[DIR_S2C];
+	const struct half *sv = ssh_srv(s);
 	if (s->fam == SSH_KEXFAM_GEX)
 		return find_msg(sv, SSH_MSG_KEX_33, SSH_MSG_KEX_33);
 	return find_msg(sv, SSH_MSG_KEX_31, SSH_MSG_KEX_33);
@@ -441,11 +458,11 @@ static const struct msg_rec *server_reply(const struct ssh_sess *s)
 
 static void phases_of(const struct flow *f, const struct ssh_sess *s, struct phases *p)
 {
-	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
+	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
 	memset(p, 0, sizeof *p);
 	p->start = start_time(f);
 	p->est = est_time(f) ? est_time(f) : p->start;
-	p->banner = sv->ident_ts ? sv->ident_ts : p->est;
+	p->banner = s->h[DIR_S2C].ident_ts ? s->h[DIR_S2C].ident_ts : p->est;
 	ts_usec k = c->kexinit_ts > sv->kexinit_ts ? c->kexinit_ts : sv->kexinit_ts;
 	p->kexinit = k ? k : p->banner;
 	const struct msg_rec *r = server_reply(s);
@@ -489,8 +506,8 @@ static void detail_algorithms(struct verdict *v, const struct ssh_sess *s)
 		else
 			verdict_str(v, keys[i], "c2s %s, s2c %s", a[0] ? a : "?", b[0] ? b : "?");
 	}
-	if (s->h[DIR_S2C].hostkey[0])
-		verdict_str(v, "server_host_key", "%s", s->h[DIR_S2C].hostkey);
+	if (ssh_srv(s)->hostkey[0])
+		verdict_str(v, "server_host_key", "%s", ssh_srv(s)->hostkey);
 }
 
 /* ---- handshake complete: ssh.ok or ssh.slow_handshake ------------------------------ */
@@ -537,7 +554,7 @@ static void report_ok(struct flow *f, struct ssh_sess *s)
 {
 	struct phases p;
 	phases_of(f, s, &p);
-	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
+	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
 	struct verdict *v = vbegin(f, "ssh.ok", SEV_OK);
 	ev_handshake(v, s);
 	verdict_summary(v, "SSH handshake complete in %s: %s <-> %s, %s, %s", dur(p.total),
@@ -827,7 +844,7 @@ static void list_for_summary(struct ssh_str l, char *out, size_t cap)
 
 static void report_no_common(struct flow *f, struct ssh_sess *s, ts_usec now)
 {
-	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
+	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
 	int cat = s->nego.fail_cat;
 	int l = ssh_cat_list(cat);
 	struct ssh_str cl = ssh_kexinit_list(&c->kx, c->kexinit_buf, l);
@@ -891,12 +908,13 @@ struct missing {
 
 static void find_missing(const struct ssh_sess *s, struct missing *m)
 {
-	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
+	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
+	int cd = s->cdir, sd = !s->cdir;
 	memset(m, 0, sizeof *m);
 	ts_usec idents = c->ident_ts > sv->ident_ts ? c->ident_ts : sv->ident_ts;
 	uint64_t idf = c->ident_ts > sv->ident_ts ? c->ident_frame : sv->ident_frame;
 	if (!sv->kexinit) {
-		m->dir = DIR_S2C;
+		m->dir = sd;
 		snprintf(m->name, sizeof m->name, "KEXINIT");
 		m->since = idents;
 		m->since_frame = idf;
@@ -906,7 +924,7 @@ static void find_missing(const struct ssh_sess *s, struct missing *m)
 		return;
 	}
 	if (!c->kexinit) {
-		m->dir = DIR_C2S;
+		m->dir = cd;
 		snprintf(m->name, sizeof m->name, "KEXINIT");
 		m->since = sv->kexinit_ts > idents ? sv->kexinit_ts : idents;
 		m->since_frame = sv->kexinit_frame;
@@ -917,7 +935,7 @@ static void find_missing(const struct ssh_sess *s, struct missing *m)
 	uint64_t bothf = c->kexinit_ts > sv->kexinit_ts ? c->kexinit_frame : sv->kexinit_frame;
 	const struct msg_rec *ci = find_msg(c, SSH_MSG_KEX_30, 49);
 	if (!ci) {
-		m->dir = DIR_C2S;
+		m->dir = cd;
 		snprintf(m->name, sizeof m->name, "%s", mname(s, s->fam == SSH_KEXFAM_GEX ? SSH_MSG_KEX_34 : SSH_MSG_KEX_30));
 		m->since = both;
 		m->since_frame = bothf;
@@ -927,7 +945,7 @@ static void find_missing(const struct ssh_sess *s, struct missing *m)
 	if (s->fam == SSH_KEXFAM_GEX) {
 		const struct msg_rec *grp = find_msg(sv, SSH_MSG_KEX_31, SSH_MSG_KEX_31);
 		if (!grp) {
-			m->dir = DIR_S2C;
+			m->dir = sd;
 			snprintf(m->name, sizeof m->name, "GEX_GROUP");
 			m->since = ci->ts;
 			m->since_frame = ci->frame;
@@ -936,7 +954,7 @@ static void find_missing(const struct ssh_sess *s, struct missing *m)
 		}
 		const struct msg_rec *gi = find_msg(c, SSH_MSG_KEX_32, SSH_MSG_KEX_32);
 		if (!gi) {
-			m->dir = DIR_C2S;
+			m->dir = cd;
 			snprintf(m->name, sizeof m->name, "GEX_INIT");
 			m->since = grp->ts;
 			m->since_frame = grp->frame;
@@ -947,7 +965,7 @@ static void find_missing(const struct ssh_sess *s, struct missing *m)
 	}
 	const struct msg_rec *r = server_reply(s);
 	if (!r) {
-		m->dir = DIR_S2C;
+		m->dir = sd;
 		snprintf(m->name, sizeof m->name, "%s", mname(s, s->fam == SSH_KEXFAM_GEX ? SSH_MSG_KEX_33 : SSH_MSG_KEX_31));
 		m->since = ci->ts;
 		m->since_frame = ci->frame;
@@ -955,14 +973,14 @@ static void find_missing(const struct ssh_sess *s, struct missing *m)
 		return;
 	}
 	if (!sv->newkeys) {
-		m->dir = DIR_S2C;
+		m->dir = sd;
 		snprintf(m->name, sizeof m->name, "NEWKEYS");
 		m->since = r->ts;
 		m->since_frame = r->frame;
 		m->last = ci;
 		return;
 	}
-	m->dir = DIR_C2S;
+	m->dir = cd;
 	snprintf(m->name, sizeof m->name, "NEWKEYS");
 	m->since = r->ts > sv->newkeys_ts ? r->ts : sv->newkeys_ts;
 	m->since_frame = sv->newkeys_frame;
@@ -971,7 +989,7 @@ static void find_missing(const struct ssh_sess *s, struct missing *m)
 
 static void report_kex_stall(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger tr, int why)
 {
-	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
+	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
 	struct missing m;
 	find_missing(s, &m);
 	struct loss l;
@@ -1011,10 +1029,10 @@ static void report_kex_stall(struct flow *f, struct ssh_sess *s, ts_usec now, en
 	else if (sender->dead_framing)
 		snprintf(why_s, sizeof why_s, "the %s's bytes stopped parsing as SSH packets (%s)", who(m.dir),
 			 ssh_frame_err_str(sender->frame_err));
-	else if (m.dir == DIR_C2S && !strcmp(m.name, "NEWKEYS") && s->closer == DIR_C2S)
+	else if (m.dir == s->cdir && !strcmp(m.name, "NEWKEYS") && s->closer == s->cdir)
 		snprintf(why_s, sizeof why_s, "a client leaving right after the key exchange reply usually rejected the "
 					      "server's host key");
-	else if (m.dir == DIR_S2C && l.kind == LOSS_NONE)
+	else if (m.dir != s->cdir && l.kind == LOSS_NONE)
 		snprintf(why_s, sizeof why_s, "nothing was lost on the wire here: the server did not answer");
 	if (m.last)
 		verdict_str(v, "last_message_before_stall", "%s %s %u B (frame %llu)", who(!m.dir),
@@ -1071,23 +1089,23 @@ static bool answers_small(const struct enc_count *ans)
  * encrypted packet (EXT_INFO) is not an answer. */
 static bool auth_shape(const struct ssh_sess *s)
 {
-	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
+	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
 	if (s->closer < 0 || !sv->ans.segs || !answers_small(&sv->ans) || c->enc.segs < 2)
 		return false;
-	return s->closer == DIR_S2C || since(s->close_ts, sv->enc.last_ts) <= SEC(2);
+	return s->closer != s->cdir || since(s->close_ts, sv->enc.last_ts) <= SEC(2);
 }
 
 static void report_auth_failed(struct flow *f, struct ssh_sess *s)
 {
-	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
+	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
 	const struct enc_count *ans = &sv->ans;
 	struct phases p;
 	phases_of(f, s, &p);
 	struct verdict *v = vbegin(f, "ssh.auth_failed_likely", SEV_INFO);
 	ev_handshake(v, s);
-	verdict_evidence(v, c->enc.first_frame, c->enc.first_ts, DIR_C2S, "client encrypted %u B", c->enc.sizes[0]);
-	verdict_evidence(v, ans->first_frame, ans->first_ts, DIR_S2C, "server answer %u B", ans->sizes[0]);
-	verdict_evidence(v, ans->last_frame, ans->last_ts, DIR_S2C, "server last answer");
+	verdict_evidence(v, c->enc.first_frame, c->enc.first_ts, s->cdir, "client encrypted %u B", c->enc.sizes[0]);
+	verdict_evidence(v, ans->first_frame, ans->first_ts, !s->cdir, "server answer %u B", ans->sizes[0]);
+	verdict_evidence(v, ans->last_frame, ans->last_ts, !s->cdir, "server last answer");
 	verdict_evidence(v, s->close_frame, s->close_ts, s->closer, "%s %s", who(s->closer), close_word(s));
 	char cs[96], ss[96];
 	sizes_str(&c->enc, cs, sizeof cs);
@@ -1219,6 +1237,8 @@ static void judge(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger 
 	}
 	struct missing m;
 	find_missing(s, &m);
+	if (tcp_acked_unseen(f, m.dir))
+		return; /* the peer got bytes the capture missed: maybe the very message */
 	ts_usec waited = since(tr == TR_CLOSE ? s->close_ts : now, m.since);
 	if (tr == TR_TIMER && waited < TIMER_FACTOR * sd_cfg.ssh_timeout)
 		return;
@@ -1292,6 +1312,23 @@ static void parse_hostkey_type(struct half *h, const struct ssh_msg *m)
 	h->hostkey[n] = 0;
 }
 
+/* Fingerprints and negotiation by SSH role (again, if the roles turn out
+ * reversed). */
+static void negotiate(struct ssh_sess *s)
+{
+	for (int d = 0; d < 2; d++) {
+		struct half *h = &s->h[d];
+		if (h->kexinit && h->kx.nlists)
+			ssh_hassh(&h->kx, h->kexinit_buf, d != s->cdir, h->hassh);
+	}
+	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
+	if (!c->kexinit || !sv->kexinit)
+		return;
+	ssh_negotiate(&c->kx, c->kexinit_buf, &sv->kx, sv->kexinit_buf, &s->nego);
+	s->nego_done = true;
+	s->fam = (uint8_t)ssh_kex_family(s->nego.alg[SSH_CAT_KEX]);
+}
+
 static void on_kexinit(struct ssh_sess *s, struct half *h, const struct ssh_msg *m, const struct feed_ctx *x)
 {
 	if (h->kexinit)
@@ -1302,19 +1339,10 @@ static void on_kexinit(struct ssh_sess *s, struct half *h, const struct ssh_msg 
 	h->kexinit_size = m->packet_length + 4;
 	h->kexinit_frame = x->frame;
 	h->kexinit_ts = x->ts;
-	if (!m->kept_big) {
-		/* the framer had no room: nothing to parse */
-		memset(&h->kx, 0, sizeof h->kx);
-		return;
-	}
-	ssh_kexinit_parse(h->kexinit_buf, h->kexinit_stored, &h->kx);
-	ssh_hassh(&h->kx, h->kexinit_buf, x->dir == DIR_S2C, h->hassh);
-	struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
-	if (c->kexinit && sv->kexinit) {
-		ssh_negotiate(&c->kx, c->kexinit_buf, &sv->kx, sv->kexinit_buf, &s->nego);
-		s->nego_done = true;
-		s->fam = (uint8_t)ssh_kex_family(s->nego.alg[SSH_CAT_KEX]);
-	}
+	memset(&h->kx, 0, sizeof h->kx);
+	if (m->kept_big) /* else the framer had no room: nothing to parse */
+		ssh_kexinit_parse(h->kexinit_buf, h->kexinit_stored, &h->kx);
+	negotiate(s);
 }
 
 static bool on_msg(void *arg, const struct ssh_msg *m)
@@ -1334,9 +1362,20 @@ static bool on_msg(void *arg, const struct ssh_msg *m)
 			parse_disconnect(h, m);
 		}
 		break;
+	case SSH_MSG_KEX_30:
+	case SSH_MSG_KEX_34:
+		/* only the SSH client starts the key exchange */
+		if (!s->roles_known) {
+			s->roles_known = true;
+			if (x->dir != s->cdir) {
+				s->cdir = (uint8_t)x->dir;
+				negotiate(s);
+			}
+		}
+		break;
 	case SSH_MSG_KEX_31:
 	case SSH_MSG_KEX_33:
-		if (x->dir == DIR_S2C && !h->hostkey[0] &&
+		if (x->dir != s->cdir && !h->hostkey[0] &&
 		    (m->msg == SSH_MSG_KEX_33 || s->fam != SSH_KEXFAM_GEX))
 			parse_hostkey_type(h, m);
 		break;
@@ -1499,7 +1538,7 @@ static void count_encrypted(struct flow *f, struct ssh_sess *s, int dir, uint32_
 		return;
 	enc_add(&h->ans, bytes, frame, ts);
 	/* the server says more than authentication failures do: logged in */
-	if (dir == DIR_S2C && s->ok_pending && !s->auth_judged && !answers_small(&h->ans)) {
+	if (dir != s->cdir && s->ok_pending && !s->auth_judged && !answers_small(&h->ans)) {
 		s->auth_judged = true;
 		report_ok(f, s);
 	}
