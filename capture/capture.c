@@ -250,7 +250,9 @@ static int check_linktype(pcap_t *pc, const char *what, char *err, size_t errlen
 	return -1;
 }
 
-static int run_file(const char *path, volatile sig_atomic_t *stop, char *err, size_t errlen)
+/* Open a capture file and check its link type and the filter; NULL with a
+ * one-line message in err when it cannot be read. */
+static pcap_t *open_file(const char *path, int *lt, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
@@ -265,13 +267,37 @@ static int run_file(const char *path, volatile sig_atomic_t *stop, char *err, si
 			snprintf(err, errlen, "%s: %s", path, why);
 		else
 			snprintf(err, errlen, "%s: not a readable pcap or pcapng capture (%s)", path, ebuf);
-		return -1;
+		return NULL;
 	}
-	int lt = check_linktype(pc, path, err, errlen);
-	if (lt < 0 || set_filter(pc, E.o->filter, err, errlen) < 0) {
+	*lt = check_linktype(pc, path, err, errlen);
+	if (*lt < 0 || set_filter(pc, E.o->filter, err, errlen) < 0) {
 		pcap_close(pc);
-		return -1;
+		return NULL;
 	}
+	return pc;
+}
+
+/* Refuse the run before any verdict if a later -r file cannot be read. */
+static int check_files(const struct capture_opts *o, char *err, size_t errlen)
+{
+	for (int i = 0; i < o->nfiles; i++) {
+		int lt;
+		if (!strcmp(o->files[i], "-"))
+			continue;
+		pcap_t *pc = open_file(o->files[i], &lt, err, errlen);
+		if (!pc)
+			return -1;
+		pcap_close(pc);
+	}
+	return 0;
+}
+
+static int run_file(const char *path, volatile sig_atomic_t *stop, char *err, size_t errlen)
+{
+	int lt;
+	pcap_t *pc = open_file(path, &lt, err, errlen);
+	if (!pc)
+		return -1;
 	E.frame = 0;
 	struct pcap_pkthdr *h;
 	const u_char *data;
@@ -392,7 +418,9 @@ int capture_run(const struct capture_opts *o, struct run_summary *sum, volatile 
 		else
 			run_live(lt, stop);
 	} else {
-		for (int i = 0; i < o->nfiles; i++) {
+		if (o->nfiles > 1 && check_files(o, err, errlen) < 0)
+			rc = CAPTURE_INPUT_ERROR;
+		for (int i = 0; i < o->nfiles && rc == CAPTURE_OK; i++) {
 			if (run_file(o->files[i], stop, err, errlen) < 0) {
 				rc = CAPTURE_INPUT_ERROR;
 				break;
