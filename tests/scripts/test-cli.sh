@@ -1,0 +1,299 @@
+#!/bin/bash
+# test-cli.sh SHAKEDOWN SOURCE_DIR
+#
+# The command line contract: several -r files in order, -r - (stdin), a BPF
+# filter from the trailing arguments, the --json schema, --fail-on exit
+# codes and --check on a directory of our own. Uses the crafted captures of
+# pcaps/link (see pcaps/README.md): in each, 192.0.2.10:40000 ->
+# 198.51.100.20:22 is refused and 192.0.2.10:40001 -> 198.51.100.20:80 is a
+# clean connection.
+set -u
+SD=${1:?usage: test-cli.sh SHAKEDOWN SOURCE_DIR}
+SRC=${2:?usage: test-cli.sh SHAKEDOWN SOURCE_DIR}
+PY=python3
+command -v "$PY" >/dev/null || { echo "SKIP: python3 is needed to read --json"; exit 77; }
+LINK="$SRC/pcaps/link"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+pass() { echo "PASS $*"; }
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+
+run() {
+	timeout 120 "$SD" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+# Reads JSON Lines: checks the schema of every object, then prints one line
+# per verdict "severity id client -> server frames=a,b" and a last line
+# "summary packets=N flows=N ok=N info=N warn=N fail=N".
+cat >"$tmp/schema.py" <<'EOF'
+import json, sys
+
+SEV = ("ok", "info", "warn", "fail")
+
+def need(o, key, types, where):
+    if key not in o:
+        raise SystemExit("%s: missing %r" % (where, key))
+    if not isinstance(o[key], types) or isinstance(o[key], bool) and bool not in types:
+        raise SystemExit("%s: %r has type %s" % (where, key, type(o[key]).__name__))
+    return o[key]
+
+def ep(e, where):
+    ip = need(e, "ip", (str, type(None)), where)
+    port = need(e, "port", (int,), where)
+    if ip is None:
+        return "-"
+    return ("[%s]" % ip if ":" in ip else ip) + ":" + str(port)
+
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+if not lines:
+    raise SystemExit("no output")
+for i, line in enumerate(lines, 1):
+    o = json.loads(line)
+    where = "line %d" % i
+    if need(o, "schema", (int,), where) != 1:
+        raise SystemExit("%s: schema is not 1" % where)
+    t = need(o, "type", (str,), where)
+    if t == "verdict":
+        if i == len(lines):
+            raise SystemExit("the last object is a verdict, not the summary")
+        vid = need(o, "id", (str,), where)
+        sev = need(o, "severity", (str,), where)
+        if sev not in SEV:
+            raise SystemExit("%s: severity %r" % (where, sev))
+        need(o, "proto", (str, type(None)), where)
+        c = ep(need(o, "client", (dict,), where), where + " client")
+        s = ep(need(o, "server", (dict,), where), where + " server")
+        f = need(o, "first_ts", (int, float), where)
+        l = need(o, "last_ts", (int, float), where)
+        if l < f:
+            raise SystemExit("%s: last_ts %s before first_ts %s" % (where, l, f))
+        frames = need(o, "frames", (list,), where)
+        if any(not isinstance(n, int) or n < 1 for n in frames):
+            raise SystemExit("%s: frames %r are not 1-based numbers" % (where, frames))
+        if not need(o, "summary", (str,), where):
+            raise SystemExit("%s: empty summary" % where)
+        need(o, "details", (dict,), where)
+        # an ok verdict may have nothing to remedy; the others may not
+        if not need(o, "remediation", (str,), where) and sev != "ok":
+            raise SystemExit("%s: empty remediation" % where)
+        print(sev, vid, c, "->", s, "frames=" + ",".join(map(str, frames)))
+    elif t == "summary":
+        if i != len(lines):
+            raise SystemExit("%s: summary is not the last object" % where)
+        for k in ("packets", "flows", "drops"):
+            need(o, k, (int,), where)
+        counts = need(o, "counts", (dict,), where)
+        for k in SEV:
+            need(counts, k, (int,), where + " counts")
+        print("summary packets=%d flows=%d" % (o["packets"], o["flows"]),
+              " ".join("%s=%d" % (k, counts[k]) for k in SEV))
+    else:
+        raise SystemExit("%s: unknown type %r" % (where, t))
+EOF
+
+# json_check NAME ARGS...: run with --json, check the schema, leave the
+# digest in $tmp/v; returns non-zero (and reports) on a schema error.
+json_check() {
+	local name=$1
+	shift
+	run --json "$@"
+	if ! $PY "$tmp/schema.py" "$tmp/out" >"$tmp/v" 2>"$tmp/pyerr"; then
+		fail "$name: --json schema: $(tail -1 "$tmp/pyerr")"
+		return 1
+	fi
+}
+
+# same_lines NAME FILE EXPECTED: the digest equals EXPECTED line for line.
+same_lines() {
+	if [ "$(cat "$2")" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1: got:"
+		sed 's/^/    /' "$2"
+		echo "  want:"
+		printf '%s\n' "$3" | sed 's/^/    /'
+	fi
+}
+
+# ---- --json schema, with concrete values for eth.pcap
+if json_check "json schema" -r "$LINK/eth.pcap"; then
+	same_lines "json schema: eth.pcap verdicts, frames and summary (exit $rc)" "$tmp/v" \
+		"fail tcp.refused 192.0.2.10:40000 -> 198.51.100.20:22 frames=1,2
+ok tcp.ok 192.0.2.10:40001 -> 198.51.100.20:80 frames=3,4,5,6,7,8,9,10,11,12
+summary packets=12 flows=2 ok=1 info=0 warn=0 fail=1"
+	# exact values of the refused verdict: times, frames, proto
+	if $PY - "$tmp/out" <<'EOF'; then
+import json, sys
+v = [json.loads(l) for l in open(sys.argv[1])]
+r = [o for o in v if o.get("id") == "tcp.refused"][0]
+ok = [o for o in v if o.get("id") == "tcp.ok"][0]
+assert r["proto"] == "tcp", r["proto"]
+assert r["client"] == {"ip": "192.0.2.10", "port": 40000}, r["client"]
+assert r["server"] == {"ip": "198.51.100.20", "port": 22}, r["server"]
+assert abs(r["first_ts"] - 1700000000.0) < 1e-6 and abs(r["last_ts"] - 1700000000.0004) < 1e-6, (r["first_ts"], r["last_ts"])
+assert r["frames"] == [1, 2], r["frames"]
+assert abs(ok["first_ts"] - 1700000001.0) < 1e-6 and abs(ok["last_ts"] - 1700000001.0045) < 1e-6, (ok["first_ts"], ok["last_ts"])
+assert 3 in ok["frames"], ok["frames"]
+s = v[-1]
+assert s["type"] == "summary" and s["drops"] == 0 and s["packets"] == 12, s
+EOF
+		pass "json values: refused at 1700000000.000000-.000400 frames 1,2; ok from 1700000001.0 to .0045; drops 0"
+	else
+		fail "json values of eth.pcap"
+	fi
+	[ "$rc" -eq 1 ] && pass "exit 1 with a fail verdict (default --fail-on fail)" ||
+		fail "eth.pcap: exit $rc, want 1"
+fi
+
+# IPv6 endpoints come out as plain addresses (brackets only in .expect)
+if json_check "json ipv6" -r "$LINK/ipv6.pcap"; then
+	if grep -qx 'fail tcp.refused \[2001:db8:1::10\]:40000 -> \[2001:db8:2::20\]:22 frames=1,2' "$tmp/v" &&
+		grep -q '"client":{"ip":"2001:db8:1::10","port":40000}' "$tmp/out"; then
+		pass "json ipv6: client {\"ip\":\"2001:db8:1::10\",\"port\":40000}"
+	else
+		fail "json ipv6: $(tr '\n' ';' <"$tmp/v")"
+	fi
+fi
+
+# pflog metadata reaches the verdict: the blocked SYN names rule 12 on em1
+if json_check "pflog details" -r "$LINK/pflog.pcap"; then
+	if $PY - "$tmp/out" <<'EOF'; then
+import json, sys
+v = [json.loads(l) for l in open(sys.argv[1])]
+s = [o for o in v if o.get("id") == "tcp.syn_unanswered"]
+assert len(s) == 1, "no syn_unanswered"
+d = s[0]["details"]
+assert d.get("pf_rule") == 12 and d.get("pf_action") == "block" and d.get("pf_interface") == "em1" and d.get("pf_direction") == "in", d
+assert "rule 12" in s[0]["summary"] and "em1" in s[0]["summary"], s[0]["summary"]
+ok = [o for o in v if o.get("id") == "tcp.ok"][0]["details"]
+assert ok.get("pf_rule") == 5 and ok.get("pf_action") == "pass", ok
+EOF
+		pass "pflog details: syn_unanswered carries pf_rule 12, block, em1, in; tcp.ok carries rule 5, pass"
+	else
+		fail "pflog details"
+	fi
+fi
+
+# ---- several -r files, in order. eth.pcap is from 2023, ssh-refused.pcap
+# (a real capture: 192.0.2.10:51284 refused) is later, so time runs forward.
+if json_check "two -r files" -r "$LINK/eth.pcap" -r "$SRC/pcaps/ssh/ssh-refused.pcap"; then
+	# the port-80 flow of eth.pcap ends (idle) when the second file's clock
+	# jumps ahead, so its tcp.ok comes before the second file's verdict
+	same_lines "two -r files: verdicts of both, in order, 14 packets" "$tmp/v" \
+		"fail tcp.refused 192.0.2.10:40000 -> 198.51.100.20:22 frames=1,2
+ok tcp.ok 192.0.2.10:40001 -> 198.51.100.20:80 frames=3,4,5,6,7,8,9,10,11,12
+fail tcp.refused 192.0.2.10:51284 -> 198.51.100.20:22 frames=1,2
+summary packets=14 flows=3 ok=1 info=0 warn=0 fail=2"
+	grep -q '"source":"[^"]*eth.pcap (+more)"' "$tmp/out" && pass "two -r files: source names the first file (+more)" ||
+		fail "two -r files: source is $(grep -o '"source":"[^"]*"' "$tmp/out")"
+fi
+# the other order: the second file goes back in time
+if json_check "two -r files reversed" -r "$SRC/pcaps/ssh/ssh-refused.pcap" -r "$LINK/eth.pcap"; then
+	if [ "$(head -1 "$tmp/v")" = "fail tcp.refused 192.0.2.10:51284 -> 198.51.100.20:22 frames=1,2" ] &&
+		grep -q '^info capture.time_disorder - -> -' "$tmp/v" && grep -q '^summary packets=14 flows=3 ' "$tmp/v"; then
+		pass "two -r files reversed: ssh-refused first, capture.time_disorder for the step back in time"
+	else
+		fail "two -r files reversed: $(tr '\n' ';' <"$tmp/v")"
+	fi
+fi
+
+# ---- -r - reads stdin, and gives what -r FILE gives
+run --json -r "$LINK/pflog.pcap"
+$PY "$tmp/schema.py" "$tmp/out" >"$tmp/from-file"
+timeout 60 "$SD" --json -r - <"$LINK/pflog.pcap" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if $PY "$tmp/schema.py" "$tmp/out" >"$tmp/v" 2>"$tmp/pyerr" && cmp -s "$tmp/v" "$tmp/from-file" &&
+	[ "$(wc -l <"$tmp/v")" -eq 4 ] && grep -q '"source":"-"' "$tmp/out" && [ "$rc" -eq 1 ]; then
+	pass "-r - (stdin): same 3 verdicts as -r pflog.pcap, source \"-\", exit 1"
+else
+	fail "-r -: exit $rc, $(tr '\n' ';' <"$tmp/v") vs $(tr '\n' ';' <"$tmp/from-file") $(cat "$tmp/pyerr")"
+fi
+# stdin as the second of two inputs
+timeout 60 "$SD" --json -r "$LINK/eth.pcap" -r - <"$SRC/pcaps/ssh/ssh-refused.pcap" >"$tmp/out" 2>"$tmp/err"
+if $PY "$tmp/schema.py" "$tmp/out" >"$tmp/v" 2>/dev/null && grep -q '^summary packets=14 flows=3 ' "$tmp/v" &&
+	grep -q '^fail tcp.refused 192.0.2.10:51284 ' "$tmp/v"; then
+	pass "-r FILE -r -: both inputs read (14 packets)"
+else
+	fail "-r FILE -r -: $(tr '\n' ';' <"$tmp/v") $(cat "$tmp/err")"
+fi
+
+# ---- a BPF filter from the trailing arguments
+if json_check "bpf filter" -r "$LINK/eth.pcap" tcp port 22; then
+	same_lines "bpf 'tcp port 22': only the refused flow, 2 packets" "$tmp/v" \
+		"fail tcp.refused 192.0.2.10:40000 -> 198.51.100.20:22 frames=1,2
+summary packets=2 flows=1 ok=0 info=0 warn=0 fail=1"
+fi
+if json_check "bpf filter ip6" -r "$LINK/null-le.pcap" ip6; then
+	same_lines "bpf 'ip6' on BSD loopback: only the IPv6 flow" "$tmp/v" \
+		"fail tcp.refused [2001:db8:1::10]:40002 -> [2001:db8:2::20]:22 frames=1,2
+summary packets=2 flows=1 ok=0 info=0 warn=0 fail=1"
+fi
+
+# ---- --fail-on: exit 1 when a verdict at or above the level exists
+# "tcp port 80" leaves eth.pcap with one ok verdict; ssh-snaplen-64 has a
+# warn (capture.snaplen_short) and an ok.
+failon() { # NAME WANT ARGS...
+	local name=$1 want=$2
+	shift 2
+	run "$@"
+	[ "$rc" -eq "$want" ] && pass "--fail-on: $name -> exit $want" || fail "--fail-on: $name -> exit $rc, want $want"
+}
+failon "only ok, default (fail)" 0 -r "$LINK/eth.pcap" tcp port 80
+failon "only ok, --fail-on warn" 0 --fail-on warn -r "$LINK/eth.pcap" tcp port 80
+failon "only ok, --fail-on ok" 1 --fail-on ok -r "$LINK/eth.pcap" tcp port 80
+failon "warn+ok, default (fail)" 0 -r "$SRC/pcaps/bad/ssh-snaplen-64.pcap"
+failon "warn+ok, --fail-on fail" 0 --fail-on fail -r "$SRC/pcaps/bad/ssh-snaplen-64.pcap"
+failon "warn+ok, --fail-on warn" 1 --fail-on warn -r "$SRC/pcaps/bad/ssh-snaplen-64.pcap"
+failon "warn+ok, --fail-on info" 1 --fail-on info -r "$SRC/pcaps/bad/ssh-snaplen-64.pcap"
+failon "fail+ok, --fail-on fail" 1 --fail-on fail -r "$LINK/eth.pcap"
+failon "fail+ok, --json" 1 --json -r "$LINK/eth.pcap"
+
+# ---- the text report: grouped by severity, with a summary line
+run -r "$LINK/eth.pcap"
+if grep -q '^FAIL tcp.refused tcp 192.0.2.10:40000 -> 198.51.100.20:22$' "$tmp/out" &&
+	grep -q 'tcp.ok tcp 192.0.2.10:40001 -> 198.51.100.20:80' "$tmp/out" &&
+	grep -q '12 packets, 2 flows, 0 dropped by the capture; verdicts: 1 fail, 0 warn, 0 info, 1 ok' "$tmp/out"; then
+	pass "text report: FAIL line, healthy flow, summary '12 packets, 2 flows, 0 dropped'"
+else
+	fail "text report:"
+	sed 's/^/    /' "$tmp/out"
+fi
+
+# ---- --check on a directory of our own
+d="$tmp/check"
+mkdir -p "$d/sub"
+cp "$LINK/eth.pcap" "$d/"
+printf '# right\nfail tcp.refused tcp 192.0.2.10:* -> 198.51.100.20:22\n\nok tcp.ok tcp 192.0.2.10:40001 -> 198.51.100.20:80\n' >"$d/eth.expect"
+run --check "$d"
+if [ "$rc" -eq 0 ] && grep -qx 'check: 1 passed, 0 failed' "$tmp/out" "$tmp/err" 2>/dev/null ||
+	{ [ "$rc" -eq 0 ] && grep -q '1 passed, 0 failed' "$tmp/out" "$tmp/err"; }; then
+	pass "--check, right .expect: exit 0, '1 passed, 0 failed'"
+else
+	fail "--check right: exit $rc: $(cat "$tmp/out" "$tmp/err")"
+fi
+cp "$LINK/ipv4.pcap" "$d/sub/"
+printf 'ok tcp.ok tcp 192.0.2.10:40001 -> 198.51.100.20:80\nwarn tcp.reset tcp 192.0.2.10:* -> 198.51.100.20:22\n' >"$d/sub/ipv4.expect"
+run --check "$d"
+if [ "$rc" -eq 1 ] && grep -q '1 passed, 1 failed' "$tmp/out" "$tmp/err" &&
+	grep -q 'expected, not produced: warn tcp.reset tcp 192.0.2.10:\* -> 198.51.100.20:22' "$tmp/out" &&
+	grep -q 'produced, not expected: fail tcp.refused tcp 192.0.2.10:40000 -> 198.51.100.20:22' "$tmp/out"; then
+	pass "--check, one wrong .expect: exit 1, '1 passed, 1 failed', the missing and the extra verdict named"
+else
+	fail "--check wrong: exit $rc: $(cat "$tmp/out" "$tmp/err")"
+fi
+# a threshold from "# args:" changes the verdict: with --rtt-warn 0.0001 the
+# 0.5 ms handshake of the port-80 connection is slow
+rm -r "$d/sub"
+printf '# args: --rtt-warn 0.0001\nfail tcp.refused tcp 192.0.2.10:40000 -> 198.51.100.20:22\nwarn tcp.slow_handshake tcp 192.0.2.10:40001 -> 198.51.100.20:80\n' >"$d/eth.expect"
+run --check "$d"
+if [ "$rc" -eq 0 ] && grep -q '1 passed, 0 failed' "$tmp/out" "$tmp/err"; then
+	pass "--check honours '# args: --rtt-warn 0.0001' (tcp.slow_handshake instead of tcp.ok)"
+else
+	fail "--check args: exit $rc: $(cat "$tmp/out" "$tmp/err")"
+fi
+
+echo "$fails failed"
+[ "$fails" -eq 0 ]
