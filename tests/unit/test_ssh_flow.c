@@ -18,6 +18,7 @@
 #include "analyzer/ssh.h"
 #include "analyzer/verdict.h"
 #include "capture/flow.h"
+#include "test_ssh_common.h"
 
 /* ---- collected verdicts --------------------------------------------------- */
 
@@ -198,46 +199,12 @@ static void conv_end(struct conv *c)
 
 /* ---- SSH building blocks -------------------------------------------------------- */
 
-static size_t put32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-	return 4;
-}
-
-static size_t packetize(uint8_t *out, const uint8_t *payload, size_t plen)
-{
-	uint8_t pad = (uint8_t)(8 - (5 + plen) % 8);
-	if (pad < 4)
-		pad += 8;
-	size_t o = put32(out, (uint32_t)(1 + plen + pad));
-	out[o++] = pad;
-	memcpy(out + o, payload, plen);
-	o += plen;
-	memset(out + o, 0, pad);
-	return o + pad;
-}
-
 static size_t kexinit_pkt(uint8_t *out, const char *kex, const char *cipher)
 {
 	const char *lists[10] = { kex, "ssh-ed25519", cipher, cipher, "hmac-sha2-256", "hmac-sha2-256",
 				  "none", "none", "", "" };
 	uint8_t pl[1024];
-	size_t o = 0;
-	pl[o++] = SSH_MSG_KEXINIT;
-	memset(pl + o, 0x11, 16);
-	o += 16;
-	for (int i = 0; i < 10; i++) {
-		size_t n = strlen(lists[i]);
-		o += put32(pl + o, (uint32_t)n);
-		memcpy(pl + o, lists[i], n);
-		o += n;
-	}
-	pl[o++] = 0;
-	o += put32(pl + o, 0);
-	return packetize(out, pl, o);
+	return packetize(out, pl, make_kexinit(pl, lists, false));
 }
 
 static size_t msg_pkt(uint8_t *out, uint8_t msg, size_t body)

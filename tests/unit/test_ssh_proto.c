@@ -10,46 +10,9 @@
 #include <cmocka.h>
 
 #include "analyzer/ssh-proto.h"
+#include "test_ssh_common.h"
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static size_t put32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-	return 4;
-}
-
-/* Wrap a payload into a cleartext binary packet with `pad` padding bytes. */
-static size_t make_packet(uint8_t *out, const uint8_t *payload, size_t plen, uint8_t pad)
-{
-	size_t o = put32(out, (uint32_t)(1 + plen + pad));
-	out[o++] = pad;
-	memcpy(out + o, payload, plen);
-	o += plen;
-	memset(out + o, 0xa5, pad);
-	return o + pad;
-}
-
-/* A KEXINIT payload from ten name-lists. */
-static size_t make_kexinit(uint8_t *out, const char *const lists[10], bool follows)
-{
-	size_t o = 0;
-	out[o++] = 20;
-	for (int i = 0; i < 16; i++)
-		out[o++] = (uint8_t)(0x40 + i);
-	for (int i = 0; i < 10; i++) {
-		size_t n = strlen(lists[i]);
-		o += put32(out + o, (uint32_t)n);
-		memcpy(out + o, lists[i], n);
-		o += n;
-	}
-	out[o++] = follows;
-	o += put32(out + o, 0);
-	return o;
-}
 
 static const char *const client_lists[10] = {
 	"curve25519-sha256,ecdh-sha2-nistp256,ext-info-c",
