@@ -40,7 +40,7 @@ ALL_SCENARIOS=(
 	ike-dh-mismatch ike-dh-retry-ok ike-dh-unsupported-loop ike-psk-mismatch ike-ts-mismatch
 	ikev1-main-ok ikev1-no-proposal ike-dpd-timeout ike-esp-blocked
 	ike-port-unreachable ike-version-mismatch ike-rekey-timeout
-	ike-ip-frag-lost ike-ikefrag-ok
+	ike-ip-frag-lost ike-ikefrag-ok ikev1-psk-mismatch ikev1-ts-mismatch
 )
 
 WORK=""
@@ -575,6 +575,25 @@ sc_ikev1_no_proposal() {
 	B_PROPOSALS=aes256-sha384-modp3072
 	play_start "$1"
 	initiate 20 || true
+}
+
+sc_ikev1_psk_mismatch() {
+	A_VERSION=1 B_VERSION=1
+	A_PROPOSALS=aes128-sha256-modp2048 B_PROPOSALS=aes128-sha256-modp2048
+	B_PSK=some-other-secret-0c42
+	play_start "$1"
+	initiate 20 || true
+	sleep 2
+}
+
+sc_ikev1_ts_mismatch() {
+	A_VERSION=1 B_VERSION=1
+	A_PROPOSALS=aes128-sha256-modp2048 B_PROPOSALS=aes128-sha256-modp2048
+	B_LTS=198.51.100.64/26
+	play_start "$1"
+	initiate 20 || true
+	sw a --list-sas >/dev/null || true
+	terminate_clean
 }
 
 sc_ike_dpd_timeout() {
