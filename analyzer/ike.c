@@ -604,8 +604,8 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_en
 		bool port = (r->icmp_type == 3 && r->icmp_code == 3) || (r->icmp_type == 1 && r->icmp_code == 4);
 		bool admin = (r->icmp_type == 3 && (r->icmp_code == 9 || r->icmp_code == 10 || r->icmp_code == 13)) ||
 			     (r->icmp_type == 1 && (r->icmp_code == 1 || r->icmp_code == 5 || r->icmp_code == 6));
-		verdict_summary(&v, "%s %s request answered by ICMP %s (type %u code %u)%s", ex,
-				sa->ver == 2 ? "" : "message", port ? "port unreachable" : admin ? "administratively prohibited" : "destination unreachable",
+		verdict_summary(&v, "%s %s answered by ICMP %s (type %u code %u)%s", ex,
+				sa->ver == 2 ? "request" : "message", port ? "port unreachable" : admin ? "administratively prohibited" : "destination unreachable",
 				r->icmp_type, r->icmp_code,
 				port ? ": nothing listens for IKE on the peer" : admin ? ": a firewall rejects it" : "");
 		ev_log(&v, sa, side, r->msgid);
@@ -1320,7 +1320,10 @@ static void handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, cons
 	uint8_t ex = m->h.exch;
 	if (!m->response) {
 		struct req *r = &sa->req[side];
-		if (r->active && r->msgid == m->h.msgid && r->exch == ex && r->fp == fp && !r->answer_note) {
+		/* Same message ID and exchange: a retransmission (IKEv2 never
+		 * reuses an ID for a new request, except IKE_SA_INIT retried
+		 * after a COOKIE or INVALID_KE_PAYLOAD answer). */
+		if (r->active && r->msgid == m->h.msgid && r->exch == ex && !r->answer_note) {
 			if (r->sends < 255)
 				r->sends++;
 			r->last_frame = p->frame;
