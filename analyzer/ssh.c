@@ -756,8 +756,16 @@ static void report_banner_stall(struct flow *f, struct ssh_sess *s, ts_usec now,
 	vdone(f, s, v);
 }
 
+/* What a side's first bytes look like, once. */
+static void describe_first(struct half *h)
+{
+	if (!h->foreign[0] && h->nfirst)
+		ssh_describe_foreign(h->first, h->nfirst, h->foreign, sizeof h->foreign);
+}
+
 static void report_closed_before_banner(struct flow *f, struct ssh_sess *s)
 {
+	describe_first(&s->h[DIR_S2C]);
 	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
 	ts_usec after = since(s->close_ts, est_time(f));
 	struct verdict *v = vbegin(f, "ssh.closed_before_banner", SEV_FAIL);
@@ -784,6 +792,7 @@ static void report_closed_before_banner(struct flow *f, struct ssh_sess *s)
 
 static void report_not_ssh(struct flow *f, struct ssh_sess *s, const char *next)
 {
+	describe_first(&s->h[DIR_S2C]);
 	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
 	struct verdict *v = vbegin(f, "ssh.not_ssh", SEV_FAIL);
 	ev_ident(v, c, DIR_C2S);
@@ -1414,13 +1423,9 @@ static bool line_is_other_protocol(const char *l)
 static void server_foreign(struct flow *f, struct ssh_sess *s, bool decided)
 {
 	struct half *sv = &s->h[DIR_S2C];
-	if (!sv->foreign[0])
-		ssh_describe_foreign(sv->first, sv->nfirst, sv->foreign, sizeof sv->foreign);
+	describe_first(sv);
 	if (!s->expected) {
-		/* another port: only a finding if the client speaks SSH */
-		if (tcp_of(f)->side[DIR_C2S].data_bytes && !s->h[DIR_C2S].off) {
-			/* the client sent bytes we have not parsed yet: wait for them */
-		}
+		/* another port: only a finding if the client speaks SSH to it */
 		s->waiting_client = true;
 		sv->st = HS_DEAD;
 		return;
@@ -1494,7 +1499,7 @@ static size_t ident_step(struct feed_ctx *x, const uint8_t *p, size_t n)
 	h->pre_bytes += h->line.total + 1;
 	h->text_lines = true;
 	if (first_line)
-		ssh_describe_foreign(h->first, h->nfirst, h->foreign, sizeof h->foreign);
+		describe_first(h);
 	bool other = h->line.binary || line_is_other_protocol(h->line.buf);
 	ssh_line_reset(&h->line);
 	if (other || h->pre_lines > PRE_LINES_MAX || h->pre_bytes > PRE_BYTES_MAX) {

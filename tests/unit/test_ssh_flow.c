@@ -316,6 +316,9 @@ static void test_banner_stall_client_gives_up(void **state)
 	conv_open(&c, 40000, 22);
 	send_data(&c, DIR_C2S, CIDENT, strlen(CIDENT), 100);
 	ack(&c, DIR_S2C, 100);
+	char line[120];
+	ssh_describe(c.f, c.now + SEC(4), line, sizeof line);
+	assert_string_equal(line, "SSH awaiting server banner 4.0 s");
 	packet(&c, DIR_C2S, TH_FIN | TH_ACK, NULL, 0, SEC(6));
 	conv_end(&c);
 	const struct got *g = find_verdict("ssh.banner_stall");
@@ -362,6 +365,20 @@ static void test_closed_before_banner_with_text(void **state)
 	assert_non_null(g);
 	assert_string_equal(dstr(g, "server_said"), "a text line \"Exceeded MaxStartups\"");
 	assert_null(find_verdict("ssh.not_ssh"));
+}
+
+static void test_unterminated_text_then_close(void **state)
+{
+	(void)state;
+	struct conv c;
+	conv_open(&c, 40000, 22);
+	const char *t = "too many users";
+	send_data(&c, DIR_S2C, t, strlen(t), 100);
+	packet(&c, DIR_S2C, TH_FIN | TH_ACK, NULL, 0, 10);
+	conv_end(&c);
+	const struct got *g = find_verdict("ssh.closed_before_banner");
+	assert_non_null(g);
+	assert_string_equal(dstr(g, "server_said"), "a text line \"too many users\"");
 }
 
 static void test_closed_before_banner_silent(void **state)
@@ -477,6 +494,9 @@ static void test_kex_stall_reply_lost_before_capture(void **state)
 	ack(&c, DIR_S2C, 100);
 	/* the server's 1448-byte segment never shows; 116 bytes after it do */
 	c.seq[DIR_S2C] += 1448;
+	char line[120];
+	ssh_describe(c.f, c.now + SEC(2), line, sizeof line);
+	assert_string_equal(line, "SSH key exchange: awaiting server ECDH_REPLY 2.0 s");
 	c.deliver = false;
 	memset(buf, 0x44, 116);
 	send_data(&c, DIR_S2C, buf, 116, 100);
@@ -583,6 +603,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_banner_stall_client_gives_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_banner_never_acked_is_loss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_before_banner_with_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unterminated_text_then_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_before_banner_silent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_ssh_http_on_22, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_on_80_is_not_ours, setup, teardown),
