@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* UDP and ESP flows carry no connection state of their own */
+#define UDP_IDLE SEC(180)
+
 void analyzer_init(void)
 {
 	tcp_tracker_init();
@@ -27,9 +30,11 @@ void analyzer_flow_new(struct flow *f, const struct pkt *p)
 	case IPPROTO_NUM_UDP:
 		if (ike_claims(p))
 			s->app = APP_IKE;
+		f->idle_timeout = UDP_IDLE; /* the IKE analyzer keeps its own SA state */
 		break;
 	case IPPROTO_NUM_ESP:
 		s->app = APP_ESP;
+		f->idle_timeout = UDP_IDLE;
 		break;
 	default:
 		break;

@@ -46,6 +46,9 @@ enum {
 };
 
 #define USEC_F 1e6
+/* how long a closed or reset connection stays in the flow table after its
+ * last packet, to absorb the final ACKs and retransmissions */
+#define CLOSED_LINGER SEC(2)
 
 const char *pf_action_name(uint8_t a)
 {
@@ -77,6 +80,18 @@ struct syn_agg {
 };
 
 static struct syn_agg syn_agg[SYN_AGG_SLOTS];
+
+/* Closed connections leave the flow table two seconds after their last
+ * packet; what TIME_WAIT reuse needs of them stays here: the 4-tuple's
+ * hash, when and where it closed. A later entry overwrites an older one in
+ * its slot, so this costs a fixed 1 MiB whatever the traffic. */
+#define TW_SLOTS 65536
+struct tw_slot {
+	uint32_t hash;
+	uint32_t frame;
+	ts_usec close_ts;
+};
+static struct tw_slot time_wait[TW_SLOTS];
 static uint64_t syn_agg_overflow;
 
 static struct syn_agg *syn_agg_slot(const struct addr *target)
@@ -103,6 +118,7 @@ void tcp_tracker_init(void)
 {
 	memset(&counters, 0, sizeof counters);
 	memset(syn_agg, 0, sizeof syn_agg);
+	memset(time_wait, 0, sizeof time_wait);
 	syn_agg_overflow = 0;
 }
 
@@ -122,6 +138,26 @@ void tcp_flow_new(struct flow *f, const struct pkt *p)
 	memset(t, 0, sizeof *t);
 	t->side[0].wscale = t->side[1].wscale = 0xff;
 	counters.flows++;
+	if (p->proto == IPPROTO_NUM_TCP && (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN) {
+		const struct tw_slot *w = &time_wait[f->hash & (TW_SLOTS - 1)];
+		if (w->close_ts && w->hash == f->hash && p->ts >= w->close_ts && p->ts - w->close_ts < 2 * sd_cfg.msl) {
+			t->prev_time_wait = true;
+			t->prev_close_ts = w->close_ts;
+			t->prev_close_frame = w->frame;
+		}
+	}
+}
+
+static void close_time(const struct tcp_state *t, ts_usec *ts, uint32_t *frame)
+{
+	bool c = t->side[0].fin_ack_ts > t->side[1].fin_ack_ts;
+	*ts = c ? t->side[0].fin_ack_ts : t->side[1].fin_ack_ts;
+	*frame = c ? t->side[0].fin_ack_frame : t->side[1].fin_ack_frame;
+	if (t->phase == TCPS_RESET) {
+		c = t->side[DIR_C2S].rst_ts >= t->side[DIR_S2C].rst_ts;
+		*ts = c ? t->side[DIR_C2S].rst_ts : t->side[DIR_S2C].rst_ts;
+		*frame = c ? t->side[DIR_C2S].rst_frame : t->side[DIR_S2C].rst_frame;
+	}
 }
 
 /* ---- evidence and history ---- */
@@ -674,14 +710,9 @@ static void connection_end(struct flow *f, ts_usec now, bool ended);
 static void restart(struct flow *f, const struct pkt *p)
 {
 	struct tcp_state *t = ts_of(f);
-	ts_usec close_ts = t->side[0].fin_ack_ts > t->side[1].fin_ack_ts ? t->side[0].fin_ack_ts : t->side[1].fin_ack_ts;
-	uint32_t close_frame = t->side[0].fin_ack_ts > t->side[1].fin_ack_ts ? t->side[0].fin_ack_frame
-									     : t->side[1].fin_ack_frame;
-	if (t->phase == TCPS_RESET) {
-		bool c = t->side[DIR_C2S].rst_ts >= t->side[DIR_S2C].rst_ts;
-		close_ts = c ? t->side[DIR_C2S].rst_ts : t->side[DIR_S2C].rst_ts;
-		close_frame = c ? t->side[DIR_C2S].rst_frame : t->side[DIR_S2C].rst_frame;
-	}
+	ts_usec close_ts;
+	uint32_t close_frame;
+	close_time(t, &close_ts, &close_frame);
 	bool was_closed = t->phase == TCPS_CLOSED && close_ts;
 	analyzer_conn_restart(f, p->ts); /* the application analyzers finish first */
 	connection_end(f, p->ts, false);
@@ -769,8 +800,10 @@ static void track_ack(struct flow *f, struct tcp_state *t, int dir, const struct
 		if (!me->fin)
 			flow_set_deadline(f, p->ts + sd_cfg.half_close_timeout);
 	}
-	if (me->fin_acked && peer->fin_acked && t->phase != TCPS_RESET)
+	if (me->fin_acked && peer->fin_acked && t->phase != TCPS_RESET) {
 		t->phase = TCPS_CLOSED;
+		f->idle_timeout = CLOSED_LINGER;
+	}
 }
 
 static uint8_t track_data(struct tcp_state *t, int dir, const struct pkt *p)
@@ -879,6 +912,7 @@ void tcp_packet(struct flow *f, int dir, const struct pkt *p)
 			report_refused(f, p);
 		}
 		t->phase = TCPS_RESET;
+		f->idle_timeout = CLOSED_LINGER;
 		return;
 	}
 	if (fl & TH_SYN) {
@@ -1006,7 +1040,13 @@ static void connection_end(struct flow *f, ts_usec now, bool ended)
 
 void tcp_flow_end(struct flow *f, int why, ts_usec now)
 {
+	struct tcp_state *t = ts_of(f);
 	connection_end(f, now, why == FLOW_END_EOF);
+	if (t->phase == TCPS_CLOSED) {
+		struct tw_slot *w = &time_wait[f->hash & (TW_SLOTS - 1)];
+		w->hash = f->hash;
+		close_time(t, &w->close_ts, &w->frame);
+	}
 }
 
 void tcp_finish(ts_usec now)

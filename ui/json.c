@@ -4,6 +4,7 @@
 #include <string.h>
 
 static FILE *json_out;
+static bool live_flush; /* flush each line (live capture, pipes) */
 
 /* Length of a valid UTF-8 sequence at s, or 0. */
 static int utf8_len(const unsigned char *s)
@@ -28,23 +29,28 @@ static int utf8_len(const unsigned char *s)
 void json_write_string(FILE *out, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	fputc('"', out);
+	putc_unlocked('"', out);
 	while (*s) {
+		/* copy runs of plain ASCII in one go */
+		const unsigned char *run = s;
+		while (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\')
+			s++;
+		if (s > run)
+			fwrite_unlocked(run, 1, (size_t)(s - run), out);
 		unsigned char c = *s;
+		if (!c)
+			break;
 		if (c == '"' || c == '\\') {
-			fputc('\\', out);
-			fputc(c, out);
+			putc_unlocked('\\', out);
+			putc_unlocked(c, out);
 			s++;
 		} else if (c < 0x20 || c == 0x7f) {
 			fprintf(out, "\\u%04x", c);
 			s++;
-		} else if (c < 0x80) {
-			fputc(c, out);
-			s++;
 		} else {
 			int n = utf8_len(s);
 			if (n) {
-				fwrite(s, 1, (size_t)n, out);
+				fwrite_unlocked(s, 1, (size_t)n, out);
 				s += n;
 			} else {
 				fprintf(out, "\\u%04x", c); /* a stray byte, shown as Latin-1 */
@@ -52,7 +58,7 @@ void json_write_string(FILE *out, const char *str)
 			}
 		}
 	}
-	fputc('"', out);
+	putc_unlocked('"', out);
 }
 
 static void write_endpoint(FILE *o, const char *name, const struct addr *a, uint16_t port)
@@ -137,7 +143,8 @@ static void json_verdict(const struct verdict *v, void *arg)
 	fputs("},\"remediation\":", o);
 	json_write_string(o, v->remediation ? v->remediation : "");
 	fputs("}\n", o);
-	fflush(o);
+	if (live_flush)
+		fflush(o);
 }
 
 static void json_summary(const struct run_summary *s, void *arg)
@@ -163,9 +170,10 @@ static void json_summary(const struct run_summary *s, void *arg)
 	fflush(o);
 }
 
-void json_attach(FILE *out)
+void json_attach(FILE *out, bool flush_each)
 {
 	json_out = out;
+	live_flush = flush_each;
 	struct verdict_sink s = { json_verdict, json_summary, NULL };
 	verdict_add_sink(&s);
 }

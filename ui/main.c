@@ -294,7 +294,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	} else if (json) {
-		json_attach(stdout);
+		static char outbuf[1 << 16];
+		if (!iface)
+			setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+		json_attach(stdout, iface != NULL);
 	}
 	if (!json)
 		report_attach(stdout, sd_cfg.verbose);

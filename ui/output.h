@@ -8,8 +8,9 @@
 /* Text report: collects verdicts, prints them grouped by severity at the
  * summary. verbose shows ok verdicts in full. */
 void report_attach(FILE *out, int verbose);
-/* JSON Lines: one object per verdict as it happens, then the summary. */
-void json_attach(FILE *out);
+/* JSON Lines: one object per verdict as it happens, then the summary;
+ * flush_each makes every line visible at once (live capture). */
+void json_attach(FILE *out, bool flush_each);
 /* Write s as a JSON string literal (quotes included), escaping anything
  * taken off the wire. */
 void json_write_string(FILE *out, const char *s);
