@@ -132,6 +132,10 @@ struct ike_sa {
 	uint8_t qm_count, qm_side, qm_done;
 	uint64_t qm_fp[2];
 	uint32_t n_v1_info[2];
+	uint32_t v1_info_after_auth; /* Informationals from the responder after main mode 5 */
+	uint64_t qm_refused_frame;   /* a quick mode offer answered by an Informational */
+	ts_usec qm_refused_ts;
+	uint8_t qm_refused_done;     /* qm_done at that time */
 
 	/* IKE_AUTH answer */
 	uint8_t shape;
@@ -223,6 +227,7 @@ static const uint8_t zero8[8];
 /* Table */
 
 static void sa_finalize(struct ike_sa *sa, ts_usec now);
+static void emit_auth_likely(struct ike_sa *sa, const char *after);
 
 void ike_init(void)
 {
@@ -596,6 +601,10 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_en
 	bool is_child = r->exch == IKEV2_CREATE_CHILD_SA || r->exch == IKEV1_QUICK;
 	uint32_t bit;
 
+	if (sa->ver == 1 && r->v1pos == 5 && sa->v1_info_after_auth) {
+		emit_auth_likely(sa, "message 6 never came");
+		return;
+	}
 	if (r->icmp_frame) {
 		bit = R_ICMP;
 		if (sa->reported & bit)
@@ -689,19 +698,6 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_en
 		verdict_remedy(&v, "Rekeying needs the peer to answer in time: check that it is alive and that UDP "
 				   "500/4500 still pass. If rekeys fail repeatedly, compare phase 2 lifetimes and PFS "
 				   "groups on both sides.");
-	} else if (is_child && sa->ver == 1 && sa->n_v1_info[1 - side]) {
-		bit = R_CHILD_LIKELY;
-		if (sa->reported & bit)
-			return;
-		sa_verdict(&v, "ike.child_sa_failed_likely", SEV_WARN, sa);
-		verdict_summary(&v, "Quick Mode offer (message ID %u) got an encrypted Informational back instead of a "
-				    "Quick Mode answer: phase 2 was most likely refused (inference: the notify is encrypted; "
-				    "this is the shape of NO-PROPOSAL-CHOSEN or INVALID-ID-INFORMATION)",
-				r->msgid);
-		ev_log(&v, sa, -1, -1);
-		sa_details(&v, sa);
-		verdict_remedy(&v, "Compare the phase 2 settings of both sides: local/remote networks (exact masks), "
-				   "encryption and integrity algorithms, PFS group.");
 	} else {
 		bit = R_NO_RESPONSE;
 		if (sa->reported & bit)
@@ -880,9 +876,10 @@ static void emit_auth_likely(struct ike_sa *sa, const char *after)
 				    "payloads of a success, and %s (inference from sizes; the notify itself is encrypted)",
 				sa->auth_len, sa->auth_inner, after);
 	else
-		verdict_summary(&v, "Authentication was most likely rejected: the responder answered the first "
-				    "encrypted main mode message with a cleartext error, and %s (the usual shape of a "
-				    "pre-shared key mismatch: the responder could not decrypt message 5)",
+		verdict_summary(&v, "Authentication was most likely rejected: main mode message 5 (the first encrypted "
+				    "one, with identity and hash) was answered by an Informational instead of message 6, "
+				    "and %s (inference: the usual shape of a pre-shared key mismatch, where the responder "
+				    "cannot decrypt message 5)",
 				after);
 	ev_log(&v, sa, -1, -1);
 	verdict_int(&v, "auth_response_bytes", sa->auth_len);
@@ -901,11 +898,17 @@ static void emit_child_likely(struct ike_sa *sa)
 	sa->reported |= R_CHILD_LIKELY;
 	struct verdict v;
 	sa_verdict(&v, "ike.child_sa_failed_likely", SEV_WARN, sa);
-	verdict_summary(&v, "The IKE SA came up but most likely no child SA did: the IKE_AUTH response (%u bytes, "
-			    "room for about %u bytes of encrypted payloads) holds identity and AUTH but is too small for "
-			    "an SA and traffic selectors, and no ESP followed (inference from sizes: the shape of "
-			    "TS_UNACCEPTABLE or NO_PROPOSAL_CHOSEN for phase 2)",
-			sa->auth_len, sa->auth_inner);
+	if (sa->ver == 2)
+		verdict_summary(&v, "The IKE SA came up but most likely no child SA did: the IKE_AUTH response (%u "
+				    "bytes, room for about %u bytes of encrypted payloads) holds identity and AUTH but is "
+				    "too small for an SA and traffic selectors, and no ESP followed (inference from "
+				    "sizes: the shape of TS_UNACCEPTABLE or NO_PROPOSAL_CHOSEN for phase 2)",
+				sa->auth_len, sa->auth_inner);
+	else
+		verdict_summary(&v, "Phase 1 came up but phase 2 most likely did not: the quick mode offer was "
+				    "answered by an encrypted Informational instead of quick mode message 2, and no "
+				    "quick mode completed (inference: the notify is encrypted; the shape of "
+				    "INVALID-ID-INFORMATION or NO-PROPOSAL-CHOSEN)");
 	ev_log(&v, sa, -1, -1);
 	verdict_int(&v, "auth_response_bytes", sa->auth_len);
 	verdict_int(&v, "auth_response_payload_room", sa->auth_inner);
@@ -993,18 +996,26 @@ static void check_esp(struct ike_sa *sa, ts_usec now, bool at_end)
 
 /* A CREATE_CHILD_SA answer with room for a notify only, and no child SA
  * came up after it. */
-static void emit_rekey_refused(struct ike_sa *sa)
+static void emit_rekey_refused(struct ike_sa *sa, uint64_t frame, ts_usec ts)
 {
+	if (sa->reported & R_REKEY)
+		return;
 	sa->reported |= R_REKEY;
-	bool alive = sa->last_ts > sa->rekey_err_ts + SEC(1) || saw_esp_since(sa, sa->rekey_err_ts + SEC(1));
+	bool alive = sa->last_ts > ts + SEC(1) || saw_esp_since(sa, ts + SEC(1));
 	struct verdict v;
 	sa_verdict(&v, "ike.rekey_failed", alive ? SEV_WARN : SEV_FAIL, sa);
-	verdict_summary(&v, "A CREATE_CHILD_SA request was answered with a message too small to hold a new child SA "
-			    "(an error notify: inference from sizes, the notify is encrypted) and no child SA came up "
-			    "after it%s",
-			alive ? "; the tunnel kept working on its older SAs" : "");
+	if (sa->ver == 2)
+		verdict_summary(&v, "A CREATE_CHILD_SA request was answered with a message too small to hold a new "
+				    "child SA (an error notify: inference from sizes, the notify is encrypted) and no "
+				    "child SA came up after it%s",
+				alive ? "; the tunnel kept working on its older SAs" : "");
+	else
+		verdict_summary(&v, "A new quick mode offer was answered by an encrypted Informational instead of quick "
+				    "mode message 2 (inference: the refusal notify is encrypted) and no quick mode "
+				    "completed after it%s",
+				alive ? "; the tunnel kept working on its older SAs" : "");
 	ev_log(&v, sa, -1, -1);
-	verdict_evidence(&v, sa->rekey_err_frame, sa->rekey_err_ts, -1, "small CREATE_CHILD_SA answer");
+	verdict_evidence(&v, frame, ts, -1, "refusal-sized answer");
 	sa_details(&v, sa);
 	verdict_remedy(&v, "Compare the child SA proposals and PFS group on both peers (a rekey with PFS needs a DH "
 			   "group the other side accepts), and the traffic selectors. The responder's log names the "
@@ -1036,6 +1047,14 @@ static void sa_evaluate(struct ike_sa *sa, ts_usec now, bool at_end)
 	    sa->last_ts <= sa->auth_ts + SEC(2))
 		emit_auth_likely(sa, restarted(sa) ? "the initiator started over with a new IKE SA"
 						   : "the SA was abandoned right after");
+	if (sa->ver == 1 && sa->auth_sent && !sa->established && sa->v1_info_after_auth && quiet)
+		emit_auth_likely(sa, "message 6 never came");
+	if (sa->qm_refused_frame && quiet && sa->qm_done == sa->qm_refused_done) {
+		if (sa->qm_done)
+			emit_rekey_refused(sa, sa->qm_refused_frame, sa->qm_refused_ts);
+		else
+			emit_child_likely(sa);
+	}
 	if (sa->shape == SHAPE_NO_CHILD && !sa->child_up &&
 	    (at_end || now >= sa->auth_ts + sd_cfg.esp_timeout) && !saw_esp_since(sa, sa->auth_ts))
 		emit_child_likely(sa);
@@ -1048,7 +1067,7 @@ static void sa_evaluate(struct ike_sa *sa, ts_usec now, bool at_end)
 
 	if (sa->rekey_error && !(sa->reported & R_REKEY) && sa->child_ok_ts < sa->rekey_err_ts &&
 	    (at_end || now >= sa->rekey_err_ts + sd_cfg.ike_timeout))
-		emit_rekey_refused(sa);
+		emit_rekey_refused(sa, sa->rekey_err_frame, sa->rekey_err_ts);
 
 	check_esp(sa, now, at_end);
 }
@@ -1510,6 +1529,17 @@ static void handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, cons
 	}
 	if (ex == IKEV1_INFORMATIONAL) {
 		sa->n_v1_info[side]++;
+		struct req *other = &sa->req[1 - side];
+		if (side == SIDE_R && sa->auth_sent && !sa->established)
+			sa->v1_info_after_auth++;
+		if (other->active && !other->answered && other->exch == IKEV1_QUICK && other->msgid == sa->qm_msgid &&
+		    sa->qm_count == 1 && !sa->qm_refused_frame) {
+			/* An Informational instead of quick mode message 2. */
+			sa->qm_refused_frame = p->frame;
+			sa->qm_refused_ts = p->ts;
+			sa->qm_refused_done = sa->qm_done;
+			other->judged = true;
+		}
 		uint16_t err = first_error(m);
 		if (err) {
 			rec->note = err;
