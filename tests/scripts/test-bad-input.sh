@@ -6,45 +6,9 @@
 # analysed as far as they go without reading out of bounds. Also runs every
 # file of ../shared/corpus/malformed (when present): each must end with 0, 1
 # or 2, never a signal, and --json must stay valid JSON Lines.
-set -u
-SD=${1:?usage: test-bad-input.sh SHAKEDOWN SOURCE_DIR}
-SRC=${2:?usage: test-bad-input.sh SHAKEDOWN SOURCE_DIR}
-PY=python3
-command -v "$PY" >/dev/null || { echo "SKIP: python3 is needed to read --json"; exit 77; }
+. "$(dirname "$0")/lib-common.sh"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass() { echo "PASS $*"; }
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
-
-# run ARGS...: sets rc, and leaves stdout/stderr in $tmp/out, $tmp/err
-run() {
-	timeout 120 "$SD" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
-
-# A JSON Lines reader: `jq_ids FILE` prints "severity id client -> server"
-# per verdict and "summary k=v..." for the summary, or fails on bad JSON.
-cat >"$tmp/jl.py" <<'EOF'
-import json, sys
-def ep(e):
-    if not e or e.get("ip") is None:
-        return "-"
-    ip = e["ip"]
-    return ("[%s]" % ip if ":" in ip else ip) + ":" + str(e.get("port"))
-n = 0
-for line in open(sys.argv[1], encoding="utf-8"):
-    o = json.loads(line)
-    n += 1
-    if o.get("type") == "verdict":
-        print(o["severity"], o["id"], ep(o.get("client")), "->", ep(o.get("server")))
-    elif o.get("type") == "summary":
-        print("summary", " ".join("%s=%s" % (k, o[k]) for k in ("packets", "flows", "truncated", "decode_errors")))
-    else:
-        raise SystemExit("unknown object type %r" % o.get("type"))
-print("objects", n)
-EOF
+JSONL="$(dirname "$0")/jsonl.py"
 
 # expect_error NAME RC REGEX ARGS...: exit status RC, nothing on stdout,
 # exactly one line on stderr, matching REGEX.
@@ -149,10 +113,10 @@ if [ "$rc" -ne 1 ]; then
 elif ! grep -Eq '^shakedown: .*truncated\.pcap: .*; keeping the 12 packets read before it$' "$tmp/err" ||
 	[ "$(wc -l <"$tmp/err")" -ne 1 ]; then
 	fail "truncated mid-packet: stderr '$(cat "$tmp/err")' is not one warning naming the 12 packets kept"
-elif ! $PY "$tmp/jl.py" "$tmp/out" >"$tmp/ids" 2>&1; then
+elif ! $PY "$JSONL" "$tmp/out" >"$tmp/ids" 2>&1; then
 	fail "truncated mid-packet: --json output is not JSON Lines: $(tail -1 "$tmp/ids")"
-elif ! grep -qx "fail tcp.refused 192.0.2.10:40000 -> 198.51.100.20:22" "$tmp/ids" ||
-	! grep -qx "warn capture.file_truncated - -> -" "$tmp/ids" ||
+elif ! grep -qx "fail tcp.refused 192.0.2.10:40000 -> 198.51.100.20:22 frames=1,2" "$tmp/ids" ||
+	! grep -q "^warn capture.file_truncated - -> - " "$tmp/ids" ||
 	! grep -q "^summary packets=12 " "$tmp/ids"; then
 	fail "truncated mid-packet: verdicts were: $(tr '\n' ';' <"$tmp/ids")"
 else
@@ -164,7 +128,7 @@ fi
 head -c 122 "$LINK/eth.pcap" >"$tmp/cut-header.pcap"
 run --json -r "$tmp/cut-header.pcap"
 if [ "$rc" -eq 0 ] && grep -q "keeping the 1 packets read before it" "$tmp/err" &&
-	$PY "$tmp/jl.py" "$tmp/out" >"$tmp/ids" && grep -qx "warn capture.file_truncated - -> -" "$tmp/ids" &&
+	$PY "$JSONL" "$tmp/out" >"$tmp/ids" && grep -q "^warn capture.file_truncated - -> - " "$tmp/ids" &&
 	grep -q "^summary packets=1 flows=1 " "$tmp/ids"; then
 	pass "truncated inside a record header: exit 0, 1 packet kept, capture.file_truncated"
 else
@@ -177,10 +141,10 @@ fi
 run --json -r "$BAD/ssh-snaplen-64.pcap"
 if [ "$rc" -ne 0 ] || [ -s "$tmp/err" ]; then
 	fail "snaplen 64: exit $rc, stderr '$(cat "$tmp/err")'"
-elif ! $PY "$tmp/jl.py" "$tmp/out" >"$tmp/ids" 2>&1; then
+elif ! $PY "$JSONL" "$tmp/out" >"$tmp/ids" 2>&1; then
 	fail "snaplen 64: --json output is not JSON Lines: $(tail -1 "$tmp/ids")"
-elif ! grep -qx "warn capture.snaplen_short - -> -" "$tmp/ids" || grep -q " ssh\." "$tmp/ids" ||
-	! grep -Eq "^ok tcp.ok 192.0.2.10:[0-9]+ -> 198.51.100.20:22$" "$tmp/ids" ||
+elif ! grep -q "^warn capture.snaplen_short - -> - " "$tmp/ids" || grep -q " ssh\." "$tmp/ids" ||
+	! grep -Eq "^ok tcp.ok 192.0.2.10:[0-9]+ -> 198.51.100.20:22 frames=1," "$tmp/ids" ||
 	! grep -q "^summary packets=48 flows=1 truncated=48 " "$tmp/ids"; then
 	fail "snaplen 64: verdicts were: $(tr '\n' ';' <"$tmp/ids")"
 else
@@ -203,7 +167,7 @@ while off + 16 <= len(blob):
 open(sys.argv[2], "wb").write(out)
 EOF
 run --json -r "$tmp/snap40.pcap"
-if [ "$rc" -eq 0 ] && $PY "$tmp/jl.py" "$tmp/out" >"$tmp/ids" && grep -qx "warn capture.snaplen_short - -> -" "$tmp/ids" &&
+if [ "$rc" -eq 0 ] && $PY "$JSONL" "$tmp/out" >"$tmp/ids" && grep -q "^warn capture.snaplen_short - -> - " "$tmp/ids" &&
 	! grep -q " tcp\." "$tmp/ids" && grep -q "^summary packets=12 flows=0 truncated=12 " "$tmp/ids"; then
 	pass "snaplen 40 (TCP header cut): exit 0, capture.snaplen_short, no tcp.* verdict"
 else
@@ -224,17 +188,17 @@ for f in "$MAL"/*; do
 	n=$((n + 1))
 	run --json -r "$f"
 	name=${f##*/}
-	if [ "$rc" -gt 2 ]; then
-		fail "malformed $name: exit $rc (signal or crash): $(grep -m2 -E 'ERROR|runtime error' "$tmp/err")"
+	if [ "$rc" -gt 2 ] || grep -qE 'runtime error:|ERROR: AddressSanitizer' "$tmp/err"; then
+		fail "malformed $name: exit $rc (signal, crash or sanitizer report): $(grep -m2 -E 'ERROR|runtime error' "$tmp/err")"
 		bad=$((bad + 1))
-	elif ! $PY "$tmp/jl.py" "$tmp/out" >"$tmp/ids" 2>"$tmp/pyerr"; then
-		fail "malformed $name: --json output is not JSON Lines: $(tail -1 "$tmp/pyerr")"
-		bad=$((bad + 1))
-	elif [ "$rc" -le 1 ] && ! grep -q "^summary " "$tmp/ids"; then
-		fail "malformed $name: exit $rc but no summary object"
-		bad=$((bad + 1))
-	elif [ "$rc" -eq 2 ] && [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
-		fail "malformed $name: exit 2 without a one-line message"
+	elif [ "$rc" -eq 2 ]; then
+		# refused input: one line saying why, no JSON at all
+		if [ -s "$tmp/out" ] || [ "$(wc -l <"$tmp/err")" -ne 1 ]; then
+			fail "malformed $name: exit 2 needs one line on stderr and nothing on stdout"
+			bad=$((bad + 1))
+		fi
+	elif ! $PY "$JSONL" "$tmp/out" >"$tmp/ids" 2>"$tmp/pyerr"; then
+		fail "malformed $name: --json output: $(tail -1 "$tmp/pyerr")"
 		bad=$((bad + 1))
 	fi
 done

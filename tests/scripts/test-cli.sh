@@ -7,100 +7,18 @@
 # pcaps/link (see pcaps/README.md): in each, 192.0.2.10:40000 ->
 # 198.51.100.20:22 is refused and 192.0.2.10:40001 -> 198.51.100.20:80 is a
 # clean connection.
-set -u
-SD=${1:?usage: test-cli.sh SHAKEDOWN SOURCE_DIR}
-SRC=${2:?usage: test-cli.sh SHAKEDOWN SOURCE_DIR}
-PY=python3
-command -v "$PY" >/dev/null || { echo "SKIP: python3 is needed to read --json"; exit 77; }
+. "$(dirname "$0")/lib-common.sh"
 LINK="$SRC/pcaps/link"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass() { echo "PASS $*"; }
-fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+SCHEMA="$(dirname "$0")/jsonl.py"
 
-run() {
-	timeout 120 "$SD" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-}
-
-# Reads JSON Lines: checks the schema of every object, then prints one line
-# per verdict "severity id client -> server frames=a,b" and a last line
-# "summary packets=N flows=N ok=N info=N warn=N fail=N".
-cat >"$tmp/schema.py" <<'EOF'
-import json, sys
-
-SEV = ("ok", "info", "warn", "fail")
-
-def need(o, key, types, where):
-    if key not in o:
-        raise SystemExit("%s: missing %r" % (where, key))
-    if not isinstance(o[key], types) or isinstance(o[key], bool) and bool not in types:
-        raise SystemExit("%s: %r has type %s" % (where, key, type(o[key]).__name__))
-    return o[key]
-
-def ep(e, where):
-    ip = need(e, "ip", (str, type(None)), where)
-    port = need(e, "port", (int,), where)
-    if ip is None:
-        return "-"
-    return ("[%s]" % ip if ":" in ip else ip) + ":" + str(port)
-
-lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
-if not lines:
-    raise SystemExit("no output")
-for i, line in enumerate(lines, 1):
-    o = json.loads(line)
-    where = "line %d" % i
-    if need(o, "schema", (int,), where) != 1:
-        raise SystemExit("%s: schema is not 1" % where)
-    t = need(o, "type", (str,), where)
-    if t == "verdict":
-        if i == len(lines):
-            raise SystemExit("the last object is a verdict, not the summary")
-        vid = need(o, "id", (str,), where)
-        sev = need(o, "severity", (str,), where)
-        if sev not in SEV:
-            raise SystemExit("%s: severity %r" % (where, sev))
-        need(o, "proto", (str, type(None)), where)
-        c = ep(need(o, "client", (dict,), where), where + " client")
-        s = ep(need(o, "server", (dict,), where), where + " server")
-        f = need(o, "first_ts", (int, float), where)
-        l = need(o, "last_ts", (int, float), where)
-        if l < f:
-            raise SystemExit("%s: last_ts %s before first_ts %s" % (where, l, f))
-        frames = need(o, "frames", (list,), where)
-        if any(not isinstance(n, int) or n < 1 for n in frames):
-            raise SystemExit("%s: frames %r are not 1-based numbers" % (where, frames))
-        if not need(o, "summary", (str,), where):
-            raise SystemExit("%s: empty summary" % where)
-        need(o, "details", (dict,), where)
-        # an ok verdict may have nothing to remedy; the others may not
-        if not need(o, "remediation", (str,), where) and sev != "ok":
-            raise SystemExit("%s: empty remediation" % where)
-        print(sev, vid, c, "->", s, "frames=" + ",".join(map(str, frames)))
-    elif t == "summary":
-        if i != len(lines):
-            raise SystemExit("%s: summary is not the last object" % where)
-        for k in ("packets", "flows", "drops"):
-            need(o, k, (int,), where)
-        counts = need(o, "counts", (dict,), where)
-        for k in SEV:
-            need(counts, k, (int,), where + " counts")
-        print("summary packets=%d flows=%d" % (o["packets"], o["flows"]),
-              " ".join("%s=%d" % (k, counts[k]) for k in SEV))
-    else:
-        raise SystemExit("%s: unknown type %r" % (where, t))
-EOF
-
-# json_check NAME ARGS...: run with --json, check the schema, leave the
-# digest in $tmp/v; returns non-zero (and reports) on a schema error.
+# json_check NAME ARGS...: run with --json, check the schema (jsonl.py),
+# leave the digest in $tmp/v; returns non-zero (and reports) on an error.
 json_check() {
 	local name=$1
 	shift
 	run --json "$@"
-	if ! $PY "$tmp/schema.py" "$tmp/out" >"$tmp/v" 2>"$tmp/pyerr"; then
+	if ! $PY "$SCHEMA" "$tmp/out" >"$tmp/v" 2>"$tmp/pyerr"; then
 		fail "$name: --json schema: $(tail -1 "$tmp/pyerr")"
 		return 1
 	fi
@@ -123,7 +41,7 @@ if json_check "json schema" -r "$LINK/eth.pcap"; then
 	same_lines "json schema: eth.pcap verdicts, frames and summary (exit $rc)" "$tmp/v" \
 		"fail tcp.refused 192.0.2.10:40000 -> 198.51.100.20:22 frames=1,2
 ok tcp.ok 192.0.2.10:40001 -> 198.51.100.20:80 frames=3,4,5,6,7,8,9,10,11,12
-summary packets=12 flows=2 ok=1 info=0 warn=0 fail=1"
+summary packets=12 flows=2 truncated=0 decode_errors=0 ok=1 info=0 warn=0 fail=1"
 	# exact values of the refused verdict: times, frames, proto
 	if $PY - "$tmp/out" <<'EOF'; then
 import json, sys
@@ -186,7 +104,7 @@ if json_check "two -r files" -r "$LINK/eth.pcap" -r "$SRC/pcaps/ssh/ssh-refused.
 		"fail tcp.refused 192.0.2.10:40000 -> 198.51.100.20:22 frames=1,2
 ok tcp.ok 192.0.2.10:40001 -> 198.51.100.20:80 frames=3,4,5,6,7,8,9,10,11,12
 fail tcp.refused 192.0.2.10:51284 -> 198.51.100.20:22 frames=1,2
-summary packets=14 flows=3 ok=1 info=0 warn=0 fail=2"
+summary packets=14 flows=3 truncated=0 decode_errors=0 ok=1 info=0 warn=0 fail=2"
 	grep -q '"source":"[^"]*eth.pcap (+more)"' "$tmp/out" && pass "two -r files: source names the first file (+more)" ||
 		fail "two -r files: source is $(grep -o '"source":"[^"]*"' "$tmp/out")"
 fi
@@ -202,10 +120,10 @@ fi
 
 # ---- -r - reads stdin, and gives what -r FILE gives
 run --json -r "$LINK/pflog.pcap"
-$PY "$tmp/schema.py" "$tmp/out" >"$tmp/from-file"
+$PY "$SCHEMA" "$tmp/out" >"$tmp/from-file"
 timeout 60 "$SD" --json -r - <"$LINK/pflog.pcap" >"$tmp/out" 2>"$tmp/err"
 rc=$?
-if $PY "$tmp/schema.py" "$tmp/out" >"$tmp/v" 2>"$tmp/pyerr" && cmp -s "$tmp/v" "$tmp/from-file" &&
+if $PY "$SCHEMA" "$tmp/out" >"$tmp/v" 2>"$tmp/pyerr" && cmp -s "$tmp/v" "$tmp/from-file" &&
 	[ "$(wc -l <"$tmp/v")" -eq 4 ] && grep -q '"source":"-"' "$tmp/out" && [ "$rc" -eq 1 ]; then
 	pass "-r - (stdin): same 3 verdicts as -r pflog.pcap, source \"-\", exit 1"
 else
@@ -213,7 +131,7 @@ else
 fi
 # stdin as the second of two inputs
 timeout 60 "$SD" --json -r "$LINK/eth.pcap" -r - <"$SRC/pcaps/ssh/ssh-refused.pcap" >"$tmp/out" 2>"$tmp/err"
-if $PY "$tmp/schema.py" "$tmp/out" >"$tmp/v" 2>/dev/null && grep -q '^summary packets=14 flows=3 ' "$tmp/v" &&
+if $PY "$SCHEMA" "$tmp/out" >"$tmp/v" 2>/dev/null && grep -q '^summary packets=14 flows=3 ' "$tmp/v" &&
 	grep -q '^fail tcp.refused 192.0.2.10:51284 ' "$tmp/v"; then
 	pass "-r FILE -r -: both inputs read (14 packets)"
 else
@@ -224,12 +142,12 @@ fi
 if json_check "bpf filter" -r "$LINK/eth.pcap" tcp port 22; then
 	same_lines "bpf 'tcp port 22': only the refused flow, 2 packets" "$tmp/v" \
 		"fail tcp.refused 192.0.2.10:40000 -> 198.51.100.20:22 frames=1,2
-summary packets=2 flows=1 ok=0 info=0 warn=0 fail=1"
+summary packets=2 flows=1 truncated=0 decode_errors=0 ok=0 info=0 warn=0 fail=1"
 fi
 if json_check "bpf filter ip6" -r "$LINK/null-le.pcap" ip6; then
 	same_lines "bpf 'ip6' on BSD loopback: only the IPv6 flow" "$tmp/v" \
 		"fail tcp.refused [2001:db8:1::10]:40002 -> [2001:db8:2::20]:22 frames=1,2
-summary packets=2 flows=1 ok=0 info=0 warn=0 fail=1"
+summary packets=2 flows=1 truncated=0 decode_errors=0 ok=0 info=0 warn=0 fail=1"
 fi
 
 # ---- --fail-on: exit 1 when a verdict at or above the level exists
