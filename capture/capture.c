@@ -394,12 +394,11 @@ static void run_live(int lt, volatile sig_atomic_t *stop)
 	}
 }
 
-int capture_run(const struct capture_opts *o, struct run_summary *sum, volatile sig_atomic_t *stop, char *err,
-		size_t errlen)
+int capture_begin(const struct capture_opts *o, char *err, size_t errlen)
 {
 	memset(&E, 0, sizeof E);
+	memset(&decode_stats, 0, sizeof decode_stats);
 	E.o = o;
-	int rc = CAPTURE_OK;
 	E.flows = flow_table_new(o->max_flows, o->idle_timeout, on_flow_end, NULL);
 	if (!E.flows) {
 		snprintf(err, errlen, "out of memory for %u flows", o->max_flows);
@@ -407,33 +406,32 @@ int capture_run(const struct capture_opts *o, struct run_summary *sum, volatile 
 	}
 	if (!stream_init(o->max_flows, E.flows, on_reassembled, NULL, err, errlen)) {
 		flow_table_free(E.flows);
+		E.flows = NULL;
 		return CAPTURE_INPUT_ERROR;
 	}
 	analyzer_init();
-	if (o->iface) {
-		E.live = true;
-		int lt = open_live(o, err, errlen);
-		if (lt < 0)
-			rc = CAPTURE_INPUT_ERROR;
-		else
-			run_live(lt, stop);
-	} else {
-		if (o->nfiles > 1 && check_files(o, err, errlen) < 0)
-			rc = CAPTURE_INPUT_ERROR;
-		for (int i = 0; i < o->nfiles && rc == CAPTURE_OK; i++) {
-			if (run_file(o->files[i], stop, err, errlen) < 0) {
-				rc = CAPTURE_INPUT_ERROR;
-				break;
-			}
-		}
-	}
+	return CAPTURE_OK;
+}
+
+void capture_feed(int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen, ts_usec ts)
+{
+	struct pcap_pkthdr h;
+	h.ts.tv_sec = (time_t)(ts / USEC);
+	h.ts.tv_usec = (suseconds_t)(ts % USEC);
+	h.caplen = caplen;
+	h.len = wirelen;
+	handle_frame((u_char *)(intptr_t)linktype, &h, data);
+}
+
+void capture_end(bool resolve, struct run_summary *sum)
+{
 	if (E.live && E.wall_at_last_pkt) {
 		ts_usec t = E.last_pkt_ts + (wall_usec() - E.wall_at_last_pkt);
 		if (t > E.now)
 			E.now = t;
 	}
 	memset(sum, 0, sizeof *sum);
-	if (rc == CAPTURE_OK)
+	if (resolve)
 		flow_table_end_all(E.flows, E.now);
 	const struct flow_stats *fs = flow_table_stats(E.flows);
 	sum->packets = E.packets;
@@ -463,10 +461,36 @@ int capture_run(const struct capture_opts *o, struct run_summary *sum, volatile 
 	sum->v6_out_of_order = stream_stats()->v6_out_of_order;
 	sum->first_ts = E.first_ts;
 	sum->last_ts = E.now;
-	if (rc == CAPTURE_OK)
+	if (resolve)
 		analyzer_finish(E.now, sum);
 	stream_exit();
 	flow_table_free(E.flows);
 	E.flows = NULL;
+}
+
+int capture_run(const struct capture_opts *o, struct run_summary *sum, volatile sig_atomic_t *stop, char *err,
+		size_t errlen)
+{
+	int rc = capture_begin(o, err, errlen);
+	if (rc != CAPTURE_OK)
+		return rc;
+	if (o->iface) {
+		E.live = true;
+		int lt = open_live(o, err, errlen);
+		if (lt < 0)
+			rc = CAPTURE_INPUT_ERROR;
+		else
+			run_live(lt, stop);
+	} else {
+		if (o->nfiles > 1 && check_files(o, err, errlen) < 0)
+			rc = CAPTURE_INPUT_ERROR;
+		for (int i = 0; i < o->nfiles && rc == CAPTURE_OK; i++) {
+			if (run_file(o->files[i], stop, err, errlen) < 0) {
+				rc = CAPTURE_INPUT_ERROR;
+				break;
+			}
+		}
+	}
+	capture_end(rc == CAPTURE_OK, sum);
 	return rc;
 }

@@ -34,6 +34,11 @@ enum capture_status {
  * with a one-line message in err. */
 int capture_run(const struct capture_opts *o, struct run_summary *sum, volatile sig_atomic_t *stop, char *err,
 		size_t errlen);
+/* The same pipeline fed frame by frame (tests, fuzzing): begin, feed each
+ * frame with its link type and time, end (resolving pending flows). */
+int capture_begin(const struct capture_opts *o, char *err, size_t errlen);
+void capture_feed(int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen, ts_usec ts);
+void capture_end(bool resolve, struct run_summary *sum);
 /* While running: the flow table and the clock (for the live view). */
 struct flow_table *capture_flows(void);
 ts_usec capture_now(void);

@@ -1,0 +1,586 @@
+/* test_tcp.c - the TCP tracker's transitions and verdicts, driven through the
+ * real pipeline (capture_feed) with packets built here. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "analyzer/config.h"
+#include "analyzer/verdict.h"
+#include "capture/capture.h"
+#include "capture/decode.h"
+
+#define MAXV 32
+
+static struct verdict got[MAXV];
+static int ngot;
+
+static void sink(const struct verdict *v, void *arg)
+{
+	(void)arg;
+	if (ngot < MAXV)
+		got[ngot++] = *v;
+}
+
+static struct capture_opts opts;
+
+static void start(void)
+{
+	ngot = 0;
+	config_defaults(&sd_cfg);
+	verdict_clear_sinks();
+	struct verdict_sink s = { sink, NULL, NULL };
+	verdict_add_sink(&s);
+	memset(&opts, 0, sizeof opts);
+	opts.max_flows = 1024;
+	opts.idle_timeout = SEC(600);
+	char err[256];
+	assert_int_equal(capture_begin(&opts, err, sizeof err), CAPTURE_OK);
+}
+
+static void finish(void)
+{
+	struct run_summary sum;
+	capture_end(true, &sum);
+}
+
+static const struct verdict *find_verdict(const char *id)
+{
+	for (int i = 0; i < ngot; i++)
+		if (!strcmp(got[i].id, id))
+			return &got[i];
+	return NULL;
+}
+
+static int count_severity_at_least(enum severity s)
+{
+	int n = 0;
+	for (int i = 0; i < ngot; i++)
+		if (got[i].sev >= s)
+			n++;
+	return n;
+}
+
+static const struct verdict_detail *detail(const struct verdict *v, const char *key)
+{
+	for (unsigned i = 0; i < v->ndetails; i++)
+		if (!strcmp(v->details[i].key, key))
+			return &v->details[i];
+	return NULL;
+}
+
+/* ---- packet building ---- */
+
+#define CLI 0xc000020au /* 192.0.2.10 */
+#define SRV 0xc6336414u /* 198.51.100.20 */
+#define RTR 0xc6336401u /* 198.51.100.1 */
+#define CPORT 40000
+#define SPORT 22
+
+static ts_usec now_us = 1700000000000000ull;
+static uint16_t ip_id = 1;
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint16_t csum(const uint8_t *b, size_t n, uint32_t sum)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)b[i] << 8 | b[i + 1];
+	if (n & 1)
+		sum += (uint32_t)b[n - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static size_t build_ip(uint8_t *b, uint32_t src, uint32_t dst, uint8_t proto, size_t l4len)
+{
+	memset(b, 0, 20);
+	b[0] = 0x45;
+	put16(b + 2, (uint16_t)(20 + l4len));
+	put16(b + 4, ip_id++);
+	b[8] = 64;
+	b[9] = proto;
+	put32(b + 12, src);
+	put32(b + 16, dst);
+	put16(b + 10, csum(b, 20, 0));
+	return 20;
+}
+
+static size_t build_tcp(uint8_t *b, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, uint8_t flags,
+			uint32_t seq, uint32_t ack, uint16_t paylen)
+{
+	size_t l4 = 20 + paylen;
+	build_ip(b, src, dst, 6, l4);
+	uint8_t *t = b + 20;
+	memset(t, 0, l4);
+	put16(t, sport);
+	put16(t + 2, dport);
+	put32(t + 4, seq);
+	put32(t + 8, ack);
+	t[12] = 5 << 4;
+	t[13] = flags;
+	put16(t + 14, 64240);
+	for (uint16_t i = 0; i < paylen; i++)
+		t[20 + i] = (uint8_t)('a' + i % 26);
+	uint8_t ph[12];
+	put32(ph, src);
+	put32(ph + 4, dst);
+	ph[8] = 0;
+	ph[9] = 6;
+	put16(ph + 10, (uint16_t)l4);
+	uint32_t sum = 0;
+	for (int i = 0; i < 12; i += 2)
+		sum += (uint32_t)ph[i] << 8 | ph[i + 1];
+	put16(t + 16, csum(t, l4, sum));
+	return 20 + l4;
+}
+
+static void feed(const uint8_t *b, size_t len)
+{
+	capture_feed(LINK_RAW, b, (uint32_t)len, (uint32_t)len, now_us);
+}
+
+/* c2s / s2c with the default endpoints; dt in milliseconds before it */
+static void c2s(double dt_ms, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t len)
+{
+	uint8_t b[1600];
+	now_us += (ts_usec)(dt_ms * 1000);
+	feed(b, build_tcp(b, CLI, CPORT, SRV, SPORT, flags, seq, ack, len));
+}
+
+static void s2c(double dt_ms, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t len)
+{
+	uint8_t b[1600];
+	now_us += (ts_usec)(dt_ms * 1000);
+	feed(b, build_tcp(b, SRV, SPORT, CLI, CPORT, flags, seq, ack, len));
+}
+
+enum { S = 0x02, A = 0x10, F = 0x01, R = 0x04, P = 0x08 };
+
+#define CISN 1000u
+#define SISN 5000u
+
+/* handshake, 10 bytes each way */
+static void open_and_talk(uint32_t ci, uint32_t si)
+{
+	c2s(1, S, ci, 0, 0);
+	s2c(1, S | A, si, ci + 1, 0);
+	c2s(1, A, ci + 1, si + 1, 0);
+	c2s(1, P | A, ci + 1, si + 1, 10);
+	s2c(1, A, si + 1, ci + 11, 0);
+	s2c(1, P | A, si + 1, ci + 11, 10);
+	c2s(1, A, ci + 11, si + 11, 0);
+}
+
+static void close_cleanly(uint32_t ci, uint32_t si)
+{
+	c2s(1, F | A, ci + 11, si + 11, 0);
+	s2c(1, F | A, si + 11, ci + 12, 0);
+	c2s(1, A, ci + 12, si + 12, 0);
+}
+
+/* ---- tests ---- */
+
+static void test_clean_connection_is_ok(void **st)
+{
+	(void)st;
+	start();
+	open_and_talk(CISN, SISN);
+	close_cleanly(CISN, SISN);
+	finish();
+	assert_int_equal(ngot, 1);
+	const struct verdict *v = find_verdict("tcp.ok");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_OK);
+	assert_int_equal(v->cport, CPORT);
+	assert_int_equal(v->sport, SPORT);
+	assert_string_equal(detail(v, "pf_state")->s, "FIN_WAIT_2:FIN_WAIT_2");
+	assert_string_equal(detail(v, "history")->s, "ShADadFf");
+	assert_int_equal(detail(v, "client_bytes")->i, 10);
+	assert_int_equal(detail(v, "server_bytes")->i, 10);
+}
+
+static void test_syn_retransmitted_unanswered(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	c2s(1000, S, CISN, 0, 0);
+	c2s(2000, S, CISN, 0, 0);
+	finish();
+	const struct verdict *v = find_verdict("tcp.syn_unanswered");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_FAIL);
+	assert_int_equal(detail(v, "syn_count")->i, 3);
+	assert_string_equal(detail(v, "retransmit_gaps_s")->s, "1.0,2.0");
+	assert_string_equal(detail(v, "pf_state")->s, "SYN_SENT:CLOSED");
+	assert_int_equal(v->nevidence, 3);
+	assert_int_equal(ngot, 1);
+}
+
+static void test_single_syn_at_capture_end_is_not_a_verdict(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	c2s(100, A, 77, 77, 0); /* an unrelated flow's packet would not matter either */
+	finish();
+	assert_null(find_verdict("tcp.syn_unanswered"));
+}
+
+static void test_syn_unanswered_by_deadline(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	/* another flow's traffic moves the clock 5 s on */
+	uint8_t b[200];
+	now_us += 5000000;
+	feed(b, build_tcp(b, CLI, 41000, SRV, 80, S, 1, 0, 0));
+	assert_non_null(find_verdict("tcp.syn_unanswered")); /* before the end of input */
+	finish();
+}
+
+static void test_refused(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	s2c(0.3, R | A, 0, CISN + 1, 0);
+	finish();
+	assert_int_equal(ngot, 1);
+	const struct verdict *v = find_verdict("tcp.refused");
+	assert_non_null(v);
+	assert_int_equal(detail(v, "rst_frame")->i, 2);
+	assert_int_equal(detail(v, "syn_frame")->i, 1);
+}
+
+static void test_icmp_admin_prohibited_from_router(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	uint8_t syn[60];
+	size_t sl = build_tcp(syn, CLI, CPORT, SRV, SPORT, S, CISN, 0, 0);
+	uint8_t b[200];
+	size_t ql = 28; /* IP header + 8 bytes of TCP, as routers quote */
+	build_ip(b, RTR, CLI, 1, 8 + ql);
+	uint8_t *ic = b + 20;
+	memset(ic, 0, 8);
+	ic[0] = 3;
+	ic[1] = 13;
+	memcpy(ic + 8, syn, ql);
+	put16(ic + 2, csum(ic, 8 + ql, 0));
+	(void)sl;
+	now_us += 2000;
+	feed(b, 20 + 8 + ql);
+	finish();
+	const struct verdict *v = find_verdict("tcp.icmp_rejected");
+	assert_non_null(v);
+	assert_int_equal(detail(v, "icmp_code")->i, 13);
+	assert_false(detail(v, "from_target")->i);
+	assert_string_equal(detail(v, "icmp_from")->s, "198.51.100.1");
+	assert_null(find_verdict("tcp.syn_unanswered"));
+}
+
+static void test_fin_retransmitted_never_acked(void **st)
+{
+	(void)st;
+	start();
+	open_and_talk(CISN, SISN);
+	c2s(1, F | A, CISN + 11, SISN + 11, 0);
+	c2s(300, F | A, CISN + 11, SISN + 11, 0);
+	c2s(600, F | A, CISN + 11, SISN + 11, 0);
+	c2s(12000, F | A, CISN + 11, SISN + 11, 0);
+	finish();
+	const struct verdict *v = find_verdict("tcp.fin_unacked");
+	assert_non_null(v);
+	assert_string_equal(detail(v, "fin_side")->s, "client");
+	/* reported when the 10 s threshold passed, before the fourth FIN */
+	assert_int_equal(detail(v, "fin_count")->i, 3);
+	assert_true(detail(v, "waited_s")->d >= 10.0);
+	assert_string_equal(detail(v, "pf_state")->s, "CLOSING:ESTABLISHED");
+	assert_null(find_verdict("tcp.ok"));
+}
+
+static void test_half_closed(void **st)
+{
+	(void)st;
+	start();
+	open_and_talk(CISN, SISN);
+	c2s(1, F | A, CISN + 11, SISN + 11, 0);
+	s2c(1, A, SISN + 11, CISN + 12, 0);
+	s2c(8000, P | A, SISN + 11, CISN + 12, 5); /* still talking 8 s later, never closing */
+	finish();
+	const struct verdict *v = find_verdict("tcp.half_closed");
+	assert_non_null(v);
+	assert_string_equal(detail(v, "open_side")->s, "server");
+	assert_true(detail(v, "waited_s")->d >= 5.0);
+}
+
+static void test_simultaneous_close_is_ok(void **st)
+{
+	(void)st;
+	start();
+	open_and_talk(CISN, SISN);
+	c2s(1, F | A, CISN + 11, SISN + 11, 0);
+	s2c(0, F | A, SISN + 11, CISN + 11, 0); /* crossed: acks nothing of the client's FIN */
+	c2s(1, A, CISN + 12, SISN + 12, 0);
+	s2c(0, A, SISN + 12, CISN + 12, 0);
+	finish();
+	assert_int_equal(ngot, 1);
+	assert_non_null(find_verdict("tcp.ok"));
+}
+
+static void test_simultaneous_open_no_failure(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	s2c(0, S, SISN, 0, 0);
+	c2s(1, S | A, CISN, SISN + 1, 0);
+	s2c(0, S | A, SISN, CISN + 1, 0);
+	c2s(1, P | A, CISN + 1, SISN + 1, 10);
+	s2c(1, A, SISN + 1, CISN + 11, 0);
+	finish();
+	assert_int_equal(count_severity_at_least(SEV_WARN), 0);
+	assert_null(find_verdict("tcp.syn_unanswered"));
+}
+
+static void test_reset_in_established_is_warn(void **st)
+{
+	(void)st;
+	start();
+	open_and_talk(CISN, SISN);
+	s2c(1, R | A, SISN + 11, CISN + 11, 0);
+	finish();
+	const struct verdict *v = find_verdict("tcp.reset");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_WARN);
+	assert_string_equal(detail(v, "reset_by")->s, "server");
+	assert_string_equal(detail(v, "pf_state")->s, "TIME_WAIT:TIME_WAIT");
+}
+
+static void test_reset_while_closing_is_info(void **st)
+{
+	(void)st;
+	start();
+	open_and_talk(CISN, SISN);
+	c2s(1, F | A, CISN + 11, SISN + 11, 0);
+	c2s(1, R | A, CISN + 12, SISN + 11, 0);
+	finish();
+	const struct verdict *v = find_verdict("tcp.reset");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_INFO);
+	assert_string_equal(detail(v, "reset_by")->s, "client");
+}
+
+static void test_reset_after_synack_is_not_refused(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	s2c(1, S | A, SISN, CISN + 1, 0);
+	c2s(1, R, CISN + 1, 0, 0);
+	finish();
+	assert_null(find_verdict("tcp.refused"));
+	assert_int_equal(count_severity_at_least(SEV_FAIL), 0);
+}
+
+static void test_fin_before_data_out_of_order(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	s2c(1, S | A, SISN, CISN + 1, 0);
+	c2s(1, A, CISN + 1, SISN + 1, 0);
+	c2s(1, F | A, CISN + 11, SISN + 1, 0);	/* FIN overtakes the data */
+	c2s(0, P | A, CISN + 1, SISN + 1, 10);	/* the data arrives after it */
+	s2c(1, F | A, SISN + 1, CISN + 12, 0);	/* acknowledges data and FIN */
+	c2s(1, A, CISN + 12, SISN + 2, 0);
+	finish();
+	assert_non_null(find_verdict("tcp.ok"));
+	assert_int_equal(ngot, 1);
+}
+
+static void test_sequence_wraparound(void **st)
+{
+	(void)st;
+	start();
+	uint32_t ci = 0xfffffff8u, si = 0xfffffffcu;
+	open_and_talk(ci, si);
+	close_cleanly(ci, si);
+	finish();
+	const struct verdict *v = find_verdict("tcp.ok");
+	assert_non_null(v);
+	assert_int_equal(detail(v, "client_bytes")->i, 10);
+	assert_int_equal(detail(v, "server_bytes")->i, 10);
+	assert_null(detail(v, "client_retransmissions"));
+}
+
+static void test_retransmission_and_keepalive(void **st)
+{
+	(void)st;
+	start();
+	open_and_talk(CISN, SISN);
+	c2s(200, P | A, CISN + 1, SISN + 11, 10); /* data repeated: a retransmission */
+	c2s(5000, A, CISN + 10, SISN + 11, 0);	  /* keep-alive: one below the next byte */
+	s2c(1, A, SISN + 11, CISN + 11, 0);
+	close_cleanly(CISN, SISN);
+	finish();
+	const struct verdict *v = find_verdict("tcp.ok");
+	assert_non_null(v);
+	assert_int_equal(detail(v, "client_retransmissions")->i, 1);
+	assert_int_equal(detail(v, "client_bytes")->i, 10);
+}
+
+static void test_time_wait_reuse(void **st)
+{
+	(void)st;
+	start();
+	open_and_talk(CISN, SISN);
+	close_cleanly(CISN, SISN);
+	/* same 4-tuple 5 s later: within TIME_WAIT (60 s) */
+	c2s(5000, S, CISN + 100000, 0, 0);
+	s2c(1, S | A, SISN + 100000, CISN + 100001, 0);
+	c2s(1, A, CISN + 100001, SISN + 100001, 0);
+	finish();
+	const struct verdict *v = find_verdict("tcp.time_wait_reuse");
+	assert_non_null(v);
+	assert_true(detail(v, "since_close_s")->d > 4.9 && detail(v, "since_close_s")->d < 5.1);
+	assert_non_null(strstr(detail(v, "peer_response")->s, "accepted"));
+	assert_non_null(find_verdict("tcp.ok")); /* the first connection */
+}
+
+static void test_one_sided_works(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	c2s(1, A, CISN + 1, SISN + 1, 0); /* ACKs a SYN-ACK this point never saw */
+	c2s(1, P | A, CISN + 1, SISN + 1, 10);
+	c2s(5, A, CISN + 11, SISN + 501, 0); /* server data arrives by another path */
+	c2s(5, A, CISN + 11, SISN + 1001, 0);
+	finish();
+	const struct verdict *v = find_verdict("tcp.one_sided");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_WARN);
+	assert_true(detail(v, "connection_works")->i);
+	assert_int_equal(detail(v, "acked_unseen_bytes")->i, 1000);
+	assert_null(find_verdict("tcp.syn_unanswered"));
+}
+
+static void test_one_sided_fails_with_stateful_drop(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	c2s(1, A, CISN + 1, SISN + 1, 0);
+	c2s(1, P | A, CISN + 1, SISN + 1, 10);
+	c2s(200, P | A, CISN + 1, SISN + 1, 10);
+	c2s(400, P | A, CISN + 1, SISN + 1, 10);
+	c2s(800, P | A, CISN + 1, SISN + 1, 10);
+	finish();
+	const struct verdict *v = find_verdict("tcp.one_sided");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_FAIL);
+	assert_false(detail(v, "connection_works")->i);
+}
+
+static void test_midstream_is_not_asymmetric(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, P | A, CISN + 1, SISN + 1, 10);
+	s2c(1, A, SISN + 1, CISN + 11, 0);
+	finish();
+	assert_null(find_verdict("tcp.one_sided"));
+	assert_non_null(find_verdict("capture.midstream"));
+}
+
+static void test_span_duplicates_ignored(void **st)
+{
+	(void)st;
+	start();
+	uint8_t b[200];
+	c2s(0, S, CISN, 0, 0);
+	size_t n = build_tcp(b, SRV, SPORT, CLI, CPORT, S | A, SISN, CISN + 1, 0);
+	now_us += 1000;
+	feed(b, n);
+	now_us += 3; /* the same packet again, 3 us later */
+	feed(b, n);
+	c2s(1, A, CISN + 1, SISN + 1, 0);
+	c2s(1, P | A, CISN + 1, SISN + 1, 10);
+	s2c(1, A, SISN + 1, CISN + 11, 0);
+	close_cleanly(CISN, SISN - 10);
+	finish();
+	const struct verdict *d = find_verdict("capture.duplicates");
+	assert_non_null(d);
+	assert_int_equal(detail(d, "duplicates")->i, 1);
+	assert_null(find_verdict("tcp.slow_handshake"));
+}
+
+static void test_slow_handshake_after_syn_retransmission(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	c2s(1000, S, CISN, 0, 0);
+	s2c(20, S | A, SISN, CISN + 1, 0);
+	c2s(20, A, CISN + 1, SISN + 1, 0);
+	c2s(1, P | A, CISN + 1, SISN + 1, 10);
+	s2c(1, P | A, SISN + 1, CISN + 11, 10);
+	c2s(1, A, CISN + 11, SISN + 11, 0);
+	close_cleanly(CISN, SISN);
+	finish();
+	const struct verdict *v = find_verdict("tcp.slow_handshake");
+	assert_non_null(v);
+	assert_int_equal(detail(v, "syn_sent")->i, 2);
+	assert_true(detail(v, "handshake_s")->d > 1.0 && detail(v, "handshake_s")->d < 1.1);
+	assert_null(find_verdict("tcp.ok"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clean_connection_is_ok),
+		cmocka_unit_test(test_syn_retransmitted_unanswered),
+		cmocka_unit_test(test_single_syn_at_capture_end_is_not_a_verdict),
+		cmocka_unit_test(test_syn_unanswered_by_deadline),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_icmp_admin_prohibited_from_router),
+		cmocka_unit_test(test_fin_retransmitted_never_acked),
+		cmocka_unit_test(test_half_closed),
+		cmocka_unit_test(test_simultaneous_close_is_ok),
+		cmocka_unit_test(test_simultaneous_open_no_failure),
+		cmocka_unit_test(test_reset_in_established_is_warn),
+		cmocka_unit_test(test_reset_while_closing_is_info),
+		cmocka_unit_test(test_reset_after_synack_is_not_refused),
+		cmocka_unit_test(test_fin_before_data_out_of_order),
+		cmocka_unit_test(test_sequence_wraparound),
+		cmocka_unit_test(test_retransmission_and_keepalive),
+		cmocka_unit_test(test_time_wait_reuse),
+		cmocka_unit_test(test_one_sided_works),
+		cmocka_unit_test(test_one_sided_fails_with_stateful_drop),
+		cmocka_unit_test(test_midstream_is_not_asymmetric),
+		cmocka_unit_test(test_span_duplicates_ignored),
+		cmocka_unit_test(test_slow_handshake_after_syn_retransmission),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
