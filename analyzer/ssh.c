@@ -1030,14 +1030,10 @@ static void report_kex_stall(struct flow *f, struct ssh_sess *s, ts_usec now, en
 	}
 	loss_short(&l, m.dir, ls, sizeof ls);
 	why_s[0] = 0;
-	const struct half *sender = &s->h[m.dir];
 	const struct half *dh = c->disconnect ? c : sv->disconnect ? sv : NULL;
 	if (dh)
 		snprintf(why_s, sizeof why_s, "the %s sent DISCONNECT %u \"%s\"", dh == c ? "client" : "server",
 			 dh->disc_reason, dh->disc_text);
-	else if (sender->dead_framing)
-		snprintf(why_s, sizeof why_s, "the %s's bytes stopped parsing as SSH packets (%s)", who(m.dir),
-			 ssh_frame_err_str(sender->frame_err));
 	else if (m.dir == s->cdir && !strcmp(m.name, "NEWKEYS") && s->closer == s->cdir)
 		snprintf(why_s, sizeof why_s, "a client leaving right after the key exchange reply usually rejected the "
 					      "server's host key");
@@ -1174,6 +1170,16 @@ static bool acked_upto(const struct flow *f, const struct half *h, int x, uint64
 	return seq_ge(peer->ack_hi, h->base_seq + (uint32_t)off);
 }
 
+/* Did the peer acknowledge bytes of side x that never reached us as
+ * stream bytes (snap length, capture gap)? Then their content is unknown. */
+static bool content_unseen(const struct flow *f, const struct half *h, int x)
+{
+	const struct tcp_side *peer = &tcp_of(f)->side[!x];
+	if (tcp_acked_unseen(f, x))
+		return true;
+	return h->seq_on && peer->ack_known && seq_gt(peer->ack_hi, h->base_seq + (uint32_t)h->off);
+}
+
 static void judge_prebanner(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger tr, int why)
 {
 	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
@@ -1188,8 +1194,8 @@ static void judge_prebanner(struct flow *f, struct ssh_sess *s, ts_usec now, enu
 			report_not_ssh(f, s, tr == TR_CLOSE ? "the client then closed" : "no identification followed");
 		return;
 	}
-	if (tcp_acked_unseen(f, DIR_S2C))
-		return; /* the client got server bytes the capture missed: not a stall */
+	if (content_unseen(f, sv, DIR_S2C))
+		return; /* the client got server bytes we cannot read: not a stall */
 	if (tr == TR_CLOSE) {
 		if (s->closer == DIR_S2C) {
 			report_closed_before_banner(f, s);
@@ -1244,10 +1250,13 @@ static void judge(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger 
 		report_no_common(f, s, now);
 		return;
 	}
+	/* bytes that do not frame as SSH packets: we lost track, say nothing */
+	if (c->dead_framing || sv->dead_framing)
+		return;
 	struct missing m;
 	find_missing(s, &m);
-	if (tcp_acked_unseen(f, m.dir))
-		return; /* the peer got bytes the capture missed: maybe the very message */
+	if (content_unseen(f, &s->h[m.dir], m.dir))
+		return; /* the peer got bytes we cannot read: maybe the very message */
 	ts_usec waited = since(tr == TR_CLOSE ? s->close_ts : now, m.since);
 	if (tr == TR_TIMER && waited < TIMER_FACTOR * sd_cfg.ssh_timeout)
 		return;
