@@ -1781,7 +1781,8 @@ void ssh_timer(struct flow *f, ts_usec now)
 	if (!s)
 		return;
 	if (s->deadline && now >= s->deadline) {
-		judge(f, s, now, TR_TIMER, 0);
+		/* judged as of the deadline: the sweep may run at the next packet */
+		judge(f, s, s->deadline, TR_TIMER, 0);
 		if (!flow_state(f)->app_state || release_if_done(f, s))
 			return;
 	}

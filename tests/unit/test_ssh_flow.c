@@ -329,6 +329,29 @@ static void test_banner_stall_client_gives_up(void **state)
 	assert_int_equal(count_prefix("ssh."), 1);
 }
 
+static void test_banner_stall_by_timer(void **state)
+{
+	(void)state;
+	/* a client that never gives up: reported once three banner timeouts pass */
+	struct conv c;
+	conv_open(&c, 40000, 22);
+	ts_usec est = c.now;
+	send_data(&c, DIR_C2S, CIDENT, strlen(CIDENT), 100);
+	assert_true(c.f->deadline && c.f->deadline <= est + 3 * sd_cfg.banner_timeout);
+	analyzer_timer(c.f, est + SEC(59));
+	assert_int_equal(count_prefix("ssh."), 0);
+	/* the sweep may come late (at the next packet): judged as of the deadline */
+	analyzer_timer(c.f, est + SEC(75));
+	const struct got *g = find_verdict("ssh.banner_stall");
+	assert_non_null(g);
+	assert_true(summary_has(g, "still nothing after 60.000 s"));
+	assert_true(dnum(g, "waited_s") > 59.999 && dnum(g, "waited_s") < 60.001);
+	/* reported once, and the session is given back */
+	assert_int_equal(ssh_stats()->active, 0);
+	conv_end(&c);
+	assert_int_equal(count_prefix("ssh."), 1);
+}
+
 static void test_banner_never_acked_is_loss(void **state)
 {
 	(void)state;
@@ -621,6 +644,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ok_split_and_coalesced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slow_banner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_banner_stall_client_gives_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_banner_stall_by_timer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_banner_never_acked_is_loss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_banner_is_not_a_stall, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_before_banner_with_text, setup, teardown),
