@@ -1,0 +1,525 @@
+/* test_ike.c - the IKE SA / ESP SA tracker and its verdicts, driven
+ * packet by packet through the engine hooks (ike_claims, ike_packet,
+ * esp_packet, ike_icmp, ike_tick, ike_finish) with a verdict sink that
+ * records what was emitted. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "analyzer/analyzer.h"
+#include "analyzer/config.h"
+#include "analyzer/ike-proto.h"
+#include "analyzer/ike.h"
+#include "analyzer/verdict.h"
+
+/* ------------------------------------------------------------------ */
+/* Verdict capture */
+
+#define MAXV 16
+static struct verdict got[MAXV];
+static unsigned ngot;
+
+static void on_verdict(const struct verdict *v, void *arg)
+{
+	(void)arg;
+	if (ngot < MAXV)
+		got[ngot++] = *v;
+}
+
+static const struct verdict *find(const char *id)
+{
+	for (unsigned i = 0; i < ngot; i++)
+		if (!strcmp(got[i].id, id))
+			return &got[i];
+	return NULL;
+}
+
+static const char *detail(const struct verdict *v, const char *key)
+{
+	for (unsigned i = 0; i < v->ndetails; i++)
+		if (!strcmp(v->details[i].key, key))
+			return v->details[i].s;
+	return NULL;
+}
+
+static uint64_t frame_no;
+
+static int setup(void **st)
+{
+	(void)st;
+	frame_no = 0;
+	config_defaults(&sd_cfg);
+	verdict_clear_sinks();
+	static const struct verdict_sink sink = {on_verdict, NULL, NULL};
+	verdict_add_sink(&sink);
+	ike_init();
+	ngot = 0;
+	memset(got, 0, sizeof(got));
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Messages: a header and a list of payloads */
+
+struct pl {
+	uint8_t type;
+	const uint8_t *body;
+	size_t len;
+};
+
+static size_t msg(uint8_t *out, const uint8_t spi_i[8], const uint8_t spi_r[8], uint8_t exch, uint8_t flags,
+		  uint32_t msgid, const struct pl *pls, size_t n)
+{
+	size_t o = 28;
+	memcpy(out, spi_i, 8);
+	memcpy(out + 8, spi_r, 8);
+	out[16] = n ? pls[0].type : 0;
+	out[17] = 0x20;
+	out[18] = exch;
+	out[19] = flags;
+	out[20] = (uint8_t)(msgid >> 24), out[21] = (uint8_t)(msgid >> 16), out[22] = (uint8_t)(msgid >> 8),
+	out[23] = (uint8_t)msgid;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = 4 + pls[i].len;
+		out[o] = i + 1 < n ? pls[i + 1].type : 0;
+		out[o + 1] = 0;
+		out[o + 2] = (uint8_t)(l >> 8);
+		out[o + 3] = (uint8_t)l;
+		memcpy(out + o + 4, pls[i].body, pls[i].len);
+		o += l;
+	}
+	out[24] = (uint8_t)(o >> 24), out[25] = (uint8_t)(o >> 16), out[26] = (uint8_t)(o >> 8), out[27] = (uint8_t)o;
+	return o;
+}
+
+/* One IKE proposal: AES_CBC_128 / HMAC_SHA2_256_128 / PRF_SHA256 / group. */
+static size_t sa_body(uint8_t *b, uint16_t group)
+{
+	static const uint8_t head[] = {0, 0, 0, 44, 1, 1, 0, 4,
+				       /* ENCR AES_CBC keylen 128 */
+				       3, 0, 0, 12, 1, 0, 0, 12, 0x80, 14, 0, 128,
+				       /* INTEG 12 */
+				       3, 0, 0, 8, 3, 0, 0, 12,
+				       /* PRF 5 */
+				       3, 0, 0, 8, 2, 0, 0, 5,
+				       /* DH */
+				       0, 0, 0, 8, 4, 0};
+	memcpy(b, head, sizeof(head));
+	b[sizeof(head)] = (uint8_t)(group >> 8);
+	b[sizeof(head) + 1] = (uint8_t)group;
+	return sizeof(head) + 2;
+}
+
+static size_t ke_body(uint8_t *b, uint16_t group)
+{
+	memset(b, 0x5c, 68);
+	b[0] = (uint8_t)(group >> 8);
+	b[1] = (uint8_t)group;
+	b[2] = b[3] = 0;
+	return 68;
+}
+
+static size_t notify_body(uint8_t *b, uint16_t type, const uint8_t *data, size_t dl)
+{
+	b[0] = 0;
+	b[1] = 0;
+	b[2] = (uint8_t)(type >> 8);
+	b[3] = (uint8_t)type;
+	if (dl)
+		memcpy(b + 4, data, dl);
+	return 4 + dl;
+}
+
+static const uint8_t SPI_I[8] = {0xa0, 1, 2, 3, 4, 5, 6, 7};
+static const uint8_t SPI_R[8] = {0xb0, 1, 2, 3, 4, 5, 6, 7};
+static const uint8_t ZERO[8];
+
+/* IKE_SA_INIT request (KE of `group`) or success response. */
+static size_t sa_init(uint8_t *out, bool resp, uint16_t group, const uint8_t *natd_src, const uint8_t *natd_dst)
+{
+	uint8_t sa[64], ke[80], nonce[32], ns[24], nd[24];
+	memset(nonce, 0x77, sizeof(nonce));
+	struct pl p[5] = {
+		{33, sa, sa_body(sa, group)},
+		{34, ke, ke_body(ke, group)},
+		{40, nonce, sizeof(nonce)},
+	};
+	size_t n = 3;
+	if (natd_src) {
+		p[n++] = (struct pl){41, ns, notify_body(ns, 16388, natd_src, 20)};
+		p[n++] = (struct pl){41, nd, notify_body(nd, 16389, natd_dst, 20)};
+	}
+	return msg(out, SPI_I, resp ? SPI_R : ZERO, 34, resp ? 0x20 : 0x08, 0, p, n);
+}
+
+/* An IKEv2 message of one SK payload with `room` bytes of payloads
+ * (16-byte IV and ICV around them, as with AES-CBC/HMAC-SHA2-256). */
+static size_t sk_msg(uint8_t *out, uint8_t exch, bool resp, uint32_t msgid, size_t room)
+{
+	uint8_t body[1200];
+	memset(body, 0x3c, sizeof(body));
+	struct pl p = {46, body, 16 + room + 16};
+	size_t n = msg(out, SPI_I, SPI_R, exch, resp ? 0x20 : 0x08, msgid, &p, 1);
+	out[28] = 35; /* first inner payload */
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Packets */
+
+#define A_IP 192, 0, 2, 1
+#define B_IP 198, 51, 100, 1
+
+static struct pkt mkpkt(bool from_a, uint16_t sport, uint16_t dport, const uint8_t *data, size_t len, double t)
+{
+	struct pkt p;
+	memset(&p, 0, sizeof(p));
+	p.frame = ++frame_no;
+	p.ts = SEC(1000) + SEC(t);
+	p.ipver = 4;
+	p.proto = IPPROTO_NUM_UDP;
+	struct addr a = {4, {A_IP}}, b = {4, {B_IP}};
+	p.src = from_a ? a : b;
+	p.dst = from_a ? b : a;
+	p.sport = sport;
+	p.dport = dport;
+	p.payload = data;
+	p.payload_len = p.payload_wire_len = (uint32_t)len;
+	return p;
+}
+
+static void send_udp(bool from_a, uint16_t sport, uint16_t dport, const uint8_t *data, size_t len, double t)
+{
+	struct pkt p = mkpkt(from_a, sport, dport, data, len, t);
+	assert_true(ike_claims(&p));
+	ike_packet(NULL, from_a ? DIR_C2S : DIR_S2C, &p);
+	ike_tick(p.ts);
+}
+
+/* With the non-ESP marker on 4500. */
+static void send_natt(bool from_a, const uint8_t *data, size_t len, double t)
+{
+	uint8_t buf[1600] = {0};
+	memcpy(buf + 4, data, len);
+	send_udp(from_a, 4500, 4500, buf, len + 4, t);
+}
+
+static void send_esp_udp(bool from_a, uint32_t spi, uint32_t seq, double t)
+{
+	uint8_t buf[80];
+	memset(buf, 0x11, sizeof(buf));
+	buf[0] = (uint8_t)(spi >> 24), buf[1] = (uint8_t)(spi >> 16), buf[2] = (uint8_t)(spi >> 8), buf[3] = (uint8_t)spi;
+	buf[4] = (uint8_t)(seq >> 24), buf[5] = (uint8_t)(seq >> 16), buf[6] = (uint8_t)(seq >> 8), buf[7] = (uint8_t)seq;
+	send_udp(from_a, 4500, 4500, buf, sizeof(buf), t);
+}
+
+static void finish_at(double t)
+{
+	ike_finish(SEC(1000) + SEC(t));
+}
+
+/* A complete healthy setup: INIT on 500, AUTH on 4500. */
+static void healthy_setup(void)
+{
+	uint8_t m[1600];
+	size_t n = sa_init(m, false, 14, NULL, NULL);
+	send_udp(true, 500, 500, m, n, 0.0);
+	n = sa_init(m, true, 14, NULL, NULL);
+	send_udp(false, 500, 500, m, n, 0.01);
+	n = sk_msg(m, 35, false, 1, 224);
+	send_natt(true, m, n, 0.02);
+	n = sk_msg(m, 35, true, 1, 176);
+	send_natt(false, m, n, 0.03);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void test_claims(void **st)
+{
+	(void)st;
+	uint8_t m[1600];
+	size_t n = sa_init(m, false, 14, NULL, NULL);
+	struct pkt p = mkpkt(true, 500, 500, m, n, 0);
+	assert_true(ike_claims(&p));
+	p = mkpkt(true, 40000, 4500, m, 1, 0);
+	assert_true(ike_claims(&p));
+	p = mkpkt(true, 40000, 40001, m, n, 0); /* unambiguous header */
+	assert_true(ike_claims(&p));
+	p = mkpkt(true, 40000, 40001, m, n - 1, 0); /* length field disagrees */
+	assert_false(ike_claims(&p));
+	uint8_t dns[40] = {0x12, 0x34, 1, 0};
+	p = mkpkt(true, 40000, 53, dns, sizeof(dns), 0);
+	assert_false(ike_claims(&p));
+	p.proto = IPPROTO_NUM_TCP;
+	p.dport = 500;
+	assert_false(ike_claims(&p));
+}
+
+static void test_no_response(void **st)
+{
+	(void)st;
+	uint8_t m[1600];
+	size_t n = sa_init(m, false, 14, NULL, NULL);
+	static const double at[] = {0, 1.0, 2.5, 4.75, 8.13};
+	for (int i = 0; i < 5; i++)
+		send_udp(true, 500, 500, m, n, at[i]);
+	assert_int_equal(ngot, 0); /* not yet: 10 s have not passed */
+	finish_at(13.2);
+	assert_int_equal(ngot, 1);
+	const struct verdict *v = find("ike.no_response");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_FAIL);
+	assert_int_equal(v->proto, IPPROTO_NUM_UDP);
+	assert_int_equal(v->cport, 500);
+	assert_int_equal(v->sport, 500);
+	assert_int_equal(v->client.b[0], 192);
+	assert_int_equal(v->server.b[0], 198);
+	assert_int_equal(v->nevidence, 5);
+	assert_int_equal(v->ev[4].frame, 5);
+	assert_string_equal(detail(v, "sent_at"), "+0.000 +1.000 +2.500 +4.750 +8.130 s");
+	assert_string_equal(detail(v, "spi_r"), "(none yet)");
+	assert_string_equal(detail(v, "proposals_offered"), "IKE:AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048");
+}
+
+static void test_lone_copy_is_not_proof(void **st)
+{
+	(void)st;
+	uint8_t m[1600];
+	size_t n = sa_init(m, false, 14, NULL, NULL);
+	send_udp(true, 500, 500, m, n, 0);
+	/* Time passes (other traffic), the request never repeats. */
+	ike_tick(SEC(1000) + SEC(60));
+	finish_at(60);
+	assert_int_equal(ngot, 0);
+}
+
+static void test_healthy_and_esp(void **st)
+{
+	(void)st;
+	healthy_setup();
+	for (uint32_t k = 1; k <= 5; k++) {
+		send_esp_udp(true, 0xc0c0c0c1, k, 0.1 * k);
+		send_esp_udp(false, 0xd0d0d0d1, k, 0.1 * k + 0.01);
+	}
+	finish_at(2);
+	assert_int_equal(ngot, 1);
+	const struct verdict *v = find("ike.ok");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_OK);
+	assert_string_equal(detail(v, "nat_t"), "moved to UDP 4500/4500");
+	assert_string_equal(detail(v, "exchanges"), "IKE_SA_INIT x2, IKE_AUTH x2");
+	assert_string_equal(detail(v, "esp_sas"), "0xc0c0c0c1 i->r x5 udp, 0xd0d0d0d1 r->i x5 udp");
+}
+
+static void test_esp_one_way(void **st)
+{
+	(void)st;
+	healthy_setup();
+	for (uint32_t k = 1; k <= 4; k++)
+		send_esp_udp(true, 0x19ee3150, k, 0.3 * k);
+	finish_at(2);
+	const struct verdict *v = find("esp.one_way");
+	assert_non_null(v);
+	assert_int_equal(v->proto, IPPROTO_NUM_ESP);
+	assert_int_equal(v->cport, 0);
+	assert_int_equal(v->client.b[0], 192);
+	assert_non_null(find("ike.ok"));
+	assert_int_equal(ngot, 2);
+}
+
+static void test_dh_retry_info(void **st)
+{
+	(void)st;
+	uint8_t m[1600], nb[8];
+	size_t n = sa_init(m, false, 19, NULL, NULL);
+	send_udp(true, 500, 500, m, n, 0);
+	uint8_t grp[2] = {0, 14};
+	struct pl p = {41, nb, notify_body(nb, 17, grp, 2)};
+	n = msg(m, SPI_I, ZERO, 34, 0x20, 0, &p, 1);
+	send_udp(false, 500, 500, m, n, 0.001);
+	n = sa_init(m, false, 14, NULL, NULL);
+	send_udp(true, 500, 500, m, n, 0.002);
+	n = sa_init(m, true, 14, NULL, NULL);
+	send_udp(false, 500, 500, m, n, 0.003);
+	n = sk_msg(m, 35, false, 1, 224);
+	send_udp(true, 500, 500, m, n, 0.004);
+	n = sk_msg(m, 35, true, 1, 176);
+	send_udp(false, 500, 500, m, n, 0.005);
+	finish_at(1);
+	const struct verdict *v = find("ike.dh_group_mismatch");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_INFO);
+	assert_string_equal(detail(v, "group_sent"), "ECP_256");
+	assert_string_equal(detail(v, "group_requested"), "MODP_2048");
+	assert_non_null(find("ike.ok"));
+	assert_int_equal(ngot, 2);
+}
+
+static void test_no_proposal_immediate(void **st)
+{
+	(void)st;
+	uint8_t m[1600], nb[8];
+	size_t n = sa_init(m, false, 19, NULL, NULL);
+	send_udp(true, 500, 500, m, n, 0);
+	struct pl p = {41, nb, notify_body(nb, 14, NULL, 0)};
+	n = msg(m, SPI_I, ZERO, 34, 0x20, 0, &p, 1);
+	send_udp(false, 500, 500, m, n, 0.001);
+	/* Given as soon as the notify is seen. */
+	assert_int_equal(ngot, 1);
+	assert_string_equal(got[0].id, "ike.no_proposal_chosen");
+	assert_string_equal(detail(&got[0], "proposals_offered"), "IKE:AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/ECP_256");
+	finish_at(30);
+	assert_int_equal(ngot, 1);
+}
+
+static void test_auth_shapes(void **st)
+{
+	(void)st;
+	uint8_t m[1600];
+	size_t n = sa_init(m, false, 14, NULL, NULL);
+	send_udp(true, 500, 500, m, n, 0);
+	n = sa_init(m, true, 14, NULL, NULL);
+	send_udp(false, 500, 500, m, n, 0.01);
+	n = sk_msg(m, 35, false, 1, 224);
+	send_natt(true, m, n, 0.02);
+	n = sk_msg(m, 35, true, 1, 16); /* room for a notify only */
+	send_natt(false, m, n, 0.03);
+	finish_at(5);
+	assert_int_equal(ngot, 1);
+	assert_string_equal(got[0].id, "ike.auth_rejected_likely");
+	assert_int_equal(got[0].sev, SEV_WARN);
+
+	/* Identity and AUTH but no SA/TS room, no ESP: child failed. */
+	setup(NULL);
+	n = sa_init(m, false, 14, NULL, NULL);
+	send_udp(true, 500, 500, m, n, 0);
+	n = sa_init(m, true, 14, NULL, NULL);
+	send_udp(false, 500, 500, m, n, 0.01);
+	n = sk_msg(m, 35, false, 1, 224);
+	send_natt(true, m, n, 0.02);
+	n = sk_msg(m, 35, true, 1, 96);
+	send_natt(false, m, n, 0.03);
+	finish_at(5);
+	assert_int_equal(ngot, 1);
+	assert_string_equal(got[0].id, "ike.child_sa_failed_likely");
+}
+
+static void test_natt_blocked_and_nat_detection(void **st)
+{
+	(void)st;
+	/* NAT detection hashes as the initiator computes them from inside
+	 * (203.0.113.1), while this point sees it as 192.0.2.1. */
+	uint8_t hs[20], hd[20], m[1600];
+	uint8_t in[8 + 8 + 4 + 2];
+	memcpy(in, SPI_I, 8);
+	memset(in + 8, 0, 8);
+	in[16] = 203, in[17] = 0, in[18] = 113, in[19] = 1, in[20] = 1, in[21] = 0xf4;
+	unsigned hl;
+	EVP_Digest(in, sizeof(in), hs, &hl, EVP_sha1(), NULL);
+	in[16] = 198, in[17] = 51, in[18] = 100, in[19] = 1;
+	EVP_Digest(in, sizeof(in), hd, &hl, EVP_sha1(), NULL);
+	size_t n = sa_init(m, false, 14, hs, hd);
+	send_udp(true, 500, 500, m, n, 0);
+	n = sa_init(m, true, 14, NULL, NULL);
+	send_udp(false, 500, 500, m, n, 0.01);
+	n = sk_msg(m, 35, false, 1, 224);
+	static const double at[] = {0.02, 1.02, 2.52, 4.77, 8.15};
+	for (int i = 0; i < 5; i++)
+		send_natt(true, m, n, at[i]);
+	finish_at(13);
+	assert_int_equal(ngot, 1);
+	const struct verdict *v = &got[0];
+	assert_string_equal(v->id, "ike.natt_blocked");
+	assert_true(strstr(v->summary, "NAT was detected") != NULL);
+	assert_true(strncmp(detail(v, "nat_initiator"), "its own NAT detection hash", 26) == 0);
+	assert_string_equal(detail(v, "nat_responder"), "no NAT");
+}
+
+static void test_icmp(void **st)
+{
+	(void)st;
+	uint8_t m[1600];
+	size_t n = sa_init(m, false, 14, NULL, NULL);
+	send_udp(true, 500, 500, m, n, 0);
+	struct pkt ic = mkpkt(false, 0, 0, NULL, 0, 0.001);
+	ic.proto = IPPROTO_NUM_ICMP;
+	ic.icmp_type = 3;
+	ic.icmp_code = 3;
+	ic.quote.present = true;
+	ic.quote.proto = IPPROTO_NUM_UDP;
+	ic.quote.src = (struct addr){4, {A_IP}};
+	ic.quote.dst = (struct addr){4, {B_IP}};
+	ic.quote.sport = ic.quote.dport = 500;
+	ike_icmp(NULL, -1, &ic);
+	finish_at(1);
+	assert_int_equal(ngot, 1);
+	assert_string_equal(got[0].id, "ike.icmp_unreachable");
+	assert_int_equal(got[0].nevidence, 2);
+	assert_int_equal(got[0].ev[1].frame, ic.frame);
+	assert_int_equal(got[0].ev[1].dir, -1);
+}
+
+static void test_describe_and_keepalive(void **st)
+{
+	(void)st;
+	uint8_t m[1600];
+	size_t n = sa_init(m, false, 14, NULL, NULL);
+	struct flow f;
+	memset(&f, 0, sizeof(f));
+	f.proto = IPPROTO_NUM_UDP;
+	struct pkt p = mkpkt(true, 500, 500, m, n, 0);
+	ike_packet(&f, DIR_C2S, &p);
+	p = mkpkt(true, 500, 500, m, n, 1);
+	ike_packet(&f, DIR_C2S, &p);
+	char buf[120];
+	ike_describe(&f, SEC(1000) + SEC(3), buf, sizeof(buf));
+	assert_string_equal(buf, "IKEv2 IKE_SA_INIT sent (retransmitted), 3 s unanswered");
+	uint8_t ka = 0xff;
+	p = mkpkt(true, 4500, 4500, &ka, 1, 2);
+	ike_packet(&f, DIR_C2S, &p);
+	ike_flow_end(&f, 0, SEC(1000) + SEC(3));
+	assert_null(flow_state(&f)->app_state);
+	finish_at(3);
+	assert_int_equal(ngot, 0);
+}
+
+static void test_table_bound(void **st)
+{
+	(void)st;
+	sd_cfg.max_ike = 10; /* rounded up to one chunk */
+	ike_init();
+	uint8_t m[1600];
+	for (int i = 0; i < 400; i++) {
+		size_t n = sa_init(m, false, 14, NULL, NULL);
+		m[0] = (uint8_t)(i >> 8);
+		m[1] = (uint8_t)i; /* a new SPIi each time */
+		send_udp(true, 500, 500, m, n, i * 0.001);
+	}
+	finish_at(1);
+	assert_int_equal(ngot, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_claims, setup),
+		cmocka_unit_test_setup(test_no_response, setup),
+		cmocka_unit_test_setup(test_lone_copy_is_not_proof, setup),
+		cmocka_unit_test_setup(test_healthy_and_esp, setup),
+		cmocka_unit_test_setup(test_esp_one_way, setup),
+		cmocka_unit_test_setup(test_dh_retry_info, setup),
+		cmocka_unit_test_setup(test_no_proposal_immediate, setup),
+		cmocka_unit_test_setup(test_auth_shapes, setup),
+		cmocka_unit_test_setup(test_natt_blocked_and_nat_detection, setup),
+		cmocka_unit_test_setup(test_icmp, setup),
+		cmocka_unit_test_setup(test_describe_and_keepalive, setup),
+		cmocka_unit_test_setup(test_table_bound, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
