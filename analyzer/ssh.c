@@ -1231,18 +1231,25 @@ static void judge(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger 
 		return;
 	}
 	/* the identification went out, but did the client ever get it? */
-	if (!acked_upto(f, sv, DIR_S2C, sv->ident_end) && !c->kexinit && tr != TR_TIMER) {
-		report_banner_stall(f, s, now, tr, why);
-		return;
+	if (!acked_upto(f, sv, DIR_S2C, sv->ident_end) && !c->kexinit) {
+		ts_usec w = since(tr == TR_CLOSE ? s->close_ts : now, sv->ident_ts);
+		bool gave_up = tr == TR_CLOSE && s->closer == DIR_C2S;
+		bool long_wait = (tr == TR_END && w >= end_min_wait(sd_cfg.banner_timeout)) ||
+				 (tr == TR_TIMER && w >= TIMER_FACTOR * sd_cfg.banner_timeout);
+		if (gave_up || long_wait) {
+			report_banner_stall(f, s, now, tr, why);
+			return;
+		}
 	}
 	if (!c->ident_seen)
 		return; /* something read the banner without speaking SSH (a port check) */
-	if (!ssh_ident_v2(&c->ident) || !ssh_ident_v2(&sv->ident)) {
-		if (c->ident.major != sv->ident.major && !(ssh_ident_v2(&c->ident) && ssh_ident_v2(&sv->ident)) &&
-		    !(c->ident.major == 1 && sv->ident.major == 1))
-			if (tr != TR_TIMER)
-				report_version_mismatch(f, s);
-		return; /* SSH 1 sessions are not followed further */
+	bool both_v2 = ssh_ident_v2(&c->ident) && ssh_ident_v2(&sv->ident);
+	if (!both_v2) {
+		/* SSH 1 on both sides (1.99 speaks both) is not followed further */
+		bool both_v1 = c->ident.major == 1 && sv->ident.major == 1;
+		if (!both_v1 && tr != TR_TIMER)
+			report_version_mismatch(f, s);
+		return;
 	}
 	if (s->complete)
 		return;

@@ -516,6 +516,34 @@ static void test_no_common_kex(void **state)
 	assert_int_equal(count_prefix("ssh."), 1);
 }
 
+static void test_protocol_versions(void **state)
+{
+	(void)state;
+	/* an SSH-2 client meets an SSH-1-only server and leaves */
+	struct conv c;
+	conv_open(&c, 40000, 22);
+	const char *v15 = "SSH-1.5-1.2.26\n";
+	send_data(&c, DIR_S2C, v15, strlen(v15), 100);
+	send_data(&c, DIR_C2S, CIDENT, strlen(CIDENT), 100);
+	packet(&c, DIR_C2S, TH_FIN | TH_ACK, NULL, 0, 100);
+	conv_end(&c);
+	const struct got *g = find_verdict("ssh.no_common_algorithm");
+	assert_non_null(g);
+	assert_string_equal(dstr(g, "category"), "protocol version");
+	assert_true(summary_has(g, "client speaks SSH-2.0, server SSH-1.5"));
+
+	/* SSH 1 on both sides (1.99 speaks both): followed no further */
+	ngot = 0;
+	struct conv d;
+	conv_open(&d, 40001, 22);
+	const char *v199 = "SSH-1.99-OpenSSH_3.9\r\n";
+	send_data(&d, DIR_S2C, v199, strlen(v199), 100);
+	send_data(&d, DIR_C2S, v15, strlen(v15), 100);
+	packet(&d, DIR_C2S, TH_FIN | TH_ACK, NULL, 0, SEC(3));
+	conv_end(&d);
+	assert_int_equal(count_prefix("ssh."), 0);
+}
+
 static void test_kex_stall_reply_lost_before_capture(void **state)
 {
 	(void)state;
@@ -654,6 +682,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_http_on_80_is_not_ours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ssh_client_meets_smtp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_common_kex, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_protocol_versions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kex_stall_reply_lost_before_capture, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kex_stall_too_short_at_eof_is_silent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_failure_shape, setup, teardown),
