@@ -6,10 +6,11 @@
 #   tests/lab/lab-ipsec.sh [--live SHAKEDOWN_BIN] [OUTDIR] [scenario...]
 #
 # Root only. For each scenario writes OUTDIR/ike/<scenario>.pcap (captured on
-# the router interface that faces gateway A, the initiator) and
+# the router interface that faces gateway A, the initiator; the two IP
+# fragment scenarios capture on the B side instead) and
 # OUTDIR/ike/<scenario>.log (swanctl output and the charon log of both
 # gateways). OUTDIR defaults to "pcaps", the scenario list to all scenarios.
-# With --live, SHAKEDOWN_BIN -i ra --json runs in the router namespace while
+# With --live, SHAKEDOWN_BIN -i <capture iface> --json runs in the router namespace while
 # each scenario plays; the verdict ids it prints are compared with the stored
 # pcaps/ike/<scenario>.expect of this checkout (captures then go to a
 # temporary OUTDIR unless one is given). Exit 77 means "skipped" (not root,
