@@ -85,7 +85,11 @@ static enum decode_result decode_ethernet(struct cursor *c, uint32_t wirelen, st
 		cursor_u8(c); /* code */
 		cursor_be16(c); /* session id */
 		cursor_be16(c); /* payload length */
-		uint16_t proto = cursor_be16(c);
+		/* PPP protocol field compression (RFC 1661): an odd first byte is
+		 * the whole protocol number */
+		uint16_t proto = cursor_u8(c);
+		if (!(proto & 1))
+			proto = (uint16_t)(proto << 8 | cursor_u8(c));
 		if (!cursor_ok(c) || vt != 0x11)
 			return DECODE_MALFORMED;
 		if (proto == PPP_IPV4)
@@ -381,6 +385,15 @@ static void decode_quote(struct cursor c, struct pkt *p)
 	}
 }
 
+/* The transport header is not all there. Cut by the snaplen or by a
+ * fragment boundary is normal; otherwise the IP length lies. */
+static void transport_cut(struct pkt *p)
+{
+	p->proto = 0;
+	if (!p->ip_truncated && !p->is_fragment)
+		decode_stats.malformed++;
+}
+
 static void decode_transport(struct cursor *c, uint32_t wire_payload, struct pkt *p)
 {
 	/* c covers the captured transport bytes (bounded by the IP length). */
@@ -397,16 +410,25 @@ static void decode_transport(struct cursor *c, uint32_t wire_payload, struct pkt
 		p->win = cursor_be16(c);
 		cursor_skip(c, 4);
 		size_t hl = (size_t)(off >> 4) * 4;
-		if (!cursor_ok(c) || hl < 20) {
-			p->proto = 0; /* unusable TCP header */
+		if (cursor_ok(c) && hl < 20) {
+			p->proto = 0; /* a data offset below the fixed header */
 			decode_stats.malformed++;
+			return;
+		}
+		if (!cursor_ok(c)) {
+			transport_cut(p);
 			return;
 		}
 		struct cursor o = cursor_sub(c, hl - 20);
 		decode_tcp_options(o, p);
 		if (!cursor_ok(c)) {
-			/* options cut by the snaplen: the header is still usable */
-			p->ip_truncated = true;
+			/* options cut by the snaplen or a fragment boundary (the rest
+			 * comes with the next fragment): the header is still usable */
+			if (!p->is_fragment) {
+				if (!p->ip_truncated)
+					decode_stats.malformed++; /* IP length shorter than the TCP header */
+				p->ip_truncated = true;
+			}
 			p->payload = NULL;
 			p->payload_len = 0;
 			p->payload_wire_len = wire_payload > hl ? wire_payload - (uint32_t)hl : 0;
@@ -425,8 +447,7 @@ static void decode_transport(struct cursor *c, uint32_t wire_payload, struct pkt
 		uint16_t ulen = cursor_be16(c);
 		cursor_skip(c, 2);
 		if (!cursor_ok(c)) {
-			p->proto = 0;
-			decode_stats.malformed++;
+			transport_cut(p);
 			return;
 		}
 		uint32_t wire = wire_payload >= 8 ? wire_payload - 8 : 0;
@@ -445,8 +466,7 @@ static void decode_transport(struct cursor *c, uint32_t wire_payload, struct pkt
 		p->esp_spi = cursor_be32(c);
 		p->esp_seq = cursor_be32(c);
 		if (!cursor_ok(c)) {
-			p->proto = 0;
-			decode_stats.malformed++;
+			transport_cut(p);
 			return;
 		}
 		p->payload = cursor_here(c);
@@ -459,8 +479,7 @@ static void decode_transport(struct cursor *c, uint32_t wire_payload, struct pkt
 		p->icmp_code = cursor_u8(c);
 		cursor_skip(c, 6);
 		if (!cursor_ok(c)) {
-			p->proto = 0;
-			decode_stats.malformed++;
+			transport_cut(p);
 			return;
 		}
 		bool err = p->proto == IPPROTO_NUM_ICMP
