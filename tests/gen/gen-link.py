@@ -285,8 +285,9 @@ def gen_frag():
     """IPv4 fragments over Ethernet: a UDP datagram of 1800 payload bytes in
     two fragments and its answer in three fragments delivered last-first; a
     SYN whose first fragment holds only 8 bytes of the TCP header (ports and
-    sequence number; the flags are in the second fragment), refused; and the
-    clean connection, unfragmented."""
+    sequence number; the flags are in the second fragment), refused; the
+    clean connection, unfragmented; and a second refused SYN whose options
+    straddle the two fragments."""
     frames = []
     q = bytes(IP(src=CLI4, dst=SRV4, ttl=64) / UDP(sport=40010, dport=7) / Raw(bytes(range(256)) * 7 + b"x" * 8))
     for i, fr in enumerate(fragment(q, [1480, 0], 0x3001)):
@@ -303,6 +304,15 @@ def gen_frag():
     frames.append((T0 + 2.0004, eth(S2C, rst)))
     story = tcp_story(start=2.0)[2:]  # the clean connection, at 3.0 s
     frames += frames_of(story, eth)
+    # a SYN with 20 bytes of options cut after 24 bytes: the fixed TCP
+    # header is whole in the first fragment, the options end in the second
+    syn2 = bytes(IP(src=CLI4, dst=SRV4, ttl=64) /
+                 TCP(sport=40003, dport=22, flags="S", seq=3000, window=64240,
+                     options=[("MSS", 1460), ("SAckOK", b""), ("Timestamp", (1000, 0)), ("NOP", None), ("WScale", 7)]))
+    for i, fr in enumerate(fragment(syn2, [24, 0], 0x3003)):
+        frames.append((T0 + 4.0 + i * 0.00001, eth(C2S, fr)))
+    rst2 = bytes(IP(src=SRV4, dst=CLI4, ttl=64) / TCP(sport=22, dport=40003, flags="RA", seq=0, ack=3001))
+    frames.append((T0 + 4.0004, eth(S2C, rst2)))
     return frames
 
 
