@@ -138,6 +138,8 @@ struct ssh_sess {
 	uint8_t fam;         /* enum ssh_kexfam */
 	uint8_t cdir;        /* direction the SSH client sends in (DIR_S2C: reverse SSH) */
 	bool roles_known;    /* a key exchange message showed who the SSH client is */
+	int8_t last_enc;     /* side of the last encrypted segment, -1 none */
+	bool srv_repeat;     /* the SSH server sent two encrypted segments in a row */
 	int8_t closer;       /* first side to send FIN/RST: DIR_*, or -1 */
 	bool close_rst;
 	uint64_t close_frame;
@@ -203,6 +205,7 @@ static struct ssh_sess *sess_new(struct flow *f)
 	memset((char *)s + offsetof(struct ssh_sess, idx), 0, sizeof *s - offsetof(struct ssh_sess, idx));
 	s->idx = idx;
 	s->closer = -1;
+	s->last_enc = -1;
 	s->cdir = DIR_C2S;
 	s->fam = SSH_KEXFAM_UNKNOWN;
 	for (int d = 0; d < 2; d++) {
@@ -1095,7 +1098,7 @@ static bool answers_small(const struct enc_count *ans)
 static bool auth_shape(const struct ssh_sess *s)
 {
 	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
-	if (s->closer < 0 || !sv->ans.segs || !answers_small(&sv->ans) || c->enc.segs < 2)
+	if (s->closer < 0 || !sv->ans.segs || !answers_small(&sv->ans) || c->enc.segs < 2 || s->srv_repeat)
 		return false;
 	return s->closer != s->cdir || since(s->close_ts, sv->enc.last_ts) <= SEC(2);
 }
@@ -1197,7 +1200,9 @@ static void judge_prebanner(struct flow *f, struct ssh_sess *s, ts_usec now, enu
 	if (content_unseen(f, sv, DIR_S2C))
 		return; /* the client got server bytes we cannot read: not a stall */
 	if (tr == TR_CLOSE) {
-		if (s->closer == DIR_S2C) {
+		/* a server that closes at once refuses; one that closes after a
+		 * long silence had the client waiting for a banner first */
+		if (s->closer == DIR_S2C && waited < end_min_wait(sd_cfg.banner_timeout)) {
 			report_closed_before_banner(f, s);
 			return;
 		}
@@ -1555,6 +1560,12 @@ static void count_encrypted(struct flow *f, struct ssh_sess *s, int dir, uint32_
 	if (!bytes)
 		return;
 	enc_add(&h->enc, bytes, frame, ts);
+	if (ssh_cli(s)->enc.segs) {
+		/* a login is request and answer: the server never speaks twice */
+		if (dir != s->cdir && s->last_enc == (int8_t)dir)
+			s->srv_repeat = true;
+		s->last_enc = (int8_t)dir;
+	}
 	if (!s->h[!dir].enc.segs)
 		return;
 	enc_add(&h->ans, bytes, frame, ts);
