@@ -420,6 +420,21 @@ static void test_unterminated_text_then_close(void **state)
 	assert_string_equal(dstr(g, "server_said"), "a text line \"too many users\"");
 }
 
+static void test_server_closes_after_long_silence(void **state)
+{
+	(void)state;
+	/* 12 s of silence, then the server closes: the client was left waiting */
+	struct conv c;
+	conv_open(&c, 40000, 22);
+	send_data(&c, DIR_C2S, CIDENT, strlen(CIDENT), 100);
+	packet(&c, DIR_S2C, TH_FIN | TH_ACK, NULL, 0, SEC(12));
+	conv_end(&c);
+	const struct got *g = find_verdict("ssh.banner_stall");
+	assert_non_null(g);
+	assert_true(summary_has(g, "then the server closed (FIN) after 12.000 s"));
+	assert_null(find_verdict("ssh.closed_before_banner"));
+}
+
 static void test_closed_before_banner_silent(void **state)
 {
 	(void)state;
@@ -611,6 +626,22 @@ static void test_auth_failure_shape(void **state)
 	assert_string_equal(dstr(g, "server_answer_sizes"), "44,44,76");
 	assert_string_equal(dstr(g, "kex"), "curve25519-sha256");
 	assert_null(find_verdict("ssh.ok")); /* the inference replaces it */
+
+	/* the same sizes, but the server sends two segments in a row: not the
+	 * request/answer turns of a login */
+	ngot = 0;
+	struct conv d;
+	conv_open(&d, 40001, 22);
+	handshake(&d, 5000);
+	send_data(&d, DIR_S2C, enc, 44, 1000);
+	send_data(&d, DIR_C2S, enc, 60, 1000);
+	send_data(&d, DIR_S2C, enc, 44, 1000);
+	send_data(&d, DIR_S2C, enc, 76, 1000);
+	send_data(&d, DIR_C2S, enc, 140, 1000);
+	packet(&d, DIR_C2S, TH_FIN | TH_ACK, NULL, 0, 800);
+	conv_end(&d);
+	assert_null(find_verdict("ssh.auth_failed_likely"));
+	assert_non_null(find_verdict("ssh.ok"));
 }
 
 static void test_garbage_after_ident_never_crashes(void **state)
@@ -677,6 +708,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unreadable_banner_is_not_a_stall, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_before_banner_with_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unterminated_text_then_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_closes_after_long_silence, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_before_banner_silent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_ssh_http_on_22, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_on_80_is_not_ours, setup, teardown),
