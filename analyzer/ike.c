@@ -815,6 +815,15 @@ static bool is_auth_error(bool v2, uint16_t t)
 	       t == IKEV1_N_INVALID_CERTIFICATE || t == IKEV1_N_INVALID_ID_INFORMATION;
 }
 
+static void dh_str(uint16_t group, char *buf, size_t len)
+{
+	const char *n = ike_dh_name(group);
+	if (n)
+		snprintf(buf, len, "%s", n);
+	else
+		snprintf(buf, len, "group %u", group);
+}
+
 static void emit_dh(struct ike_sa *sa, bool recovered)
 {
 	if (sa->reported & R_DH)
@@ -822,15 +831,9 @@ static void emit_dh(struct ike_sa *sa, bool recovered)
 	sa->reported |= R_DH;
 	struct verdict v;
 	sa_verdict(&v, "ike.dh_group_mismatch", recovered ? SEV_INFO : SEV_FAIL, sa);
-	const char *sent = ike_dh_name(sa->ke_sent);
-	const char *asked = ike_dh_name(sa->ke_asked);
 	char s1[24], s2[24];
-	snprintf(s1, sizeof(s1), "%s", sent ? sent : "");
-	snprintf(s2, sizeof(s2), "%s", asked ? asked : "");
-	if (!sent)
-		snprintf(s1, sizeof(s1), "group %u", sa->ke_sent);
-	if (!asked)
-		snprintf(s2, sizeof(s2), "group %u", sa->ke_asked);
+	dh_str(sa->ke_sent, s1, sizeof(s1));
+	dh_str(sa->ke_asked, s2, sizeof(s2));
 	if (recovered)
 		verdict_summary(&v, "The initiator's key exchange used %s, the responder asked for %s "
 				    "(INVALID_KE_PAYLOAD); the retry with %s succeeded",
