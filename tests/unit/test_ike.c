@@ -361,6 +361,41 @@ static void test_dh_retry_info(void **st)
 	assert_int_equal(ngot, 2);
 }
 
+/* The retry after INVALID_KE_PAYLOAD comes with a new initiator SPI: the
+ * first SA's mismatch is still resolved by the second SA's success. */
+static void test_dh_retry_new_spi(void **st)
+{
+	(void)st;
+	uint8_t m[1600], nb[8];
+	size_t n = sa_init(m, false, 19, NULL, NULL);
+	send_udp(true, 500, 500, m, n, 0);
+	uint8_t grp[2] = {0, 14};
+	struct pl p = {41, nb, notify_body(nb, 17, grp, 2)};
+	n = msg(m, SPI_I, ZERO, 34, 0x20, 0, &p, 1);
+	send_udp(false, 500, 500, m, n, 0.001);
+	n = sa_init(m, false, 14, NULL, NULL);
+	m[7] ^= 0xff;
+	send_udp(true, 500, 500, m, n, 0.002);
+	n = sa_init(m, true, 14, NULL, NULL);
+	m[7] ^= 0xff;
+	send_udp(false, 500, 500, m, n, 0.003);
+	n = sk_msg(m, 35, false, 1, 224);
+	m[7] ^= 0xff;
+	send_udp(true, 500, 500, m, n, 0.004);
+	n = sk_msg(m, 35, true, 1, 176);
+	m[7] ^= 0xff;
+	send_udp(false, 500, 500, m, n, 0.005);
+	finish_at(1);
+	assert_int_equal(ngot, 2);
+	const struct verdict *v = find("ike.dh_group_mismatch");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_INFO);
+	assert_string_equal(detail(v, "spi_i"), "a001020304050607");
+	const struct verdict *ok = find("ike.ok");
+	assert_non_null(ok);
+	assert_string_equal(detail(ok, "spi_i"), "a0010203040506f8");
+}
+
 static void test_no_proposal_immediate(void **st)
 {
 	(void)st;
@@ -514,6 +549,7 @@ int main(void)
 		cmocka_unit_test_setup(test_healthy_and_esp, setup),
 		cmocka_unit_test_setup(test_esp_one_way, setup),
 		cmocka_unit_test_setup(test_dh_retry_info, setup),
+		cmocka_unit_test_setup(test_dh_retry_new_spi, setup),
 		cmocka_unit_test_setup(test_no_proposal_immediate, setup),
 		cmocka_unit_test_setup(test_auth_shapes, setup),
 		cmocka_unit_test_setup(test_natt_blocked_and_nat_detection, setup),
