@@ -222,15 +222,23 @@ static void handle_frame(u_char *user, const struct pcap_pkthdr *h, const u_char
 	process(&p);
 }
 
+static int compile_filter(pcap_t *pc, const char *filter, struct bpf_program *prog, char *err, size_t errlen)
+{
+	if (pcap_compile(pc, prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(err, errlen, "bad capture filter '%s': %s", filter, pcap_geterr(pc));
+		return -1;
+	}
+	return 0;
+}
+
+/* Live: the kernel filters. */
 static int set_filter(pcap_t *pc, const char *filter, char *err, size_t errlen)
 {
 	if (!filter || !*filter)
 		return 0;
 	struct bpf_program prog;
-	if (pcap_compile(pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-		snprintf(err, errlen, "bad capture filter '%s': %s", filter, pcap_geterr(pc));
+	if (compile_filter(pc, filter, &prog, err, errlen) < 0)
 		return -1;
-	}
 	int r = pcap_setfilter(pc, &prog);
 	pcap_freecode(&prog);
 	if (r < 0) {
@@ -252,8 +260,10 @@ static int check_linktype(pcap_t *pc, const char *what, char *err, size_t errlen
 
 /* Open a capture file and check its link type and the filter; NULL with a
  * one-line message in err when it cannot be read. */
-static pcap_t *open_file(const char *path, int *lt, char *err, size_t errlen)
+static pcap_t *open_file(const char *path, int *lt, struct bpf_program *prog, bool *filtered, char *err,
+			 size_t errlen)
 {
+	*filtered = false;
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
 	if (!pc) {
@@ -270,7 +280,13 @@ static pcap_t *open_file(const char *path, int *lt, char *err, size_t errlen)
 		return NULL;
 	}
 	*lt = check_linktype(pc, path, err, errlen);
-	if (*lt < 0 || set_filter(pc, E.o->filter, err, errlen) < 0) {
+	if (*lt >= 0 && E.o->filter && *E.o->filter) {
+		if (compile_filter(pc, E.o->filter, prog, err, errlen) < 0)
+			*lt = -1;
+		else
+			*filtered = true;
+	}
+	if (*lt < 0) {
 		pcap_close(pc);
 		return NULL;
 	}
@@ -282,11 +298,15 @@ static int check_files(const struct capture_opts *o, char *err, size_t errlen)
 {
 	for (int i = 0; i < o->nfiles; i++) {
 		int lt;
+		struct bpf_program prog;
+		bool filtered;
 		if (!strcmp(o->files[i], "-"))
 			continue;
-		pcap_t *pc = open_file(o->files[i], &lt, err, errlen);
+		pcap_t *pc = open_file(o->files[i], &lt, &prog, &filtered, err, errlen);
 		if (!pc)
 			return -1;
+		if (filtered)
+			pcap_freecode(&prog);
 		pcap_close(pc);
 	}
 	return 0;
@@ -295,7 +315,9 @@ static int check_files(const struct capture_opts *o, char *err, size_t errlen)
 static int run_file(const char *path, volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
 	int lt;
-	pcap_t *pc = open_file(path, &lt, err, errlen);
+	struct bpf_program prog;
+	bool filtered;
+	pcap_t *pc = open_file(path, &lt, &prog, &filtered, err, errlen);
 	if (!pc)
 		return -1;
 	E.frame = 0;
@@ -305,6 +327,12 @@ static int run_file(const char *path, volatile sig_atomic_t *stop, char *err, si
 	while (!(stop && *stop) && (r = pcap_next_ex(pc, &h, &data)) >= 0) {
 		if (r == 0)
 			continue;
+		/* filter here rather than in libpcap, so that frame numbers stay
+		 * those of the file, as Wireshark shows them */
+		if (filtered && !pcap_offline_filter(&prog, h, data)) {
+			E.frame++;
+			continue;
+		}
 		if (E.o->pace)
 			pace((ts_usec)h->ts.tv_sec * USEC + (ts_usec)h->ts.tv_usec, stop);
 		handle_frame((u_char *)(intptr_t)lt, h, data);
@@ -316,6 +344,8 @@ static int run_file(const char *path, volatile sig_atomic_t *stop, char *err, si
 			(unsigned long long)E.frame);
 		E.files_truncated++;
 	}
+	if (filtered)
+		pcap_freecode(&prog);
 	pcap_close(pc);
 	return 0;
 }
