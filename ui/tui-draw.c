@@ -647,6 +647,29 @@ static bool list_line(int y, int W, size_t k, size_t n, size_t sel, const char *
 	return true;
 }
 
+/* The flow of a row in at most w columns: "tcp client → server", then
+ * without the protocol, then without the client's (ephemeral) port. */
+static void flow_fit(const struct ts_row *r, int w, char *buf, size_t len)
+{
+	const char *arrow = gl()->arrow;
+	char ep[200];
+	if (!r->client.family) {
+		endpoints_text(&r->client, 0, &r->server, 0, arrow, buf, len);
+		return;
+	}
+	endpoints_text(&r->client, r->cport, &r->server, r->sport, arrow, ep, sizeof ep);
+	snprintf(buf, len, "%s %s", proto_label(r->proto), ep);
+	if (ucols(buf) <= w)
+		return;
+	snprintf(buf, len, "%s", ep);
+	if (ucols(buf) <= w)
+		return;
+	char c[64], s[80];
+	addr_str(&r->client, c, sizeof c);
+	endpoint_text(&r->server, r->sport, s, sizeof s);
+	snprintf(buf, len, r->client.family == 6 ? "[%s] %s %s" : "%s %s %s", c, arrow, s);
+}
+
 static void draw_verdicts(int H, int W)
 {
 	const struct glyphs *g = gl();
@@ -670,12 +693,9 @@ static void draw_verdicts(int H, int W)
 	int fw_need = 8;
 	char ep[200];
 	for (int i = 0; i < rows && T.top[0] + (size_t)i < T.nrows; i++) {
-		const struct ts_row *r = &T.rows[T.top[0] + (size_t)i].r;
-		char e2[220];
-		endpoints_text(&r->client, r->cport, &r->server, r->sport, g->arrow, ep, sizeof ep);
-		snprintf(e2, sizeof e2, "%s %s", r->client.family ? proto_label(r->proto) : "", ep);
-		if (ucols(e2) > fw_need)
-			fw_need = ucols(e2);
+		flow_fit(&T.rows[T.top[0] + (size_t)i].r, 1000, ep, sizeof ep);
+		if (ucols(ep) > fw_need)
+			fw_need = ucols(ep);
 	}
 	int avail = W - x_flow;
 	int fw = avail;
@@ -712,9 +732,8 @@ static void draw_verdicts(int H, int W)
 		else
 			snprintf(idc, sizeof idc, "%s", r->id);
 		put(y, x_id, idw, base | sev_attr(r->sev), idc);
-		endpoints_text(&r->client, r->cport, &r->server, r->sport, g->arrow, ep, sizeof ep);
-		snprintf(e2, sizeof e2, "%s %s", r->client.family ? proto_label(r->proto) : "", ep);
-		put(y, x_flow, fw, base, r->client.family ? e2 : ep);
+		flow_fit(r, fw, e2, sizeof e2);
+		put(y, x_flow, fw, base, e2);
 		if (with_sum) {
 			const struct ts_rec *m = store_row_member(store_row(v->slot, v->gen), r->last_seq);
 			put(y, x_sum, W - x_sum, base, m && m->summary ? m->summary : "");
@@ -860,7 +879,7 @@ void tui_draw(void)
 	getmaxyx(stdscr, H, W);
 	erase();
 	if (H < 12 || W < 40) {
-		put(0, 0, W, A_BOLD, "shakedown: the terminal is too small for the live view (need 40x12)");
+		put(0, 0, W, A_BOLD, "too small: 40x12 needed");
 		refresh();
 		return;
 	}
