@@ -1026,7 +1026,7 @@ static void connection_end(struct flow *f, ts_usec now, bool ended)
 	struct tcp_state *t = ts_of(f);
 	struct flow_state *fs = flow_state(f);
 	evaluate(f, now, ended);
-	if (!fs->app_verdict && (t->side[0].rst || t->side[1].rst) && t->phase == TCPS_RESET &&
+	if ((t->side[0].rst || t->side[1].rst) && t->phase == TCPS_RESET &&
 	    !(t->reported & (R_REFUSED | R_RESET | R_ICMP)) && (t->handshake_seen || t->phase == TCPS_RESET) &&
 	    (t->side[0].data_bytes || t->side[1].data_bytes))
 		report_reset(f);
