@@ -65,7 +65,6 @@ struct half {
 	bool ident_seen;
 	bool text_lines;     /* (server) text lines that are not an identification */
 	bool dead_framing;   /* binary framing failed */
-	uint8_t frame_err;
 	uint16_t pre_lines;
 	uint32_t pre_bytes;
 	struct ssh_ident ident;
@@ -84,9 +83,8 @@ struct half {
 	/* cleartext messages */
 	struct msg_rec msgs[MSG_LOG];
 	uint8_t nmsgs;
-	uint32_t nmsgs_total;
 	bool kexinit;
-	uint32_t kexinit_len, kexinit_stored, kexinit_size;
+	uint32_t kexinit_len, kexinit_stored;
 	uint64_t kexinit_frame;
 	ts_usec kexinit_ts;
 	struct ssh_kexinit kx;
@@ -97,7 +95,6 @@ struct half {
 	uint64_t newkeys_end; /* stream offset just past NEWKEYS */
 	bool disconnect;
 	uint32_t disc_reason;
-	uint64_t disc_frame;
 	char disc_text[96];
 	char hostkey[48];     /* (server) key type in the key exchange reply */
 
@@ -337,7 +334,6 @@ static void not_ssh_quiet(struct flow *f)
 
 static void remember_msg(struct half *h, uint8_t msg, uint32_t size, uint64_t frame, ts_usec ts)
 {
-	h->nmsgs_total++;
 	if (h->nmsgs >= MSG_LOG)
 		return;
 	struct msg_rec *m = &h->msgs[h->nmsgs++];
@@ -497,6 +493,9 @@ static void detail_phases(struct verdict *v, const struct phases *p)
 static void detail_algorithms(struct verdict *v, const struct ssh_sess *s)
 {
 	const struct ssh_nego *n = &s->nego;
+	for (int d = 0; d < 2; d++)
+		if (s->h[d].kexinit && s->h[d].kexinit_stored < s->h[d].kexinit_len)
+			verdict_bool(v, "kexinit_truncated", true); /* longer than we keep */
 	if (!s->nego_done)
 		return;
 	static const char *const keys[4] = { "cipher", "mac", "compression", NULL };
@@ -1366,7 +1365,6 @@ static void on_kexinit(struct ssh_sess *s, struct half *h, const struct ssh_msg 
 	h->kexinit = true;
 	h->kexinit_len = m->payload_len;
 	h->kexinit_stored = m->stored;
-	h->kexinit_size = m->packet_length + 4;
 	h->kexinit_frame = x->frame;
 	h->kexinit_ts = x->ts;
 	memset(&h->kx, 0, sizeof h->kx);
@@ -1388,7 +1386,6 @@ static bool on_msg(void *arg, const struct ssh_msg *m)
 	case SSH_MSG_DISCONNECT:
 		if (!h->disconnect) {
 			h->disconnect = true;
-			h->disc_frame = x->frame;
 			parse_disconnect(h, m);
 		}
 		break;
@@ -1616,7 +1613,6 @@ static void feed(struct flow *f, struct ssh_sess *s, int dir, const uint8_t *dat
 			used = ssh_framer_feed(&h->fr, data + i, len - i, on_msg, &x);
 			if (h->fr.err) {
 				h->dead_framing = true;
-				h->frame_err = h->fr.err;
 				h->st = HS_DEAD;
 			}
 			if (h->st == HS_ENCRYPTED) {
