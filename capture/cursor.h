@@ -85,6 +85,8 @@ static inline uint32_t cursor_be32(struct cursor *c)
 
 static inline uint64_t cursor_be64(struct cursor *c)
 {
+	if (!cursor_has(c, 8))
+		return 0;
 	uint64_t hi = cursor_be32(c);
 	uint64_t lo = cursor_be32(c);
 	return hi << 32 | lo;
