@@ -561,7 +561,8 @@ static void report_ok(struct flow *f, struct ssh_sess *s)
 	ev_handshake(v, s);
 	verdict_summary(v, "SSH handshake complete in %s: %s <-> %s, %s, %s", dur(p.total),
 			c->ident.software[0] ? c->ident.software : "?", sv->ident.software[0] ? sv->ident.software : "?",
-			s->nego.alg[SSH_CAT_KEX], s->nego.alg[SSH_CAT_ENC_C2S]);
+			s->nego.alg[SSH_CAT_KEX][0] ? s->nego.alg[SSH_CAT_KEX] : "kex ?",
+			s->nego.alg[SSH_CAT_ENC_C2S][0] ? s->nego.alg[SSH_CAT_ENC_C2S] : "cipher ?");
 	detail_handshake(v, s, &p);
 	s->ok_pending = false;
 	vdone(f, s, v);
