@@ -192,6 +192,19 @@ static void human(double v, char *buf, size_t len)
 		snprintf(buf, len, "%.1fG", v / 1e9);
 }
 
+/* "779 bit/s", "172.9 kbit/s", "3.4 Mbit/s" */
+static void bits_text(double v, char *buf, size_t len)
+{
+	if (v < 1000)
+		snprintf(buf, len, "%.0f bit/s", v);
+	else if (v < 1e6)
+		snprintf(buf, len, "%.1f kbit/s", v / 1e3);
+	else if (v < 1e9)
+		snprintf(buf, len, "%.1f Mbit/s", v / 1e6);
+	else
+		snprintf(buf, len, "%.2f Gbit/s", v / 1e9);
+}
+
 static void seconds_text(ts_usec d, char *buf, size_t len)
 {
 	double s = (double)d / 1e6;
@@ -228,8 +241,8 @@ static void draw_header(int W)
 	int x = 0;
 	human((double)T.pkts, n1, sizeof n1);
 	human(T.pps, n2, sizeof n2);
-	human(T.bps, n3, sizeof n3);
-	snprintf(b, sizeof b, " pkts %s %s %s pkt/s %sbit/s%s %s ", n1, g->sep, n2, n3, T.finished ? " avg" : "",
+	bits_text(T.bps, n3, sizeof n3);
+	snprintf(b, sizeof b, " pkts %s %s %s pkt/s %s%s %s ", n1, g->sep, n2, n3, T.finished ? " avg" : "",
 		 g->sep);
 	fill(1, 0, W, A_NORMAL);
 	x = seg(1, x, W, A_NORMAL, b);
@@ -517,7 +530,7 @@ static void build_verdict_detail(int W)
  * them; say so rather than pass an old "waiting 0.1 s" off as final. */
 static bool phase_stale(const struct ts_flow *f)
 {
-	return T.finished && f->phase_ts + 1000000 < T.now;
+	return T.finished && f->phase_ts + 1000000 < T.list_now;
 }
 
 static void build_flow_detail(int W)
@@ -542,7 +555,7 @@ static void build_flow_detail(int W)
 	dl_wrap(A_NORMAL, line, W - 1, 2, NULL);
 	clock_text(f->first_ts, CLK_DATE, a, sizeof a);
 	clock_text(f->last_ts, CLK_DATE, b, sizeof b);
-	seconds_text(T.now > f->last_ts ? T.now - f->last_ts : 0, idle, sizeof idle);
+	seconds_text(T.list_now > f->last_ts ? T.list_now - f->last_ts : 0, idle, sizeof idle);
 	snprintf(line, sizeof line, "first packet %s, last %s (quiet for %s)", a, b, idle);
 	dl_wrap(A_DIM, line, W - 1, 2, NULL);
 	const struct ts_rec *v[64];
@@ -802,11 +815,13 @@ static void draw_flows(int H, int W)
 			human((double)(f->bytes[0] + f->bytes[1]), h1, sizeof h1);
 			snprintf(b, sizeof b, "%7s", h1);
 			put(y, x_by, 7, base, b);
-			seconds_text(T.now > f->last_ts ? T.now - f->last_ts : 0, h1, sizeof h1);
+			seconds_text(T.list_now > f->last_ts ? T.list_now - f->last_ts : 0, h1, sizeof h1);
 			snprintf(b, sizeof b, "%7s", h1);
 			put(y, x_idle, 7, base, b);
 		}
-		if (wide && f->last_id)
+		if (T.finished && f->last_id)
+			snprintf(b, sizeof b, "ended with %s; last seen: %s", f->last_id, f->phase);
+		else if (wide && f->last_id)
 			snprintf(b, sizeof b, "%s  [%s]", f->phase, f->last_id);
 		else
 			snprintf(b, sizeof b, "%s", f->phase);
@@ -816,7 +831,7 @@ static void draw_flows(int H, int W)
 	if (T.sel[1] < T.nflows) {
 		const struct ts_flow *f = &T.flows[T.sel[1]];
 		char idle[24], when[24], verd[160];
-		seconds_text(T.now > f->last_ts ? T.now - f->last_ts : 0, idle, sizeof idle);
+		seconds_text(T.list_now > f->last_ts ? T.list_now - f->last_ts : 0, idle, sizeof idle);
 		endpoints_text(&f->client, f->cport, &f->server, f->sport, g->arrow, ep, sizeof ep);
 		clock_text(f->phase_ts, CLK_SHORT, when, sizeof when);
 		if (f->nverdicts)

@@ -49,6 +49,7 @@ struct tui {
 
 	/* header figures */
 	ts_usec now;
+	ts_usec list_now; /* the clock when the lists were built (a paused list keeps its times) */
 	uint64_t pkts, bytes, drops;
 	uint64_t flows_active, flows_seen, evicted;
 	uint64_t counts[4];

@@ -69,6 +69,14 @@ static void rebuild(bool live_flows)
 				T.sel[1] = i;
 				break;
 			}
+	/* an open flow detail follows its flow */
+	if (T.detail && T.detail_view == VIEW_FLOWS)
+		for (size_t i = 0; i < T.nflows; i++)
+			if (T.flows[i].id == T.d_flow.id) {
+				T.d_flow = T.flows[i];
+				break;
+			}
+	T.list_now = T.now;
 	T.dirty = false;
 }
 

@@ -161,6 +161,7 @@ expect_not "help gone" "shakedown live view: keys"
 keys Tab
 expect "flows view" "^  proto client > server +phase \(as last seen\)"
 expect "flows view: the flow with its fail mark" "^F tcp +192\.0\.2\.10:58872 $ARROW 198\.51\.100\.20:22"
+expect "flows view: how the flow ended" "$ARROW 198\.51\.100\.20:22 ended with ssh\.banner_stall"
 expect "flows view: packets in the summary line" "flow 1 tcp 192\.0\.2\.10:58872 $ARROW 198\.51\.100\.20:22, 4/2 pkts"
 save flows-80x24
 keys Enter
@@ -423,7 +424,7 @@ time.sleep(19)
 	client=$!
 	expect "live: the refusal appears" "FAIL tcp\.refused +tcp 192\.0\.2\.10:[0-9]+ $ARROW 192\.0\.2\.20:2222" 5
 	keys Tab
-	expect "live: the stalled SSH flow while it waits" "^  tcp +192\.0\.2\.10:[0-9]+ $ARROW 192\.0\.2\.20:22 .*banner.*[0-9]\.[0-9] s" 5
+	expect "live: the stalled SSH flow, waiting 2 s and more" "^  tcp +192\.0\.2\.10:[0-9]+ $ARROW 192\.0\.2\.20:22 .*banner.* [23]\.[0-9] s" 5
 	save flows-live-capture-80x24
 	wait "$client"
 	keys Tab
