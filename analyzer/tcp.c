@@ -194,13 +194,21 @@ static const char *flags_str(uint8_t fl, char *buf, size_t len)
 		uint8_t bit;
 		const char *name;
 	} names[] = { { TH_SYN, "SYN" }, { TH_FIN, "FIN" }, { TH_RST, "RST" }, { TH_PSH, "PSH" }, { TH_ACK, "ACK" } };
-	buf[0] = 0;
 	size_t n = 0;
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (fl & names[i].bit)
-			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "," : "", names[i].name);
-	if (!n)
-		snprintf(buf, len, "none");
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (!(fl & names[i].bit))
+			continue;
+		size_t l = strlen(names[i].name);
+		if (n + l + 2 > len)
+			break;
+		if (n)
+			buf[n++] = ',';
+		memcpy(buf + n, names[i].name, l);
+		n += l;
+	}
+	if (!n && len > 4)
+		memcpy(buf, "none", 5), n = 4;
+	buf[n < len ? n : len - 1] = 0;
 	return buf;
 }
 

@@ -1,6 +1,7 @@
 /* verdict.c - building verdicts and fanning them out to the sinks. */
 #include "verdict.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,12 @@ bool severity_parse(const char *s, enum severity *out)
 
 void verdict_begin(struct verdict *v, const char *id, enum severity sev, const struct flow *f)
 {
-	memset(v, 0, sizeof *v);
+	/* the evidence and detail arrays are filled in order and bounded by their
+	 * counts: only the header needs clearing (a verdict is ~9 KiB) */
+	memset(v, 0, offsetof(struct verdict, ev));
+	v->summary[0] = 0;
+	v->ndetails = 0;
+	v->remediation = NULL;
 	v->id = id;
 	v->sev = sev;
 	if (f) {
