@@ -766,7 +766,7 @@ static void draw_flows(int H, int W)
 	const struct glyphs *g = gl();
 	int rows = H - 7, y0 = 4;
 	keep_in_view(T.nflows, rows);
-	bool wide = W >= 100;
+	bool wide = W >= 120;
 	int fw_need = 12;
 	char ep[200], b[640], h1[24], h2[24];
 	for (int i = 0; i < rows && T.top[1] + (size_t)i < T.nflows; i++) {

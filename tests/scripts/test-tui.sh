@@ -170,7 +170,18 @@ expect "flow detail: its verdicts" "Verdicts on this flow \(1 kept\)"
 keys Escape Tab
 expect "back to the verdicts" "^ 17:16:56 FAIL ssh\.banner_stall"
 
+echo "== a packet from a third host on the ladder: ssh-icmp-reject"
+start 80 24 -- -r "$SSH/ssh-icmp-reject.pcap" --ui
+expect "icmp: the verdict" "FAIL tcp\.icmp_rejected +tcp 192\.0\.2\.10:57334 $ARROW 198\.51\.100\.20:22"
+keys Enter
+expect "icmp: the SYN, frame 1" '^ +\+0\.000000  │─+ SYN ─+▶│  #1$'
+expect "icmp: the router's ICMP drawn dotted, frame 2" '^ +\+0\.0000[0-9]{2}  │┄+ ICMP .* \(other host\) ┄+│  #2$'
+keys q q
+expect "icmp: quit" "^EXIT=1$"
+
 echo "== resize"
+start 80 24 -- -r "$SSH/ssh-banner-stall.pcap" --ui
+expect "resize: drawn" "^ 17:16:56 FAIL ssh\.banner_stall"
 tm resize-window -t sd -x 120 -y 30
 expect "120x30: date in the clock" "END OF INPUT  2026-11-22 17:16:56\.487 UTC|END OF INPUT  [0-9]{4}-[0-9]{2}-[0-9]{2} 17:16:56\.487 UTC"
 expect "120x30: summary column" "^ time +sev +verdict +flow +summary"
