@@ -149,8 +149,8 @@ static enum decode_result decode_nflog(struct cursor *c, uint32_t wirelen, struc
 		if (tlen < 4)
 			return DECODE_MALFORMED;
 		struct cursor v = cursor_sub(c, tlen - 4u);
-		if (ttype == 9) /* NFULA_PAYLOAD */
-			return decode_ip(v.p, (uint32_t)v.len, (uint32_t)v.len, p);
+		if (ttype == 9) /* NFULA_PAYLOAD: its TLV length is the packet's */
+			return decode_ip(v.p, (uint32_t)v.len, tlen - 4u, p);
 		cursor_skip(c, ((tlen + 3u) & ~3u) - tlen);
 		if (!cursor_ok(c))
 			return DECODE_MALFORMED;
