@@ -136,6 +136,11 @@ struct ike_sa {
 	uint64_t qm_refused_frame;   /* a quick mode offer answered by an Informational */
 	ts_usec qm_refused_ts;
 	uint8_t qm_refused_done;     /* qm_done at that time */
+	/* IKEv1 Informationals one side sent since the other's last message
+	 * (DPD R-U-THERE travels in them, encrypted) */
+	uint32_t v1_info_run[2];
+	uint64_t v1_info_frame[2];
+	ts_usec v1_info_first[2], v1_info_last[2];
 
 	/* IKE_AUTH answer */
 	uint8_t shape;
@@ -1026,6 +1031,30 @@ static void emit_rekey_refused(struct ike_sa *sa, uint64_t frame, ts_usec ts)
 	verdict_emit(&v);
 }
 
+/* IKEv1: a run of encrypted Informationals from one side with nothing at
+ * all back. Dead peer detection (R-U-THERE) has no request/response
+ * relation on the wire, so this is an inference from the pattern. */
+static void emit_v1_dpd(struct ike_sa *sa, int side, bool at_end)
+{
+	if (sa->reported & R_DPD)
+		return;
+	sa->reported |= R_DPD;
+	struct verdict v;
+	sa_verdict(&v, "ike.dpd_failed", SEV_FAIL, sa);
+	verdict_summary(&v, "The %s sent %u encrypted Informationals over %.1f s and nothing came back from the peer "
+			    "%s: its dead peer detection (R-U-THERE) went unanswered (inference: IKEv1 DPD is encrypted "
+			    "and unpaired on the wire)",
+			side == SIDE_I ? "initiator" : "responder", sa->v1_info_run[side],
+			secs(sa->v1_info_last[side] - sa->v1_info_first[side]),
+			at_end ? "until the capture ended" : "afterwards");
+	ev_log(&v, sa, side, -1);
+	verdict_int(&v, "unanswered_informationals", sa->v1_info_run[side]);
+	sa_details(&v, sa);
+	verdict_remedy(&v, "The peer stopped answering: check that it is up and that UDP 500/4500 still pass both "
+			   "ways; set the DPD action to restart so the tunnel comes back by itself.");
+	verdict_emit(&v);
+}
+
 /* Is there a later attempt from the same initiator to the same responder? */
 static bool restarted(const struct ike_sa *sa)
 {
@@ -1052,6 +1081,9 @@ static void sa_evaluate(struct ike_sa *sa, ts_usec now, bool at_end)
 						   : "the SA was abandoned right after");
 	if (sa->ver == 1 && sa->auth_sent && !sa->established && sa->v1_info_after_auth && quiet)
 		emit_auth_likely(sa, "message 6 never came");
+	for (int sd = 0; sd < 2 && sa->ver == 1 && quiet; sd++)
+		if (sa->v1_info_run[sd] >= 3 && sa->v1_info_last[sd] >= sa->v1_info_first[sd] + SEC(2))
+			emit_v1_dpd(sa, sd, at_end);
 	if (sa->qm_refused_frame && quiet && sa->qm_done == sa->qm_refused_done) {
 		if (sa->qm_done)
 			emit_rekey_refused(sa, sa->qm_refused_frame, sa->qm_refused_ts);
@@ -1532,6 +1564,13 @@ static void handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, cons
 	}
 	if (ex == IKEV1_INFORMATIONAL) {
 		sa->n_v1_info[side]++;
+		if (m->encrypted && sa->established && !rec->retrans) {
+			if (!sa->v1_info_run[side]++) {
+				sa->v1_info_first[side] = p->ts;
+				sa->v1_info_frame[side] = p->frame;
+			}
+			sa->v1_info_last[side] = p->ts;
+		}
 		struct req *other = &sa->req[1 - side];
 		if (side == SIDE_R && sa->auth_sent && !sa->established)
 			sa->v1_info_after_auth++;
@@ -1685,6 +1724,8 @@ static void handle_message(struct flow *f, const uint8_t *b, size_t n, const str
 	rec.frag = p->reassembled;
 	rec.enc = m.encrypted;
 
+	/* Anything from this side answers the other side's Informationals. */
+	sa->v1_info_run[1 - side] = 0;
 	if (!m.encrypted || m.v2)
 		note_vendors(sa, side, &m);
 	note_notifies(sa, &m);

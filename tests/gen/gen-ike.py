@@ -95,6 +95,7 @@ class Cap:
     def __init__(self, name):
         self.name = name
         self.pkts = []
+        rng.seed(name)  # each capture's bytes depend only on its own name
 
     def add(self, t, pkt):
         pkt.time = T0 + t
@@ -315,6 +316,31 @@ def esp_missing():
     """)
 
 
+def v1_dpd_failed():
+    c = Cap("ikev1-dpd-failed")
+    spi_i, spi_r = bytes.fromhex("a9a8a7a6a5a4a3a2"), bytes.fromhex("b9b8b7b6b5b4b3b2")
+    v1_head(c, 0.0, spi_i, spi_r)
+    c.udp(0.010, A, 500, B, 500, v1_enc(spi_i, spi_r, 2, 0, 80))
+    c.udp(0.012, B, 500, A, 500, v1_enc(spi_i, spi_r, 2, 0, 48))
+    c.udp(0.020, A, 500, B, 500, v1_enc(spi_i, spi_r, 32, 0x23456789, 180))
+    c.udp(0.022, B, 500, A, 500, v1_enc(spi_i, spi_r, 32, 0x23456789, 180))
+    c.udp(0.024, A, 500, B, 500, v1_enc(spi_i, spi_r, 32, 0x23456789, 48))
+    for k in range(5):
+        c.esp(0.5 + k, A, B, 0xdd000001, k + 1)
+        c.esp(0.501 + k, B, A, 0xdd000002, k + 1)
+    # B goes silent; A's R-U-THERE every 5 s, each a new encrypted
+    # Informational (new message ID), none answered.
+    for k, t in enumerate([15.0, 20.0, 25.0, 30.0, 35.0]):
+        c.udp(t, A, 500, B, 500, v1_enc(spi_i, spi_r, 5, 0x40000000 + k, 76))
+    c.write(["fail ike.dpd_failed udp 192.0.2.10:500 -> 198.51.100.20:500"], """
+        IKEv1 main and quick mode complete, plain ESP both ways for 5 s, then B
+        falls silent: A sends five encrypted Informationals (its R-U-THERE
+        probes) at 15-35 s with nothing back.
+        note: ESP had flowed both ways, so no esp.* verdict; DPD failed replaces
+        ike.ok.
+    """)
+
+
 def nat_outside_ok():
     c = Cap("ike-nat-outside-ok")
     spi_i, spi_r = bytes.fromhex("6162636465666768"), bytes.fromhex("7172737475767778")
@@ -352,7 +378,7 @@ def v6_ok():
 def main():
     os.makedirs(OUT, exist_ok=True)
     for fn in (icmp_unreachable, fragments_lost, version_mismatch, v1_auth_failed, v1_ts_unacceptable,
-               rekey_unanswered, abandoned, esp_missing, nat_outside_ok, v6_ok):
+               rekey_unanswered, abandoned, esp_missing, v1_dpd_failed, nat_outside_ok, v6_ok):
         fn()
     print("wrote captures to", OUT)
 
