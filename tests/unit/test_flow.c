@@ -1,0 +1,484 @@
+/* test_flow.c - capture/flow.c: one flow for both directions of a
+ * 5-tuple, who is the client (SYN, SYN-ACK first, guesses), ESP keyed by
+ * SPI, packets that have no flow, eviction of the least recently active
+ * flow when the table is full, idle expiry and deadlines by packet time. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "capture/flow.h"
+
+#define SEC 1000000ull
+#define T0 (1700000000ull * SEC)
+
+/* every flow_end callback, in order (the first 64 kept), and their number */
+struct ended {
+	uint64_t id;
+	enum flow_end_reason why;
+	ts_usec now;
+	uint16_t cport, sport;
+};
+static struct ended ends[64];
+static int nends;
+
+static void on_end(struct flow *f, enum flow_end_reason why, ts_usec now, void *arg)
+{
+	assert_ptr_equal(arg, &nends);
+	assert_true(f->in_use); /* still whole while the callback runs */
+	if (nends < 64) {
+		ends[nends].id = f->id;
+		ends[nends].why = why;
+		ends[nends].now = now;
+		ends[nends].cport = f->cport;
+		ends[nends].sport = f->sport;
+	}
+	nends++;
+}
+
+static struct flow_table *table(uint32_t max, ts_usec idle)
+{
+	nends = 0;
+	struct flow_table *t = flow_table_new(max, idle, on_end, &nends);
+	assert_non_null(t);
+	return t;
+}
+
+static struct addr A(const char *s)
+{
+	struct addr a;
+	assert_true(addr_parse(s, &a));
+	return a;
+}
+
+static struct pkt mk(uint8_t proto, const char *src, uint16_t sport, const char *dst, uint16_t dport, uint8_t flags,
+		     ts_usec ts)
+{
+	static uint64_t frame;
+	struct pkt p;
+	memset(&p, 0, sizeof p);
+	p.frame = ++frame;
+	p.ts = ts;
+	p.wirelen = p.caplen = 60;
+	p.src = A(src);
+	p.dst = A(dst);
+	p.ipver = p.src.family;
+	p.proto = proto;
+	p.sport = sport;
+	p.dport = dport;
+	p.tcp_flags = flags;
+	return p;
+}
+
+static struct pkt tcp(const char *src, uint16_t sport, const char *dst, uint16_t dport, uint8_t flags, ts_usec ts)
+{
+	return mk(IPPROTO_NUM_TCP, src, sport, dst, dport, flags, ts);
+}
+
+static struct flow *look(struct flow_table *t, const struct pkt *p, int want_dir)
+{
+	int dir = -1;
+	struct flow *f = flow_table_lookup(t, p, &dir);
+	assert_non_null(f);
+	assert_int_equal(dir, want_dir);
+	return f;
+}
+
+static void assert_client(const struct flow *f, const char *cli, uint16_t cport, const char *srv, uint16_t sport)
+{
+	struct addr c = A(cli), s = A(srv);
+	assert_true(addr_eq(&f->cli, &c));
+	assert_true(addr_eq(&f->srv, &s));
+	assert_int_equal(f->cport, cport);
+	assert_int_equal(f->sport, sport);
+}
+
+static void test_both_directions_one_flow(void **state)
+{
+	(void)state;
+	struct flow_table *t = table(1024, 600 * SEC);
+	struct pkt syn = tcp("198.51.100.20", 40000, "192.0.2.10", 22, TH_SYN, T0);
+	struct flow *f = look(t, &syn, DIR_C2S);
+	assert_int_equal(f->id, 1);
+	assert_int_equal(f->proto, IPPROTO_NUM_TCP);
+	assert_int_equal(f->ipver, 4);
+	assert_false(f->initiator_guessed);
+	assert_client(f, "198.51.100.20", 40000, "192.0.2.10", 22);
+	/* the key is normalised: the lower address first */
+	struct addr lo = A("192.0.2.10");
+	assert_true(addr_eq(&f->key.a, &lo));
+	assert_int_equal(f->key.pa, 22);
+	assert_int_equal(f->key.pb, 40000);
+
+	struct pkt synack = tcp("192.0.2.10", 22, "198.51.100.20", 40000, TH_SYN | TH_ACK, T0 + 500);
+	assert_ptr_equal(look(t, &synack, DIR_S2C), f);
+	struct pkt ack = tcp("198.51.100.20", 40000, "192.0.2.10", 22, TH_ACK, T0 + 900);
+	assert_ptr_equal(look(t, &ack, DIR_C2S), f);
+	assert_int_equal(f->pkts[DIR_C2S], 2);
+	assert_int_equal(f->pkts[DIR_S2C], 1);
+	assert_int_equal(f->bytes[DIR_C2S], 120);
+	assert_int_equal(f->first_ts, T0);
+	assert_int_equal(f->last_ts, T0 + 900);
+	assert_int_equal(f->first_frame, syn.frame);
+	assert_int_equal(f->last_frame, ack.frame);
+
+	/* found without creating, from either side; a different port is not it */
+	int dir = -1;
+	struct addr c = A("198.51.100.20"), s = A("192.0.2.10");
+	assert_ptr_equal(flow_table_find(t, IPPROTO_NUM_TCP, &s, 22, &c, 40000, 0, &dir), f);
+	assert_int_equal(dir, DIR_S2C);
+	assert_ptr_equal(flow_table_find(t, IPPROTO_NUM_TCP, &c, 40000, &s, 22, 0, &dir), f);
+	assert_int_equal(dir, DIR_C2S);
+	assert_null(flow_table_find(t, IPPROTO_NUM_TCP, &c, 40001, &s, 22, 0, &dir));
+	assert_null(flow_table_find(t, IPPROTO_NUM_UDP, &c, 40000, &s, 22, 0, &dir));
+	assert_int_equal(flow_table_stats(t)->created, 1);
+	assert_int_equal(flow_table_stats(t)->active, 1);
+
+	/* IPv6, and UDP on the same ports, are other flows */
+	struct pkt v6 = tcp("2001:db8:1::10", 40000, "2001:db8:2::20", 22, TH_SYN, T0 + SEC);
+	struct flow *f6 = look(t, &v6, DIR_C2S);
+	assert_ptr_not_equal(f6, f);
+	assert_int_equal(f6->ipver, 6);
+	struct pkt v6back = tcp("2001:db8:2::20", 22, "2001:db8:1::10", 40000, TH_SYN | TH_ACK, T0 + SEC + 1);
+	assert_ptr_equal(look(t, &v6back, DIR_S2C), f6);
+	struct pkt u = mk(IPPROTO_NUM_UDP, "198.51.100.20", 40000, "192.0.2.10", 22, 0, T0 + 2 * SEC);
+	assert_ptr_not_equal(look(t, &u, DIR_C2S), f);
+	assert_int_equal(flow_table_stats(t)->created, 3);
+	flow_table_free(t);
+}
+
+static void test_orientation(void **state)
+{
+	(void)state;
+	struct flow_table *t = table(1024, 600 * SEC);
+	/* SYN-ACK seen first (the SYN went another way): its receiver is the client */
+	struct pkt synack = tcp("198.51.100.20", 443, "192.0.2.10", 50000, TH_SYN | TH_ACK, T0);
+	struct flow *f = look(t, &synack, DIR_S2C);
+	assert_client(f, "192.0.2.10", 50000, "198.51.100.20", 443);
+	assert_false(f->initiator_guessed);
+	struct pkt ack = tcp("192.0.2.10", 50000, "198.51.100.20", 443, TH_ACK, T0 + 1);
+	assert_ptr_equal(look(t, &ack, DIR_C2S), f);
+
+	/* midstream, no SYN: guessed from the ports; a well-known port serves */
+	struct pkt mid = tcp("198.51.100.20", 22, "192.0.2.10", 51000, TH_ACK | TH_PSH, T0 + 2);
+	f = look(t, &mid, DIR_S2C);
+	assert_true(f->initiator_guessed);
+	assert_client(f, "192.0.2.10", 51000, "198.51.100.20", 22);
+	struct pkt mid2 = tcp("192.0.2.10", 51001, "198.51.100.20", 8080, TH_ACK, T0 + 3);
+	f = look(t, &mid2, DIR_C2S);
+	assert_true(f->initiator_guessed);
+	assert_client(f, "192.0.2.10", 51001, "198.51.100.20", 8080);
+
+	/* UDP: the first sender, unless it answers from IKE's ports to another */
+	struct pkt ike = mk(IPPROTO_NUM_UDP, "192.0.2.1", 500, "198.51.100.1", 500, 0, T0 + 4);
+	f = look(t, &ike, DIR_C2S);
+	assert_client(f, "192.0.2.1", 500, "198.51.100.1", 500);
+	assert_false(f->initiator_guessed);
+	struct pkt natt = mk(IPPROTO_NUM_UDP, "198.51.100.1", 4500, "203.0.113.7", 61000, 0, T0 + 5);
+	f = look(t, &natt, DIR_S2C);
+	assert_client(f, "203.0.113.7", 61000, "198.51.100.1", 4500);
+	struct pkt dns = mk(IPPROTO_NUM_UDP, "198.51.100.53", 53, "192.0.2.10", 33333, 0, T0 + 6);
+	f = look(t, &dns, DIR_S2C);
+	assert_client(f, "192.0.2.10", 33333, "198.51.100.53", 53);
+
+	/* the same host on both ends (a connection to itself) */
+	struct pkt self = tcp("192.0.2.1", 40000, "192.0.2.1", 22, TH_SYN, T0 + 7);
+	f = look(t, &self, DIR_C2S);
+	struct pkt selfback = tcp("192.0.2.1", 22, "192.0.2.1", 40000, TH_SYN | TH_ACK, T0 + 8);
+	assert_ptr_equal(look(t, &selfback, DIR_S2C), f);
+	flow_table_free(t);
+}
+
+static void test_esp_by_spi(void **state)
+{
+	(void)state;
+	struct flow_table *t = table(1024, 600 * SEC);
+	struct pkt a = mk(IPPROTO_NUM_ESP, "192.0.2.1", 0, "198.51.100.1", 0, 0, T0);
+	a.esp_spi = 0xc1a0f001;
+	struct flow *fa = look(t, &a, DIR_C2S);
+	assert_int_equal(fa->spi, 0xc1a0f001);
+	assert_int_equal(fa->key.spi, 0xc1a0f001);
+	assert_client(fa, "192.0.2.1", 0, "198.51.100.1", 0);
+	/* the peer's SA has its own SPI: another flow, whose client is the peer */
+	struct pkt b = mk(IPPROTO_NUM_ESP, "198.51.100.1", 0, "192.0.2.1", 0, 0, T0 + 1);
+	b.esp_spi = 0xc1a0f002;
+	struct flow *fb = look(t, &b, DIR_C2S);
+	assert_ptr_not_equal(fa, fb);
+	assert_client(fb, "198.51.100.1", 0, "192.0.2.1", 0);
+	/* more packets of each SA find their flow */
+	a.ts = T0 + 2;
+	assert_ptr_equal(look(t, &a, DIR_C2S), fa);
+	assert_int_equal(fa->pkts[DIR_C2S], 2);
+	/* the same SPI coming back the other way: same SA key, server side */
+	struct pkt back = b;
+	back.esp_spi = 0xc1a0f001;
+	assert_ptr_equal(look(t, &back, DIR_S2C), fa);
+	int dir;
+	struct addr s = A("192.0.2.1"), d = A("198.51.100.1");
+	assert_ptr_equal(flow_table_find(t, IPPROTO_NUM_ESP, &s, 0, &d, 0, 0xc1a0f002, &dir), fb);
+	assert_null(flow_table_find(t, IPPROTO_NUM_ESP, &s, 0, &d, 0, 0xdeadbeef, &dir));
+	flow_table_free(t);
+}
+
+static void test_packets_without_flow(void **state)
+{
+	(void)state;
+	struct flow_table *t = table(1024, 600 * SEC);
+	int dir;
+	struct pkt icmp = mk(IPPROTO_NUM_ICMP, "192.0.2.1", 0, "192.0.2.10", 0, 0, T0);
+	assert_null(flow_table_lookup(t, &icmp, &dir));
+	struct pkt notip = tcp("192.0.2.10", 1, "198.51.100.20", 2, TH_SYN, T0);
+	notip.ipver = 0;
+	assert_null(flow_table_lookup(t, &notip, &dir));
+	/* fragments: only a first UDP fragment has a flow (IKE reads it) */
+	struct pkt frag = tcp("192.0.2.10", 40000, "198.51.100.20", 22, TH_SYN, T0);
+	frag.is_fragment = frag.frag_first = true;
+	assert_null(flow_table_lookup(t, &frag, &dir));
+	struct pkt ufirst = mk(IPPROTO_NUM_UDP, "192.0.2.1", 500, "198.51.100.1", 500, 0, T0);
+	ufirst.is_fragment = ufirst.frag_first = true;
+	assert_non_null(flow_table_lookup(t, &ufirst, &dir));
+	struct pkt ulater = ufirst;
+	ulater.frag_first = false;
+	assert_null(flow_table_lookup(t, &ulater, &dir));
+	assert_int_equal(flow_table_stats(t)->created, 1);
+	flow_table_free(t);
+}
+
+static void test_eviction_lru(void **state)
+{
+	(void)state;
+	struct flow_table *t = table(4, 600 * SEC); /* raised to the minimum of 16 */
+	assert_int_equal(flow_table_stats(t)->max_flows, 16);
+	struct flow *first = NULL;
+	for (uint16_t i = 0; i < 16; i++) {
+		struct pkt p = tcp("192.0.2.10", (uint16_t)(40000 + i), "198.51.100.20", 22, TH_SYN, T0 + i * SEC);
+		struct flow *f = look(t, &p, DIR_C2S);
+		if (i == 0)
+			first = f;
+	}
+	assert_int_equal(nends, 0);
+	/* the oldest flow speaks again: the second one is now the least recent */
+	struct pkt again = tcp("198.51.100.20", 22, "192.0.2.10", 40000, TH_SYN | TH_ACK, T0 + 20 * SEC);
+	assert_ptr_equal(look(t, &again, DIR_S2C), first);
+	struct pkt extra = tcp("192.0.2.10", 50000, "198.51.100.20", 22, TH_SYN, T0 + 21 * SEC);
+	struct flow *f17 = look(t, &extra, DIR_C2S);
+	assert_int_equal(f17->id, 17);
+	assert_int_equal(nends, 1);
+	assert_int_equal(ends[0].id, 2);
+	assert_int_equal(ends[0].cport, 40001);
+	assert_int_equal(ends[0].why, FLOW_END_EVICTED);
+	assert_int_equal(ends[0].now, T0 + 21 * SEC);
+	const struct flow_stats *st = flow_table_stats(t);
+	assert_int_equal(st->evicted, 1);
+	assert_int_equal(st->created, 17);
+	assert_int_equal(st->active, 16);
+	assert_int_equal(st->peak, 16);
+	/* the evicted flow's packets make a new flow, pushing out the next oldest */
+	struct pkt back2 = tcp("192.0.2.10", 40001, "198.51.100.20", 22, TH_ACK, T0 + 22 * SEC);
+	struct flow *f18 = look(t, &back2, DIR_C2S);
+	assert_int_equal(f18->id, 18);
+	assert_true(f18->initiator_guessed);
+	assert_int_equal(f18->pkts[DIR_C2S], 1);
+	assert_int_equal(nends, 2);
+	assert_int_equal(ends[1].cport, 40002);
+	assert_int_equal(st->evicted, 2);
+	/* the first flow survived both */
+	int dir;
+	struct addr c = A("192.0.2.10"), s = A("198.51.100.20");
+	assert_ptr_equal(flow_table_find(t, IPPROTO_NUM_TCP, &c, 40000, &s, 22, 0, &dir), first);
+	assert_int_equal(first->id, 1);
+	flow_table_free(t);
+}
+
+static void count_flow(struct flow *f, void *arg)
+{
+	(void)f;
+	(*(int *)arg)++;
+}
+
+static void test_many_flows(void **state)
+{
+	(void)state;
+	/* more than one pool chunk, all found again from both sides */
+	enum { N = 10000 };
+	struct flow_table *t = table(N, 600 * SEC);
+	char src[32], dst[32];
+	for (int i = 0; i < N; i++) {
+		snprintf(src, sizeof src, "192.0.2.%d", i % 250 + 1);
+		snprintf(dst, sizeof dst, "198.51.100.%d", i / 250 + 1);
+		struct pkt p = tcp(src, (uint16_t)(10000 + i), dst, 443, TH_SYN, T0 + (ts_usec)i);
+		struct flow *f = look(t, &p, DIR_C2S);
+		assert_int_equal(f->id, (uint64_t)i + 1);
+	}
+	for (int i = N - 1; i >= 0; i -= 7) {
+		snprintf(src, sizeof src, "192.0.2.%d", i % 250 + 1);
+		snprintf(dst, sizeof dst, "198.51.100.%d", i / 250 + 1);
+		struct pkt p = tcp(dst, 443, src, (uint16_t)(10000 + i), TH_SYN | TH_ACK, T0 + N + (ts_usec)i);
+		struct flow *f = look(t, &p, DIR_S2C);
+		assert_int_equal(f->id, (uint64_t)i + 1);
+	}
+	const struct flow_stats *st = flow_table_stats(t);
+	assert_int_equal(st->created, N);
+	assert_int_equal(st->active, N);
+	assert_int_equal(st->evicted, 0);
+	int n = 0;
+	flow_table_foreach(t, count_flow, &n);
+	assert_int_equal(n, N);
+	flow_table_end_all(t, T0 + 3 * N);
+	assert_int_equal(nends, N);
+	/* the flows not looked up again end first, oldest first (1, 2, 3, 5, ...) */
+	assert_int_equal(ends[0].id, 1);
+	assert_int_equal(ends[2].id, 3);
+	assert_int_equal(ends[3].id, 5);
+	assert_int_equal(ends[0].why, FLOW_END_EOF);
+	assert_int_equal(st->active, 0);
+	flow_table_free(t);
+}
+
+static void test_idle_expiry(void **state)
+{
+	(void)state;
+	struct flow_table *t = table(1024, 10 * SEC);
+	struct pkt a = tcp("192.0.2.10", 40000, "198.51.100.20", 22, TH_SYN, T0);
+	struct pkt b = tcp("192.0.2.10", 40001, "198.51.100.20", 22, TH_SYN, T0 + 5 * SEC);
+	struct pkt c = tcp("192.0.2.10", 40002, "198.51.100.20", 22, TH_SYN, T0 + 5 * SEC);
+	look(t, &a, DIR_C2S);
+	look(t, &b, DIR_C2S);
+	struct flow *fc = look(t, &c, DIR_C2S);
+	fc->idle_timeout = 2 * SEC; /* an analyzer shortens this one */
+	flow_table_sweep(t, T0 + 7 * SEC, NULL, NULL);
+	assert_int_equal(nends, 0); /* exactly 2 s idle is not more than 2 s */
+	flow_table_sweep(t, T0 + 7 * SEC + 1, NULL, NULL);
+	assert_int_equal(nends, 1);
+	assert_int_equal(ends[0].cport, 40002);
+	assert_int_equal(ends[0].why, FLOW_END_IDLE);
+	flow_table_sweep(t, T0 + 10 * SEC, NULL, NULL);
+	assert_int_equal(nends, 1); /* 10 s idle: not yet */
+	flow_table_sweep(t, T0 + 10 * SEC + 1, NULL, NULL);
+	assert_int_equal(nends, 2);
+	assert_int_equal(ends[1].cport, 40000);
+	assert_int_equal(ends[1].now, T0 + 10 * SEC + 1);
+	/* a packet keeps a flow alive */
+	b.ts = T0 + 14 * SEC;
+	look(t, &b, DIR_C2S);
+	flow_table_sweep(t, T0 + 20 * SEC, NULL, NULL);
+	assert_int_equal(nends, 2);
+	/* a clock that went back (out-of-order input) ends nothing */
+	flow_table_sweep(t, T0, NULL, NULL);
+	assert_int_equal(nends, 2);
+	flow_table_sweep(t, T0 + 24 * SEC + 1, NULL, NULL);
+	assert_int_equal(nends, 3);
+	assert_int_equal(ends[2].cport, 40001);
+	const struct flow_stats *st = flow_table_stats(t);
+	assert_int_equal(st->expired, 3);
+	assert_int_equal(st->active, 0);
+	assert_int_equal(st->evicted, 0);
+	/* a freed slot is reused for the next flow, zeroed */
+	struct pkt d = tcp("192.0.2.10", 40003, "198.51.100.20", 22, TH_SYN, T0 + 30 * SEC);
+	struct flow *fd = look(t, &d, DIR_C2S);
+	assert_int_equal(fd->id, 4);
+	assert_int_equal(fd->idle_timeout, 0);
+	assert_int_equal(fd->pkts[DIR_C2S], 1);
+	assert_int_equal(fd->deadline, 0);
+	for (size_t i = 0; i < FLOW_STATE_BYTES; i++)
+		assert_int_equal(fd->state[i], 0);
+	flow_table_free(t);
+}
+
+/* deadline callbacks */
+static struct flow_table *dl_table;
+static int fired;
+static ts_usec fired_at;
+static bool end_in_callback;
+
+static void on_deadline(struct flow *f, ts_usec now, void *arg)
+{
+	assert_ptr_equal(arg, &fired);
+	assert_int_equal(f->deadline, 0); /* cleared before the call */
+	fired++;
+	fired_at = now;
+	if (end_in_callback)
+		flow_table_end(dl_table, f, now);
+}
+
+static void test_deadlines(void **state)
+{
+	(void)state;
+	struct flow_table *t = table(1024, 600 * SEC);
+	dl_table = t;
+	fired = 0;
+	end_in_callback = false;
+	struct pkt a = tcp("192.0.2.10", 40000, "198.51.100.20", 22, TH_SYN, T0);
+	struct flow *f = look(t, &a, DIR_C2S);
+	f->deadline = T0 + 3 * SEC;
+	flow_table_sweep(t, T0 + 2 * SEC, on_deadline, &fired);
+	assert_int_equal(fired, 0);
+	flow_table_sweep(t, T0 + 3 * SEC, on_deadline, &fired);
+	assert_int_equal(fired, 1);
+	assert_int_equal(fired_at, T0 + 3 * SEC);
+	flow_table_sweep(t, T0 + 4 * SEC, on_deadline, &fired);
+	assert_int_equal(fired, 1); /* once */
+	/* a deadline set again fires again; one long passed fires at the next sweep */
+	f->deadline = T0 + 5 * SEC;
+	flow_table_sweep(t, T0 + 60 * SEC, on_deadline, &fired);
+	assert_int_equal(fired, 2);
+	assert_int_equal(fired_at, T0 + 60 * SEC);
+	assert_int_equal(nends, 0);
+	/* the analyzer may end the flow from its timer */
+	end_in_callback = true;
+	f->deadline = T0 + 61 * SEC;
+	flow_table_sweep(t, T0 + 61 * SEC, on_deadline, &fired);
+	assert_int_equal(fired, 3);
+	assert_int_equal(nends, 1);
+	assert_int_equal(ends[0].why, FLOW_END_DONE);
+	assert_int_equal(flow_table_stats(t)->active, 0);
+	assert_int_equal(flow_table_stats(t)->expired, 0);
+	flow_table_end(t, f, T0 + 62 * SEC); /* ending twice does nothing */
+	assert_int_equal(nends, 1);
+	flow_table_free(t);
+}
+
+static void test_end_all_oldest_first(void **state)
+{
+	(void)state;
+	struct flow_table *t = table(1024, 600 * SEC);
+	for (uint16_t i = 0; i < 3; i++) {
+		struct pkt p = tcp("192.0.2.10", (uint16_t)(40000 + i), "198.51.100.20", 22, TH_SYN, T0 + i);
+		look(t, &p, DIR_C2S);
+	}
+	struct pkt p = tcp("198.51.100.20", 22, "192.0.2.10", 40000, TH_SYN | TH_ACK, T0 + 10);
+	look(t, &p, DIR_S2C); /* 40000 is now the most recent */
+	flow_table_end_all(t, T0 + 20);
+	assert_int_equal(nends, 3);
+	assert_int_equal(ends[0].cport, 40001);
+	assert_int_equal(ends[1].cport, 40002);
+	assert_int_equal(ends[2].cport, 40000);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(ends[i].why, FLOW_END_EOF);
+		assert_int_equal(ends[i].now, T0 + 20);
+	}
+	assert_int_equal(flow_table_stats(t)->active, 0);
+	assert_int_equal(flow_table_stats(t)->peak, 3);
+	flow_table_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_both_directions_one_flow),
+		cmocka_unit_test(test_orientation),
+		cmocka_unit_test(test_esp_by_spi),
+		cmocka_unit_test(test_packets_without_flow),
+		cmocka_unit_test(test_eviction_lru),
+		cmocka_unit_test(test_many_flows),
+		cmocka_unit_test(test_idle_expiry),
+		cmocka_unit_test(test_deadlines),
+		cmocka_unit_test(test_end_all_oldest_first),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
