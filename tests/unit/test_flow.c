@@ -1,7 +1,8 @@
 /* test_flow.c - capture/flow.c: one flow for both directions of a
  * 5-tuple, who is the client (SYN, SYN-ACK first, guesses), ESP keyed by
  * SPI, packets that have no flow, eviction of the least recently active
- * flow when the table is full, idle expiry and deadlines by packet time. */
+ * flow when the table is full, idle expiry and deadlines by packet time,
+ * and the engine's clock that drives them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,10 +13,14 @@
 
 #include <cmocka.h>
 
+#include "analyzer/config.h"
+#include "analyzer/verdict.h"
+#include "capture/capture.h"
+#include "capture/decode.h"
 #include "capture/flow.h"
 
-#define SEC 1000000ull
-#define T0 (1700000000ull * SEC)
+#define ONE_S 1000000ull
+#define T0 (1700000000ull * ONE_S)
 
 /* every flow_end callback, in order (the first 64 kept), and their number */
 struct ended {
@@ -101,7 +106,7 @@ static void assert_client(const struct flow *f, const char *cli, uint16_t cport,
 static void test_both_directions_one_flow(void **state)
 {
 	(void)state;
-	struct flow_table *t = table(1024, 600 * SEC);
+	struct flow_table *t = table(1024, 600 * ONE_S);
 	struct pkt syn = tcp("198.51.100.20", 40000, "192.0.2.10", 22, TH_SYN, T0);
 	struct flow *f = look(t, &syn, DIR_C2S);
 	assert_int_equal(f->id, 1);
@@ -140,13 +145,13 @@ static void test_both_directions_one_flow(void **state)
 	assert_int_equal(flow_table_stats(t)->active, 1);
 
 	/* IPv6, and UDP on the same ports, are other flows */
-	struct pkt v6 = tcp("2001:db8:1::10", 40000, "2001:db8:2::20", 22, TH_SYN, T0 + SEC);
+	struct pkt v6 = tcp("2001:db8:1::10", 40000, "2001:db8:2::20", 22, TH_SYN, T0 + ONE_S);
 	struct flow *f6 = look(t, &v6, DIR_C2S);
 	assert_ptr_not_equal(f6, f);
 	assert_int_equal(f6->ipver, 6);
-	struct pkt v6back = tcp("2001:db8:2::20", 22, "2001:db8:1::10", 40000, TH_SYN | TH_ACK, T0 + SEC + 1);
+	struct pkt v6back = tcp("2001:db8:2::20", 22, "2001:db8:1::10", 40000, TH_SYN | TH_ACK, T0 + ONE_S + 1);
 	assert_ptr_equal(look(t, &v6back, DIR_S2C), f6);
-	struct pkt u = mk(IPPROTO_NUM_UDP, "198.51.100.20", 40000, "192.0.2.10", 22, 0, T0 + 2 * SEC);
+	struct pkt u = mk(IPPROTO_NUM_UDP, "198.51.100.20", 40000, "192.0.2.10", 22, 0, T0 + 2 * ONE_S);
 	assert_ptr_not_equal(look(t, &u, DIR_C2S), f);
 	assert_int_equal(flow_table_stats(t)->created, 3);
 	flow_table_free(t);
@@ -155,7 +160,7 @@ static void test_both_directions_one_flow(void **state)
 static void test_orientation(void **state)
 {
 	(void)state;
-	struct flow_table *t = table(1024, 600 * SEC);
+	struct flow_table *t = table(1024, 600 * ONE_S);
 	/* SYN-ACK seen first (the SYN went another way): its receiver is the client */
 	struct pkt synack = tcp("198.51.100.20", 443, "192.0.2.10", 50000, TH_SYN | TH_ACK, T0);
 	struct flow *f = look(t, &synack, DIR_S2C);
@@ -197,7 +202,7 @@ static void test_orientation(void **state)
 static void test_esp_by_spi(void **state)
 {
 	(void)state;
-	struct flow_table *t = table(1024, 600 * SEC);
+	struct flow_table *t = table(1024, 600 * ONE_S);
 	struct pkt a = mk(IPPROTO_NUM_ESP, "192.0.2.1", 0, "198.51.100.1", 0, 0, T0);
 	a.esp_spi = 0xc1a0f001;
 	struct flow *fa = look(t, &a, DIR_C2S);
@@ -228,7 +233,7 @@ static void test_esp_by_spi(void **state)
 static void test_packets_without_flow(void **state)
 {
 	(void)state;
-	struct flow_table *t = table(1024, 600 * SEC);
+	struct flow_table *t = table(1024, 600 * ONE_S);
 	int dir;
 	struct pkt icmp = mk(IPPROTO_NUM_ICMP, "192.0.2.1", 0, "192.0.2.10", 0, 0, T0);
 	assert_null(flow_table_lookup(t, &icmp, &dir));
@@ -252,34 +257,34 @@ static void test_packets_without_flow(void **state)
 static void test_eviction_lru(void **state)
 {
 	(void)state;
-	struct flow_table *t = table(4, 600 * SEC); /* raised to the minimum of 16 */
+	struct flow_table *t = table(4, 600 * ONE_S); /* raised to the minimum of 16 */
 	assert_int_equal(flow_table_stats(t)->max_flows, 16);
 	struct flow *first = NULL;
 	for (uint16_t i = 0; i < 16; i++) {
-		struct pkt p = tcp("192.0.2.10", (uint16_t)(40000 + i), "198.51.100.20", 22, TH_SYN, T0 + i * SEC);
+		struct pkt p = tcp("192.0.2.10", (uint16_t)(40000 + i), "198.51.100.20", 22, TH_SYN, T0 + i * ONE_S);
 		struct flow *f = look(t, &p, DIR_C2S);
 		if (i == 0)
 			first = f;
 	}
 	assert_int_equal(nends, 0);
 	/* the oldest flow speaks again: the second one is now the least recent */
-	struct pkt again = tcp("198.51.100.20", 22, "192.0.2.10", 40000, TH_SYN | TH_ACK, T0 + 20 * SEC);
+	struct pkt again = tcp("198.51.100.20", 22, "192.0.2.10", 40000, TH_SYN | TH_ACK, T0 + 20 * ONE_S);
 	assert_ptr_equal(look(t, &again, DIR_S2C), first);
-	struct pkt extra = tcp("192.0.2.10", 50000, "198.51.100.20", 22, TH_SYN, T0 + 21 * SEC);
+	struct pkt extra = tcp("192.0.2.10", 50000, "198.51.100.20", 22, TH_SYN, T0 + 21 * ONE_S);
 	struct flow *f17 = look(t, &extra, DIR_C2S);
 	assert_int_equal(f17->id, 17);
 	assert_int_equal(nends, 1);
 	assert_int_equal(ends[0].id, 2);
 	assert_int_equal(ends[0].cport, 40001);
 	assert_int_equal(ends[0].why, FLOW_END_EVICTED);
-	assert_int_equal(ends[0].now, T0 + 21 * SEC);
+	assert_int_equal(ends[0].now, T0 + 21 * ONE_S);
 	const struct flow_stats *st = flow_table_stats(t);
 	assert_int_equal(st->evicted, 1);
 	assert_int_equal(st->created, 17);
 	assert_int_equal(st->active, 16);
 	assert_int_equal(st->peak, 16);
 	/* the evicted flow's packets make a new flow, pushing out the next oldest */
-	struct pkt back2 = tcp("192.0.2.10", 40001, "198.51.100.20", 22, TH_ACK, T0 + 22 * SEC);
+	struct pkt back2 = tcp("192.0.2.10", 40001, "198.51.100.20", 22, TH_ACK, T0 + 22 * ONE_S);
 	struct flow *f18 = look(t, &back2, DIR_C2S);
 	assert_int_equal(f18->id, 18);
 	assert_true(f18->initiator_guessed);
@@ -306,7 +311,7 @@ static void test_many_flows(void **state)
 	(void)state;
 	/* more than one pool chunk, all found again from both sides */
 	enum { N = 10000 };
-	struct flow_table *t = table(N, 600 * SEC);
+	struct flow_table *t = table(N, 600 * ONE_S);
 	char src[32], dst[32];
 	for (int i = 0; i < N; i++) {
 		snprintf(src, sizeof src, "192.0.2.%d", i % 250 + 1);
@@ -343,35 +348,35 @@ static void test_many_flows(void **state)
 static void test_idle_expiry(void **state)
 {
 	(void)state;
-	struct flow_table *t = table(1024, 10 * SEC);
+	struct flow_table *t = table(1024, 10 * ONE_S);
 	struct pkt a = tcp("192.0.2.10", 40000, "198.51.100.20", 22, TH_SYN, T0);
-	struct pkt b = tcp("192.0.2.10", 40001, "198.51.100.20", 22, TH_SYN, T0 + 5 * SEC);
-	struct pkt c = tcp("192.0.2.10", 40002, "198.51.100.20", 22, TH_SYN, T0 + 5 * SEC);
+	struct pkt b = tcp("192.0.2.10", 40001, "198.51.100.20", 22, TH_SYN, T0 + 5 * ONE_S);
+	struct pkt c = tcp("192.0.2.10", 40002, "198.51.100.20", 22, TH_SYN, T0 + 5 * ONE_S);
 	look(t, &a, DIR_C2S);
 	look(t, &b, DIR_C2S);
 	struct flow *fc = look(t, &c, DIR_C2S);
-	fc->idle_timeout = 2 * SEC; /* an analyzer shortens this one */
-	flow_table_sweep(t, T0 + 7 * SEC, NULL, NULL);
+	fc->idle_timeout = 2 * ONE_S; /* an analyzer shortens this one */
+	flow_table_sweep(t, T0 + 7 * ONE_S, NULL, NULL);
 	assert_int_equal(nends, 0); /* exactly 2 s idle is not more than 2 s */
-	flow_table_sweep(t, T0 + 7 * SEC + 1, NULL, NULL);
+	flow_table_sweep(t, T0 + 7 * ONE_S + 1, NULL, NULL);
 	assert_int_equal(nends, 1);
 	assert_int_equal(ends[0].cport, 40002);
 	assert_int_equal(ends[0].why, FLOW_END_IDLE);
-	flow_table_sweep(t, T0 + 10 * SEC, NULL, NULL);
+	flow_table_sweep(t, T0 + 10 * ONE_S, NULL, NULL);
 	assert_int_equal(nends, 1); /* 10 s idle: not yet */
-	flow_table_sweep(t, T0 + 10 * SEC + 1, NULL, NULL);
+	flow_table_sweep(t, T0 + 10 * ONE_S + 1, NULL, NULL);
 	assert_int_equal(nends, 2);
 	assert_int_equal(ends[1].cport, 40000);
-	assert_int_equal(ends[1].now, T0 + 10 * SEC + 1);
+	assert_int_equal(ends[1].now, T0 + 10 * ONE_S + 1);
 	/* a packet keeps a flow alive */
-	b.ts = T0 + 14 * SEC;
+	b.ts = T0 + 14 * ONE_S;
 	look(t, &b, DIR_C2S);
-	flow_table_sweep(t, T0 + 20 * SEC, NULL, NULL);
+	flow_table_sweep(t, T0 + 20 * ONE_S, NULL, NULL);
 	assert_int_equal(nends, 2);
 	/* a clock that went back (out-of-order input) ends nothing */
 	flow_table_sweep(t, T0, NULL, NULL);
 	assert_int_equal(nends, 2);
-	flow_table_sweep(t, T0 + 24 * SEC + 1, NULL, NULL);
+	flow_table_sweep(t, T0 + 24 * ONE_S + 1, NULL, NULL);
 	assert_int_equal(nends, 3);
 	assert_int_equal(ends[2].cport, 40001);
 	const struct flow_stats *st = flow_table_stats(t);
@@ -379,7 +384,7 @@ static void test_idle_expiry(void **state)
 	assert_int_equal(st->active, 0);
 	assert_int_equal(st->evicted, 0);
 	/* a freed slot is reused for the next flow, zeroed */
-	struct pkt d = tcp("192.0.2.10", 40003, "198.51.100.20", 22, TH_SYN, T0 + 30 * SEC);
+	struct pkt d = tcp("192.0.2.10", 40003, "198.51.100.20", 22, TH_SYN, T0 + 30 * ONE_S);
 	struct flow *fd = look(t, &d, DIR_C2S);
 	assert_int_equal(fd->id, 4);
 	assert_int_equal(fd->idle_timeout, 0);
@@ -409,36 +414,36 @@ static void on_deadline(struct flow *f, ts_usec now, void *arg)
 static void test_deadlines(void **state)
 {
 	(void)state;
-	struct flow_table *t = table(1024, 600 * SEC);
+	struct flow_table *t = table(1024, 600 * ONE_S);
 	dl_table = t;
 	fired = 0;
 	end_in_callback = false;
 	struct pkt a = tcp("192.0.2.10", 40000, "198.51.100.20", 22, TH_SYN, T0);
 	struct flow *f = look(t, &a, DIR_C2S);
-	f->deadline = T0 + 3 * SEC;
-	flow_table_sweep(t, T0 + 2 * SEC, on_deadline, &fired);
+	f->deadline = T0 + 3 * ONE_S;
+	flow_table_sweep(t, T0 + 2 * ONE_S, on_deadline, &fired);
 	assert_int_equal(fired, 0);
-	flow_table_sweep(t, T0 + 3 * SEC, on_deadline, &fired);
+	flow_table_sweep(t, T0 + 3 * ONE_S, on_deadline, &fired);
 	assert_int_equal(fired, 1);
-	assert_int_equal(fired_at, T0 + 3 * SEC);
-	flow_table_sweep(t, T0 + 4 * SEC, on_deadline, &fired);
+	assert_int_equal(fired_at, T0 + 3 * ONE_S);
+	flow_table_sweep(t, T0 + 4 * ONE_S, on_deadline, &fired);
 	assert_int_equal(fired, 1); /* once */
 	/* a deadline set again fires again; one long passed fires at the next sweep */
-	f->deadline = T0 + 5 * SEC;
-	flow_table_sweep(t, T0 + 60 * SEC, on_deadline, &fired);
+	f->deadline = T0 + 5 * ONE_S;
+	flow_table_sweep(t, T0 + 60 * ONE_S, on_deadline, &fired);
 	assert_int_equal(fired, 2);
-	assert_int_equal(fired_at, T0 + 60 * SEC);
+	assert_int_equal(fired_at, T0 + 60 * ONE_S);
 	assert_int_equal(nends, 0);
 	/* the analyzer may end the flow from its timer */
 	end_in_callback = true;
-	f->deadline = T0 + 61 * SEC;
-	flow_table_sweep(t, T0 + 61 * SEC, on_deadline, &fired);
+	f->deadline = T0 + 61 * ONE_S;
+	flow_table_sweep(t, T0 + 61 * ONE_S, on_deadline, &fired);
 	assert_int_equal(fired, 3);
 	assert_int_equal(nends, 1);
 	assert_int_equal(ends[0].why, FLOW_END_DONE);
 	assert_int_equal(flow_table_stats(t)->active, 0);
 	assert_int_equal(flow_table_stats(t)->expired, 0);
-	flow_table_end(t, f, T0 + 62 * SEC); /* ending twice does nothing */
+	flow_table_end(t, f, T0 + 62 * ONE_S); /* ending twice does nothing */
 	assert_int_equal(nends, 1);
 	flow_table_free(t);
 }
@@ -446,7 +451,7 @@ static void test_deadlines(void **state)
 static void test_end_all_oldest_first(void **state)
 {
 	(void)state;
-	struct flow_table *t = table(1024, 600 * SEC);
+	struct flow_table *t = table(1024, 600 * ONE_S);
 	for (uint16_t i = 0; i < 3; i++) {
 		struct pkt p = tcp("192.0.2.10", (uint16_t)(40000 + i), "198.51.100.20", 22, TH_SYN, T0 + i);
 		look(t, &p, DIR_C2S);
@@ -467,6 +472,88 @@ static void test_end_all_oldest_first(void **state)
 	flow_table_free(t);
 }
 
+
+/* ------------------------------------------------------------------ */
+/* the engine's clock: packet time, never back, sweeps by packet time */
+
+static uint16_t csum(uint32_t sum, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)b[i] << 8 | b[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* A TCP SYN 192.0.2.10:sport -> 198.51.100.20:9999 with good checksums. TCP
+ * flows waiting for an answer use the table's idle timeout (UDP and closed
+ * TCP flows get the analyzers' own). */
+static void feed_syn(uint16_t sport, ts_usec ts)
+{
+	uint8_t b[40] = { 0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 192, 0, 2, 10, 198, 51, 100, 20 };
+	uint16_t c = csum(0, b, 20);
+	b[10] = (uint8_t)(c >> 8), b[11] = (uint8_t)c;
+	uint8_t *t = b + 20;
+	t[0] = (uint8_t)(sport >> 8), t[1] = (uint8_t)sport;
+	t[2] = 9999 >> 8, t[3] = 9999 & 0xff;
+	t[7] = 1;    /* seq 1 */
+	t[12] = 0x50; /* 20-byte header */
+	t[13] = TH_SYN;
+	t[14] = 0xfa, t[15] = 0xf0;
+	uint8_t pseudo[12] = { 192, 0, 2, 10, 198, 51, 100, 20, 0, 6, 0, 20 };
+	uint32_t s = 0;
+	for (int i = 0; i < 12; i += 2)
+		s += (uint32_t)pseudo[i] << 8 | pseudo[i + 1];
+	c = csum(s, t, 20);
+	t[16] = (uint8_t)(c >> 8), t[17] = (uint8_t)c;
+	capture_feed(LINK_RAW, b, sizeof b, sizeof b, ts);
+}
+
+static bool syn_flow_exists(uint16_t sport)
+{
+	int dir;
+	struct addr c = A("192.0.2.10"), s = A("198.51.100.20");
+	return flow_table_find(capture_flows(), IPPROTO_NUM_TCP, &c, sport, &s, 9999, 0, &dir) != NULL;
+}
+
+static void test_engine_clock(void **state)
+{
+	(void)state;
+	config_defaults(&sd_cfg);
+	verdict_clear_sinks();
+	struct capture_opts o;
+	memset(&o, 0, sizeof o);
+	o.max_flows = 1024;
+	o.idle_timeout = 5 * ONE_S;
+	char err[256];
+	assert_int_equal(capture_begin(&o, err, sizeof err), CAPTURE_OK);
+	feed_syn(40000, T0);
+	assert_int_equal(capture_now(), T0);
+	feed_syn(40001, T0 + 2 * ONE_S);
+	assert_int_equal(capture_now(), T0 + 2 * ONE_S);
+	/* a packet from the past does not turn the clock back */
+	feed_syn(40001, T0 + 1 * ONE_S);
+	assert_int_equal(capture_now(), T0 + 2 * ONE_S);
+	assert_true(syn_flow_exists(40000));
+	/* 6.5 s of packet time later: 40000 has been idle longer than 5 s and
+	 * goes at the next sweep; 40001 (4.5 s) stays */
+	feed_syn(40002, T0 + 6 * ONE_S + ONE_S / 2);
+	assert_int_equal(capture_now(), T0 + 6 * ONE_S + ONE_S / 2);
+	assert_false(syn_flow_exists(40000));
+	assert_true(syn_flow_exists(40001));
+	assert_true(syn_flow_exists(40002));
+	struct run_summary sum;
+	capture_end(true, &sum);
+	assert_int_equal(sum.packets, 4);
+	assert_int_equal(sum.flows, 3);
+	assert_int_equal(sum.flows_expired, 1);
+	assert_int_equal(sum.out_of_order, 1);
+	assert_int_equal(sum.first_ts, T0);
+	assert_int_equal(sum.last_ts, T0 + 6 * ONE_S + ONE_S / 2);
+	assert_int_equal(sum.bad_checksums, 0);
+	assert_int_equal(sum.decode_errors, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_idle_expiry),
 		cmocka_unit_test(test_deadlines),
 		cmocka_unit_test(test_end_all_oldest_first),
+		cmocka_unit_test(test_engine_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
