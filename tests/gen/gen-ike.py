@@ -230,6 +230,16 @@ def v1_enc(spi_i, spi_r, exch, msgid, n):
     return spi_i + spi_r + struct.pack("!BBBBII", 5, 0x10, exch, 1, msgid, 28 + n) + rnd(n)
 
 
+def v1_tunnel(c, spi_i, spi_r, qm_id):
+    """IKEv1 main mode 1-6 and one complete quick mode on UDP 500."""
+    v1_head(c, 0.0, spi_i, spi_r)
+    c.udp(0.010, A, 500, B, 500, v1_enc(spi_i, spi_r, 2, 0, 80))
+    c.udp(0.012, B, 500, A, 500, v1_enc(spi_i, spi_r, 2, 0, 48))
+    c.udp(0.020, A, 500, B, 500, v1_enc(spi_i, spi_r, 32, qm_id, 180))
+    c.udp(0.022, B, 500, A, 500, v1_enc(spi_i, spi_r, 32, qm_id, 180))
+    c.udp(0.024, A, 500, B, 500, v1_enc(spi_i, spi_r, 32, qm_id, 48))
+
+
 def v1_auth_failed():
     c = Cap("ikev1-auth-failed")
     spi_i, spi_r = bytes.fromhex("0102030405060708"), bytes.fromhex("1112131415161718")
@@ -298,12 +308,7 @@ def abandoned():
 def esp_missing():
     c = Cap("esp-missing-plain")
     spi_i, spi_r = bytes.fromhex("4142434445464748"), bytes.fromhex("5152535455565758")
-    v1_head(c, 0.0, spi_i, spi_r)
-    c.udp(0.010, A, 500, B, 500, v1_enc(spi_i, spi_r, 2, 0, 80))
-    c.udp(0.012, B, 500, A, 500, v1_enc(spi_i, spi_r, 2, 0, 48))
-    c.udp(0.020, A, 500, B, 500, v1_enc(spi_i, spi_r, 32, 0x12345678, 180))
-    c.udp(0.022, B, 500, A, 500, v1_enc(spi_i, spi_r, 32, 0x12345678, 180))
-    c.udp(0.024, A, 500, B, 500, v1_enc(spi_i, spi_r, 32, 0x12345678, 48))
+    v1_tunnel(c, spi_i, spi_r, 0x12345678)
     for k in range(8):
         c.esp(0.5 + k, A, B, 0xaa000001, k + 1)
     c.write(["ok ike.ok udp 192.0.2.10:500 -> 198.51.100.20:500",
@@ -319,12 +324,7 @@ def esp_missing():
 def v1_dpd_failed():
     c = Cap("ikev1-dpd-failed")
     spi_i, spi_r = bytes.fromhex("a9a8a7a6a5a4a3a2"), bytes.fromhex("b9b8b7b6b5b4b3b2")
-    v1_head(c, 0.0, spi_i, spi_r)
-    c.udp(0.010, A, 500, B, 500, v1_enc(spi_i, spi_r, 2, 0, 80))
-    c.udp(0.012, B, 500, A, 500, v1_enc(spi_i, spi_r, 2, 0, 48))
-    c.udp(0.020, A, 500, B, 500, v1_enc(spi_i, spi_r, 32, 0x23456789, 180))
-    c.udp(0.022, B, 500, A, 500, v1_enc(spi_i, spi_r, 32, 0x23456789, 180))
-    c.udp(0.024, A, 500, B, 500, v1_enc(spi_i, spi_r, 32, 0x23456789, 48))
+    v1_tunnel(c, spi_i, spi_r, 0x23456789)
     for k in range(5):
         c.esp(0.5 + k, A, B, 0xdd000001, k + 1)
         c.esp(0.501 + k, B, A, 0xdd000002, k + 1)
