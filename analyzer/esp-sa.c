@@ -94,6 +94,18 @@ static uint32_t take_slot(void)
 	return old;
 }
 
+const struct esp_sa *esp_find(const struct addr *dst, uint32_t spi)
+{
+	if (!nbuckets)
+		return NULL;
+	for (uint32_t i = buckets[key_hash(dst, spi)]; i; i = at(i - 1)->hnext) {
+		const struct esp_sa *e = at(i - 1);
+		if (e->spi == spi && addr_eq(&e->dst, dst))
+			return e;
+	}
+	return NULL;
+}
+
 struct esp_sa *esp_account(const struct pkt *p, uint32_t spi, uint32_t seq, bool udp, uint32_t bytes)
 {
 	if (!nbuckets)

@@ -36,6 +36,8 @@ void esp_table_init(uint32_t max_sas);
 void esp_table_free(void);
 /* Account one ESP packet; returns its SA (NULL only when no room at all). */
 struct esp_sa *esp_account(const struct pkt *p, uint32_t spi, uint32_t seq, bool udp, uint32_t bytes);
+/* The SA of (destination, SPI), or NULL. */
+const struct esp_sa *esp_find(const struct addr *dst, uint32_t spi);
 /* Visit every SA from a to b (either direction) active at or after `since`. */
 void esp_foreach_pair(const struct addr *a, const struct addr *b, ts_usec since,
 		      void (*fn)(const struct esp_sa *s, void *arg), void *arg);

@@ -1952,9 +1952,21 @@ void ike_describe(const struct flow *f, ts_usec now, char *buf, size_t len)
 	if (!len)
 		return;
 	buf[0] = 0;
+	if (f->proto == IPPROTO_NUM_ESP) {
+		const struct esp_sa *e = esp_find(&f->srv, f->spi);
+		if (!e)
+			e = esp_find(&f->cli, f->spi);
+		if (e)
+			snprintf(buf, len, "ESP spi 0x%08x: %llu packets, seq %u..%u, %llu gaps, %llu replays", e->spi,
+				 (unsigned long long)e->pkts, e->seq_first, e->seq_max, (unsigned long long)e->gaps,
+				 (unsigned long long)e->replays);
+		else
+			snprintf(buf, len, "ESP");
+		return;
+	}
 	const struct ike_sa *sa = flow_state_c(f)->app_state;
-	if (f->proto == IPPROTO_NUM_ESP || !sa || !sa->in_use) {
-		snprintf(buf, len, "%s", f->proto == IPPROTO_NUM_ESP ? "ESP" : "UDP 500/4500");
+	if (!sa || !sa->in_use) {
+		snprintf(buf, len, "UDP 500/4500");
 		return;
 	}
 	const struct req *ri = &sa->req[SIDE_I];

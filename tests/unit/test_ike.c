@@ -524,6 +524,31 @@ static void test_describe_and_keepalive(void **st)
 	assert_int_equal(ngot, 0);
 }
 
+static void test_esp_plain_describe(void **st)
+{
+	(void)st;
+	struct flow f;
+	memset(&f, 0, sizeof(f));
+	f.proto = IPPROTO_NUM_ESP;
+	f.cli = (struct addr){4, {A_IP}};
+	f.srv = (struct addr){4, {B_IP}};
+	f.spi = 0xaa000001;
+	static const uint32_t seqs[] = {1, 2, 5, 5, 6};
+	for (int i = 0; i < 5; i++) {
+		struct pkt p = mkpkt(true, 0, 0, NULL, 0, i);
+		p.proto = IPPROTO_NUM_ESP;
+		p.esp_spi = 0xaa000001;
+		p.esp_seq = seqs[i];
+		p.payload_len = p.payload_wire_len = 120;
+		esp_packet(&f, DIR_C2S, &p);
+	}
+	char buf[120];
+	ike_describe(&f, SEC(1005), buf, sizeof(buf));
+	assert_string_equal(buf, "ESP spi 0xaa000001: 5 packets, seq 1..6, 2 gaps, 1 replays");
+	finish_at(10);
+	assert_int_equal(ngot, 0); /* ESP without IKE in the capture: no verdict */
+}
+
 static void test_table_bound(void **st)
 {
 	(void)st;
@@ -555,6 +580,7 @@ int main(void)
 		cmocka_unit_test_setup(test_natt_blocked_and_nat_detection, setup),
 		cmocka_unit_test_setup(test_icmp, setup),
 		cmocka_unit_test_setup(test_describe_and_keepalive, setup),
+		cmocka_unit_test_setup(test_esp_plain_describe, setup),
 		cmocka_unit_test_setup(test_table_bound, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
