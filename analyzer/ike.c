@@ -1623,6 +1623,22 @@ static int side_of(const struct ike_sa *sa, const struct ike_msg *m, const struc
 	return addr_eq(&p->dst, &sa->rsp) ? SIDE_I : SIDE_R;
 }
 
+/* The move to 4500: the initiator's first message there floats the SA;
+ * anything from the responder there shows 4500 passes back. */
+static void note_ports(struct ike_sa *sa, int side, const struct pkt *p, bool natt)
+{
+	if (!natt)
+		return;
+	if (side == SIDE_I) {
+		if (!sa->floated && sa->iport != NAT_T_PORT && sa->rport != NAT_T_PORT)
+			sa->floated = true;
+		sa->iport_now = p->sport;
+		sa->rport_now = p->dport;
+	} else {
+		sa->resp_natt = true;
+	}
+}
+
 static struct ike_sa *sa_create(const struct ike_msg *m, const struct pkt *p, const struct flow *f)
 {
 	struct ike_sa *sa = sa_new(m->h.spi_i, p->ts);
@@ -1699,16 +1715,7 @@ static void handle_message(struct flow *f, const uint8_t *b, size_t n, const str
 		sa->msgs[side]++;
 	sa->last_frame = p->frame;
 	sa->last_ts = p->ts;
-	if (natt) {
-		if (side == SIDE_I && !sa->floated && sa->iport != NAT_T_PORT && sa->rport != NAT_T_PORT)
-			sa->floated = true;
-		if (side == SIDE_I) {
-			sa->iport_now = p->sport;
-			sa->rport_now = p->dport;
-		} else {
-			sa->resp_natt = true;
-		}
-	}
+	note_ports(sa, side, p, natt);
 
 	uint64_t fp = fingerprint(b, n);
 	struct mrec rec;
@@ -1792,8 +1799,7 @@ static void handle_fragment(struct flow *f, const uint8_t *b, size_t n, const st
 		if (r->frag_firsts < 255)
 			r->frag_firsts++;
 	}
-	if (natt && side == SIDE_I && !sa->floated && sa->iport != NAT_T_PORT)
-		sa->floated = true;
+	note_ports(sa, side, p, natt);
 	struct mrec rec;
 	memset(&rec, 0, sizeof(rec));
 	rec.frame = p->frame;
