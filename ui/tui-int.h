@@ -3,6 +3,8 @@
 #ifndef SHAKEDOWN_TUI_INT_H
 #define SHAKEDOWN_TUI_INT_H
 
+#include <stdio.h>
+
 #include "tui-store.h"
 
 enum { VIEW_VERDICTS = 0, VIEW_FLOWS = 1 };
@@ -61,6 +63,18 @@ struct tui {
 };
 
 extern struct tui T;
+
+/* tui-out.c: ncurses' output through a pipe and a writer thread, so a slow
+ * terminal never holds the capture. open gives newterm its FILE; detach
+ * (after setup) switches it to the pipe; busy = the terminal has not taken
+ * the last frame yet; resized = SIGWINCH came, with the new size;
+ * reattach (before endwin) switches back; close after delscreen. */
+FILE *tui_out_open(FILE *term);
+bool tui_out_detach(void);
+bool tui_out_busy(void);
+bool tui_out_resized(int *rows, int *cols);
+void tui_out_reattach(void);
+void tui_out_close(void);
 
 /* Draw the whole screen for the current state. */
 void tui_draw(void);

@@ -341,10 +341,22 @@ static void draw_timed(void)
 		skip_draws = (int)(took / 50 < 25 ? took / 50 : 25);
 }
 
+/* SIGWINCH came: take the real terminal's new size. */
+static bool follow_resize(void)
+{
+	int rows, cols;
+	if (!tui_out_resized(&rows, &cols))
+		return false;
+	resize_term(rows, cols);
+	clearok(curscr, TRUE);
+	return true;
+}
+
 static void tui_poll(void *arg, ts_usec now)
 {
 	(void)arg;
-	bool keys = read_keys();
+	bool keys = follow_resize();
+	keys |= read_keys();
 	if (T.quit) {
 		static bool raised;
 		if (!raised) {
@@ -371,6 +383,8 @@ static void tui_poll(void *arg, ts_usec now)
 	} else if (T.dirty) {
 		rebuild(true); /* a new filter or sort applies even when paused */
 	}
+	if (tui_out_busy()) /* the terminal still has the last frame to take */
+		return;
 	if (skip_draws > 0 && !keys) {
 		skip_draws--;
 		return;
@@ -385,12 +399,14 @@ static void restore_terminal(void)
 	if (!T.active)
 		return;
 	T.active = false;
+	tui_out_reattach();
 	if (!isendwin())
 		endwin();
 	if (screen) {
 		delscreen(screen);
 		screen = NULL;
 	}
+	tui_out_close();
 	if (tty) {
 		fclose(tty);
 		tty = NULL;
@@ -418,9 +434,11 @@ bool tui_start(struct capture_opts *o, const char *source, const char *filter, c
 		in = out = tty;
 	}
 	const char *term = getenv("TERM");
-	screen = newterm(NULL, out, in);
+	FILE *curses_out = tui_out_open(out);
+	screen = curses_out ? newterm(NULL, curses_out, in) : NULL;
 	if (!screen) {
 		snprintf(err, errlen, "cannot start the live view on terminal type '%s'", term ? term : "(unset)");
+		tui_out_close();
 		if (tty)
 			fclose(tty);
 		tty = NULL;
@@ -461,6 +479,9 @@ bool tui_start(struct capture_opts *o, const char *source, const char *filter, c
 	o->poll_ms = POLL_MS;
 	rebuild(true);
 	tui_draw();
+	/* from here on frames go through the writer thread; without it they
+	 * are written directly, which a stuck terminal can hold up */
+	tui_out_detach();
 	return true;
 }
 
@@ -491,6 +512,8 @@ void tui_finish(const struct run_summary *s, volatile sig_atomic_t *stop)
 		tui_draw();
 		while (!T.quit && !(stop && *stop)) {
 			int ch = getch();
+			if (follow_resize())
+				tui_draw();
 			if (ch == ERR)
 				continue;
 			handle_key(ch);

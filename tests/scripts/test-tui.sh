@@ -260,8 +260,9 @@ expect "quit" "^EXIT=1$"
 # ---------------------------------------------------------------------------
 echo "== a flood of one kind collapses into one row"
 if command -v python3 >/dev/null 2>&1; then
-	# 300 refused connections from 192.0.2.10 and 30 from 192.0.2.11
-	python3 - "$tmp/flood.pcap" <<'EOF'
+	# gen.py OUT flood: 300 refused connections from 192.0.2.10 and 30 from
+	# 192.0.2.11, 50 ms apart; gen.py OUT spread: 400 from 200 clients.
+	cat >"$tmp/gen.py" <<'EOF'
 import struct, sys
 def csum(b):
     if len(b) % 2:
@@ -286,13 +287,19 @@ def put(p):
     global t
     out.write(struct.pack('<IIII', int(t), int(round((t % 1) * 1e6)) % 1000000, len(p), len(p)))
     out.write(p)
-for i in range(300):
-    for cli in (['192.0.2.10', '192.0.2.11'] if i % 10 == 0 else ['192.0.2.10']):
+spread = sys.argv[2] == 'spread'
+for i in range(400 if spread else 300):
+    if spread:
+        clients = ['192.0.2.%d' % (10 + i % 200)]
+    else:
+        clients = ['192.0.2.10', '192.0.2.11'] if i % 10 == 0 else ['192.0.2.10']
+    for cli in clients:
         put(frame(cli, '198.51.100.20', 40000 + i, 22, 0x02, 1000, 0))
         t += 0.0004
         put(frame('198.51.100.20', cli, 22, 40000 + i, 0x14, 0, 1001))
         t += 0.05
 EOF
+	python3 "$tmp/gen.py" "$tmp/flood.pcap" flood
 	start 80 24 -- -r "$tmp/flood.pcap" --ui
 	expect "flood: counts" "FAIL 330  WARN 0"
 	expect "flood: one row of 300" "FAIL tcp\.refused ×300 tcp 192\.0\.2\.10:\* $ARROW 198\.51\.100\.20:22"
@@ -306,6 +313,73 @@ EOF
 	expect "flood: quit" "^EXIT=1$"
 else
 	echo "SKIP flood section: python3 is needed to write the capture"
+fi
+
+# ---------------------------------------------------------------------------
+echo "== a terminal that reads nothing does not hold the capture"
+if command -v python3 >/dev/null 2>&1 && [ -f "$tmp/gen.py" ]; then
+	python3 "$tmp/gen.py" "$tmp/spread.pcap" spread
+	# 400 refusals from 200 clients replayed at their own speed (20 s) into
+	# a 200x60 terminal nobody reads for 8 s: the list changes every frame
+	# and frames pile up, but the capture thread must
+	# never sit in write(2) (it did, from about 3 s, before frames went
+	# through the writer thread). Then q stops the replay; read everything
+	# and look for the report.
+	python3 - "$SD" "$tmp/spread.pcap" >"$tmp/stuck" 2>&1 <<'EOF2'
+import fcntl, os, platform, pty, re, struct, subprocess, sys, termios, time
+writes = {'x86_64': (1, 20), 'aarch64': (64, 66)}.get(platform.machine())
+if writes is None:
+    print('SKIP unknown architecture'); sys.exit(0)
+m, s = pty.openpty()
+fcntl.ioctl(s, termios.TIOCSWINSZ, struct.pack('HHHH', 60, 200, 0, 0))
+env = dict(os.environ, TERM='xterm-256color', LANG='C.UTF-8', LC_ALL='C.UTF-8')
+p = subprocess.Popen([sys.argv[1], '-r', sys.argv[2], '--ui', '--pace'], stdin=s, stdout=s, stderr=s,
+                     env=env, start_new_session=True)
+os.close(s)
+in_write = run = 0
+prev = False
+for i in range(32):
+    time.sleep(0.25)
+    try:
+        nr = open('/proc/%d/syscall' % p.pid).read().split()[0]
+    except (OSError, IndexError):
+        break
+    now = nr.isdigit() and int(nr) in writes
+    if now and prev:
+        run += 1
+    in_write += now
+    prev = now
+print('samples in write: %d, consecutive: %d' % (in_write, run))
+os.write(m, b'q')
+out = b''
+end = time.time() + 30
+while time.time() < end:
+    try:
+        chunk = os.read(m, 65536)
+    except OSError:
+        break  # EIO: the program ended and its terminal closed
+    if not chunk:
+        break
+    out += chunk
+p.wait(timeout=10)
+text = out.decode('utf-8', 'replace')
+print('exit %d' % p.returncode)
+print('report' if re.search(r'spread\.pcap: [0-9]+ packets', text) else 'no report')
+EOF2
+	if grep -q '^SKIP' "$tmp/stuck"; then
+		echo "SKIP stuck terminal: $(cat "$tmp/stuck")"
+	else
+		if grep -q 'consecutive: 0$' "$tmp/stuck"; then
+			pass "stuck terminal: the capture never waited in write ($(head -1 "$tmp/stuck"))"
+		else
+			fail "stuck terminal: the capture waited on the terminal: $(head -1 "$tmp/stuck")"
+		fi
+		if grep -q '^exit 1$' "$tmp/stuck" && grep -q '^report$' "$tmp/stuck"; then
+			pass "stuck terminal: q stops it, the report follows, exit 1"
+		else
+			fail "stuck terminal: no clean end: $(tr '\n' ' ' <"$tmp/stuck")"
+		fi
+	fi
 fi
 
 # ---------------------------------------------------------------------------
