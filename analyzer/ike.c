@@ -70,6 +70,7 @@ struct mrec {
 	uint8_t exch;
 	uint8_t side;  /* sender */
 	uint8_t v1pos; /* IKEv1 main/aggressive position, 0 otherwise */
+	uint8_t skf_num, skf_total; /* IKEv2 fragment (RFC 7383), 0 if none */
 	bool response, retrans, natt, frag, enc, dpd_like;
 };
 
@@ -87,6 +88,7 @@ struct req {
 	uint16_t len;
 	uint32_t msgid;
 	uint32_t inner;    /* IKEv2: plaintext bytes the SK payload can hold */
+	uint32_t skf_mask; /* IKEv2 fragments of the current copy seen (bit n-1) */
 	uint64_t fp;       /* fingerprint of the message bytes */
 	uint64_t first_frame, last_frame, answer_frame;
 	ts_usec first_ts, last_ts, answer_ts;
@@ -381,10 +383,13 @@ static void ev_from_rec(struct verdict *v, const struct ike_sa *sa, const struct
 		const char *n = ike_notify_name(sa->ver == 2, r->note);
 		snprintf(note, sizeof(note), " %s", n ? n : "N?");
 	} else if (r->dpd_like) {
-		snprintf(note, sizeof(note), " (DPD)");
+		snprintf(note, sizeof(note), " DPD/del");
 	}
-	snprintf(what, sizeof(what), "%s%s%s%s %uB%s%s%s", ex, pos, kind, r->retrans ? " again" : "", r->len,
-		 r->natt ? " :4500" : "", r->frag ? " frag" : "", note);
+	char skf[16] = "";
+	if (r->skf_num)
+		snprintf(skf, sizeof(skf), " SKF %u/%u", r->skf_num, r->skf_total);
+	snprintf(what, sizeof(what), "%s%s%s%s %uB%s%s%s%s", ex, pos, kind, r->retrans ? " again" : "", r->len,
+		 r->natt ? " :4500" : "", r->frag ? " frag" : "", skf, note);
 	int dir = r->side == SIDE_I ? DIR_C2S : DIR_S2C;
 	verdict_evidence(v, r->frame, r->ts, dir, "%.39s", what);
 }
@@ -1377,14 +1382,24 @@ static void handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, cons
 		/* Same message ID and exchange: a retransmission (IKEv2 never
 		 * reuses an ID for a new request, except IKE_SA_INIT retried
 		 * after a COOKIE or INVALID_KE_PAYLOAD answer). */
+		uint32_t fbit = m->skf && m->frag_num >= 1 && m->frag_num <= 32 ? 1u << (m->frag_num - 1) : 0;
 		if (r->active && r->msgid == m->h.msgid && r->exch == ex && !r->answer_note) {
-			if (r->sends < 255)
-				r->sends++;
+			if (fbit && !(r->skf_mask & fbit)) {
+				/* another fragment of the same copy */
+				r->skf_mask |= fbit;
+				if (r->len < 0xffff - m->h.length)
+					r->len = (uint16_t)(r->len + m->h.length);
+			} else {
+				if (r->sends < 255)
+					r->sends++;
+				r->skf_mask = fbit;
+				rec->retrans = true;
+			}
 			r->last_frame = p->frame;
 			r->last_ts = p->ts;
-			rec->retrans = true;
 		} else {
 			new_request(r, m, 0, fp, p, (uint16_t)m->h.length, natt, room);
+			r->skf_mask = fbit;
 		}
 		if (ex == IKEV2_INFORMATIONAL && m->encrypted && room != UINT32_MAX && room <= 16)
 			rec->dpd_like = true;
@@ -1409,7 +1424,7 @@ static void handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, cons
 	int rs = 1 - side;
 	struct req *r = &sa->req[rs];
 	if (r->active && r->msgid == m->h.msgid) {
-		if (r->answered)
+		if (r->answered && !(m->skf && m->frag_num > 1))
 			rec->retrans = true;
 		answer(sa, rs, p);
 	}
@@ -1447,7 +1462,8 @@ static void handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, cons
 		sa->auth_ts = p->ts;
 		sa->auth_len = (uint16_t)m->h.length;
 		sa->auth_inner = room;
-		sa->shape = auth_shape(sa, room);
+		/* A response big enough to need IKE fragmentation is no error. */
+		sa->shape = m->skf ? SHAPE_FULL : auth_shape(sa, room);
 		if (sa->shape == SHAPE_FULL || sa->shape == SHAPE_UNKNOWN) {
 			mark_up(sa, p->ts);
 			sa->child_up = true;
@@ -1730,6 +1746,10 @@ static void handle_message(struct flow *f, const uint8_t *b, size_t n, const str
 	rec.natt = natt;
 	rec.frag = p->reassembled;
 	rec.enc = m.encrypted;
+	if (m.skf) {
+		rec.skf_num = (uint8_t)(m.frag_num > 255 ? 255 : m.frag_num);
+		rec.skf_total = (uint8_t)(m.frag_total > 255 ? 255 : m.frag_total);
+	}
 
 	/* Anything from this side answers the other side's Informationals. */
 	sa->v1_info_run[1 - side] = 0;
