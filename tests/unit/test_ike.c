@@ -549,6 +549,28 @@ static void test_esp_plain_describe(void **st)
 	assert_int_equal(ngot, 0); /* ESP without IKE in the capture: no verdict */
 }
 
+/* IKEv2 fragments (RFC 7383) of one copy are one transmission: two
+ * copies of a two-fragment IKE_AUTH are not yet three sends. */
+static void test_skf_not_retransmissions(void **st)
+{
+	(void)st;
+	uint8_t m[1600];
+	size_t n = sa_init(m, false, 14, NULL, NULL);
+	send_udp(true, 500, 500, m, n, 0);
+	n = sa_init(m, true, 14, NULL, NULL);
+	send_udp(false, 500, 500, m, n, 0.01);
+	for (int copy = 0; copy < 2; copy++) {
+		for (uint16_t fr = 1; fr <= 2; fr++) {
+			n = sk_msg(m, 35, false, 1, 400);
+			m[16] = 53; /* SKF instead of SK */
+			m[32] = 0, m[33] = (uint8_t)fr, m[34] = 0, m[35] = 2;
+			send_natt(true, m, n, copy * 4.0 + fr * 0.001);
+		}
+	}
+	finish_at(5);
+	assert_int_equal(ngot, 0);
+}
+
 static void test_table_bound(void **st)
 {
 	(void)st;
@@ -581,6 +603,7 @@ int main(void)
 		cmocka_unit_test_setup(test_icmp, setup),
 		cmocka_unit_test_setup(test_describe_and_keepalive, setup),
 		cmocka_unit_test_setup(test_esp_plain_describe, setup),
+		cmocka_unit_test_setup(test_skf_not_retransmissions, setup),
 		cmocka_unit_test_setup(test_table_bound, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
