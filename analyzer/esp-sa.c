@@ -12,6 +12,7 @@
 static struct esp_sa *chunks[ESP_MAX_CHUNKS];
 static uint32_t nchunks, nused, cap;
 static uint32_t *buckets;
+static uint32_t *pair_buckets; /* by unordered address pair, for esp_foreach_pair */
 static uint32_t nbuckets;
 static struct esp_stats stats;
 
@@ -22,6 +23,20 @@ static uint32_t key_hash(const struct addr *dst, uint32_t spi)
 		h = (h ^ dst->b[i]) * 16777619u;
 	h ^= spi * 2654435761u;
 	return h & (nbuckets - 1);
+}
+
+static uint32_t addr_hash(const struct addr *a)
+{
+	uint32_t h = 2166136261u;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ a->b[i]) * 16777619u;
+	return h;
+}
+
+/* the same for (a, b) and (b, a) */
+static uint32_t pair_hash(const struct addr *a, const struct addr *b)
+{
+	return (addr_hash(a) ^ addr_hash(b)) & (nbuckets - 1);
 }
 
 static struct esp_sa *at(uint32_t idx)
@@ -41,8 +56,13 @@ void esp_table_init(uint32_t max_sas)
 	while (nbuckets < max_sas)
 		nbuckets <<= 1;
 	buckets = calloc(nbuckets, sizeof(*buckets));
-	if (!buckets)
+	pair_buckets = calloc(nbuckets, sizeof(*pair_buckets));
+	if (!buckets || !pair_buckets) {
+		free(buckets);
+		free(pair_buckets);
+		buckets = pair_buckets = NULL;
 		cap = nbuckets = 0;
+	}
 }
 
 void esp_table_free(void)
@@ -51,7 +71,8 @@ void esp_table_free(void)
 		free(chunks[i]);
 	nchunks = nused = cap = 0;
 	free(buckets);
-	buckets = NULL;
+	free(pair_buckets);
+	buckets = pair_buckets = NULL;
 	nbuckets = 0;
 	memset(&stats, 0, sizeof(stats));
 }
@@ -63,9 +84,18 @@ static void unlink_sa(struct esp_sa *s)
 		struct esp_sa *e = at(*pp - 1);
 		if (e == s) {
 			*pp = e->hnext;
-			return;
+			break;
 		}
 		pp = &e->hnext;
+	}
+	pp = &pair_buckets[pair_hash(&s->src, &s->dst)];
+	while (*pp) {
+		struct esp_sa *e = at(*pp - 1);
+		if (e == s) {
+			*pp = e->pnext;
+			break;
+		}
+		pp = &e->pnext;
 	}
 }
 
@@ -139,6 +169,9 @@ struct esp_sa *esp_account(const struct pkt *p, uint32_t spi, uint32_t seq, bool
 		s->first_frame = p->frame;
 		s->hnext = buckets[h];
 		buckets[h] = idx + 1;
+		uint32_t ph = pair_hash(&s->src, &s->dst);
+		s->pnext = pair_buckets[ph];
+		pair_buckets[ph] = idx + 1;
 		stats.sas++;
 	} else {
 		if (seq > s->seq_max) {
@@ -156,16 +189,30 @@ struct esp_sa *esp_account(const struct pkt *p, uint32_t spi, uint32_t seq, bool
 	return s;
 }
 
+static int idx_cmp(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	return a < b ? -1 : a > b;
+}
+
 void esp_foreach_pair(const struct addr *a, const struct addr *b, ts_usec since,
 		      void (*fn)(const struct esp_sa *s, void *arg), void *arg)
 {
-	for (uint32_t i = 0; i < nused; i++) {
-		const struct esp_sa *s = at(i);
+	if (!nbuckets)
+		return;
+	/* walk only this pair's chain; visit in creation order */
+	uint32_t found[64];
+	size_t n = 0;
+	for (uint32_t i = pair_buckets[pair_hash(a, b)]; i && n < 64; i = at(i - 1)->pnext) {
+		const struct esp_sa *s = at(i - 1);
 		if (!s->in_use || s->last_ts < since)
 			continue;
 		if ((addr_eq(&s->src, a) && addr_eq(&s->dst, b)) || (addr_eq(&s->src, b) && addr_eq(&s->dst, a)))
-			fn(s, arg);
+			found[n++] = i - 1;
 	}
+	qsort(found, n, sizeof found[0], idx_cmp);
+	for (size_t k = 0; k < n; k++)
+		fn(at(found[k]), arg);
 }
 
 const struct esp_stats *esp_table_stats(void)

@@ -25,6 +25,7 @@ struct esp_sa {
 	ts_usec first_ts, last_ts;
 	uint64_t first_frame, last_frame;
 	uint32_t hnext;      /* hash chain (index + 1; 0 = end) */
+	uint32_t pnext;      /* chain of the address pair's index (index + 1; 0 = end) */
 	uint32_t idx;
 };
 
