@@ -180,29 +180,22 @@ static void clock_text(ts_usec t, int style, char *buf, size_t len)
 		snprintf(buf, len, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-static void human(double v, char *buf, size_t len)
+/* v with a k/M/G prefix: "779", "1.2k"; with a gap and a unit,
+ * "779 bit/s", "172.9 kbit/s". */
+static void scaled(double v, const char *gap, const char *unit, char *buf, size_t len)
 {
-	if (v < 1000)
-		snprintf(buf, len, "%.0f", v);
-	else if (v < 1e6)
-		snprintf(buf, len, "%.1fk", v / 1e3);
-	else if (v < 1e9)
-		snprintf(buf, len, "%.1fM", v / 1e6);
-	else
-		snprintf(buf, len, "%.1fG", v / 1e9);
+	static const char *const prefix[] = { "", "k", "M", "G" };
+	int p = 0;
+	while (v >= 1000 && p < 3) {
+		v /= 1000;
+		p++;
+	}
+	snprintf(buf, len, p ? "%.1f%s%s%s" : "%.0f%s%s%s", v, gap, prefix[p], unit);
 }
 
-/* "779 bit/s", "172.9 kbit/s", "3.4 Mbit/s" */
-static void bits_text(double v, char *buf, size_t len)
+static void human(double v, char *buf, size_t len)
 {
-	if (v < 1000)
-		snprintf(buf, len, "%.0f bit/s", v);
-	else if (v < 1e6)
-		snprintf(buf, len, "%.1f kbit/s", v / 1e3);
-	else if (v < 1e9)
-		snprintf(buf, len, "%.1f Mbit/s", v / 1e6);
-	else
-		snprintf(buf, len, "%.2f Gbit/s", v / 1e9);
+	scaled(v, "", "", buf, len);
 }
 
 static void seconds_text(ts_usec d, char *buf, size_t len)
@@ -240,21 +233,25 @@ static void draw_header(int W)
 	char b[160], n1[24], n2[24], n3[24];
 	int x = 0;
 	human((double)T.pkts, n1, sizeof n1);
-	human(T.pps, n2, sizeof n2);
-	bits_text(T.bps, n3, sizeof n3);
+	if (T.pps > 0 && T.pps < 10)
+		snprintf(n2, sizeof n2, "%.1f", T.pps); /* a quiet link: 0.3 pkt/s, not 0 */
+	else
+		human(T.pps, n2, sizeof n2);
+	scaled(T.bps, " ", "bit/s", n3, sizeof n3);
 	snprintf(b, sizeof b, " pkts %s %s %s pkt/s %s%s %s ", n1, g->sep, n2, n3, T.finished ? " avg" : "",
 		 g->sep);
 	fill(1, 0, W, A_NORMAL);
 	x = seg(1, x, W, A_NORMAL, b);
 	snprintf(b, sizeof b, "drops %llu", (unsigned long long)T.drops);
 	x = seg(1, x, W, T.drops ? alert_attr() : A_NORMAL, b);
+	char f1[24], f2[24], f3[24];
+	human((double)T.flows_active, f1, sizeof f1);
+	human((double)T.flows_seen, f2, sizeof f2);
+	human((double)T.evicted, f3, sizeof f3);
 	if (T.finished)
-		snprintf(b, sizeof b, " %s flows %llu seen, %llu evicted", g->sep, (unsigned long long)T.flows_seen,
-			 (unsigned long long)T.evicted);
+		snprintf(b, sizeof b, " %s flows %s, %s evicted", g->sep, f2, f3);
 	else
-		snprintf(b, sizeof b, " %s flows %llu now, %llu seen, %llu evicted", g->sep,
-			 (unsigned long long)T.flows_active, (unsigned long long)T.flows_seen,
-			 (unsigned long long)T.evicted);
+		snprintf(b, sizeof b, " %s flows %s now, %s seen, %s evicted", g->sep, f1, f2, f3);
 	x = seg(1, x, W, A_NORMAL, b);
 
 	/* verdict counts, view tabs, sort, filter */

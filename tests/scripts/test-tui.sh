@@ -134,7 +134,7 @@ ARROW='→'
 echo "== a finished capture: ssh-banner-stall at 80x24"
 start 80 24 -- -r "$SSH/ssh-banner-stall.pcap" --ui
 expect "end of input shown" 'END OF INPUT +17:16:56\.487 UTC'
-expect "header: packets, drops, flows" "pkts 8 │ .* │ drops 0 │ flows 1 seen, 0 evicted"
+expect "header: packets, drops, flows" "pkts 8 │ .* │ drops 0 │ flows 1, 0 evicted"
 expect "header: verdict counts" "FAIL 1  WARN 0  INFO 0  OK 0"
 expect "header: source and filter" "shakedown │ .*ssh-banner-stall\.pcap │ bpf: none"
 expect "list: the verdict row" "^ 17:16:56 FAIL ssh\.banner_stall +tcp 192\.0\.2\.10:58872 $ARROW 198\.51\.100\.20:22"
