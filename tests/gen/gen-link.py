@@ -12,6 +12,12 @@ layer end to end, from the frame header to a verdict:
   * 192.0.2.10:40001 -> 198.51.100.20:80   handshake, a request, an answer,
                                            the server closes first, both FINs
                                            acknowledged (a clean connection)
+  * 192.0.2.10:40005 -> 198.51.100.20:22   an SSH server over MaxStartups:
+                                           after the client's identification
+                                           it sends "Exceeded MaxStartups"
+                                           and closes (the verdict needs the
+                                           reassembled stream: libnids for
+                                           IPv4, our own for IPv6)
 
 IPv6 captures use 2001:db8:1::10 and 2001:db8:2::20 with the same ports.
 Headers scapy does not build the way pfSense or Linux write them (pflog,
@@ -31,6 +37,7 @@ from scapy.layers.inet6 import RouterAlert, PadN
 T0 = 1700000000  # 2023-11-14 22:13:20 UTC, whole seconds
 
 CLI4, SRV4 = "192.0.2.10", "198.51.100.20"
+CPORT_SSH = 40005
 CLI6, SRV6 = "2001:db8:1::10", "2001:db8:2::20"
 
 MAC_CLI = bytes.fromhex("02000000000a")
@@ -74,8 +81,8 @@ def read_pcap(path):
 C2S, S2C = 0, 1
 
 
-def tcp_story(v6=False, cport_refused=40000, cport_ok=40001, start=0.0):
-    """The two connections as (time, direction, IP packet bytes)."""
+def tcp_story(v6=False, cport_refused=40000, cport_ok=40001, start=0.0, with_ssh=True):
+    """The connections as (time, direction, IP packet bytes)."""
     cli, srv = (CLI6, SRV6) if v6 else (CLI4, SRV4)
 
     def ip(src, dst):
@@ -117,12 +124,30 @@ def tcp_story(v6=False, cport_refused=40000, cport_ok=40001, start=0.0):
         c2s(1.004000, sport=sr, dport=80, flags="FA", seq=a + 1 + len(req), ack=b + 2 + len(resp)),
         s2c(1.004500, sport=80, dport=sr, flags="A", seq=b + 2 + len(resp), ack=a + 2 + len(req)),
     ]
+    if with_ssh:
+        # an SSH server over its MaxStartups limit: it accepts, reads the
+        # client's identification, answers with a text line instead of its
+        # own and closes; only the reassembled stream shows what it said
+        c, s, cs = 6000, 8000, CPORT_SSH
+        ident = b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"
+        text = b"Exceeded MaxStartups\r\n"
+        pkts += [
+            c2s(3.000000, sport=cs, dport=22, flags="S", seq=c, options=syn_opts),
+            s2c(3.000400, sport=22, dport=cs, flags="SA", seq=s, ack=c + 1, options=synack_opts),
+            c2s(3.000800, sport=cs, dport=22, flags="A", seq=c + 1, ack=s + 1),
+            c2s(3.001000, sport=cs, dport=22, flags="PA", seq=c + 1, ack=s + 1, load=ident),
+            s2c(3.001500, sport=22, dport=cs, flags="PA", seq=s + 1, ack=c + 1 + len(ident), load=text),
+            s2c(3.001600, sport=22, dport=cs, flags="FA", seq=s + 1 + len(text), ack=c + 1 + len(ident)),
+            c2s(3.001900, sport=cs, dport=22, flags="A", seq=c + 1 + len(ident), ack=s + 2 + len(text)),
+            c2s(3.002200, sport=cs, dport=22, flags="FA", seq=c + 1 + len(ident), ack=s + 2 + len(text)),
+            s2c(3.002600, sport=22, dport=cs, flags="A", seq=s + 2 + len(text), ack=c + 2 + len(ident)),
+        ]
     return [(t, d, bytes(p)) for (t, d, p) in pkts]
 
 
 def refused_only(v6, cport, start):
     """Just the refused SYN and its RST (an extra flow in some captures)."""
-    return tcp_story(v6=v6, cport_refused=cport, start=start)[:2]
+    return tcp_story(v6=v6, cport_refused=cport, start=start, with_ssh=False)[:2]
 
 
 # ------------------------------------------------------------ link headers
@@ -302,7 +327,7 @@ def gen_frag():
         frames.append((T0 + 2.0 + i * 0.00001, eth(C2S, fr)))
     rst = bytes(IP(src=SRV4, dst=CLI4, ttl=64) / TCP(sport=22, dport=40000, flags="RA", seq=0, ack=1001))
     frames.append((T0 + 2.0004, eth(S2C, rst)))
-    story = tcp_story(start=2.0)[2:]  # the clean connection, at 3.0 s
+    story = tcp_story(start=2.0, with_ssh=False)[2:]  # the clean connection, at 3.0 s
     frames += frames_of(story, eth)
     # a SYN with 20 bytes of options cut after 24 bytes: the fixed TCP
     # header is whole in the first fragment, the options end in the second
@@ -321,7 +346,7 @@ def gen_bad(repo, out):
     # truncated: the clean connection, the refused one, then a third SYN
     # (port 40003 -> 443) cut in the middle of its IP header: the file ends
     # 30 bytes into that record's 58-byte frame.
-    v4 = tcp_story()
+    v4 = tcp_story(with_ssh=False)
     frames = frames_of(v4, eth)
     syn = bytes(IP(src=CLI4, dst=SRV4, ttl=64, id=0x1000, flags="DF") /
                 TCP(sport=40003, dport=443, flags="S", seq=3000, window=64240, options=[("MSS", 1460)]))

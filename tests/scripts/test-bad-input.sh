@@ -168,7 +168,7 @@ open(sys.argv[2], "wb").write(out)
 EOF
 run --json -r "$tmp/snap40.pcap"
 if [ "$rc" -eq 0 ] && $PY "$JSONL" "$tmp/out" >"$tmp/ids" && grep -q "^warn capture.snaplen_short - -> - " "$tmp/ids" &&
-	! grep -q " tcp\." "$tmp/ids" && grep -q "^summary packets=12 flows=0 truncated=12 " "$tmp/ids"; then
+	! grep -q " tcp\." "$tmp/ids" && grep -q "^summary packets=21 flows=0 truncated=21 " "$tmp/ids"; then
 	pass "snaplen 40 (TCP header cut): exit 0, capture.snaplen_short, no tcp.* verdict"
 else
 	fail "snaplen 40: exit $rc, got $(tr '\n' ';' <"$tmp/ids" 2>/dev/null) $(head -c 200 "$tmp/err")"

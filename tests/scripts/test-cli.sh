@@ -5,8 +5,9 @@
 # filter from the trailing arguments, the --json schema, --fail-on exit
 # codes and --check on a directory of our own. Uses the crafted captures of
 # pcaps/link (see pcaps/README.md): in each, 192.0.2.10:40000 ->
-# 198.51.100.20:22 is refused and 192.0.2.10:40001 -> 198.51.100.20:80 is a
-# clean connection.
+# 198.51.100.20:22 is refused, 192.0.2.10:40001 -> 198.51.100.20:80 is a
+# clean connection and the SSH server on 198.51.100.20:22 turns
+# 192.0.2.10:40005 away with "Exceeded MaxStartups".
 . "$(dirname "$0")/lib-common.sh"
 LINK="$SRC/pcaps/link"
 
@@ -40,8 +41,9 @@ same_lines() {
 if json_check "json schema" -r "$LINK/eth.pcap"; then
 	same_lines "json schema: eth.pcap verdicts, frames and summary (exit $rc)" "$tmp/v" \
 		"fail tcp.refused 192.0.2.10:40000 -> 198.51.100.20:22 frames=1,2
+fail ssh.closed_before_banner 192.0.2.10:40005 -> 198.51.100.20:22 frames=13,14,15,16,17,18
 ok tcp.ok 192.0.2.10:40001 -> 198.51.100.20:80 frames=3,4,5,6,7,8,9,10,11,12
-summary packets=12 flows=2 truncated=0 decode_errors=0 ok=1 info=0 warn=0 fail=1"
+summary packets=21 flows=3 truncated=0 decode_errors=0 ok=1 info=0 warn=0 fail=2"
 	# exact values of the refused verdict: times, frames, proto
 	if $PY - "$tmp/out" <<'EOF'; then
 import json, sys
@@ -56,9 +58,11 @@ assert r["frames"] == [1, 2], r["frames"]
 assert abs(ok["first_ts"] - 1700000001.0) < 1e-6 and abs(ok["last_ts"] - 1700000001.0045) < 1e-6, (ok["first_ts"], ok["last_ts"])
 assert 3 in ok["frames"], ok["frames"]
 s = v[-1]
-assert s["type"] == "summary" and s["drops"] == 0 and s["packets"] == 12, s
+assert s["type"] == "summary" and s["drops"] == 0 and s["packets"] == 21, s
+ssh = [o for o in v if o.get("id") == "ssh.closed_before_banner"][0]
+assert ssh["details"]["server_said"] == 'a text line "Exceeded MaxStartups"', ssh["details"]
 EOF
-		pass "json values: refused at 1700000000.000000-.000400 frames 1,2; ok from 1700000001.0 to .0045; drops 0"
+		pass "json values: refused at 1700000000.000000-.000400 frames 1,2; ok from 1700000001.0 to .0045; the SSH server said \"Exceeded MaxStartups\" (stream bytes); drops 0"
 	else
 		fail "json values of eth.pcap"
 	fi
@@ -100,18 +104,19 @@ fi
 if json_check "two -r files" -r "$LINK/eth.pcap" -r "$SRC/pcaps/ssh/ssh-refused.pcap"; then
 	# the port-80 flow of eth.pcap ends (idle) when the second file's clock
 	# jumps ahead, so its tcp.ok comes before the second file's verdict
-	same_lines "two -r files: verdicts of both, in order, 14 packets" "$tmp/v" \
+	same_lines "two -r files: verdicts of both, in order, 23 packets" "$tmp/v" \
 		"fail tcp.refused 192.0.2.10:40000 -> 198.51.100.20:22 frames=1,2
+fail ssh.closed_before_banner 192.0.2.10:40005 -> 198.51.100.20:22 frames=13,14,15,16,17,18
 ok tcp.ok 192.0.2.10:40001 -> 198.51.100.20:80 frames=3,4,5,6,7,8,9,10,11,12
 fail tcp.refused 192.0.2.10:51284 -> 198.51.100.20:22 frames=1,2
-summary packets=14 flows=3 truncated=0 decode_errors=0 ok=1 info=0 warn=0 fail=2"
+summary packets=23 flows=4 truncated=0 decode_errors=0 ok=1 info=0 warn=0 fail=3"
 	grep -q '"source":"[^"]*eth.pcap (+more)"' "$tmp/out" && pass "two -r files: source names the first file (+more)" ||
 		fail "two -r files: source is $(grep -o '"source":"[^"]*"' "$tmp/out")"
 fi
 # the other order: the second file goes back in time
 if json_check "two -r files reversed" -r "$SRC/pcaps/ssh/ssh-refused.pcap" -r "$LINK/eth.pcap"; then
 	if [ "$(head -1 "$tmp/v")" = "fail tcp.refused 192.0.2.10:51284 -> 198.51.100.20:22 frames=1,2" ] &&
-		grep -q '^info capture.time_disorder - -> -' "$tmp/v" && grep -q '^summary packets=14 flows=3 ' "$tmp/v"; then
+		grep -q '^info capture.time_disorder - -> -' "$tmp/v" && grep -q '^summary packets=23 flows=4 ' "$tmp/v"; then
 		pass "two -r files reversed: ssh-refused first, capture.time_disorder for the step back in time"
 	else
 		fail "two -r files reversed: $(tr '\n' ';' <"$tmp/v")"
@@ -124,25 +129,26 @@ $PY "$SCHEMA" "$tmp/out" >"$tmp/from-file"
 timeout 60 "$SD" --json -r - <"$LINK/pflog.pcap" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 if $PY "$SCHEMA" "$tmp/out" >"$tmp/v" 2>"$tmp/pyerr" && cmp -s "$tmp/v" "$tmp/from-file" &&
-	[ "$(wc -l <"$tmp/v")" -eq 4 ] && grep -q '"source":"-"' "$tmp/out" && [ "$rc" -eq 1 ]; then
-	pass "-r - (stdin): same 3 verdicts as -r pflog.pcap, source \"-\", exit 1"
+	[ "$(wc -l <"$tmp/v")" -eq 5 ] && grep -q '"source":"-"' "$tmp/out" && [ "$rc" -eq 1 ]; then
+	pass "-r - (stdin): same 4 verdicts as -r pflog.pcap, source \"-\", exit 1"
 else
 	fail "-r -: exit $rc, $(tr '\n' ';' <"$tmp/v") vs $(tr '\n' ';' <"$tmp/from-file") $(cat "$tmp/pyerr")"
 fi
 # stdin as the second of two inputs
 timeout 60 "$SD" --json -r "$LINK/eth.pcap" -r - <"$SRC/pcaps/ssh/ssh-refused.pcap" >"$tmp/out" 2>"$tmp/err"
-if $PY "$SCHEMA" "$tmp/out" >"$tmp/v" 2>/dev/null && grep -q '^summary packets=14 flows=3 ' "$tmp/v" &&
+if $PY "$SCHEMA" "$tmp/out" >"$tmp/v" 2>/dev/null && grep -q '^summary packets=23 flows=4 ' "$tmp/v" &&
 	grep -q '^fail tcp.refused 192.0.2.10:51284 ' "$tmp/v"; then
-	pass "-r FILE -r -: both inputs read (14 packets)"
+	pass "-r FILE -r -: both inputs read (23 packets)"
 else
 	fail "-r FILE -r -: $(tr '\n' ';' <"$tmp/v") $(cat "$tmp/err")"
 fi
 
 # ---- a BPF filter from the trailing arguments
 if json_check "bpf filter" -r "$LINK/eth.pcap" tcp port 22; then
-	same_lines "bpf 'tcp port 22': only the refused flow, 2 packets" "$tmp/v" \
+	same_lines "bpf 'tcp port 22': the two port-22 flows, 11 packets" "$tmp/v" \
 		"fail tcp.refused 192.0.2.10:40000 -> 198.51.100.20:22 frames=1,2
-summary packets=2 flows=1 truncated=0 decode_errors=0 ok=0 info=0 warn=0 fail=1"
+fail ssh.closed_before_banner 192.0.2.10:40005 -> 198.51.100.20:22 frames=13,14,15,16,17,18
+summary packets=11 flows=2 truncated=0 decode_errors=0 ok=0 info=0 warn=0 fail=2"
 fi
 if json_check "bpf filter ip6" -r "$LINK/null-le.pcap" ip6; then
 	# frame numbers stay those of the file (13, 14), as Wireshark shows them
@@ -174,8 +180,8 @@ failon "fail+ok, --json" 1 --json -r "$LINK/eth.pcap"
 run -r "$LINK/eth.pcap"
 if grep -q '^FAIL tcp.refused tcp 192.0.2.10:40000 -> 198.51.100.20:22$' "$tmp/out" &&
 	grep -q 'tcp.ok tcp 192.0.2.10:40001 -> 198.51.100.20:80' "$tmp/out" &&
-	grep -q '12 packets, 2 flows, 0 dropped by the capture; verdicts: 1 fail, 0 warn, 0 info, 1 ok' "$tmp/out"; then
-	pass "text report: FAIL line, healthy flow, summary '12 packets, 2 flows, 0 dropped'"
+	grep -q '21 packets, 3 flows, 0 dropped by the capture; verdicts: 2 fail, 0 warn, 0 info, 1 ok' "$tmp/out"; then
+	pass "text report: FAIL line, healthy flow, summary '21 packets, 3 flows, 0 dropped'"
 else
 	fail "text report:"
 	sed 's/^/    /' "$tmp/out"
@@ -185,7 +191,7 @@ fi
 d="$tmp/check"
 mkdir -p "$d/sub"
 cp "$LINK/eth.pcap" "$d/"
-printf '# right\nfail tcp.refused tcp 192.0.2.10:* -> 198.51.100.20:22\n\nok tcp.ok tcp 192.0.2.10:40001 -> 198.51.100.20:80\n' >"$d/eth.expect"
+printf '# right\nfail tcp.refused tcp 192.0.2.10:40000 -> 198.51.100.20:22\n\nok tcp.ok tcp 192.0.2.10:40001 -> 198.51.100.20:80\nfail ssh.closed_before_banner tcp 192.0.2.10:* -> 198.51.100.20:22\n' >"$d/eth.expect"
 run --check "$d"
 if [ "$rc" -eq 0 ] && grep -qx 'check: 1 passed, 0 failed' "$tmp/out" "$tmp/err" 2>/dev/null ||
 	{ [ "$rc" -eq 0 ] && grep -q '1 passed, 0 failed' "$tmp/out" "$tmp/err"; }; then
@@ -203,10 +209,10 @@ if [ "$rc" -eq 1 ] && grep -q '1 passed, 1 failed' "$tmp/out" "$tmp/err" &&
 else
 	fail "--check wrong: exit $rc: $(cat "$tmp/out" "$tmp/err")"
 fi
-# a threshold from "# args:" changes the verdict: with --rtt-warn 0.0001 the
-# 0.5 ms handshake of the port-80 connection is slow
+# a threshold from "# args:" changes the verdicts: with --rtt-warn 0.0001
+# the 1 ms handshakes of the port-80 and the SSH connections are slow
 rm -r "$d/sub"
-printf '# args: --rtt-warn 0.0001\nfail tcp.refused tcp 192.0.2.10:40000 -> 198.51.100.20:22\nwarn tcp.slow_handshake tcp 192.0.2.10:40001 -> 198.51.100.20:80\n' >"$d/eth.expect"
+printf '# args: --rtt-warn 0.0001\nfail tcp.refused tcp 192.0.2.10:40000 -> 198.51.100.20:22\nwarn tcp.slow_handshake tcp 192.0.2.10:40001 -> 198.51.100.20:80\nwarn tcp.slow_handshake tcp 192.0.2.10:40005 -> 198.51.100.20:22\nfail ssh.closed_before_banner tcp 192.0.2.10:40005 -> 198.51.100.20:22\n' >"$d/eth.expect"
 run --check "$d"
 if [ "$rc" -eq 0 ] && grep -q '1 passed, 0 failed' "$tmp/out" "$tmp/err"; then
 	pass "--check honours '# args: --rtt-warn 0.0001' (tcp.slow_handshake instead of tcp.ok)"
