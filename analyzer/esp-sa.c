@@ -111,12 +111,17 @@ static uint32_t take_slot(void)
 			return nused++;
 		}
 	}
-	/* Full: recycle the SA idle the longest. */
+	/* Full: recycle the SA idle the longest among a rotating sample of 64
+	 * (a scan of the whole table per new SA would be quadratic). */
 	stats.table_full++;
+	static uint32_t cursor;
 	uint32_t old = UINT32_MAX;
-	for (uint32_t i = 0; i < nused; i++)
+	for (uint32_t k = 0; k < 64 && k < nused; k++) {
+		uint32_t i = (cursor + k) % nused;
 		if (old == UINT32_MAX || at(i)->last_ts < at(old)->last_ts)
 			old = i;
+	}
+	cursor = nused ? (cursor + 64) % nused : 0;
 	if (old != UINT32_MAX) {
 		unlink_sa(at(old));
 		stats.recycled++;

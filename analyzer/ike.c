@@ -199,7 +199,9 @@ static struct {
 	struct ike_sa *chunks[SA_MAX_CHUNKS];
 	uint32_t nchunks, nused, cap;
 	uint32_t *buckets;
+	uint32_t *latest; /* by peer-pair hash: index+1 of the newest SA between them */
 	uint32_t nbuckets;
+	uint32_t recycle_cursor;
 	uint32_t generation;
 	ts_usec last_tick;
 	/* counters */
@@ -241,6 +243,7 @@ void ike_init(void)
 	for (uint32_t i = 0; i < T.nchunks; i++)
 		free(T.chunks[i]);
 	free(T.buckets);
+	free(T.latest);
 	memset(&T, 0, sizeof(T));
 	uint32_t max = sd_cfg.max_ike ? sd_cfg.max_ike : 16384;
 	if (max > (uint32_t)SA_CHUNK * SA_MAX_CHUNKS)
@@ -250,7 +253,8 @@ void ike_init(void)
 	while (T.nbuckets < max)
 		T.nbuckets <<= 1;
 	T.buckets = calloc(T.nbuckets, sizeof(*T.buckets));
-	if (!T.buckets)
+	T.latest = calloc(T.nbuckets, sizeof(*T.latest));
+	if (!T.buckets || !T.latest)
 		T.cap = T.nbuckets = 0;
 	/* ESP: two directions per child SA, a few child SAs per IKE SA. */
 	esp_table_init(max * 4);
@@ -282,11 +286,16 @@ static struct ike_sa *sa_new(const uint8_t spi_i[8], ts_usec now)
 		}
 	}
 	if (idx == UINT32_MAX) {
-		/* Full: finish and recycle the SA idle the longest. */
+		/* Full: finish and recycle the SA idle the longest among a
+		 * rotating sample of 64 (an exact search would cost a scan of
+		 * the whole table for every new SA under load). */
 		T.table_full++;
-		for (uint32_t i = 0; i < T.nused; i++)
+		for (uint32_t k = 0; k < 64 && k < T.nused; k++) {
+			uint32_t i = (T.recycle_cursor + k) % T.nused;
 			if (idx == UINT32_MAX || sa_at(i)->last_ts < sa_at(idx)->last_ts)
 				idx = i;
+		}
+		T.recycle_cursor = (T.recycle_cursor + 64) % (T.nused ? T.nused : 1);
 		if (idx == UINT32_MAX)
 			return NULL;
 		struct ike_sa *old = sa_at(idx);
@@ -1353,23 +1362,30 @@ static void answer(struct ike_sa *sa, int side_of_req, const struct pkt *p)
 	sa->answered_reqs++;
 }
 
-/* Link a new attempt to the latest earlier SA between the same peers. */
+static uint32_t peers_hash(const struct addr *a, const struct addr *b)
+{
+	uint32_t h = 2166136261u;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ a->b[i]) * 16777619u;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ b->b[i]) * 16777619u;
+	return h & (T.nbuckets - 1);
+}
+
+/* Link a new attempt to the latest earlier SA between the same peers
+ * (remembered per peer pair, so this costs one look-up). */
 static void link_attempt(struct ike_sa *sa)
 {
-	struct ike_sa *best = NULL;
-	for (uint32_t i = 0; i < T.nused; i++) {
-		struct ike_sa *o = sa_at(i);
-		if (o == sa || !o->in_use || o->next || o->ver != sa->ver)
-			continue;
-		if (!addr_eq(&o->ini, &sa->ini) || !addr_eq(&o->rsp, &sa->rsp))
-			continue;
-		if (!best || o->first_ts > best->first_ts)
-			best = o;
+	uint32_t *slot = &T.latest[peers_hash(&sa->ini, &sa->rsp)];
+	if (*slot) {
+		struct ike_sa *o = sa_at(*slot - 1);
+		if (o != sa && o->in_use && !o->next && o->ver == sa->ver && addr_eq(&o->ini, &sa->ini) &&
+		    addr_eq(&o->rsp, &sa->rsp)) {
+			o->next = sa->idx + 1;
+			sa->prev = o->idx + 1;
+		}
 	}
-	if (best) {
-		best->next = sa->idx + 1;
-		sa->prev = best->idx + 1;
-	}
+	*slot = sa->idx + 1;
 }
 
 static void handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, const struct pkt *p, struct mrec *rec,

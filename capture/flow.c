@@ -17,7 +17,7 @@ struct flow_table {
 	uint32_t free_head;
 	uint32_t *buckets;
 	uint32_t nbuckets; /* power of two */
-	uint32_t lru_head, lru_tail; /* head = least recently active */
+	uint32_t evict_cursor; /* where the next eviction sample starts */
 	ts_usec idle_timeout;
 	flow_end_fn on_end;
 	void *arg;
@@ -48,7 +48,7 @@ struct flow_table *flow_table_new(uint32_t max_flows, ts_usec idle_timeout, flow
 		return NULL;
 	}
 	memset(t->buckets, 0xff, sizeof(uint32_t) * t->nbuckets);
-	t->free_head = t->lru_head = t->lru_tail = NIL;
+	t->free_head = NIL;
 	t->idle_timeout = idle_timeout;
 	t->on_end = on_end;
 	t->arg = arg;
@@ -103,30 +103,6 @@ static void make_key(struct flow_key *k, uint8_t proto, const struct addr *s, ui
 	}
 }
 
-static void lru_unlink(struct flow_table *t, struct flow *f)
-{
-	if (f->lru_prev != NIL)
-		slot(t, f->lru_prev)->lru_next = f->lru_next;
-	else
-		t->lru_head = f->lru_next;
-	if (f->lru_next != NIL)
-		slot(t, f->lru_next)->lru_prev = f->lru_prev;
-	else
-		t->lru_tail = f->lru_prev;
-	f->lru_prev = f->lru_next = NIL;
-}
-
-static void lru_append(struct flow_table *t, struct flow *f)
-{
-	f->lru_prev = t->lru_tail;
-	f->lru_next = NIL;
-	if (t->lru_tail != NIL)
-		slot(t, t->lru_tail)->lru_next = f->idx;
-	else
-		t->lru_head = f->idx;
-	t->lru_tail = f->idx;
-}
-
 static void hash_unlink(struct flow_table *t, struct flow *f)
 {
 	uint32_t b = f->hash & (t->nbuckets - 1);
@@ -146,7 +122,6 @@ static void release(struct flow_table *t, struct flow *f, enum flow_end_reason w
 	if (t->on_end)
 		t->on_end(f, why, now, t->arg);
 	hash_unlink(t, f);
-	lru_unlink(t, f);
 	f->in_use = false;
 	f->hnext = t->free_head;
 	t->free_head = f->idx;
@@ -174,10 +149,22 @@ static struct flow *alloc_slot(struct flow_table *t, ts_usec now)
 		return f;
 	}
 evict:
-	if (t->lru_head == NIL)
+	/* Full: evict the least recently active flow of a rotating sample of
+	 * 32 slots. Keeping an exact LRU list would touch two other flows on
+	 * every packet; this touches nothing until the table is full. */
+	if (!t->used_hw)
+		return NULL;
+	struct flow *victim = NULL;
+	for (uint32_t k = 0; k < 32; k++) {
+		struct flow *c = slot(t, (t->evict_cursor + k) % t->used_hw);
+		if (c->in_use && (!victim || c->last_ts < victim->last_ts))
+			victim = c;
+	}
+	t->evict_cursor = (t->evict_cursor + 32) % t->used_hw;
+	if (!victim)
 		return NULL;
 	t->st.evicted++;
-	release(t, slot(t, t->lru_head), FLOW_END_EVICTED, now);
+	release(t, victim, FLOW_END_EVICTED, now);
 	struct flow *f = slot(t, t->free_head);
 	t->free_head = f->hnext;
 	return f;
@@ -252,7 +239,6 @@ static struct flow *create(struct flow_table *t, const struct flow_key *k, uint3
 	f->initiator_guessed = guessed;
 	f->hnext = t->buckets[h & (t->nbuckets - 1)];
 	t->buckets[h & (t->nbuckets - 1)] = f->idx;
-	lru_append(t, f);
 	t->st.created++;
 	t->st.active++;
 	if (t->st.active > t->st.peak)
@@ -260,16 +246,12 @@ static struct flow *create(struct flow_table *t, const struct flow_key *k, uint3
 	return f;
 }
 
-static void touch(struct flow_table *t, struct flow *f, const struct pkt *p, int dir)
+static void touch(struct flow *f, const struct pkt *p, int dir)
 {
 	f->last_ts = p->ts > f->last_ts ? p->ts : f->last_ts;
 	f->last_frame = p->frame;
 	f->pkts[dir]++;
 	f->bytes[dir] += p->wirelen;
-	if (t->lru_tail != f->idx) {
-		lru_unlink(t, f);
-		lru_append(t, f);
-	}
 }
 
 struct flow *flow_table_lookup(struct flow_table *t, const struct pkt *p, int *dir)
@@ -303,7 +285,7 @@ struct flow *flow_table_lookup(struct flow_table *t, const struct pkt *p, int *d
 		if (!f)
 			return NULL;
 	}
-	touch(t, f, p, *dir);
+	touch(f, p, *dir);
 	return f;
 }
 
@@ -339,9 +321,9 @@ void flow_table_sweep(struct flow_table *t, ts_usec now, void (*fn)(struct flow 
 
 void flow_table_end_all(struct flow_table *t, ts_usec now)
 {
-	/* oldest first, so verdicts come out roughly in time order */
-	while (t->lru_head != NIL)
-		release(t, slot(t, t->lru_head), FLOW_END_EOF, now);
+	for (uint32_t i = 0; i < t->used_hw; i++)
+		if (slot(t, i)->in_use)
+			release(t, slot(t, i), FLOW_END_EOF, now);
 }
 
 void flow_table_end(struct flow_table *t, struct flow *f, ts_usec now)
@@ -352,11 +334,9 @@ void flow_table_end(struct flow_table *t, struct flow *f, ts_usec now)
 
 void flow_table_foreach(struct flow_table *t, void (*fn)(struct flow *f, void *arg), void *arg)
 {
-	for (uint32_t i = t->lru_head; i != NIL;) {
-		struct flow *f = slot(t, i);
-		i = f->lru_next;
-		fn(f, arg);
-	}
+	for (uint32_t i = 0; i < t->used_hw; i++)
+		if (slot(t, i)->in_use)
+			fn(slot(t, i), arg);
 }
 
 const struct flow_stats *flow_table_stats(const struct flow_table *t)

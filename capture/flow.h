@@ -4,7 +4,7 @@
  * or of the first packet seen when no SYN was), `srv` the responder.
  * Entries come from a pool that grows in chunks up to `max_flows` and is
  * never freed while the program runs; when it is full the least recently
- * active flow is evicted (and counted). Analyzers keep their per-flow state
+ * active flow of a small sample is evicted (and counted). Analyzers keep their per-flow state
  * in the fixed `state` area; bigger state lives in analyzer-owned pools. */
 #ifndef SHAKEDOWN_FLOW_H
 #define SHAKEDOWN_FLOW_H
@@ -31,6 +31,9 @@ struct flow_key {
 };
 
 struct flow {
+	/* looked at on every lookup: kept together at the start */
+	uint32_t hash; /* of key, checked before the key itself */
+	uint32_t hnext;
 	struct flow_key key;
 	struct addr cli, srv;
 	uint16_t cport, sport;
@@ -60,9 +63,8 @@ struct flow {
 	uint32_t dup_sig;
 	ts_usec dup_ts;
 
-	/* table links (indices; UINT32_MAX = none) */
-	uint32_t idx, hnext, lru_prev, lru_next;
-	uint32_t hash; /* of key, checked before the key itself */
+	/* slot index in the table */
+	uint32_t idx;
 
 	alignas(16) unsigned char state[FLOW_STATE_BYTES];
 };
