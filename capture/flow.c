@@ -15,7 +15,13 @@ struct flow_table {
 	uint32_t nchunks, max_chunks;
 	uint32_t used_hw; /* slots handed out so far */
 	uint32_t free_head;
-	uint32_t *buckets;
+	/* Open addressing with linear probing: a probe reads only this array
+	 * (hash and slot of each entry), so a lookup touches one flow, the
+	 * one it finds. At least twice as many entries as flows. */
+	struct hent {
+		uint32_t hash;
+		uint32_t idx1; /* slot index + 1; 0 = empty */
+	} *buckets;
 	uint32_t nbuckets; /* power of two */
 	uint32_t evict_cursor; /* where the next eviction sample starts */
 	ts_usec idle_timeout;
@@ -40,14 +46,13 @@ struct flow_table *flow_table_new(uint32_t max_flows, ts_usec idle_timeout, flow
 	t->max_chunks = (max_flows + CHUNK_SIZE - 1) / CHUNK_SIZE;
 	t->chunks = calloc(t->max_chunks, sizeof *t->chunks);
 	t->nbuckets = 1024;
-	while (t->nbuckets < max_flows)
+	while (t->nbuckets < 2 * max_flows)
 		t->nbuckets <<= 1;
-	t->buckets = malloc(sizeof(uint32_t) * t->nbuckets);
+	t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
 	if (!t->chunks || !t->buckets) {
 		flow_table_free(t);
 		return NULL;
 	}
-	memset(t->buckets, 0xff, sizeof(uint32_t) * t->nbuckets);
 	t->free_head = NIL;
 	t->idle_timeout = idle_timeout;
 	t->on_end = on_end;
@@ -105,16 +110,26 @@ static void make_key(struct flow_key *k, uint8_t proto, const struct addr *s, ui
 
 static void hash_unlink(struct flow_table *t, struct flow *f)
 {
-	uint32_t b = f->hash & (t->nbuckets - 1);
-	uint32_t *pp = &t->buckets[b];
-	while (*pp != NIL) {
-		struct flow *x = slot(t, *pp);
-		if (x == f) {
-			*pp = f->hnext;
-			return;
+	uint32_t mask = t->nbuckets - 1;
+	uint32_t i = f->hash & mask;
+	while (t->buckets[i].idx1 && t->buckets[i].idx1 != f->idx + 1)
+		i = (i + 1) & mask;
+	if (!t->buckets[i].idx1)
+		return;
+	/* backward-shift deletion: pull later entries of the run into the hole
+	 * when their home slot allows it, so no tombstones are needed */
+	for (uint32_t j = i;;) {
+		j = (j + 1) & mask;
+		if (!t->buckets[j].idx1)
+			break;
+		uint32_t home = t->buckets[j].hash & mask;
+		bool movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
+		if (movable) {
+			t->buckets[i] = t->buckets[j];
+			i = j;
 		}
-		pp = &x->hnext;
 	}
+	t->buckets[i].idx1 = 0;
 }
 
 static void release(struct flow_table *t, struct flow *f, enum flow_end_reason why, ts_usec now)
@@ -193,11 +208,13 @@ static bool sender_is_client(const struct pkt *p, bool *guessed)
 
 static struct flow *find(struct flow_table *t, const struct flow_key *k, uint32_t h)
 {
-	for (uint32_t i = t->buckets[h & (t->nbuckets - 1)]; i != NIL;) {
-		struct flow *f = slot(t, i);
-		if (f->hash == h && key_eq(&f->key, k))
+	uint32_t mask = t->nbuckets - 1;
+	for (uint32_t i = h & mask; t->buckets[i].idx1; i = (i + 1) & mask) {
+		if (t->buckets[i].hash != h)
+			continue;
+		struct flow *f = slot(t, t->buckets[i].idx1 - 1);
+		if (key_eq(&f->key, k))
 			return f;
-		i = f->hnext;
 	}
 	return NULL;
 }
@@ -237,8 +254,11 @@ static struct flow *create(struct flow_table *t, const struct flow_key *k, uint3
 		*dir = DIR_S2C;
 	}
 	f->initiator_guessed = guessed;
-	f->hnext = t->buckets[h & (t->nbuckets - 1)];
-	t->buckets[h & (t->nbuckets - 1)] = f->idx;
+	uint32_t mask = t->nbuckets - 1, i = h & mask;
+	while (t->buckets[i].idx1)
+		i = (i + 1) & mask;
+	t->buckets[i].hash = h;
+	t->buckets[i].idx1 = f->idx + 1;
 	t->st.created++;
 	t->st.active++;
 	if (t->st.active > t->st.peak)

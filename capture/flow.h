@@ -32,8 +32,8 @@ struct flow_key {
 
 struct flow {
 	/* looked at on every lookup: kept together at the start */
-	uint32_t hash; /* of key, checked before the key itself */
-	uint32_t hnext;
+	uint32_t hash;  /* of key */
+	uint32_t hnext; /* free list link while unused */
 	struct flow_key key;
 	struct addr cli, srv;
 	uint16_t cport, sport;
