@@ -286,7 +286,6 @@ static void draw_header(int W)
 
 static void draw_footer(int H, int W)
 {
-	const struct glyphs *g = gl();
 	attr_t bar = bar_attr();
 	char b[400];
 	if (T.editing) {
@@ -307,7 +306,6 @@ static void draw_footer(int H, int W)
 	else
 		snprintf(b, sizeof b, " %s%s j k move  Enter open  Tab view  / filter  s sort  p %s  ? help  q quit",
 			 T.utf8 ? "↑" : "", T.utf8 ? "↓" : "", T.paused ? "resume" : "pause");
-	(void)g;
 	put_pad(H - 1, 0, W, bar, b);
 }
 
@@ -450,7 +448,6 @@ static void build_ladder(const struct ts_rec *m, int W)
 
 static void build_verdict_body(const struct ts_rec *m, int W)
 {
-	char line[700];
 	dl_wrap(A_NORMAL, m->summary ? m->summary : "", W - 1, 0, NULL);
 	dl_blank();
 	dl_add(A_BOLD | A_UNDERLINE, "Evidence");
@@ -485,7 +482,6 @@ static void build_verdict_body(const struct ts_rec *m, int W)
 		dl_add(A_BOLD | A_UNDERLINE, "What to do");
 		dl_wrap(A_NORMAL, m->remediation, W - 1, 0, NULL);
 	}
-	(void)line;
 }
 
 static void build_verdict_detail(int W)
