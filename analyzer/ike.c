@@ -186,6 +186,7 @@ struct ike_sa {
 	uint32_t reported;
 	bool bad;     /* a warn or fail verdict was given about this SA */
 	bool final;   /* end-of-SA evaluation done */
+	bool esp_two_way; /* ESP seen both ways since up: check_esp has nothing left to find */
 	uint32_t prev; /* index+1 of the previous attempt between the same peers */
 	uint32_t next; /* index+1 of the attempt that followed */
 	uint32_t hnext;
@@ -962,10 +963,15 @@ static void emit_abandoned(struct ike_sa *sa)
 /* ESP verdicts for an established IKE SA. */
 static void check_esp(struct ike_sa *sa, ts_usec now, bool at_end)
 {
-	if ((sa->reported & (R_ESP | R_DPD)) || !sa->established || !(sa->child_up || sa->qm_done))
+	if ((sa->reported & (R_ESP | R_DPD)) || !sa->established || !(sa->child_up || sa->qm_done) ||
+	    sa->esp_two_way)
 		return;
 	struct esp_sum e;
 	esp_summarize(sa, sa->up_ts, &e);
+	if (e.pkts[SIDE_I] && e.pkts[SIDE_R]) {
+		sa->esp_two_way = true;
+		return;
+	}
 	int from = -1;
 	if (e.pkts[SIDE_I] >= 3 && e.pkts[SIDE_R] == 0)
 		from = SIDE_I;
