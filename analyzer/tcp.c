@@ -75,6 +75,7 @@ struct syn_agg {
 	struct addr a_client;
 	uint16_t a_cport, a_sport;
 	uint64_t clients_changed;
+	uint64_t evicted; /* attempts whose flow was evicted before their timeout */
 	ts_usec first_ts, last_ts;
 	uint64_t first_frame, last_frame;
 };
@@ -461,15 +462,21 @@ static void report_slow_handshake(struct flow *f)
 	t->reported |= R_SLOW;
 }
 
-static void report_syn_unanswered(struct flow *f, ts_usec now, bool ended)
+/* quiet: count the attempt in its target's aggregate only (a flow evicted
+ * before its SYN timeout, as in a flood: no single verdict for it) */
+static void report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool quiet)
 {
 	struct tcp_state *t = ts_of(f);
 	const struct tcp_side *c = &t->side[DIR_C2S];
 	t->reported |= R_SYN_UNANSWERED;
 	struct syn_agg *a = syn_agg_slot(&f->srv);
+	if (quiet && !a)
+		return;
 	if (a) {
 		a->total++;
-		if (a->total > SYN_AGG_INDIVIDUAL) {
+		if (quiet)
+			a->evicted++;
+		if (a->total > SYN_AGG_INDIVIDUAL || quiet) {
 			if (!a->attempts) {
 				a->first_ts = c->first_syn_ts;
 				a->first_frame = c->first_syn_frame;
@@ -980,7 +987,7 @@ static void evaluate(struct flow *f, ts_usec now, bool ended)
 			gap /= (c->syn_count - 1);
 		ts_usec wait = sd_cfg.syn_timeout > 2 * gap ? sd_cfg.syn_timeout : 2 * gap;
 		if (now - c->syn_ts >= wait || (ended && c->syn_count >= 2))
-			report_syn_unanswered(f, now, ended);
+			report_syn_unanswered(f, now, ended, false);
 		else if (!ended)
 			flow_set_deadline(f, c->syn_ts + wait);
 	}
@@ -1049,6 +1056,10 @@ static void connection_end(struct flow *f, ts_usec now, bool ended)
 void tcp_flow_end(struct flow *f, int why, ts_usec now)
 {
 	struct tcp_state *t = ts_of(f);
+	/* evicted while its SYN was still unanswered: count it for its target */
+	if (why == FLOW_END_EVICTED && t->phase == TCPS_SYN_SENT && t->side[DIR_C2S].syn && f->pkts[DIR_S2C] == 0 &&
+	    !(t->reported & (R_SYN_UNANSWERED | R_ICMP | R_SYNACK_UNSEEN)))
+		report_syn_unanswered(f, now, false, true);
 	connection_end(f, now, why == FLOW_END_EOF);
 	if (t->phase == TCPS_CLOSED) {
 		struct tw_slot *w = &time_wait[f->hash & (TW_SLOTS - 1)];
@@ -1079,6 +1090,8 @@ void tcp_finish(ts_usec now)
 		verdict_int(&v, "individually_reported", SYN_AGG_INDIVIDUAL);
 		verdict_int(&v, "port_low", a->port_lo);
 		verdict_int(&v, "port_high", a->port_hi);
+		if (a->evicted)
+			verdict_int(&v, "evicted_before_timeout", (long long)a->evicted);
 		verdict_bool(&v, "several_clients", a->clients_changed > 0);
 		verdict_remedy(&v, "Many connection attempts to this address get no answer: a port scan, a SYN flood, "
 				   "or a host that is down or filtered for all of them. Check the firewall log for "
