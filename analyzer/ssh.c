@@ -1226,8 +1226,8 @@ static void judge(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger 
 			judge_post(f, s);
 		return;
 	}
-	if (!conn_open(f))
-		return;
+	if (!conn_open(f) || tcp_of(f)->mptcp)
+		return; /* Multipath TCP: the handshake may go on over another subflow */
 	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
 	if (s->waiting_client)
 		return; /* not SSH unless the client identifies: nothing to say */
@@ -1270,6 +1270,10 @@ static void judge(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger 
 	if (content_unseen(f, &s->h[m.dir], m.dir))
 		return; /* the peer got bytes we cannot read: maybe the very message */
 	ts_usec waited = since(tr == TR_CLOSE ? s->close_ts : now, m.since);
+	/* a client that leaves within a second did not wait for anything: it
+	 * gave up on what it saw (a version, a banner), which is no stall */
+	if (tr == TR_CLOSE && s->closer == DIR_C2S && waited < SEC(1))
+		return;
 	if (tr == TR_TIMER && waited < TIMER_FACTOR * sd_cfg.ssh_timeout)
 		return;
 	if (tr == TR_END && waited < end_min_wait(sd_cfg.ssh_timeout))
@@ -1450,7 +1454,10 @@ static void server_foreign(struct flow *f, struct ssh_sess *s, bool decided)
 		return;
 	}
 	if (decided) {
-		report_not_ssh(f, s, NULL);
+		/* a Multipath TCP subflow may carry the middle of another
+		 * subflow's stream: its first bytes prove nothing */
+		if (!tcp_of(f)->mptcp)
+			report_not_ssh(f, s, NULL);
 		not_ssh_quiet(f);
 	}
 }
