@@ -656,8 +656,11 @@ static void report_reset(struct flow *f)
 		by = t->side[DIR_C2S].rst_ts <= t->side[DIR_S2C].rst_ts ? DIR_C2S : DIR_S2C;
 	const struct tcp_side *s = &t->side[by];
 	bool closing = t->side[0].fin || t->side[1].fin;
+	/* beside an application verdict the reset is a supporting fact: the
+	 * application verdict carries the severity */
+	bool explained = flow_state(f)->app_verdict;
 	struct verdict v;
-	begin(&v, "tcp.reset", closing ? SEV_INFO : SEV_WARN, f);
+	begin(&v, "tcp.reset", closing || explained ? SEV_INFO : SEV_WARN, f);
 	verdict_summary(&v, "connection reset by the %s after %llu+%llu bytes of data%s", side_name(by),
 			(unsigned long long)t->side[DIR_C2S].data_bytes, (unsigned long long)t->side[DIR_S2C].data_bytes,
 			closing ? ", during the close (an abortive close)" : ", with no close before it");
