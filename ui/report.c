@@ -62,17 +62,16 @@ static void print_verdict(FILE *o, const struct verdict *v)
 	fprintf(o, "%s %s%s\n", tag[v->sev], v->id, flow ? flow : "");
 	fprintf(o, "     %s\n", v->summary);
 	if (v->nevidence) {
-		fprintf(o, "     evidence:");
+		/* a ladder: client on the left, server on the right */
+		fprintf(o, "     evidence (client <-> server):\n");
 		ts_usec t0 = v->ev[0].ts;
 		for (unsigned i = 0; i < v->nevidence; i++) {
 			const struct evidence *e = &v->ev[i];
-			const char *arrow = e->dir == DIR_C2S ? "->" : e->dir == DIR_S2C ? "<-" : "~~";
-			fprintf(o, "%s#%llu +%.3fs %s %s", i ? ";" : " ", (unsigned long long)e->frame,
-				(double)(e->ts - t0) / 1e6, arrow, e->what);
-			if (i % 3 == 2 && i + 1 < v->nevidence)
-				fprintf(o, "\n              ");
+			const char *arrow = e->dir == DIR_C2S ? "  -->" : e->dir == DIR_S2C ? "<--  " : " ~~~ ";
+			char when[32];
+			snprintf(when, sizeof when, "+%.3fs", (double)(e->ts - t0) / 1e6);
+			fprintf(o, "       #%-7llu %10s  %s  %s\n", (unsigned long long)e->frame, when, arrow, e->what);
 		}
-		fputc('\n', o);
 	}
 	if (v->ndetails) {
 		fprintf(o, "     details:");
