@@ -61,15 +61,57 @@ void json_write_string(FILE *out, const char *str)
 	putc_unlocked('"', out);
 }
 
+/* Numbers without printf: verdict lines are the bulk of a big run's output. */
+static void put_u64(FILE *o, uint64_t n)
+{
+	char b[24];
+	int i = (int)sizeof b;
+	do {
+		b[--i] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	fwrite_unlocked(b + i, 1, sizeof b - (size_t)i, o);
+}
+
+static void put_i64(FILE *o, long long n)
+{
+	if (n < 0) {
+		putc_unlocked('-', o);
+		put_u64(o, (uint64_t)0 - (uint64_t)n);
+	} else {
+		put_u64(o, (uint64_t)n);
+	}
+}
+
+/* seconds with six decimals */
+static void put_ts(FILE *o, ts_usec t)
+{
+	put_u64(o, t / 1000000);
+	char b[8] = { '.' };
+	uint32_t us = (uint32_t)(t % 1000000);
+	for (int i = 6; i >= 1; i--, us /= 10)
+		b[i] = (char)('0' + us % 10);
+	fwrite_unlocked(b, 1, 7, o);
+}
+
+static void put(FILE *o, const char *s)
+{
+	fputs_unlocked(s, o);
+}
+
 static void write_endpoint(FILE *o, const char *name, const struct addr *a, uint16_t port)
 {
 	char b[64];
-	fprintf(o, "\"%s\":{\"ip\":", name);
+	putc_unlocked('"', o);
+	put(o, name);
+	put(o, "\":{\"ip\":");
 	if (a->family)
 		json_write_string(o, addr_str(a, b, sizeof b));
 	else
-		fputs("null", o);
-	fprintf(o, ",\"port\":%u}", port);
+		put(o, "null");
+	put(o, ",\"port\":");
+	put_u64(o, port);
+	putc_unlocked('}', o);
 }
 
 static const char *proto_name(uint8_t p)
@@ -90,59 +132,72 @@ static void json_verdict(const struct verdict *v, void *arg)
 {
 	(void)arg;
 	FILE *o = json_out;
-	fprintf(o, "{\"schema\":1,\"type\":\"verdict\",\"id\":");
+	put(o, "{\"schema\":1,\"type\":\"verdict\",\"id\":");
 	json_write_string(o, v->id);
-	fprintf(o, ",\"severity\":\"%s\",\"proto\":", severity_name(v->sev));
+	put(o, ",\"severity\":\"");
+	put(o, severity_name(v->sev));
+	put(o, "\",\"proto\":");
 	const char *pn = proto_name(v->proto);
-	if (pn)
-		fprintf(o, "\"%s\",", pn);
-	else
-		fputs("null,", o);
+	if (pn) {
+		putc_unlocked('"', o);
+		put(o, pn);
+		put(o, "\",");
+	} else {
+		put(o, "null,");
+	}
 	write_endpoint(o, "client", &v->client, v->cport);
-	fputc(',', o);
+	putc_unlocked(',', o);
 	write_endpoint(o, "server", &v->server, v->sport);
-	fprintf(o, ",\"first_ts\":%llu.%06u,\"last_ts\":%llu.%06u", (unsigned long long)(v->first_ts / 1000000),
-		(unsigned)(v->first_ts % 1000000), (unsigned long long)(v->last_ts / 1000000),
-		(unsigned)(v->last_ts % 1000000));
-	fputs(",\"frames\":[", o);
-	for (unsigned i = 0; i < v->nevidence; i++)
-		fprintf(o, "%s%llu", i ? "," : "", (unsigned long long)v->ev[i].frame);
-	fputs("],\"evidence\":[", o);
+	put(o, ",\"first_ts\":");
+	put_ts(o, v->first_ts);
+	put(o, ",\"last_ts\":");
+	put_ts(o, v->last_ts);
+	put(o, ",\"frames\":[");
+	for (unsigned i = 0; i < v->nevidence; i++) {
+		if (i)
+			putc_unlocked(',', o);
+		put_u64(o, v->ev[i].frame);
+	}
+	put(o, "],\"evidence\":[");
 	for (unsigned i = 0; i < v->nevidence; i++) {
 		const struct evidence *e = &v->ev[i];
-		fprintf(o, "%s{\"frame\":%llu,\"ts\":%llu.%06u,\"dir\":\"%s\",\"what\":", i ? "," : "",
-			(unsigned long long)e->frame, (unsigned long long)(e->ts / 1000000), (unsigned)(e->ts % 1000000),
-			e->dir == DIR_C2S ? "c2s" : e->dir == DIR_S2C ? "s2c" : "other");
+		put(o, i ? ",{\"frame\":" : "{\"frame\":");
+		put_u64(o, e->frame);
+		put(o, ",\"ts\":");
+		put_ts(o, e->ts);
+		put(o, e->dir == DIR_C2S ? ",\"dir\":\"c2s\",\"what\":"
+		       : e->dir == DIR_S2C ? ",\"dir\":\"s2c\",\"what\":"
+					   : ",\"dir\":\"other\",\"what\":");
 		json_write_string(o, e->what);
-		fputc('}', o);
+		putc_unlocked('}', o);
 	}
-	fputs("],\"summary\":", o);
+	put(o, "],\"summary\":");
 	json_write_string(o, v->summary);
-	fputs(",\"details\":{", o);
+	put(o, ",\"details\":{");
 	for (unsigned i = 0; i < v->ndetails; i++) {
 		const struct verdict_detail *d = &v->details[i];
 		if (i)
-			fputc(',', o);
+			putc_unlocked(',', o);
 		json_write_string(o, d->key);
-		fputc(':', o);
+		putc_unlocked(':', o);
 		switch (d->kind) {
 		case DETAIL_STR:
 			json_write_string(o, d->s);
 			break;
 		case DETAIL_INT:
-			fprintf(o, "%lld", d->i);
+			put_i64(o, d->i);
 			break;
 		case DETAIL_NUM:
 			fprintf(o, "%.6f", d->d);
 			break;
 		case DETAIL_BOOL:
-			fputs(d->i ? "true" : "false", o);
+			put(o, d->i ? "true" : "false");
 			break;
 		}
 	}
-	fputs("},\"remediation\":", o);
+	put(o, "},\"remediation\":");
 	json_write_string(o, v->remediation ? v->remediation : "");
-	fputs("}\n", o);
+	put(o, "}\n");
 	if (live_flush)
 		fflush(o);
 }

@@ -42,7 +42,7 @@ if json_check "json schema" -r "$LINK/eth.pcap"; then
 	same_lines "json schema: eth.pcap verdicts, frames and summary (exit $rc)" "$tmp/v" \
 		"fail tcp.refused 192.0.2.10:40000 -> 198.51.100.20:22 frames=1,2
 fail ssh.closed_before_banner 192.0.2.10:40005 -> 198.51.100.20:22 frames=13,14,15,16,17,18
-ok tcp.ok 192.0.2.10:40001 -> 198.51.100.20:80 frames=3,4,5,6,7,8,9,10,11,12
+ok tcp.ok 192.0.2.10:40001 -> 198.51.100.20:80 frames=3,4,5,10,11,12
 summary packets=21 flows=3 truncated=0 decode_errors=0 ok=1 info=0 warn=0 fail=2"
 	# exact values of the refused verdict: times, frames, proto
 	if $PY - "$tmp/out" <<'EOF'; then
@@ -107,7 +107,7 @@ if json_check "two -r files" -r "$LINK/eth.pcap" -r "$SRC/pcaps/ssh/ssh-refused.
 	same_lines "two -r files: verdicts of both, in order, 23 packets" "$tmp/v" \
 		"fail tcp.refused 192.0.2.10:40000 -> 198.51.100.20:22 frames=1,2
 fail ssh.closed_before_banner 192.0.2.10:40005 -> 198.51.100.20:22 frames=13,14,15,16,17,18
-ok tcp.ok 192.0.2.10:40001 -> 198.51.100.20:80 frames=3,4,5,6,7,8,9,10,11,12
+ok tcp.ok 192.0.2.10:40001 -> 198.51.100.20:80 frames=3,4,5,10,11,12
 fail tcp.refused 192.0.2.10:51284 -> 198.51.100.20:22 frames=1,2
 summary packets=23 flows=4 truncated=0 decode_errors=0 ok=1 info=0 warn=0 fail=3"
 	grep -q '"source":"[^"]*eth.pcap (+more)"' "$tmp/out" && pass "two -r files: source names the first file (+more)" ||
