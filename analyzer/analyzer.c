@@ -8,8 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* UDP and ESP flows carry no connection state of their own */
-#define UDP_IDLE SEC(180)
+/* UDP and ESP flows carry no connection state of their own (the IKE
+ * analyzer keeps its SAs in its own tables) */
+#define UDP_IDLE SEC(60)
 
 void analyzer_init(void)
 {

@@ -49,6 +49,11 @@ enum {
 /* how long a closed or reset connection stays in the flow table after its
  * last packet, to absorb the final ACKs and retransmissions */
 #define CLOSED_LINGER SEC(2)
+/* idle times by state, in the manner of pf's tcp.opening and tcp.closing:
+ * a half-open or half-closed flow that goes quiet leaves the table long
+ * before an established one (which may idle for minutes) */
+#define OPENING_IDLE SEC(30)
+#define CLOSING_IDLE SEC(45)
 
 const char *pf_action_name(uint8_t a)
 {
@@ -810,6 +815,7 @@ static void track_ack(struct flow *f, struct tcp_state *t, int dir, const struct
 	}
 	if (t->phase == TCPS_SYN_RCVD && dir == DIR_C2S && peer->synack && ack == peer->isn + 1) {
 		t->phase = TCPS_ESTABLISHED;
+		f->idle_timeout = 0;
 		t->est_ts = p->ts;
 		t->est_frame = (uint32_t)p->frame;
 		t->handshake_seen = me->syn;
@@ -897,8 +903,10 @@ static void track_fin(struct flow *f, struct tcp_state *t, int dir, const struct
 	me->fin_frame = (uint32_t)p->frame;
 	if (seq_gt(fin_seq + 1, me->seq_next))
 		me->seq_next = fin_seq + 1;
-	if (t->phase == TCPS_ESTABLISHED || t->phase == TCPS_MIDSTREAM || t->phase == TCPS_SYN_RCVD)
+	if (t->phase == TCPS_ESTABLISHED || t->phase == TCPS_MIDSTREAM || t->phase == TCPS_SYN_RCVD) {
 		t->phase = TCPS_CLOSING;
+		f->idle_timeout = CLOSING_IDLE;
+	}
 }
 
 void tcp_packet(struct flow *f, int dir, const struct pkt *p)
@@ -943,8 +951,10 @@ void tcp_packet(struct flow *f, int dir, const struct pkt *p)
 	if (fl & TH_SYN) {
 		hist_add(t, dir, (fl & TH_ACK) ? 'H' : 'S');
 		track_syn(t, dir, p, me);
-		if (!(fl & TH_ACK))
+		if (!(fl & TH_ACK)) {
 			flow_set_deadline(f, p->ts + sd_cfg.syn_timeout);
+			f->idle_timeout = OPENING_IDLE;
+		}
 	}
 	uint8_t note = TCP_EVN_NONE;
 	if (fl & TH_ACK) {

@@ -117,8 +117,14 @@ bool stream_init(uint32_t max_streams, struct flow_table *ft, stream_reassembled
 		snprintf(err, errlen, "pcap_open_dead failed");
 		return false;
 	}
-	if (max_streams > 1000000)
-		max_streams = 1000000;
+	/* libnids holds only the flows whose bytes an analyzer still wants
+	 * (an SSH handshake in progress), a fraction of all flows; it touches
+	 * its whole pool at start, so do not size it for every flow */
+	max_streams /= 4;
+	if (max_streams < 1024)
+		max_streams = 1024;
+	if (max_streams > 65536)
+		max_streams = 65536;
 	nids_params.pcap_desc = dead;
 	nids_params.n_tcp_streams = (int)(max_streams / 3 * 4 + 16);
 	nids_params.n_hosts = 1024;
