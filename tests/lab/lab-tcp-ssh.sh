@@ -46,7 +46,7 @@ SSH_SCENARIOS="ssh-ok ssh-banner-stall ssh-kex-stall ssh-slow-handshake ssh-refu
 ssh-filtered ssh-icmp-reject ssh-maxstartups ssh-no-common-kex ssh-auth-fail
 ssh-ipv6-ok ssh-port-2222-ok"
 TCP_SCENARIOS="tcp-asym-works tcp-asym-stateful-drop tcp-fin-unacked tcp-half-closed
-tcp-http-ok tcp-time-wait-reuse"
+tcp-http-ok tcp-time-wait-reuse tcp-slow-handshake tcp-reset"
 
 LIVE_BIN=""
 WORK=""
@@ -489,6 +489,26 @@ fetch() {
 
 sc_tcp_http_ok() {
     serve close 1 20
+    capture_start "$HTTP_FILTER4"
+    fetch client 0 normal 5
+    capture_stop 1
+    helper_report server "tcpssh-helper.py serve on the server"
+}
+
+sc_tcp_slow_handshake() {
+    note "router 1 drops the client's first SYN only (an nft quota of 100 bytes)"
+    serve close 1 20
+    nft_load "ip daddr $SRV4 tcp dport 80 tcp flags & (syn | ack) == syn quota until 100 bytes counter drop"
+    capture_start "$HTTP_FILTER4"
+    fetch client 0 normal 8
+    capture_stop 1
+    nft_report
+    helper_report server "tcpssh-helper.py serve on the server"
+}
+
+sc_tcp_reset() {
+    note "server answers, then aborts the connection (SO_LINGER 0: RST instead of FIN)"
+    serve abort 1 20
     capture_start "$HTTP_FILTER4"
     fetch client 0 normal 5
     capture_stop 1

@@ -155,6 +155,15 @@ def cmd_serve(host, port, mode, count, life):
         sock.settimeout(max(0.1, deadline - time.monotonic()))
         conn, peer = sock.accept()
         say("accepted", peer)
+        if mode == "abort":
+            got = read_request(conn, max(0.1, deadline - time.monotonic()))
+            say("request", len(got), "bytes; answering, then aborting with a reset")
+            conn.sendall(ANSWER)
+            time.sleep(0.2)
+            # SO_LINGER on with a zero timeout: close() sends RST, not FIN
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            conn.close()
+            continue
         if mode == "hold":
             got = drain(conn, max(0.1, deadline - time.monotonic()))
             say("request", len(got), "bytes; answering and keeping the socket open")
