@@ -221,7 +221,8 @@ static const char *flags_str(uint8_t fl, char *buf, size_t len)
 static void ev_to_verdict(const struct tcp_ev *e, struct verdict *v)
 {
 	char fl[32];
-	const char *note = e->note == TCP_EVN_RETRANS	  ? " (retransmission)"
+	const char *note = e->note == TCP_EVN_BADRST	  ? " (bad ACK: ignored)"
+			   : e->note == TCP_EVN_RETRANS	  ? " (retransmission)"
 			   : e->note == TCP_EVN_KEEPALIVE ? " (keep-alive)"
 			   : e->note == TCP_EVN_ZEROWIN	  ? " (zero window)"
 							  : "";
@@ -289,6 +290,8 @@ void tcp_add_details(const struct flow *f, struct verdict *v)
 	}
 	if (f->initiator_guessed)
 		verdict_bool(v, "started_midstream", true);
+	if (t->bad_rsts)
+		verdict_int(v, "invalid_resets", t->bad_rsts);
 	if (t->pf_seen) {
 		verdict_int(v, "pf_rule", t->pf_rule);
 		verdict_str(v, "pf_action", "%s", pf_action_name(t->pf_action));
@@ -933,6 +936,16 @@ void tcp_packet(struct flow *f, int dir, const struct pkt *p)
 
 	if (fl & TH_RST) {
 		hist_add(t, dir, 'R');
+		/* A reset for a SYN must acknowledge it (RFC 9293 3.10.7.1: ACK =
+		 * ISN + 1); one that does not would be dropped by the client, and is
+		 * typically injected by a middlebox or an attacker. Note it, change
+		 * nothing: the connection may well go on. */
+		if (dir == DIR_S2C && t->phase == TCPS_SYN_SENT && !me->synack &&
+		    (!(fl & TH_ACK) || p->ack != t->side[DIR_C2S].isn + 1)) {
+			record_ev(t, dir, p, TCP_EVN_BADRST);
+			t->bad_rsts++;
+			return;
+		}
 		record_ev(t, dir, p, TCP_EVN_NONE);
 		if (!me->rst) {
 			me->rst = true;

@@ -54,7 +54,7 @@ struct tcp_ev {
 	uint8_t note; /* TCP_EVN_* */
 };
 
-enum { TCP_EVN_NONE = 0, TCP_EVN_RETRANS, TCP_EVN_KEEPALIVE, TCP_EVN_ZEROWIN };
+enum { TCP_EVN_NONE = 0, TCP_EVN_RETRANS, TCP_EVN_KEEPALIVE, TCP_EVN_ZEROWIN, TCP_EVN_BADRST };
 
 #define TCP_EV_HEAD 8
 #define TCP_EV_TAIL 8
@@ -65,6 +65,7 @@ struct tcp_state {
 	uint8_t phase;               /* enum tcp_phase */
 	bool handshake_seen;         /* SYN, SYN-ACK and ACK all seen */
 	bool mptcp;                  /* Multipath TCP options seen: bytes may travel on another subflow */
+	uint8_t bad_rsts;            /* resets that did not acknowledge the SYN (ignored) */
 	bool prev_time_wait;         /* this 4-tuple closed recently (time_wait_reuse) */
 	uint16_t reported;           /* bitmask of verdicts already emitted */
 	uint32_t est_frame;          /* handshake ACK */

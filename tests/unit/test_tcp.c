@@ -271,6 +271,25 @@ static void test_refused(void **st)
 	assert_int_equal(detail(v, "syn_frame")->i, 1);
 }
 
+static void test_reset_not_acking_the_syn_is_ignored(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	s2c(200, R | A, 0, CISN, 0); /* ACK = ISN, not ISN + 1: injected */
+	s2c(50, S | A, SISN, CISN + 1, 0);
+	c2s(1, A, CISN + 1, SISN + 1, 0);
+	c2s(1, P | A, CISN + 1, SISN + 1, 10);
+	s2c(1, P | A, SISN + 1, CISN + 11, 10);
+	c2s(1, A, CISN + 11, SISN + 11, 0);
+	close_cleanly(CISN, SISN);
+	finish();
+	assert_null(find_verdict("tcp.refused"));
+	const struct verdict *v = find_verdict("tcp.ok");
+	assert_non_null(v);
+	assert_int_equal(detail(v, "invalid_resets")->i, 1);
+}
+
 static void test_icmp_admin_prohibited_from_router(void **st)
 {
 	(void)st;
@@ -564,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_single_syn_at_capture_end_is_not_a_verdict),
 		cmocka_unit_test(test_syn_unanswered_by_deadline),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_reset_not_acking_the_syn_is_ignored),
 		cmocka_unit_test(test_icmp_admin_prohibited_from_router),
 		cmocka_unit_test(test_fin_retransmitted_never_acked),
 		cmocka_unit_test(test_half_closed),
