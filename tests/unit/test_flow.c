@@ -535,10 +535,11 @@ static void test_engine_clock(void **state)
 	feed_syn(40001, T0 + 1 * ONE_S);
 	assert_int_equal(capture_now(), T0 + 2 * ONE_S);
 	assert_true(syn_flow_exists(40000));
-	/* 6.5 s of packet time later: 40000 has been idle longer than 5 s and
-	 * goes at the next sweep; 40001 (4.5 s) stays */
-	feed_syn(40002, T0 + 6 * ONE_S + ONE_S / 2);
-	assert_int_equal(capture_now(), T0 + 6 * ONE_S + ONE_S / 2);
+	/* a flow that only sent a SYN idles out after 30 s (tcp.c's opening
+	 * idle time, like pf's tcp.opening), not the table's 5 s: at 30.5 s
+	 * 40000 goes at the next sweep; 40001 (28.5 s idle) stays */
+	feed_syn(40002, T0 + 30 * ONE_S + ONE_S / 2);
+	assert_int_equal(capture_now(), T0 + 30 * ONE_S + ONE_S / 2);
 	assert_false(syn_flow_exists(40000));
 	assert_true(syn_flow_exists(40001));
 	assert_true(syn_flow_exists(40002));
@@ -549,7 +550,7 @@ static void test_engine_clock(void **state)
 	assert_int_equal(sum.flows_expired, 1);
 	assert_int_equal(sum.out_of_order, 1);
 	assert_int_equal(sum.first_ts, T0);
-	assert_int_equal(sum.last_ts, T0 + 6 * ONE_S + ONE_S / 2);
+	assert_int_equal(sum.last_ts, T0 + 30 * ONE_S + ONE_S / 2);
 	assert_int_equal(sum.bad_checksums, 0);
 	assert_int_equal(sum.decode_errors, 0);
 }
