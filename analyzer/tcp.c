@@ -293,8 +293,14 @@ void tcp_add_details(const struct flow *f, struct verdict *v)
 	if (t->bad_rsts)
 		verdict_int(v, "invalid_resets", t->bad_rsts);
 	if (t->pf_seen) {
+		static const char *const reasons[] = { "match",	       "bad-offset",  "fragment",    "short",
+						       "normalize",    "memory",      "bad-timestamp", "congestion",
+						       "ip-option",    "proto-cksum", "state-mismatch", "state-insert",
+						       "state-limit",  "src-limit",   "synproxy",    "map-failed" };
 		verdict_int(v, "pf_rule", t->pf_rule);
 		verdict_str(v, "pf_action", "%s", pf_action_name(t->pf_action));
+		verdict_str(v, "pf_reason", "%s",
+			    t->pf_reason < sizeof reasons / sizeof reasons[0] ? reasons[t->pf_reason] : "?");
 		verdict_str(v, "pf_interface", "%s", t->pf_ifname);
 		verdict_str(v, "pf_direction", "%s", t->pf_dir == 1 ? "in" : t->pf_dir == 2 ? "out" : "?");
 	}
