@@ -780,7 +780,7 @@ static void track_syn(struct tcp_state *t, int dir, const struct pkt *p, struct 
 		return;
 	}
 	me->isn = p->seq;
-	me->seq_next = p->seq + 1;
+	me->seq_next = p->seq + 1 + p->payload_wire_len; /* TCP Fast Open puts data on the SYN */
 	me->seq_known = true;
 	me->syn_count = 1;
 	me->first_syn_ts = me->syn_ts = p->ts;
