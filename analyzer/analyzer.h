@@ -26,8 +26,9 @@ struct flow_state {
 	uint8_t app;          /* enum app_proto */
 	bool app_verdict;     /* an application analyzer reported on this flow */
 	bool done;            /* all verdicts for this flow were emitted */
-	void *app_state;      /* analyzer-owned, from a bounded pool */
-	struct tcp_state tcp; /* TCP flows only */
+	void *app_state;       /* analyzer-owned, from a bounded pool */
+	struct tcp_state *tcp; /* TCP flows only: from tcp.c's pool, so UDP and
+				* ESP flows stay small */
 };
 
 _Static_assert(sizeof(struct flow_state) <= FLOW_STATE_BYTES, "flow_state outgrew FLOW_STATE_BYTES");

@@ -298,7 +298,7 @@ static bool seq_gt(uint32_t a, uint32_t b)
 
 static const struct tcp_state *tcp_of(const struct flow *f)
 {
-	return &flow_state_c(f)->tcp;
+	return flow_state_c(f)->tcp;
 }
 
 /* When the connection was set up: the handshake ACK, else the SYN-ACK. */

@@ -12,6 +12,7 @@
 #include "verdict.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* sequence space comparisons, wrap-around safe */
@@ -120,27 +121,85 @@ static struct syn_agg *syn_agg_slot(const struct addr *target)
 	return NULL;
 }
 
+static void tcp_pool_reset(void);
+
 void tcp_tracker_init(void)
 {
 	memset(&counters, 0, sizeof counters);
 	memset(syn_agg, 0, sizeof syn_agg);
 	memset(time_wait, 0, sizeof time_wait);
+	tcp_pool_reset();
 	syn_agg_overflow = 0;
 }
 
 static struct tcp_state *ts_of(struct flow *f)
 {
-	return &flow_state(f)->tcp;
+	return flow_state(f)->tcp;
 }
 static const struct tcp_state *ts_of_c(const struct flow *f)
 {
-	return &flow_state_c(f)->tcp;
+	return flow_state_c(f)->tcp;
+}
+
+/* The TCP state pool: chunks of TCP_CHUNK states, allocated as flows need
+ * them and kept for reuse (a free list threaded through the unused states).
+ * The flow table bounds how many are in use at once. */
+#define TCP_CHUNK 4096
+#define TCP_MAX_CHUNKS 16384
+
+union tcp_slot {
+	struct tcp_state st;
+	union tcp_slot *next_free;
+};
+
+static union tcp_slot *tcp_chunks[TCP_MAX_CHUNKS];
+static unsigned tcp_nchunks;
+static union tcp_slot *tcp_free;
+
+static void tcp_pool_reset(void)
+{
+	for (unsigned i = 0; i < tcp_nchunks; i++)
+		free(tcp_chunks[i]);
+	tcp_nchunks = 0;
+	tcp_free = NULL;
+}
+
+static struct tcp_state *tcp_state_get(void)
+{
+	if (!tcp_free) {
+		if (tcp_nchunks >= TCP_MAX_CHUNKS)
+			return NULL;
+		union tcp_slot *c = malloc(TCP_CHUNK * sizeof *c);
+		if (!c)
+			return NULL;
+		tcp_chunks[tcp_nchunks++] = c;
+		for (unsigned i = 0; i < TCP_CHUNK; i++) {
+			c[i].next_free = tcp_free;
+			tcp_free = &c[i];
+		}
+	}
+	union tcp_slot *s = tcp_free;
+	tcp_free = s->next_free;
+	return &s->st;
+}
+
+static void tcp_state_put(struct tcp_state *t)
+{
+	union tcp_slot *s = (union tcp_slot *)(void *)t;
+	s->next_free = tcp_free;
+	tcp_free = s;
 }
 
 void tcp_flow_new(struct flow *f, const struct pkt *p)
 {
-	(void)p;
-	struct tcp_state *t = ts_of(f);
+	struct flow_state *fs = flow_state(f);
+	if (!fs->tcp)
+		fs->tcp = tcp_state_get();
+	struct tcp_state *t = fs->tcp;
+	if (!t) {
+		fprintf(stderr, "shakedown: out of memory for TCP state\n");
+		abort();
+	}
 	memset(t, 0, sizeof *t);
 	t->side[0].wscale = t->side[1].wscale = 0xff;
 	counters.flows++;
@@ -1095,6 +1154,8 @@ static void connection_end(struct flow *f, ts_usec now, bool ended)
 void tcp_flow_end(struct flow *f, int why, ts_usec now)
 {
 	struct tcp_state *t = ts_of(f);
+	if (!t)
+		return;
 	/* evicted while its SYN was still unanswered: count it for its target */
 	if (why == FLOW_END_EVICTED && t->phase == TCPS_SYN_SENT && t->side[DIR_C2S].syn && f->pkts[DIR_S2C] == 0 &&
 	    !(t->reported & (R_SYN_UNANSWERED | R_ICMP | R_SYNACK_UNSEEN)))
@@ -1105,6 +1166,8 @@ void tcp_flow_end(struct flow *f, int why, ts_usec now)
 		w->hash = f->hash;
 		close_time(t, &w->close_ts, &w->frame);
 	}
+	tcp_state_put(t);
+	flow_state(f)->tcp = NULL;
 }
 
 void tcp_finish(ts_usec now)

@@ -14,7 +14,7 @@
 
 enum { DIR_C2S = 0, DIR_S2C = 1 };
 
-#define FLOW_STATE_BYTES 896
+#define FLOW_STATE_BYTES 32
 
 enum flow_end_reason {
 	FLOW_END_IDLE,    /* idle timeout by packet time */
