@@ -56,6 +56,15 @@ enum {
 #define OPENING_IDLE SEC(30)
 #define CLOSING_IDLE SEC(45)
 
+const char *pf_reason_name(uint8_t r)
+{
+	static const char *const names[] = { "match",	     "bad-offset",  "fragment",	      "short",
+					     "normalize",    "memory",	    "bad-timestamp",  "congestion",
+					     "ip-option",    "proto-cksum", "state-mismatch", "state-insert",
+					     "state-limit",  "src-limit",   "synproxy",	      "map-failed" };
+	return r < sizeof names / sizeof names[0] ? names[r] : "?";
+}
+
 const char *pf_action_name(uint8_t a)
 {
 	static const char *const names[] = { "pass", "block", "scrub", "no-scrub", "nat", "no-nat",
@@ -352,14 +361,9 @@ void tcp_add_details(const struct flow *f, struct verdict *v)
 	if (t->bad_rsts)
 		verdict_int(v, "invalid_resets", t->bad_rsts);
 	if (t->pf_seen) {
-		static const char *const reasons[] = { "match",	       "bad-offset",  "fragment",    "short",
-						       "normalize",    "memory",      "bad-timestamp", "congestion",
-						       "ip-option",    "proto-cksum", "state-mismatch", "state-insert",
-						       "state-limit",  "src-limit",   "synproxy",    "map-failed" };
 		verdict_int(v, "pf_rule", t->pf_rule);
 		verdict_str(v, "pf_action", "%s", pf_action_name(t->pf_action));
-		verdict_str(v, "pf_reason", "%s",
-			    t->pf_reason < sizeof reasons / sizeof reasons[0] ? reasons[t->pf_reason] : "?");
+		verdict_str(v, "pf_reason", "%s", pf_reason_name(t->pf_reason));
 		verdict_str(v, "pf_interface", "%s", t->pf_ifname);
 		verdict_str(v, "pf_direction", "%s", t->pf_dir == 1 ? "in" : t->pf_dir == 2 ? "out" : "?");
 	}

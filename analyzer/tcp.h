@@ -112,5 +112,7 @@ struct run_summary;
 void tcp_fill_summary(struct run_summary *sum);
 /* pf's rule action names as pflog records them (0 pass, 1 block, ...). */
 const char *pf_action_name(uint8_t action);
+/* pf's reason codes as pflog records them (0 match, 10 state-mismatch, ...). */
+const char *pf_reason_name(uint8_t reason);
 
 #endif
