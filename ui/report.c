@@ -52,6 +52,32 @@ static void report_verdict(const struct verdict *v, void *arg)
 	R.full[R.nfull++] = *v;
 }
 
+/* Print text word-wrapped at about 100 columns, each line indented. */
+static void print_wrapped(FILE *o, const char *lead, const char *text)
+{
+	const int width = 100;
+	int col = fprintf(o, "%s", lead);
+	const int indent = col;
+	const char *p = text;
+	while (*p) {
+		const char *sp = strchr(p, ' ');
+		int wl = sp ? (int)(sp - p) : (int)strlen(p);
+		if (col > indent && col + 1 + wl > width) {
+			fprintf(o, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', o);
+			col++;
+		}
+		fwrite(p, 1, (size_t)wl, o);
+		col += wl;
+		p += wl;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', o);
+}
+
 static void print_verdict(FILE *o, const struct verdict *v)
 {
 	static const char *const tag[] = { "OK  ", "INFO", "WARN", "FAIL" };
@@ -60,7 +86,7 @@ static void print_verdict(FILE *o, const struct verdict *v)
 	const char *flow = strchr(line, ' ');
 	flow = flow ? strchr(flow + 1, ' ') : NULL;
 	fprintf(o, "%s %s%s\n", tag[v->sev], v->id, flow ? flow : "");
-	fprintf(o, "     %s\n", v->summary);
+	print_wrapped(o, "     ", v->summary);
 	if (v->nevidence) {
 		/* a ladder: client on the left, server on the right */
 		fprintf(o, "     evidence (client <-> server):\n");
@@ -103,7 +129,7 @@ static void print_verdict(FILE *o, const struct verdict *v)
 		fputc('\n', o);
 	}
 	if (v->remediation && v->sev != SEV_OK)
-		fprintf(o, "     fix: %s\n", v->remediation);
+		print_wrapped(o, "     fix: ", v->remediation);
 	fputc('\n', o);
 }
 
