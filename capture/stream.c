@@ -151,6 +151,9 @@ bool stream_init(uint32_t max_streams, struct flow_table *ft, stream_reassembled
 void stream_exit(void)
 {
 	if (dead) {
+		/* nids_exit frees neither list node: take ours back first */
+		nids_unregister_tcp((void *)nids_tcp_cb);
+		nids_unregister_ip((void *)nids_ip_cb);
 		nids_exit();
 		pcap_close(dead);
 		dead = NULL;

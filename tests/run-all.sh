@@ -12,7 +12,7 @@ ctest --test-dir build --output-on-failure -j"$jobs"
 
 # The sanitizer build runs every test but the live lab (real daemons under
 # ASan add nothing the normal run does not already check, and cost minutes).
-export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cmake -S . -B build-asan -DSHAKEDOWN_WERROR=ON -DSHAKEDOWN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build build-asan -j"$jobs"
