@@ -1,8 +1,8 @@
 /* analyzer.c - dispatch from the engine to the tcp, ssh, ike and esp
  * analyzers, and the capture-quality verdicts (capture.*). */
 #include "analyzer.h"
-#include "ike.h"
-#include "ssh.h"
+#include "analyzer/ike.h"
+#include "analyzer/ssh.h"
 #include "verdict.h"
 
 #include <stdio.h>

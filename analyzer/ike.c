@@ -11,7 +11,7 @@
  * out (ike_timeout, esp_timeout); the healthy verdict (ike.ok) and the
  * inferences that need to see what follows are given when the capture
  * ends, or when the SA's slot is recycled. */
-#include "ike.h"
+#include "analyzer/ike.h"
 #include "tcp.h"
 
 #include <stdio.h>

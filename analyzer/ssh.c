@@ -6,7 +6,7 @@
  * in ssh-proto.c; this file keeps the per-flow state (from a bounded pool),
  * decides when a flow is not SSH (to stop reassembly early), and emits the
  * ssh.* verdicts documented in docs/verdicts.md. */
-#include "ssh.h"
+#include "analyzer/ssh.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * packet-time clock, decode, find the flow, drop span-port duplicates,
  * hand the packet to the analyzers and its bytes to the reassembler, and
  * sweep timers once per second of packet time. */
-#include "capture.h"
+#include "capture/capture.h"
 #include "decode.h"
 #include "stream.h"
 #include "../analyzer/analyzer.h"
