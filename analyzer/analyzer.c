@@ -5,6 +5,7 @@
 #include "analyzer/ssh.h"
 #include "verdict.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -144,6 +145,41 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+/* Capture-quality verdicts that are one counter of the run summary. */
+struct counted_verdict {
+	const char *id;
+	enum severity sev;
+	size_t count_offset; /* a uint64_t in struct run_summary */
+	const char *key;     /* the count's name in the details */
+	const char *what;    /* the summary, after the count */
+	const char *remedy;
+};
+
+static const struct counted_verdict counted[] = {
+	{ "capture.bad_checksums", SEV_INFO, offsetof(struct run_summary, bad_checksums), "bad_checksums",
+	  "packets had a bad TCP/UDP checksum (typical of checksum offload on the capture host)",
+	  "Usually checksum offload: the capture host hands packets to the NIC before the checksum is filled in, so "
+	  "its own outgoing packets look corrupt in the capture. Not a network fault; shakedown analyses these "
+	  "packets normally." },
+	{ "capture.snaplen_short", SEV_WARN, offsetof(struct run_summary, truncated), "truncated_packets",
+	  "packets were cut by the capture's snap length: their headers were analysed, their payload was not (no "
+	  "payload verdicts for them)",
+	  "Capture with a larger snap length (tcpdump -s 0; pfSense packet capture: 'Packet Length' 0) so "
+	  "payload-level verdicts (SSH, IKE) can be made." },
+	{ "capture.time_disorder", SEV_INFO, offsetof(struct run_summary, out_of_order), "packets_out_of_order",
+	  "packets had a timestamp earlier than a packet before them",
+	  "The capture's timestamps go backwards (merged captures, multi-queue NICs). Timings near those packets "
+	  "are approximate." },
+	{ "capture.midstream", SEV_INFO, offsetof(struct run_summary, tcp_midstream), "flows",
+	  "TCP flows began before the capture started (no handshake seen)",
+	  "Start the capture before the connection is opened to see its handshake; verdicts about these flows cover "
+	  "only what was captured." },
+	{ "capture.duplicates", SEV_INFO, offsetof(struct run_summary, duplicates), "duplicates",
+	  "packets appeared twice within microseconds; the copies were ignored",
+	  "The capture setup delivers some packets twice (a span session mirroring both ingress and egress, or two "
+	  "mirrored ports). The copies were ignored; they are not retransmissions." },
+};
+
 /* What the capture itself says about how far its verdicts can be trusted. */
 static void quality_verdicts(const struct run_summary *s)
 {
@@ -183,53 +219,13 @@ static void quality_verdicts(const struct run_summary *s)
 		verdict_int(&qv, "tcp_flows", (long long)s->tcp_flows);
 		verdict_emit(&qv);
 	}
-	if (s->bad_checksums) {
-		capture_verdict("capture.bad_checksums", SEV_INFO,
-				"Usually checksum offload: the capture host hands packets to the NIC before the "
-				"checksum is filled in, so its own outgoing packets look corrupt in the capture. Not "
-				"a network fault; shakedown analyses these packets normally.",
-				"%llu packets had a bad TCP/UDP checksum (typical of checksum offload on the capture "
-				"host)",
-				(unsigned long long)s->bad_checksums);
-		verdict_int(&qv, "bad_checksums", (long long)s->bad_checksums);
-		verdict_emit(&qv);
-	}
-	if (s->truncated) {
-		capture_verdict("capture.snaplen_short", SEV_WARN,
-				"Capture with a larger snap length (tcpdump -s 0; pfSense packet capture: "
-				"'Packet Length' 0) so payload-level verdicts (SSH, IKE) can be made.",
-				"%llu packets were cut by the capture's snap length: their headers were analysed, "
-				"their payload was not (no payload verdicts for them)",
-				(unsigned long long)s->truncated);
-		verdict_int(&qv, "truncated_packets", (long long)s->truncated);
-		verdict_emit(&qv);
-	}
-	if (s->out_of_order) {
-		capture_verdict("capture.time_disorder", SEV_INFO,
-				"The capture's timestamps go backwards (merged captures, multi-queue NICs). Timings "
-				"near those packets are approximate.",
-				"%llu packets had a timestamp earlier than a packet before them",
-				(unsigned long long)s->out_of_order);
-		verdict_int(&qv, "packets_out_of_order", (long long)s->out_of_order);
-		verdict_emit(&qv);
-	}
-	if (s->tcp_midstream) {
-		capture_verdict("capture.midstream", SEV_INFO,
-				"Start the capture before the connection is opened to see its handshake; verdicts "
-				"about these flows cover only what was captured.",
-				"%llu TCP flows began before the capture started (no handshake seen)",
-				(unsigned long long)s->tcp_midstream);
-		verdict_int(&qv, "flows", (long long)s->tcp_midstream);
-		verdict_emit(&qv);
-	}
-	if (s->duplicates) {
-		capture_verdict("capture.duplicates", SEV_INFO,
-				"The capture setup delivers some packets twice (a span session mirroring both "
-				"ingress and egress, or two mirrored ports). The copies were ignored; they are not "
-				"retransmissions.",
-				"%llu packets appeared twice within microseconds; the copies were ignored",
-				(unsigned long long)s->duplicates);
-		verdict_int(&qv, "duplicates", (long long)s->duplicates);
+	for (size_t i = 0; i < sizeof counted / sizeof counted[0]; i++) {
+		const struct counted_verdict *c = &counted[i];
+		uint64_t n = *(const uint64_t *)(const void *)((const char *)s + c->count_offset);
+		if (!n)
+			continue;
+		capture_verdict(c->id, c->sev, c->remedy, "%llu %s", (unsigned long long)n, c->what);
+		verdict_int(&qv, c->key, (long long)n);
 		verdict_emit(&qv);
 	}
 	if (s->flows_evicted || s->nids_evicted) {

@@ -12,7 +12,6 @@
  * inferences that need to see what follows are given when the capture
  * ends, or when the SA's slot is recycled. */
 #include "analyzer/ike.h"
-#include "tcp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,11 +187,7 @@ struct ike_sa {
 	bool bad;     /* a warn or fail verdict was given about this SA */
 	bool final;   /* end-of-SA evaluation done */
 	bool esp_two_way; /* ESP seen both ways since up: check_esp has nothing left to find */
-	/* pflog metadata of the last logged message (pfSense pflog0 captures) */
-	bool pf_seen;
-	uint8_t pf_action, pf_reason;
-	uint32_t pf_rule;
-	char pf_ifname[17];
+	struct pflog_meta pf; /* of the last logged message (pfSense pflog0 captures) */
 	uint32_t prev; /* index+1 of the previous attempt between the same peers */
 	uint32_t next; /* index+1 of the attempt that followed */
 	uint32_t hnext;
@@ -551,17 +546,6 @@ static void sa_verdict(struct verdict *v, const char *id, enum severity sev, str
 }
 
 /* The details every IKE verdict carries. */
-static void note_pflog(struct ike_sa *sa, const struct pkt *p)
-{
-	if (!p->pflog.present)
-		return;
-	sa->pf_seen = true;
-	sa->pf_action = p->pflog.action;
-	sa->pf_reason = p->pflog.reason;
-	sa->pf_rule = p->pflog.rulenr;
-	memcpy(sa->pf_ifname, p->pflog.ifname, sizeof sa->pf_ifname);
-}
-
 static void sa_details(struct verdict *v, const struct ike_sa *sa)
 {
 	char buf[VERDICT_VALUE_LEN];
@@ -569,17 +553,9 @@ static void sa_details(struct verdict *v, const struct ike_sa *sa)
 	spi_hex(sa->spi_i, si);
 	spi_hex(sa->spi_r, sr);
 	verdict_str(v, "ike_version", "IKEv%u", sa->ver);
-	if (sa->pf_seen) {
-		if (sa->pf_action == 1 && v->summary[0]) {
-			size_t l = strlen(v->summary);
-			snprintf(v->summary + l, sizeof v->summary - l, "; pf logged it blocked by rule %u on %s",
-				 sa->pf_rule, sa->pf_ifname);
-		}
-		verdict_int(v, "pf_rule", sa->pf_rule);
-		verdict_str(v, "pf_action", "%s", pf_action_name(sa->pf_action));
-		verdict_str(v, "pf_reason", "%s", pf_reason_name(sa->pf_reason));
-		verdict_str(v, "pf_interface", "%s", sa->pf_ifname);
-	}
+	if (v->summary[0])
+		verdict_pflog_note(v, &sa->pf);
+	verdict_pflog(v, &sa->pf);
 	verdict_str(v, "spi_i", "%s", si);
 	verdict_str(v, "spi_r", "%s", sa->have_spir ? sr : "(none yet)");
 	exchange_list(sa, buf, sizeof(buf));
@@ -1782,7 +1758,8 @@ static void handle_message(struct flow *f, const uint8_t *b, size_t n, const str
 		sa->msgs[side]++;
 	sa->last_frame = p->frame;
 	sa->last_ts = p->ts;
-	note_pflog(sa, p);
+	if (p->pflog.present)
+		sa->pf = p->pflog;
 	note_ports(sa, side, p, natt);
 
 	uint64_t fp = fingerprint(b, n);
@@ -1846,7 +1823,8 @@ static void handle_fragment(struct flow *f, const uint8_t *b, size_t n, const st
 	int side = side_of(sa, &m, p);
 	sa->last_frame = p->frame;
 	sa->last_ts = p->ts;
-	note_pflog(sa, p);
+	if (p->pflog.present)
+		sa->pf = p->pflog;
 	struct req *r = &sa->req[side];
 	bool is_req = m.v2 ? !m.response : true;
 	if (is_req) {

@@ -56,22 +56,6 @@ enum {
 #define OPENING_IDLE SEC(30)
 #define CLOSING_IDLE SEC(45)
 
-const char *pf_reason_name(uint8_t r)
-{
-	static const char *const names[] = { "match",	     "bad-offset",  "fragment",	      "short",
-					     "normalize",    "memory",	    "bad-timestamp",  "congestion",
-					     "ip-option",    "proto-cksum", "state-mismatch", "state-insert",
-					     "state-limit",  "src-limit",   "synproxy",	      "map-failed" };
-	return r < sizeof names / sizeof names[0] ? names[r] : "?";
-}
-
-const char *pf_action_name(uint8_t a)
-{
-	static const char *const names[] = { "pass", "block", "scrub", "no-scrub", "nat", "no-nat",
-					     "binat", "no-binat", "rdr", "no-rdr", "synproxy-drop", "defer" };
-	return a < sizeof names / sizeof names[0] ? names[a] : "?";
-}
-
 static struct {
 	uint64_t flows, midstream, one_direction;
 } counters;
@@ -360,26 +344,7 @@ void tcp_add_details(const struct flow *f, struct verdict *v)
 		verdict_bool(v, "started_midstream", true);
 	if (t->bad_rsts)
 		verdict_int(v, "invalid_resets", t->bad_rsts);
-	if (t->pf_seen) {
-		verdict_int(v, "pf_rule", t->pf_rule);
-		verdict_str(v, "pf_action", "%s", pf_action_name(t->pf_action));
-		verdict_str(v, "pf_reason", "%s", pf_reason_name(t->pf_reason));
-		verdict_str(v, "pf_interface", "%s", t->pf_ifname);
-		verdict_str(v, "pf_direction", "%s", t->pf_dir == 1 ? "in" : t->pf_dir == 2 ? "out" : "?");
-	}
-}
-
-/* What pf logged in the pflog header: the rule that matched and its action. */
-static void track_pflog(struct tcp_state *t, const struct pkt *p)
-{
-	if (!p->pflog.present)
-		return;
-	t->pf_seen = true;
-	t->pf_action = p->pflog.action;
-	t->pf_reason = p->pflog.reason;
-	t->pf_dir = p->pflog.dir;
-	t->pf_rule = p->pflog.rulenr;
-	memcpy(t->pf_ifname, p->pflog.ifname, sizeof t->pf_ifname);
+	verdict_pflog(v, &t->pf);
 }
 
 static const char *side_name(int dir)
@@ -409,8 +374,6 @@ static void report_refused(struct flow *f, const struct pkt *rst)
 	verdict_int(&v, "syn_frame", c->syn_frame);
 	verdict_int(&v, "rst_frame", (long long)rst->frame);
 	verdict_int(&v, "rst_ttl", rst->ttl);
-	if (rst->pflog.present)
-		verdict_int(&v, "pf_rule", rst->pflog.rulenr);
 	verdict_remedy(&v, "Check that the service runs and listens on this address and port (ss -ltnp on the server). "
 			   "If it does, a firewall in between may answer with a reset on the server's behalf: a "
 			   "TTL on the RST different from the server's other packets points at that device.");
@@ -597,11 +560,7 @@ static void report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool 
 	else
 		verdict_summary(&v, "SYN got no answer in %.1f s%s", waited,
 				ended ? " (until the capture ended)" : "");
-	if (t->pf_seen && t->pf_action == 1) {
-		size_t l = strlen(v.summary);
-		snprintf(v.summary + l, sizeof v.summary - l, "; pf logged it blocked by rule %u on %s", t->pf_rule,
-			 t->pf_ifname);
-	}
+	verdict_pflog_note(&v, &t->pf);
 	verdict_int(&v, "syn_count", c->syn_count);
 	verdict_num(&v, "tried_for_s", span);
 	verdict_num(&v, "waited_s", waited);
@@ -1001,7 +960,8 @@ void tcp_packet(struct flow *f, int dir, const struct pkt *p)
 	}
 	if (p->l4_csum == CSUM_BAD)
 		hist_add(t, dir, 'C');
-	track_pflog(t, p);
+	if (p->pflog.present)
+		t->pf = p->pflog; /* what pf logged: rule, action, reason, interface */
 
 	if (fl & TH_RST) {
 		hist_add(t, dir, 'R');

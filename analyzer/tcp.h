@@ -72,11 +72,7 @@ struct tcp_state {
 	ts_usec est_ts;
 	ts_usec prev_close_ts;       /* previous connection's close on this tuple */
 	uint32_t prev_close_frame;
-	/* pflog metadata of the last logged packet (pfSense pflog0 captures) */
-	bool pf_seen;
-	uint8_t pf_action, pf_reason, pf_dir;
-	uint32_t pf_rule;
-	char pf_ifname[17];
+	struct pflog_meta pf; /* of the last logged packet (pfSense pflog0 captures) */
 	uint8_t nhist;
 	char hist[TCP_HIST_LEN + 1]; /* Zeek-style history, upper case = initiator */
 	uint8_t nev_head, ev_tail_pos;
@@ -110,9 +106,6 @@ uint64_t tcp_acked_unseen(const struct flow *f, int dir);
 struct run_summary;
 /* Flow counts for the capture-quality verdicts. */
 void tcp_fill_summary(struct run_summary *sum);
-/* pf's rule action names as pflog records them (0 pass, 1 block, ...). */
-const char *pf_action_name(uint8_t action);
-/* pf's reason codes as pflog records them (0 match, 10 state-mismatch, ...). */
-const char *pf_reason_name(uint8_t reason);
+
 
 #endif

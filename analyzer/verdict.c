@@ -194,6 +194,42 @@ void verdict_emit_summary(const struct run_summary *s)
 			sinks[i].on_summary(s, sinks[i].arg);
 }
 
+const char *pf_reason_name(uint8_t r)
+{
+	static const char *const names[] = { "match",	     "bad-offset",  "fragment",	      "short",
+					     "normalize",    "memory",	    "bad-timestamp",  "congestion",
+					     "ip-option",    "proto-cksum", "state-mismatch", "state-insert",
+					     "state-limit",  "src-limit",   "synproxy",	      "map-failed" };
+	return r < sizeof names / sizeof names[0] ? names[r] : "?";
+}
+
+const char *pf_action_name(uint8_t a)
+{
+	static const char *const names[] = { "pass", "block", "scrub", "no-scrub", "nat", "no-nat",
+					     "binat", "no-binat", "rdr", "no-rdr", "synproxy-drop", "defer" };
+	return a < sizeof names / sizeof names[0] ? names[a] : "?";
+}
+
+void verdict_pflog(struct verdict *v, const struct pflog_meta *pf)
+{
+	if (!pf->present)
+		return;
+	verdict_int(v, "pf_rule", pf->rulenr);
+	verdict_str(v, "pf_action", "%s", pf_action_name(pf->action));
+	verdict_str(v, "pf_reason", "%s", pf_reason_name(pf->reason));
+	verdict_str(v, "pf_interface", "%s", pf->ifname);
+	verdict_str(v, "pf_direction", "%s", pf->dir == 1 ? "in" : pf->dir == 2 ? "out" : "?");
+}
+
+void verdict_pflog_note(struct verdict *v, const struct pflog_meta *pf)
+{
+	if (!pf->present || pf->action != 1)
+		return;
+	size_t l = strlen(v->summary);
+	snprintf(v->summary + l, sizeof v->summary - l, "; pf logged it blocked by rule %u on %s", pf->rulenr,
+		 pf->ifname);
+}
+
 const char *ts_iso(ts_usec t, char *buf, size_t len)
 {
 	time_t sec = (time_t)(t / 1000000);

@@ -69,6 +69,14 @@ void verdict_remedy(struct verdict *v, const char *text);
 /* Times first_ts/last_ts default to the evidence range. */
 void verdict_emit(struct verdict *v);
 
+/* What pf logged for a flow (pflog captures): rule, action, reason,
+ * interface and direction as details; verdict_pflog_note appends "pf logged
+ * it blocked by rule N on IF" to the summary when the action was block. */
+void verdict_pflog(struct verdict *v, const struct pflog_meta *pf);
+void verdict_pflog_note(struct verdict *v, const struct pflog_meta *pf);
+const char *pf_action_name(uint8_t action);
+const char *pf_reason_name(uint8_t reason);
+
 const char *severity_name(enum severity s);
 bool severity_parse(const char *s, enum severity *out);
 
