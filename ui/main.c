@@ -3,6 +3,7 @@
  * --fail-on, 2 usage or input error). */
 #include "analyzer/config.h"
 #include "capture/capture.h"
+#include "evidence.h"
 #include "output.h"
 #include "tui.h"
 
@@ -46,6 +47,9 @@ static void usage(FILE *o)
 		"  --no-ui              never start the live view\n"
 		"  --pace               with -r and --ui: replay at the capture's own speed\n"
 		"  -v, --verbose        show healthy (ok) verdicts in full\n"
+		"  --evidence DIR       write one pcap per warn/fail verdict (its flow's frames from the\n"
+		"                       first to the last evidence frame) and index.json, README.txt\n"
+		"  --evidence-all       with --evidence: a pcap for every verdict, ok and info too\n"
 		"  --fail-on SEV        exit 1 when a verdict of SEV or worse is found (ok|info|warn|fail;\n"
 		"                       default fail)\n"
 		"  --check DIR          run every capture under DIR against the .expect beside it\n"
@@ -86,6 +90,8 @@ enum {
 	OPT_IKE,
 	OPT_ESP,
 	OPT_IDLE,
+	OPT_EVIDENCE,
+	OPT_EVIDENCE_ALL,
 };
 
 static bool parse_seconds(const char *s, ts_usec *out)
@@ -124,12 +130,15 @@ int main(int argc, char **argv)
 		{ "ike-timeout", required_argument, 0, OPT_IKE },
 		{ "esp-timeout", required_argument, 0, OPT_ESP },
 		{ "idle-timeout", required_argument, 0, OPT_IDLE },
+		{ "evidence", required_argument, 0, OPT_EVIDENCE },
+		{ "evidence-all", no_argument, 0, OPT_EVIDENCE_ALL },
 		{ 0, 0, 0, 0 },
 	};
 	config_defaults(&sd_cfg);
 	const char *files[64];
 	int nfiles = 0;
-	const char *iface = NULL, *check_dir = NULL;
+	const char *iface = NULL, *check_dir = NULL, *evidence_dir = NULL;
+	bool evidence_all = false;
 	bool json = false, write_expect = false, want_ui = false, no_ui = false, pace = false, banner_set = false;
 	enum severity fail_on = SEV_FAIL;
 	int buffer_mb = 0, snaplen = 0;
@@ -226,6 +235,12 @@ int main(int argc, char **argv)
 		case OPT_IDLE:
 			target = &sd_cfg.idle_timeout;
 			break;
+		case OPT_EVIDENCE:
+			evidence_dir = optarg;
+			break;
+		case OPT_EVIDENCE_ALL:
+			evidence_all = true;
+			break;
 		default:
 			usage(stderr);
 			return 2;
@@ -258,6 +273,15 @@ int main(int argc, char **argv)
 				      argv[i]);
 	if ((nfiles == 0) == (iface == NULL)) {
 		fprintf(stderr, "shakedown: give either -r FILE or -i IFACE (see --help)\n");
+		return 2;
+	}
+	if (evidence_all && !evidence_dir) {
+		fprintf(stderr, "shakedown: --evidence-all goes with --evidence DIR\n");
+		return 2;
+	}
+	if (evidence_dir && (nfiles != 1 || !strcmp(files[0], "-"))) {
+		/* the frames are read again from the file at the end */
+		fprintf(stderr, "shakedown: --evidence works on one -r FILE (not stdin, not live)\n");
 		return 2;
 	}
 	bool ui = !json && !no_ui && (want_ui || (iface && isatty(1)));
@@ -301,6 +325,10 @@ int main(int argc, char **argv)
 	}
 	if (!json)
 		report_attach(stdout, sd_cfg.verbose);
+	if (evidence_dir && evidence_attach(evidence_dir, files[0], evidence_all, err, sizeof err) < 0) {
+		fprintf(stderr, "shakedown: %s\n", err);
+		return 2;
+	}
 
 	struct run_summary sum;
 	int rc = capture_run(&o, &sum, &stop_flag, err, sizeof err);
@@ -313,6 +341,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	verdict_emit_summary(&sum);
+	if (evidence_dir && evidence_status())
+		return 2;
 	for (int s = SEV_FAIL; s >= (int)fail_on; s--)
 		if (sum.counts[s])
 			return 1;
