@@ -1,10 +1,13 @@
 /* json.c - JSON Lines output (schema 1, documented in docs/json.md). */
 #include "output.h"
+#include "community-id.h"
 
 #include <string.h>
+#include <time.h>
 
 static FILE *json_out;
 static bool live_flush; /* flush each line (live capture, pipes) */
+static uint16_t community_id_seed;
 
 /* Length of a valid UTF-8 sequence at s, or 0. */
 static int utf8_len(const unsigned char *s)
@@ -128,6 +131,36 @@ static const char *proto_name(uint8_t p)
 	}
 }
 
+/* What log pipelines join on: the time as Suricata's EVE writes it, our
+ * flow id, and the Community ID of the flow (Zeek, Suricata, Elastic). */
+static void write_join_keys(FILE *o, const struct verdict *v)
+{
+	char b[64];
+	put(o, ",\"timestamp\":");
+	if (v->first_ts) {
+		time_t sec = (time_t)(v->first_ts / 1000000);
+		struct tm tm;
+		gmtime_r(&sec, &tm);
+		size_t n = strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(b + n, sizeof b - n, ".%06u+0000", (unsigned)(v->first_ts % 1000000));
+		json_write_string(o, b);
+	} else {
+		put(o, "null");
+	}
+	put(o, ",\"flow_id\":");
+	if (v->flow_id)
+		put_u64(o, v->flow_id);
+	else
+		put(o, "null");
+	put(o, ",\"community_id\":");
+	char cid[COMMUNITY_ID_LEN];
+	if (v->proto && v->client.family &&
+	    community_id_v1(community_id_seed, v->proto, &v->client, v->cport, &v->server, v->sport, cid))
+		json_write_string(o, cid);
+	else
+		put(o, "null");
+}
+
 static void json_verdict(const struct verdict *v, void *arg)
 {
 	(void)arg;
@@ -152,6 +185,7 @@ static void json_verdict(const struct verdict *v, void *arg)
 	put_ts(o, v->first_ts);
 	put(o, ",\"last_ts\":");
 	put_ts(o, v->last_ts);
+	write_join_keys(o, v);
 	put(o, ",\"frames\":[");
 	for (unsigned i = 0; i < v->nevidence; i++) {
 		if (i)
@@ -223,6 +257,11 @@ static void json_summary(const struct run_summary *s, void *arg)
 		(unsigned long long)s->counts[SEV_INFO], (unsigned long long)s->counts[SEV_WARN],
 		(unsigned long long)s->counts[SEV_FAIL]);
 	fflush(o);
+}
+
+void json_set_community_id_seed(uint16_t seed)
+{
+	community_id_seed = seed;
 }
 
 void json_attach(FILE *out, bool flush_each)

@@ -50,6 +50,7 @@ static void usage(FILE *o)
 		"  --evidence DIR       write one pcap per warn/fail verdict (its flow's frames from the\n"
 		"                       first to the last evidence frame) and index.json, README.txt\n"
 		"  --evidence-all       with --evidence: a pcap for every verdict, ok and info too\n"
+		"  --community-id-seed N  seed of the JSON community_id (0-65535; default 0)\n"
 		"  --fail-on SEV        exit 1 when a verdict of SEV or worse is found (ok|info|warn|fail;\n"
 		"                       default fail)\n"
 		"  --check DIR          run every capture under DIR against the .expect beside it\n"
@@ -92,6 +93,7 @@ enum {
 	OPT_IDLE,
 	OPT_EVIDENCE,
 	OPT_EVIDENCE_ALL,
+	OPT_CID_SEED,
 };
 
 static bool parse_seconds(const char *s, ts_usec *out)
@@ -132,6 +134,7 @@ int main(int argc, char **argv)
 		{ "idle-timeout", required_argument, 0, OPT_IDLE },
 		{ "evidence", required_argument, 0, OPT_EVIDENCE },
 		{ "evidence-all", no_argument, 0, OPT_EVIDENCE_ALL },
+		{ "community-id-seed", required_argument, 0, OPT_CID_SEED },
 		{ 0, 0, 0, 0 },
 	};
 	config_defaults(&sd_cfg);
@@ -241,6 +244,16 @@ int main(int argc, char **argv)
 		case OPT_EVIDENCE_ALL:
 			evidence_all = true;
 			break;
+		case OPT_CID_SEED: {
+			char *end;
+			long seed = strtol(optarg, &end, 10);
+			if (end == optarg || *end || seed < 0 || seed > 65535) {
+				fprintf(stderr, "shakedown: --community-id-seed takes 0 to 65535\n");
+				return 2;
+			}
+			json_set_community_id_seed((uint16_t)seed);
+			break;
+		}
 		default:
 			usage(stderr);
 			return 2;

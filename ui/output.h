@@ -11,6 +11,8 @@ void report_attach(FILE *out, int verbose);
 /* JSON Lines: one object per verdict as it happens, then the summary;
  * flush_each makes every line visible at once (live capture). */
 void json_attach(FILE *out, bool flush_each);
+/* --community-id-seed (default 0, as Zeek and Suricata). */
+void json_set_community_id_seed(uint16_t seed);
 /* Write s as a JSON string literal (quotes included), escaping anything
  * taken off the wire. */
 void json_write_string(FILE *out, const char *s);

@@ -31,9 +31,11 @@
 # to port 4500 after IKE_SA_INIT even without a NAT.
 set -Eeuo pipefail
 
-NS_A=sdi-a
-NS_R=sdi-r
-NS_B=sdi-b
+# Namespace names carry the process id: two runs never share a namespace.
+RUN_TAG=${SD_LAB_TAG:-$$}
+NS_A=sdi$RUN_TAG-a
+NS_R=sdi$RUN_TAG-r
+NS_B=sdi$RUN_TAG-b
 CAP_IF=ra
 
 ALL_SCENARIOS=(

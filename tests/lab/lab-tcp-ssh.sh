@@ -36,7 +36,11 @@ REPO=$(cd "$HERE/../.." && pwd)
 HELPER=$HERE/tcpssh-helper.py
 PY=/usr/bin/python3
 
-NS_CLI=sdt-cli NS_R1=sdt-r1 NS_R2=sdt-r2 NS_SRV=sdt-srv
+# Each run has its own namespace and temporary link names (the process id),
+# so two runs on one machine never touch each other's namespaces.
+RUN_TAG=${SD_LAB_TAG:-$$}
+NS_CLI=sdt$RUN_TAG-cli NS_R1=sdt$RUN_TAG-r1 NS_R2=sdt$RUN_TAG-r2 NS_SRV=sdt$RUN_TAG-srv
+TMP_A=st$RUN_TAG-a TMP_B=st$RUN_TAG-b
 CAP_IF=r1c
 CLI4=192.0.2.10 R1C4=192.0.2.1 R1S4=198.51.100.1 SRV4=198.51.100.20
 R2C4=192.0.2.2 R2S4=203.0.113.2 SRV4B=203.0.113.20
@@ -143,9 +147,9 @@ ns_add() {
 # link NS1 IF1 NS2 IF2: veth pair between two namespaces, offloads off so
 # that the capture shows wire-sized segments with real checksums
 link() {
-    ip link add "sdt-tmp1" type veth peer name "sdt-tmp2" || die "veth failed"
-    ip link set "sdt-tmp1" netns "$1" name "$2"
-    ip link set "sdt-tmp2" netns "$3" name "$4"
+    ip link add "$TMP_A" type veth peer name "$TMP_B" || die "veth failed"
+    ip link set "$TMP_A" netns "$1" name "$2"
+    ip link set "$TMP_B" netns "$3" name "$4"
     local pair
     for pair in "$1:$2" "$3:$4"; do
         in_ns "${pair%%:*}" ethtool -K "${pair##*:}" tso off gso off gro off tx off rx off \
@@ -206,7 +210,7 @@ topo_down() {
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
     for ns in "${MY_NS[@]}"; do ip netns del "$ns" 2>/dev/null; done
     # a veth pair caught between creation and its move into the namespaces
-    ip link del sdt-tmp1 2>/dev/null
+    ip link del "$TMP_A" 2>/dev/null
     PIDS=() MY_NS=() CAP_PID="" LIVE_PID=""
 }
 
@@ -674,8 +678,8 @@ main() {
     shift || true
     local list=("$@") name failed=()
     [ "${#list[@]}" -gt 0 ] || read -r -a list <<<"$(echo $SSH_SCENARIOS $TCP_SCENARIOS)"
-    if ip netns list | grep -q '^sdt-'; then
-        die "namespaces named sdt-* already exist (another run?); not touching them"
+    if ip netns list | grep -qE "^($NS_CLI|$NS_R1|$NS_R2|$NS_SRV)( |\$)"; then
+        die "namespaces $NS_CLI... already exist; not touching them"
     fi
     install_missing
     mkdir -p "$OUTDIR" || die "cannot create $OUTDIR"

@@ -47,6 +47,13 @@ for i, line in enumerate(lines, 1):
         l = need(o, "last_ts", (int, float), where)
         if l < f:
             raise SystemExit("%s: last_ts %s before first_ts %s" % (where, l, f))
+        ts = need(o, "timestamp", (str, type(None)), where)
+        if ts is not None and not (len(ts) == 31 and ts.endswith("+0000") and ts[10] == "T"):
+            raise SystemExit("%s: timestamp %r" % (where, ts))
+        need(o, "flow_id", (int, type(None)), where)
+        cid = need(o, "community_id", (str, type(None)), where)
+        if cid is not None and not (cid.startswith("1:") and len(cid) == 30):
+            raise SystemExit("%s: community_id %r" % (where, cid))
         frames = need(o, "frames", (list,), where)
         if any(not isinstance(n, int) or n < 1 for n in frames):
             raise SystemExit("%s: frames %r are not 1-based numbers" % (where, frames))
