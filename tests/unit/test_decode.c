@@ -14,6 +14,9 @@
 
 #include "capture/decode.h"
 
+/* the counters decode_frame() fills: the engine keeps one per run */
+static struct decode_stats decode_stats;
+
 /* ------------------------------------------------------------------ */
 /* frame builder */
 
@@ -237,7 +240,7 @@ static struct res dec_wire(int lt, const uint8_t *b, size_t caplen, size_t wirel
 	x.p.frame = 1;
 	x.p.caplen = (uint32_t)caplen;
 	x.p.wirelen = (uint32_t)wirelen;
-	x.r = decode_frame(lt, caplen ? x.buf : NULL, (uint32_t)caplen, &x.p);
+	x.r = decode_frame(&decode_stats, lt, caplen ? x.buf : NULL, (uint32_t)caplen, &x.p);
 	/* whatever was decoded lies inside the captured bytes */
 	if (x.p.payload && x.p.payload_len)
 		assert_true(x.p.payload >= x.buf && x.p.payload + x.p.payload_len <= x.buf + caplen);

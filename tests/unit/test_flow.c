@@ -15,7 +15,7 @@
 
 #include "analyzer/config.h"
 #include "analyzer/verdict.h"
-#include "capture/capture.h"
+#include "analyzer/driver.h"
 #include "capture/decode.h"
 #include "capture/flow.h"
 
@@ -29,6 +29,9 @@ struct ended {
 	ts_usec now;
 	uint16_t cport, sport;
 };
+/* the run in progress */
+static struct driver *drv;
+
 static struct ended ends[64];
 static int nends;
 
@@ -506,14 +509,14 @@ static void feed_syn(uint16_t sport, ts_usec ts)
 		s += (uint32_t)pseudo[i] << 8 | pseudo[i + 1];
 	c = csum(s, t, 20);
 	t[16] = (uint8_t)(c >> 8), t[17] = (uint8_t)c;
-	capture_feed(LINK_RAW, b, sizeof b, sizeof b, ts);
+	driver_feed(drv, LINK_RAW, b, sizeof b, sizeof b, ts);
 }
 
 static bool syn_flow_exists(uint16_t sport)
 {
 	int dir;
 	struct addr c = A("192.0.2.10"), s = A("198.51.100.20");
-	return flow_table_find(capture_flows(), IPPROTO_NUM_TCP, &c, sport, &s, 9999, 0, &dir) != NULL;
+	return flow_table_find(driver_flows(drv), IPPROTO_NUM_TCP, &c, sport, &s, 9999, 0, &dir) != NULL;
 }
 
 static void test_engine_clock(void **state)
@@ -526,25 +529,27 @@ static void test_engine_clock(void **state)
 	o.max_flows = 1024;
 	o.idle_timeout = 5 * ONE_S;
 	char err[256];
-	assert_int_equal(capture_begin(&o, err, sizeof err), CAPTURE_OK);
+	drv = driver_begin(&o, NULL, err, sizeof err);
+	assert_non_null(drv);
 	feed_syn(40000, T0);
-	assert_int_equal(capture_now(), T0);
+	assert_int_equal(driver_now(drv), T0);
 	feed_syn(40001, T0 + 2 * ONE_S);
-	assert_int_equal(capture_now(), T0 + 2 * ONE_S);
+	assert_int_equal(driver_now(drv), T0 + 2 * ONE_S);
 	/* a packet from the past does not turn the clock back */
 	feed_syn(40001, T0 + 1 * ONE_S);
-	assert_int_equal(capture_now(), T0 + 2 * ONE_S);
+	assert_int_equal(driver_now(drv), T0 + 2 * ONE_S);
 	assert_true(syn_flow_exists(40000));
 	/* a flow that only sent a SYN idles out after 30 s (tcp.c's opening
 	 * idle time, like pf's tcp.opening), not the table's 5 s: at 30.5 s
 	 * 40000 goes at the next sweep; 40001 (28.5 s idle) stays */
 	feed_syn(40002, T0 + 30 * ONE_S + ONE_S / 2);
-	assert_int_equal(capture_now(), T0 + 30 * ONE_S + ONE_S / 2);
+	assert_int_equal(driver_now(drv), T0 + 30 * ONE_S + ONE_S / 2);
 	assert_false(syn_flow_exists(40000));
 	assert_true(syn_flow_exists(40001));
 	assert_true(syn_flow_exists(40002));
 	struct run_summary sum;
-	capture_end(true, &sum);
+	driver_end(drv, true, &sum);
+	drv = NULL;
 	assert_int_equal(sum.packets, 4);
 	assert_int_equal(sum.flows, 3);
 	assert_int_equal(sum.flows_expired, 1);
