@@ -8,6 +8,7 @@
 #include "analyzer.h"
 #include "../capture/decode.h"
 #include "../capture/stream.h"
+#include "../capture/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,10 +193,10 @@ static void advance_clock(struct driver *d, ts_usec t)
  * microseconds; a copy is not a retransmission. */
 static bool is_duplicate(struct flow *f, int dir, const struct pkt *p)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = HASH32_SEED;
 	uint32_t parts[7] = { p->ip_id, p->seq, p->ack, p->tcp_flags, p->payload_wire_len, (uint32_t)dir, p->win };
 	for (int i = 0; i < 7; i++)
-		h = (h ^ parts[i]) * 16777619u;
+		h = hash32_word(h, parts[i]);
 	ts_usec window = (p->ipver == 4 && p->ip_id) ? 5000 : 200;
 	bool dup = f->dup_sig == h && f->dup_ts && p->ts >= f->dup_ts && p->ts - f->dup_ts <= window;
 	f->dup_sig = h;

@@ -4,6 +4,8 @@
  * and ESP. Every byte is read through a cursor. */
 #include "decode.h"
 #include "cursor.h"
+#include "util.h"
+#include "wire.h"
 
 #include <string.h>
 
@@ -217,23 +219,6 @@ enum decode_result decode_frame(struct decode_stats *ds, int lt, const uint8_t *
 
 /* ---- checksums ---- */
 
-static uint32_t csum_add(uint32_t sum, const uint8_t *b, size_t n)
-{
-	size_t i = 0;
-	for (; i + 1 < n; i += 2)
-		sum += (uint32_t)b[i] << 8 | b[i + 1];
-	if (i < n)
-		sum += (uint32_t)b[i] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* Check the TCP/UDP checksum of a complete, unfragmented segment. Sampled
  * after the first 20000 checks: it is a capture-quality statistic. */
 static void check_l4_checksum(struct decode_stats *ds, struct pkt *p, const uint8_t *l4, uint32_t l4len)
@@ -269,9 +254,9 @@ static void decode_tcp_options(struct cursor o, struct pkt *p)
 	p->opt.wscale = 0;
 	while (cursor_left(&o) > 0) {
 		uint8_t kind = cursor_u8(&o);
-		if (kind == 0)
+		if (kind == TCPOPT_EOL)
 			break;
-		if (kind == 1)
+		if (kind == TCPOPT_NOP)
 			continue;
 		uint8_t len = cursor_u8(&o);
 		if (!cursor_ok(&o) || len < 2)
@@ -280,30 +265,30 @@ static void decode_tcp_options(struct cursor o, struct pkt *p)
 		if (!cursor_ok(&o))
 			break;
 		switch (kind) {
-		case 2:
+		case TCPOPT_MSS:
 			if (len == 4)
 				p->opt.mss = cursor_be16(&v);
 			break;
-		case 3:
+		case TCPOPT_WSCALE:
 			if (len == 3) {
 				p->opt.wscale = cursor_u8(&v);
 				p->opt.has_wscale = true;
 			}
 			break;
-		case 4:
+		case TCPOPT_SACK_PERM:
 			p->opt.sack_perm = true;
 			break;
-		case 5:
+		case TCPOPT_SACK:
 			while (cursor_left(&v) >= 8 && p->opt.nsack < 4) {
 				p->opt.sack[p->opt.nsack][0] = cursor_be32(&v);
 				p->opt.sack[p->opt.nsack][1] = cursor_be32(&v);
 				p->opt.nsack++;
 			}
 			break;
-		case 30:
+		case TCPOPT_MPTCP:
 			p->opt.mptcp = true;
 			break;
-		case 8:
+		case TCPOPT_TIMESTAMP:
 			if (len == 10) {
 				p->opt.tsval = cursor_be32(&v);
 				p->opt.tsecr = cursor_be32(&v);
@@ -347,13 +332,10 @@ static void decode_quote(struct cursor c, struct pkt *p)
 		inner.src.family = inner.dst.family = 6;
 		cursor_copy(&t, inner.src.b, 16);
 		cursor_copy(&t, inner.dst.b, 16);
-		/* walk a few extension headers */
-		for (int i = 0; i < 8 && (proto == 0 || proto == 43 || proto == 60 || proto == 44); i++) {
-			uint8_t nh = cursor_u8(&t);
-			uint8_t hl = cursor_u8(&t);
-			cursor_skip(&t, proto == 44 ? 6 : (size_t)hl * 8 + 6);
-			proto = nh;
-		}
+		/* the same walk as decode_ipv6, over the quoted headers */
+		struct ipv6_ext e;
+		for (int i = 0; i < 16 && ipv6_ext_header(proto) && ipv6_ext_step(&t, proto, &e); i++)
+			proto = e.next;
 	} else {
 		return;
 	}
@@ -480,9 +462,11 @@ static void decode_transport(struct decode_stats *ds, struct cursor *c, uint32_t
 			transport_cut(ds, p);
 			return;
 		}
+		/* the error messages, which quote the datagram that caused them */
 		bool err = p->proto == IPPROTO_NUM_ICMP
-				   ? (p->icmp_type == 3 || p->icmp_type == 11 || p->icmp_type == 4 || p->icmp_type == 12)
-				   : (p->icmp_type >= 1 && p->icmp_type <= 4);
+				   ? (p->icmp_type == ICMP4_UNREACH || p->icmp_type == ICMP4_TIME_EXCEEDED ||
+				      p->icmp_type == ICMP4_SOURCE_QUENCH || p->icmp_type == ICMP4_PARAM_PROBLEM)
+				   : (p->icmp_type >= ICMP6_UNREACH && p->icmp_type <= ICMP6_PARAM_PROBLEM);
 		p->payload = cursor_here(c);
 		p->payload_len = (uint32_t)cursor_left(c);
 		p->payload_wire_len = wire_payload >= 8 ? wire_payload - 8 : 0;
@@ -550,11 +534,6 @@ static enum decode_result decode_ipv4(struct decode_stats *ds, struct cursor *c,
 	return DECODE_OK;
 }
 
-static bool ipv6_ext_header(uint8_t nh)
-{
-	return nh == 0 || nh == 43 || nh == 44 || nh == 60 || nh == 51 || nh == 135 || nh == 139 || nh == 140;
-}
-
 static enum decode_result decode_ipv6(struct decode_stats *ds, struct cursor *c, uint32_t wire_len, struct pkt *p)
 {
 	const uint8_t *start = cursor_here(c);
@@ -584,17 +563,17 @@ static enum decode_result decode_ipv6(struct decode_stats *ds, struct cursor *c,
 	uint32_t wire_left = plen;
 	for (int guard = 0; guard < 16 && ipv6_ext_header(nh); guard++) {
 		size_t before = t.off;
-		uint8_t next = cursor_u8(&t);
-		uint8_t hl = cursor_u8(&t);
-		if (nh == 44) {
-			uint16_t fo = cursor_be16(&t);
-			p->ip_id = (uint16_t)cursor_be32(&t);
-			if ((fo & 0xfff8) || (fo & 1)) {
+		struct ipv6_ext e;
+		ipv6_ext_step(&t, nh, &e);
+		uint8_t next = e.next;
+		if (e.fragment) {
+			p->ip_id = (uint16_t)e.frag_id;
+			if (e.frag_off || e.more) {
 				p->is_fragment = true;
-				p->frag_first = (fo & 0xfff8) == 0;
+				p->frag_first = e.frag_off == 0;
 				ds->fragments++;
 				ds->ipv6_fragments++;
-				if (fo & 0xfff8) {
+				if (e.frag_off) {
 					p->proto = next;
 					p->payload = cursor_here(&t);
 					p->payload_len = (uint32_t)cursor_left(&t);
@@ -602,10 +581,6 @@ static enum decode_result decode_ipv6(struct decode_stats *ds, struct cursor *c,
 					return DECODE_OK;
 				}
 			}
-		} else if (nh == 51) {
-			cursor_skip(&t, (size_t)(hl + 2) * 4 - 2);
-		} else {
-			cursor_skip(&t, (size_t)hl * 8 + 6);
 		}
 		if (!cursor_ok(&t)) {
 			if (p->ip_truncated)

@@ -2,6 +2,7 @@
  * max_flows, LRU eviction when full, idle expiry and deadline sweeps, all
  * by packet time. */
 #include "flow.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -75,17 +76,14 @@ void flow_table_free(struct flow_table *t)
 static uint32_t key_hash(const struct flow_key *k)
 {
 	/* FNV-1a over the fields that matter */
-	uint64_t h = 1469598103934665603ull;
-	const uint8_t *parts[2] = { k->a.b, k->b.b };
 	size_t n = k->a.family == 4 ? 4 : 16;
-	for (int j = 0; j < 2; j++)
-		for (size_t i = 0; i < n; i++)
-			h = (h ^ parts[j][i]) * 1099511628211ull;
+	uint64_t h = hash64_bytes(HASH64_SEED, k->a.b, n);
+	h = hash64_bytes(h, k->b.b, n);
 	uint64_t rest = (uint64_t)k->pa << 48 | (uint64_t)k->pb << 32 | k->spi;
 	for (int i = 0; i < 8; i++)
-		h = (h ^ ((rest >> (i * 8)) & 0xff)) * 1099511628211ull;
-	h = (h ^ k->proto) * 1099511628211ull;
-	return (uint32_t)(h ^ (h >> 32));
+		h = hash64_byte(h, (uint8_t)(rest >> (i * 8)));
+	h = hash64_byte(h, k->proto);
+	return hash64_fold(h);
 }
 
 static bool key_eq(const struct flow_key *x, const struct flow_key *y)

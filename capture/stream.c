@@ -2,6 +2,7 @@
  * reassembler. libnids is process-global: one open struct stream per
  * process, reached from libnids' callbacks through `active`. */
 #include "stream.h"
+#include "util.h"
 
 #include <arpa/inet.h>
 #include <nids.h>
@@ -187,12 +188,7 @@ void stream_free(struct stream *S)
 
 static uint16_t ip_header_sum(const uint8_t *h, size_t len)
 {
-	uint32_t sum = 0;
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)h[i] << 8 | h[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	return csum_fold(csum_add(0, h, len));
 }
 
 void stream_feed_ipv4(struct stream *S, const struct pkt *p)
@@ -243,7 +239,7 @@ void stream_tcp6(struct stream *S, struct flow *f, int dir, const struct pkt *p)
 		return;
 	uint32_t seq = p->seq;
 	uint32_t len = p->payload_len;
-	int32_t ahead = (int32_t)(seq - f->rx_next[dir]);
+	int32_t ahead = seq_diff(seq, f->rx_next[dir]);
 	if (ahead > 0) {
 		S->st.v6_out_of_order++;
 		return;
