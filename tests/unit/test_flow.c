@@ -18,6 +18,7 @@
 #include "analyzer/driver.h"
 #include "capture/decode.h"
 #include "capture/flow.h"
+#include "capture/pool.h"
 
 #define ONE_S 1000000ull
 #define T0 (1700000000ull * ONE_S)
@@ -560,9 +561,45 @@ static void test_engine_clock(void **state)
 	assert_int_equal(sum.decode_errors, 0);
 }
 
+/* The pool under the flow table: a hard limit that is counted, slots
+ * zeroed when new, given back and handed out again last-in first-out,
+ * chunks added only as needed. */
+static void test_pool(void **state)
+{
+	(void)state;
+	struct pool p;
+	assert_true(pool_init(&p, 24, 5, 1)); /* chunks of 2 slots, at most 5 */
+	uint32_t idx[5];
+	for (uint32_t i = 0; i < 5; i++) {
+		unsigned char *s = pool_take(&p, &idx[i]);
+		assert_non_null(s);
+		assert_int_equal(idx[i], i);
+		for (int b = 0; b < 24; b++)
+			assert_int_equal(s[b], 0);
+		memset(s, 0xa5, 24);
+	}
+	assert_int_equal(p.nchunks, 3);
+	uint32_t none = 99;
+	assert_null(pool_take(&p, &none));
+	assert_int_equal(p.st.full, 1);
+	assert_int_equal(p.st.active, 5);
+	pool_give(&p, idx[1]);
+	pool_give(&p, idx[3]);
+	assert_int_equal(p.st.active, 3);
+	uint32_t again;
+	assert_non_null(pool_take(&p, &again));
+	assert_int_equal(again, 3);
+	assert_non_null(pool_take(&p, &again));
+	assert_int_equal(again, 1);
+	assert_int_equal(p.st.peak, 5);
+	assert_int_equal(p.nchunks, 3);
+	pool_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pool),
 		cmocka_unit_test(test_both_directions_one_flow),
 		cmocka_unit_test(test_orientation),
 		cmocka_unit_test(test_esp_by_spi),
