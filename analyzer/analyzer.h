@@ -1,6 +1,6 @@
 /* analyzer.h - what the engine calls, and the per-flow state layout.
  *
- * The engine (capture/) hands every decoded packet to analyzer_packet()
+ * The pipeline driver (driver.c) hands every decoded packet to analyzer_packet()
  * with its flow, in-order stream bytes to analyzer_stream(), and calls
  * analyzer_timer() when a flow's deadline passes and analyzer_flow_end()
  * when a flow leaves the table. Dispatch to tcp, ssh, ike and esp lives

@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include "../capture/flow.h"
+#include "../capture/summary.h" /* struct run_summary, handed to the sinks */
 
 enum severity { SEV_OK = 0, SEV_INFO, SEV_WARN, SEV_FAIL };
 
@@ -80,21 +81,8 @@ const char *pf_reason_name(uint8_t reason);
 const char *severity_name(enum severity s);
 bool severity_parse(const char *s, enum severity *out);
 
-/* Sinks. Each gets every verdict in emission order, then the summary. */
-struct run_summary {
-	uint64_t packets, bytes;
-	uint64_t flows, flows_evicted, flows_expired, flows_peak;
-	uint64_t drops_kernel, drops_iface; /* live only */
-	bool live;
-	uint64_t counts[4]; /* by severity */
-	uint64_t verdicts_suppressed; /* over the report's limit */
-	ts_usec first_ts, last_ts;
-	uint64_t bad_checksums, truncated, non_ip, decode_errors, out_of_order, duplicates;
-	uint64_t files_truncated, nids_evicted, v6_out_of_order;
-	uint64_t tcp_flows, tcp_midstream, tcp_one_direction; /* filled by the analyzers */
-	const char *source;
-};
-
+/* Sinks. Each gets every verdict in emission order, then the summary
+ * (struct run_summary, capture/summary.h). */
 struct verdict_sink {
 	void (*on_verdict)(const struct verdict *v, void *arg);
 	void (*on_summary)(const struct run_summary *s, void *arg);

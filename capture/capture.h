@@ -1,13 +1,16 @@
-/* capture.h - the engine: packet sources (files, stdin, live interfaces),
- * the packet-time clock, and the loop that drives decode -> flow ->
- * analyzers. The only module besides stream.c that sees libpcap. */
+/* capture.h - packet sources: capture files (pcap, pcapng), stdin and live
+ * interfaces. A source only produces frames: it opens its inputs, applies
+ * the BPF filter, numbers frames as Wireshark does, paces a replay, and
+ * hands each frame to the sink it is given. It decodes nothing and keeps
+ * no clock; the pipeline driver (analyzer/driver.h) does the rest. With
+ * stream.c, the only module that sees libpcap. */
 #ifndef SHAKEDOWN_CAPTURE_H
 #define SHAKEDOWN_CAPTURE_H
 
 #include <signal.h>
 #include "flow.h"
-#include "../analyzer/verdict.h"
 
+/* What to capture and how big the engine's tables are. */
 struct capture_opts {
 	const char **files; /* -r, in order; "-" is stdin */
 	int nfiles;
@@ -17,9 +20,8 @@ struct capture_opts {
 	int snaplen;
 	uint32_t max_flows;
 	ts_usec idle_timeout;
-	/* Called about every poll_ms of wall time (live view redraws). */
-	void (*on_poll)(void *arg, ts_usec now);
-	void *poll_arg;
+	/* About how often (wall time) the source calls the sink's on_idle,
+	 * and the driver its on_poll hook; 0 = 200 ms. */
 	int poll_ms;
 	/* Replay offline input at the speed of its timestamps (--pace). */
 	bool pace;
@@ -30,18 +32,38 @@ enum capture_status {
 	CAPTURE_INPUT_ERROR = 2, /* missing file, not a capture, bad interface, no permission... */
 };
 
-/* Run the whole capture. Fills *sum. On error returns CAPTURE_INPUT_ERROR
- * with a one-line message in err. */
-int capture_run(const struct capture_opts *o, struct run_summary *sum, volatile sig_atomic_t *stop, char *err,
-		size_t errlen);
-/* The same pipeline fed frame by frame (tests, fuzzing): begin, feed each
- * frame with its link type and time, end (resolving pending flows). */
-int capture_begin(const struct capture_opts *o, char *err, size_t errlen);
-void capture_feed(int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen, ts_usec ts);
-void capture_end(bool resolve, struct run_summary *sum);
-/* While running: the flow table and the clock (for the live view). */
-struct flow_table *capture_flows(void);
-ts_usec capture_now(void);
-void capture_live_stats(uint64_t *pkts, uint64_t *bytes, uint64_t *drops);
+/* One frame as read. `data` is valid during the on_frame call only. */
+struct capture_frame {
+	int linktype;     /* DLT_ value */
+	const uint8_t *data;
+	uint32_t caplen, wirelen;
+	ts_usec ts;
+	uint64_t frame;   /* 1-based within its file, filtered frames counted */
+};
+
+struct capture_sink {
+	void (*on_frame)(void *arg, const struct capture_frame *fr);
+	/* Called every 1024 frames, while a paced replay waits, and after
+	 * every live read round; quiet = a live round that read nothing. */
+	void (*on_idle)(void *arg, bool quiet);
+	void *arg;
+};
+
+struct capture_source;
+
+/* Open the input: the live interface, or check that every -r file is
+ * readable (when there are several) before any frame is read. NULL with
+ * a one-line message in err. */
+struct capture_source *capture_source_open(const struct capture_opts *o, char *err, size_t errlen);
+/* Read everything (files) or until *stop (live), handing each frame to
+ * the sink. CAPTURE_OK, or CAPTURE_INPUT_ERROR with a message in err. */
+int capture_source_run(struct capture_source *s, const struct capture_sink *sink, volatile sig_atomic_t *stop,
+		       char *err, size_t errlen);
+bool capture_source_live(const struct capture_source *s);
+/* Packets the kernel and the interface dropped (live; 0 offline). */
+void capture_source_drops(const struct capture_source *s, uint64_t *kernel, uint64_t *iface);
+/* Files that ended in the middle of a packet. */
+uint64_t capture_source_files_truncated(const struct capture_source *s);
+void capture_source_close(struct capture_source *s);
 
 #endif

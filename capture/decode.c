@@ -4,10 +4,11 @@
  * and ESP. Every byte is read through a cursor. */
 #include "decode.h"
 #include "cursor.h"
+#include "util.h"
+#include "wire.h"
 
 #include <string.h>
 
-struct decode_stats decode_stats;
 
 enum {
 	ETH_IPV4 = 0x0800,
@@ -57,15 +58,15 @@ static int af_to_ipver(uint32_t af)
 	}
 }
 
-static enum decode_result decode_by_ethertype(uint16_t type, struct cursor *c, uint32_t wire_left, struct pkt *p)
+static enum decode_result decode_by_ethertype(struct decode_stats *ds, uint16_t type, struct cursor *c, uint32_t wire_left, struct pkt *p)
 {
 	if (type == ETH_IPV4 || type == ETH_IPV6)
-		return decode_ip(cursor_here(c), (uint32_t)cursor_left(c), wire_left, p);
-	decode_stats.not_ip++;
+		return decode_ip(ds, cursor_here(c), (uint32_t)cursor_left(c), wire_left, p);
+	ds->not_ip++;
 	return DECODE_NOT_IP;
 }
 
-static enum decode_result decode_ethernet(struct cursor *c, uint32_t wirelen, struct pkt *p)
+static enum decode_result decode_ethernet(struct decode_stats *ds, struct cursor *c, uint32_t wirelen, struct pkt *p)
 {
 	if (!cursor_skip(c, 12))
 		return DECODE_MALFORMED;
@@ -97,17 +98,17 @@ static enum decode_result decode_ethernet(struct cursor *c, uint32_t wirelen, st
 		else if (proto == PPP_IPV6)
 			type = ETH_IPV6;
 		else {
-			decode_stats.not_ip++;
+			ds->not_ip++;
 			return DECODE_NOT_IP;
 		}
 	}
 	if (!cursor_ok(c))
 		return DECODE_MALFORMED;
 	uint32_t hdr = (uint32_t)c->off;
-	return decode_by_ethertype(type, c, wirelen > hdr ? wirelen - hdr : 0, p);
+	return decode_by_ethertype(ds, type, c, wirelen > hdr ? wirelen - hdr : 0, p);
 }
 
-static enum decode_result decode_pflog(struct cursor *c, uint32_t wirelen, struct pkt *p)
+static enum decode_result decode_pflog(struct decode_stats *ds, struct cursor *c, uint32_t wirelen, struct pkt *p)
 {
 	uint8_t hlen = cursor_u8(c);
 	uint8_t af = cursor_u8(c);
@@ -130,14 +131,14 @@ static enum decode_result decode_pflog(struct cursor *c, uint32_t wirelen, struc
 		return DECODE_MALFORMED;
 	int v = af_to_ipver(af);
 	if (!v) {
-		decode_stats.not_ip++;
+		ds->not_ip++;
 		return DECODE_NOT_IP;
 	}
-	return decode_ip(cursor_here(&ip), (uint32_t)cursor_left(&ip), wirelen > padded ? wirelen - padded : 0, p);
+	return decode_ip(ds, cursor_here(&ip), (uint32_t)cursor_left(&ip), wirelen > padded ? wirelen - padded : 0, p);
 }
 
 /* Linux NFLOG: 4-byte header, then TLVs (host-order lengths, 4-aligned). */
-static enum decode_result decode_nflog(struct cursor *c, uint32_t wirelen, struct pkt *p)
+static enum decode_result decode_nflog(struct decode_stats *ds, struct cursor *c, uint32_t wirelen, struct pkt *p)
 {
 	(void)wirelen;
 	cursor_u8(c); /* family */
@@ -150,28 +151,28 @@ static enum decode_result decode_nflog(struct cursor *c, uint32_t wirelen, struc
 			return DECODE_MALFORMED;
 		struct cursor v = cursor_sub(c, tlen - 4u);
 		if (ttype == 9) /* NFULA_PAYLOAD: its TLV length is the packet's */
-			return decode_ip(v.p, (uint32_t)v.len, tlen - 4u, p);
+			return decode_ip(ds, v.p, (uint32_t)v.len, tlen - 4u, p);
 		cursor_skip(c, ((tlen + 3u) & ~3u) - tlen);
 		if (!cursor_ok(c))
 			return DECODE_MALFORMED;
 	}
-	decode_stats.not_ip++;
+	ds->not_ip++;
 	return DECODE_NOT_IP;
 }
 
-enum decode_result decode_frame(int lt, const uint8_t *data, uint32_t caplen, struct pkt *p)
+enum decode_result decode_frame(struct decode_stats *ds, int lt, const uint8_t *data, uint32_t caplen, struct pkt *p)
 {
 	struct cursor c = cursor_make(data, caplen);
 	uint32_t wl = p->wirelen;
 	p->linktype = lt;
 	switch (lt) {
 	case LINK_EN10MB:
-		return decode_ethernet(&c, wl, p);
+		return decode_ethernet(ds, &c, wl, p);
 	case LINK_RAW:
 	case LINK_RAW_OPENBSD:
 	case LINK_IPV4:
 	case LINK_IPV6:
-		return decode_ip(data, caplen, wl, p);
+		return decode_ip(ds, data, caplen, wl, p);
 	case LINK_NULL:
 	case LINK_LOOP: {
 		uint8_t b[4];
@@ -182,16 +183,16 @@ enum decode_result decode_frame(int lt, const uint8_t *data, uint32_t caplen, st
 		uint32_t le = (uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0];
 		int v = af_to_ipver(lt == LINK_LOOP ? be : (be < 256 ? be : le));
 		if (!v) {
-			decode_stats.not_ip++;
+			ds->not_ip++;
 			return DECODE_NOT_IP;
 		}
-		return decode_ip(cursor_here(&c), (uint32_t)cursor_left(&c), wl > 4 ? wl - 4 : 0, p);
+		return decode_ip(ds, cursor_here(&c), (uint32_t)cursor_left(&c), wl > 4 ? wl - 4 : 0, p);
 	}
 	case LINK_ENC: {
 		/* OpenBSD/FreeBSD enc(4): af, spi, flags (af and flags in host order). */
 		if (!cursor_skip(&c, 12))
 			return DECODE_MALFORMED;
-		return decode_ip(cursor_here(&c), (uint32_t)cursor_left(&c), wl > 12 ? wl - 12 : 0, p);
+		return decode_ip(ds, cursor_here(&c), (uint32_t)cursor_left(&c), wl > 12 ? wl - 12 : 0, p);
 	}
 	case LINK_LINUX_SLL: {
 		if (!cursor_skip(&c, 14))
@@ -199,18 +200,18 @@ enum decode_result decode_frame(int lt, const uint8_t *data, uint32_t caplen, st
 		uint16_t type = cursor_be16(&c);
 		if (!cursor_ok(&c))
 			return DECODE_MALFORMED;
-		return decode_by_ethertype(type, &c, wl > 16 ? wl - 16 : 0, p);
+		return decode_by_ethertype(ds, type, &c, wl > 16 ? wl - 16 : 0, p);
 	}
 	case LINK_LINUX_SLL2: {
 		uint16_t type = cursor_be16(&c);
 		if (!cursor_skip(&c, 18))
 			return DECODE_MALFORMED;
-		return decode_by_ethertype(type, &c, wl > 20 ? wl - 20 : 0, p);
+		return decode_by_ethertype(ds, type, &c, wl > 20 ? wl - 20 : 0, p);
 	}
 	case LINK_PFLOG:
-		return decode_pflog(&c, wl, p);
+		return decode_pflog(ds, &c, wl, p);
 	case LINK_NFLOG:
-		return decode_nflog(&c, wl, p);
+		return decode_nflog(ds, &c, wl, p);
 	default:
 		return DECODE_NOT_IP;
 	}
@@ -218,29 +219,11 @@ enum decode_result decode_frame(int lt, const uint8_t *data, uint32_t caplen, st
 
 /* ---- checksums ---- */
 
-static uint32_t csum_add(uint32_t sum, const uint8_t *b, size_t n)
-{
-	size_t i = 0;
-	for (; i + 1 < n; i += 2)
-		sum += (uint32_t)b[i] << 8 | b[i + 1];
-	if (i < n)
-		sum += (uint32_t)b[i] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* Check the TCP/UDP checksum of a complete, unfragmented segment. Sampled
  * after the first 20000 checks: it is a capture-quality statistic. */
-static void check_l4_checksum(struct pkt *p, const uint8_t *l4, uint32_t l4len)
+static void check_l4_checksum(struct decode_stats *ds, struct pkt *p, const uint8_t *l4, uint32_t l4len)
 {
-	static uint32_t skip;
-	if (decode_stats.checksum_checked >= 20000 && (++skip & 15))
+	if (ds->checksum_checked >= 20000 && (++ds->checksum_skip & 15))
 		return;
 	uint32_t sum = 0;
 	if (p->ipver == 4) {
@@ -255,10 +238,10 @@ static void check_l4_checksum(struct pkt *p, const uint8_t *l4, uint32_t l4len)
 	sum = csum_add(sum, l4, l4len);
 	if (p->proto == IPPROTO_NUM_UDP && l4len >= 8 && l4[6] == 0 && l4[7] == 0 && p->ipver == 4)
 		return; /* UDP over IPv4 without checksum */
-	decode_stats.checksum_checked++;
+	ds->checksum_checked++;
 	if (csum_fold(sum) != 0) {
 		p->l4_csum = CSUM_BAD;
-		decode_stats.checksum_bad++;
+		ds->checksum_bad++;
 	} else {
 		p->l4_csum = CSUM_GOOD;
 	}
@@ -271,9 +254,9 @@ static void decode_tcp_options(struct cursor o, struct pkt *p)
 	p->opt.wscale = 0;
 	while (cursor_left(&o) > 0) {
 		uint8_t kind = cursor_u8(&o);
-		if (kind == 0)
+		if (kind == TCPOPT_EOL)
 			break;
-		if (kind == 1)
+		if (kind == TCPOPT_NOP)
 			continue;
 		uint8_t len = cursor_u8(&o);
 		if (!cursor_ok(&o) || len < 2)
@@ -282,30 +265,30 @@ static void decode_tcp_options(struct cursor o, struct pkt *p)
 		if (!cursor_ok(&o))
 			break;
 		switch (kind) {
-		case 2:
+		case TCPOPT_MSS:
 			if (len == 4)
 				p->opt.mss = cursor_be16(&v);
 			break;
-		case 3:
+		case TCPOPT_WSCALE:
 			if (len == 3) {
 				p->opt.wscale = cursor_u8(&v);
 				p->opt.has_wscale = true;
 			}
 			break;
-		case 4:
+		case TCPOPT_SACK_PERM:
 			p->opt.sack_perm = true;
 			break;
-		case 5:
+		case TCPOPT_SACK:
 			while (cursor_left(&v) >= 8 && p->opt.nsack < 4) {
 				p->opt.sack[p->opt.nsack][0] = cursor_be32(&v);
 				p->opt.sack[p->opt.nsack][1] = cursor_be32(&v);
 				p->opt.nsack++;
 			}
 			break;
-		case 30:
+		case TCPOPT_MPTCP:
 			p->opt.mptcp = true;
 			break;
-		case 8:
+		case TCPOPT_TIMESTAMP:
 			if (len == 10) {
 				p->opt.tsval = cursor_be32(&v);
 				p->opt.tsecr = cursor_be32(&v);
@@ -349,13 +332,10 @@ static void decode_quote(struct cursor c, struct pkt *p)
 		inner.src.family = inner.dst.family = 6;
 		cursor_copy(&t, inner.src.b, 16);
 		cursor_copy(&t, inner.dst.b, 16);
-		/* walk a few extension headers */
-		for (int i = 0; i < 8 && (proto == 0 || proto == 43 || proto == 60 || proto == 44); i++) {
-			uint8_t nh = cursor_u8(&t);
-			uint8_t hl = cursor_u8(&t);
-			cursor_skip(&t, proto == 44 ? 6 : (size_t)hl * 8 + 6);
-			proto = nh;
-		}
+		/* the same walk as decode_ipv6, over the quoted headers */
+		struct ipv6_ext e;
+		for (int i = 0; i < 16 && ipv6_ext_header(proto) && ipv6_ext_step(&t, proto, &e); i++)
+			proto = e.next;
 	} else {
 		return;
 	}
@@ -387,14 +367,14 @@ static void decode_quote(struct cursor c, struct pkt *p)
 
 /* The transport header is not all there. Cut by the snaplen or by a
  * fragment boundary is normal; otherwise the IP length lies. */
-static void transport_cut(struct pkt *p)
+static void transport_cut(struct decode_stats *ds, struct pkt *p)
 {
 	p->proto = 0;
 	if (!p->ip_truncated && !p->is_fragment)
-		decode_stats.malformed++;
+		ds->malformed++;
 }
 
-static void decode_transport(struct cursor *c, uint32_t wire_payload, struct pkt *p)
+static void decode_transport(struct decode_stats *ds, struct cursor *c, uint32_t wire_payload, struct pkt *p)
 {
 	/* c covers the captured transport bytes (bounded by the IP length). */
 	const uint8_t *l4 = cursor_here(c);
@@ -412,11 +392,11 @@ static void decode_transport(struct cursor *c, uint32_t wire_payload, struct pkt
 		size_t hl = (size_t)(off >> 4) * 4;
 		if (cursor_ok(c) && hl < 20) {
 			p->proto = 0; /* a data offset below the fixed header */
-			decode_stats.malformed++;
+			ds->malformed++;
 			return;
 		}
 		if (!cursor_ok(c)) {
-			transport_cut(p);
+			transport_cut(ds, p);
 			return;
 		}
 		struct cursor o = cursor_sub(c, hl - 20);
@@ -426,7 +406,7 @@ static void decode_transport(struct cursor *c, uint32_t wire_payload, struct pkt
 			 * comes with the next fragment): the header is still usable */
 			if (!p->is_fragment) {
 				if (!p->ip_truncated)
-					decode_stats.malformed++; /* IP length shorter than the TCP header */
+					ds->malformed++; /* IP length shorter than the TCP header */
 				p->ip_truncated = true;
 			}
 			p->payload = NULL;
@@ -438,7 +418,7 @@ static void decode_transport(struct cursor *c, uint32_t wire_payload, struct pkt
 		p->payload_len = (uint32_t)cursor_left(c);
 		p->payload_wire_len = wire_payload > hl ? wire_payload - (uint32_t)hl : 0;
 		if (!p->ip_truncated && !p->is_fragment)
-			check_l4_checksum(p, l4, l4cap);
+			check_l4_checksum(ds, p, l4, l4cap);
 		return;
 	}
 	case IPPROTO_NUM_UDP: {
@@ -447,7 +427,7 @@ static void decode_transport(struct cursor *c, uint32_t wire_payload, struct pkt
 		uint16_t ulen = cursor_be16(c);
 		cursor_skip(c, 2);
 		if (!cursor_ok(c)) {
-			transport_cut(p);
+			transport_cut(ds, p);
 			return;
 		}
 		uint32_t wire = wire_payload >= 8 ? wire_payload - 8 : 0;
@@ -459,14 +439,14 @@ static void decode_transport(struct cursor *c, uint32_t wire_payload, struct pkt
 			p->payload_len = wire;
 		p->payload_wire_len = wire;
 		if (!p->ip_truncated && !p->is_fragment && ulen >= 8 && ulen <= l4cap)
-			check_l4_checksum(p, l4, ulen);
+			check_l4_checksum(ds, p, l4, ulen);
 		return;
 	}
 	case IPPROTO_NUM_ESP:
 		p->esp_spi = cursor_be32(c);
 		p->esp_seq = cursor_be32(c);
 		if (!cursor_ok(c)) {
-			transport_cut(p);
+			transport_cut(ds, p);
 			return;
 		}
 		p->payload = cursor_here(c);
@@ -479,12 +459,14 @@ static void decode_transport(struct cursor *c, uint32_t wire_payload, struct pkt
 		p->icmp_code = cursor_u8(c);
 		cursor_skip(c, 6);
 		if (!cursor_ok(c)) {
-			transport_cut(p);
+			transport_cut(ds, p);
 			return;
 		}
+		/* the error messages, which quote the datagram that caused them */
 		bool err = p->proto == IPPROTO_NUM_ICMP
-				   ? (p->icmp_type == 3 || p->icmp_type == 11 || p->icmp_type == 4 || p->icmp_type == 12)
-				   : (p->icmp_type >= 1 && p->icmp_type <= 4);
+				   ? (p->icmp_type == ICMP4_UNREACH || p->icmp_type == ICMP4_TIME_EXCEEDED ||
+				      p->icmp_type == ICMP4_SOURCE_QUENCH || p->icmp_type == ICMP4_PARAM_PROBLEM)
+				   : (p->icmp_type >= ICMP6_UNREACH && p->icmp_type <= ICMP6_PARAM_PROBLEM);
 		p->payload = cursor_here(c);
 		p->payload_len = (uint32_t)cursor_left(c);
 		p->payload_wire_len = wire_payload >= 8 ? wire_payload - 8 : 0;
@@ -500,7 +482,7 @@ static void decode_transport(struct cursor *c, uint32_t wire_payload, struct pkt
 	}
 }
 
-static enum decode_result decode_ipv4(struct cursor *c, uint32_t wire_len, struct pkt *p)
+static enum decode_result decode_ipv4(struct decode_stats *ds, struct cursor *c, uint32_t wire_len, struct pkt *p)
 {
 	const uint8_t *start = cursor_here(c);
 	uint8_t vihl = cursor_u8(c);
@@ -516,20 +498,20 @@ static enum decode_result decode_ipv4(struct cursor *c, uint32_t wire_len, struc
 	cursor_copy(c, p->dst.b, 4);
 	size_t ihl = (size_t)(vihl & 15) * 4;
 	if (!cursor_ok(c) || ihl < 20 || total < ihl) {
-		decode_stats.malformed++;
+		ds->malformed++;
 		return DECODE_MALFORMED;
 	}
 	if (!cursor_skip(c, ihl - 20)) {
-		decode_stats.malformed++;
+		ds->malformed++;
 		return DECODE_MALFORMED;
 	}
 	p->ipver = 4;
 	size_t avail = cursor_left(c) + ihl; /* captured bytes from the IP header on */
 	if (total > avail) {
 		p->ip_truncated = true;
-		decode_stats.ip_truncated++;
+		ds->ip_truncated++;
 		if (total > wire_len)
-			decode_stats.malformed++; /* the length lies: more than was on the wire */
+			ds->malformed++; /* the length lies: more than was on the wire */
 	}
 	size_t cap = total < avail ? total : avail;
 	p->l3 = start;
@@ -537,7 +519,7 @@ static enum decode_result decode_ipv4(struct cursor *c, uint32_t wire_len, struc
 	uint16_t off = frag & 0x1fff;
 	if ((frag & 0x2000) || off) {
 		p->is_fragment = true;
-		decode_stats.fragments++;
+		ds->fragments++;
 		p->frag_first = off == 0;
 		if (off) {
 			/* no transport header in a non-first fragment */
@@ -548,16 +530,11 @@ static enum decode_result decode_ipv4(struct cursor *c, uint32_t wire_len, struc
 		}
 	}
 	struct cursor t = cursor_make(cursor_here(c), cap - ihl);
-	decode_transport(&t, (uint32_t)(total - ihl), p);
+	decode_transport(ds, &t, (uint32_t)(total - ihl), p);
 	return DECODE_OK;
 }
 
-static bool ipv6_ext_header(uint8_t nh)
-{
-	return nh == 0 || nh == 43 || nh == 44 || nh == 60 || nh == 51 || nh == 135 || nh == 139 || nh == 140;
-}
-
-static enum decode_result decode_ipv6(struct cursor *c, uint32_t wire_len, struct pkt *p)
+static enum decode_result decode_ipv6(struct decode_stats *ds, struct cursor *c, uint32_t wire_len, struct pkt *p)
 {
 	const uint8_t *start = cursor_here(c);
 	cursor_skip(c, 4);
@@ -568,16 +545,16 @@ static enum decode_result decode_ipv6(struct cursor *c, uint32_t wire_len, struc
 	cursor_copy(c, p->src.b, 16);
 	cursor_copy(c, p->dst.b, 16);
 	if (!cursor_ok(c)) {
-		decode_stats.malformed++;
+		ds->malformed++;
 		return DECODE_MALFORMED;
 	}
 	p->ipver = 6;
 	size_t avail = cursor_left(c);
 	if (plen > avail) {
 		p->ip_truncated = true;
-		decode_stats.ip_truncated++;
+		ds->ip_truncated++;
 		if (plen + 40u > wire_len)
-			decode_stats.malformed++;
+			ds->malformed++;
 	}
 	size_t cap = plen < avail ? plen : avail;
 	p->l3 = start;
@@ -586,17 +563,17 @@ static enum decode_result decode_ipv6(struct cursor *c, uint32_t wire_len, struc
 	uint32_t wire_left = plen;
 	for (int guard = 0; guard < 16 && ipv6_ext_header(nh); guard++) {
 		size_t before = t.off;
-		uint8_t next = cursor_u8(&t);
-		uint8_t hl = cursor_u8(&t);
-		if (nh == 44) {
-			uint16_t fo = cursor_be16(&t);
-			p->ip_id = (uint16_t)cursor_be32(&t);
-			if ((fo & 0xfff8) || (fo & 1)) {
+		struct ipv6_ext e;
+		ipv6_ext_step(&t, nh, &e);
+		uint8_t next = e.next;
+		if (e.fragment) {
+			p->ip_id = (uint16_t)e.frag_id;
+			if (e.frag_off || e.more) {
 				p->is_fragment = true;
-				p->frag_first = (fo & 0xfff8) == 0;
-				decode_stats.fragments++;
-				decode_stats.ipv6_fragments++;
-				if (fo & 0xfff8) {
+				p->frag_first = e.frag_off == 0;
+				ds->fragments++;
+				ds->ipv6_fragments++;
+				if (e.frag_off) {
 					p->proto = next;
 					p->payload = cursor_here(&t);
 					p->payload_len = (uint32_t)cursor_left(&t);
@@ -604,15 +581,11 @@ static enum decode_result decode_ipv6(struct cursor *c, uint32_t wire_len, struc
 					return DECODE_OK;
 				}
 			}
-		} else if (nh == 51) {
-			cursor_skip(&t, (size_t)(hl + 2) * 4 - 2);
-		} else {
-			cursor_skip(&t, (size_t)hl * 8 + 6);
 		}
 		if (!cursor_ok(&t)) {
 			if (p->ip_truncated)
 				return DECODE_OK; /* cut by the snaplen inside the headers */
-			decode_stats.malformed++;
+			ds->malformed++;
 			return DECODE_MALFORMED;
 		}
 		uint32_t used = (uint32_t)(t.off - before);
@@ -621,25 +594,25 @@ static enum decode_result decode_ipv6(struct cursor *c, uint32_t wire_len, struc
 	}
 	p->proto = nh;
 	struct cursor l4 = cursor_make(cursor_here(&t), cursor_left(&t));
-	decode_transport(&l4, wire_left, p);
+	decode_transport(ds, &l4, wire_left, p);
 	return DECODE_OK;
 }
 
-enum decode_result decode_ip(const uint8_t *data, uint32_t len, uint32_t wire_len, struct pkt *p)
+enum decode_result decode_ip(struct decode_stats *ds, const uint8_t *data, uint32_t len, uint32_t wire_len, struct pkt *p)
 {
 	struct cursor c = cursor_make(data, len);
 	uint8_t v = 0;
 	if (!cursor_peek(&c, 0, &v, 1)) {
-		decode_stats.malformed++;
+		ds->malformed++;
 		return DECODE_MALFORMED;
 	}
 	switch (v >> 4) {
 	case 4:
-		return decode_ipv4(&c, wire_len, p);
+		return decode_ipv4(ds, &c, wire_len, p);
 	case 6:
-		return decode_ipv6(&c, wire_len, p);
+		return decode_ipv6(ds, &c, wire_len, p);
 	default:
-		decode_stats.malformed++;
+		ds->malformed++;
 		return DECODE_MALFORMED;
 	}
 }

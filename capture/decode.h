@@ -37,14 +37,16 @@ struct decode_stats {
 	uint64_t checksum_bad;
 	uint64_t fragments;
 	uint64_t ipv6_fragments; /* not reassembled */
+	uint32_t checksum_skip;  /* past 20000 checks, only every 16th is checked */
 };
 
 bool decode_link_supported(int linktype);
+/* Decoding keeps no state of its own: its counters are the caller's
+ * (one struct decode_stats per run, in the engine's context). */
 /* Decode one frame. p->frame, ts, caplen, wirelen must be set already. */
-enum decode_result decode_frame(int linktype, const uint8_t *data, uint32_t caplen, struct pkt *p);
+enum decode_result decode_frame(struct decode_stats *ds, int linktype, const uint8_t *data, uint32_t caplen, struct pkt *p);
 /* Decode an IP packet (v4 or v6) starting at data; used by decode_frame
  * and for datagrams reassembled from fragments. */
-enum decode_result decode_ip(const uint8_t *data, uint32_t len, uint32_t wire_len, struct pkt *p);
-extern struct decode_stats decode_stats;
+enum decode_result decode_ip(struct decode_stats *ds, const uint8_t *data, uint32_t len, uint32_t wire_len, struct pkt *p);
 
 #endif

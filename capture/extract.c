@@ -91,6 +91,8 @@ int capture_extract(const char *file, struct extract_want *w, size_t n, char *er
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	uint64_t frame = 0;
+	struct decode_stats ds; /* this pass's own: the run's counters stay as they were */
+	memset(&ds, 0, sizeof ds);
 	int r;
 	while (rc == 0 && frame < last && (r = pcap_next_ex(pc, &h, &data)) >= 0) {
 		if (r == 0)
@@ -100,7 +102,7 @@ int capture_extract(const char *file, struct extract_want *w, size_t n, char *er
 		p.frame = ++frame;
 		p.caplen = h->caplen;
 		p.wirelen = h->len;
-		if (decode_frame(lt, data, h->caplen, &p) != DECODE_OK)
+		if (decode_frame(&ds, lt, data, h->caplen, &p) != DECODE_OK)
 			continue;
 		for (size_t i = 0; i < n; i++)
 			if (want_frame(&w[i], &p)) {

@@ -2,19 +2,17 @@
  * max_flows, LRU eviction when full, idle expiry and deadline sweeps, all
  * by packet time. */
 #include "flow.h"
+#include "pool.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define CHUNK_SHIFT 12
 #define CHUNK_SIZE (1u << CHUNK_SHIFT)
-#define NIL UINT32_MAX
 
 struct flow_table {
-	struct flow **chunks;
-	uint32_t nchunks, max_chunks;
-	uint32_t used_hw; /* slots handed out so far */
-	uint32_t free_head;
+	struct pool pool; /* the flows, chunks of CHUNK_SIZE up to max_flows */
 	/* Open addressing with linear probing: a probe reads only this array
 	 * (hash and slot of each entry), so a lookup touches one flow, the
 	 * one it finds. At least twice as many entries as flows. */
@@ -33,7 +31,7 @@ struct flow_table {
 
 static inline struct flow *slot(const struct flow_table *t, uint32_t i)
 {
-	return &t->chunks[i >> CHUNK_SHIFT][i & (CHUNK_SIZE - 1)];
+	return pool_at(&t->pool, i);
 }
 
 struct flow_table *flow_table_new(uint32_t max_flows, ts_usec idle_timeout, flow_end_fn on_end, void *arg)
@@ -43,17 +41,15 @@ struct flow_table *flow_table_new(uint32_t max_flows, ts_usec idle_timeout, flow
 	struct flow_table *t = calloc(1, sizeof *t);
 	if (!t)
 		return NULL;
-	t->max_chunks = (max_flows + CHUNK_SIZE - 1) / CHUNK_SIZE;
-	t->chunks = calloc(t->max_chunks, sizeof *t->chunks);
+	bool pooled = pool_init(&t->pool, sizeof(struct flow), max_flows, CHUNK_SHIFT);
 	t->nbuckets = 1024;
 	while (t->nbuckets < 2 * max_flows)
 		t->nbuckets <<= 1;
 	t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
-	if (!t->chunks || !t->buckets) {
+	if (!pooled || !t->buckets) {
 		flow_table_free(t);
 		return NULL;
 	}
-	t->free_head = NIL;
 	t->idle_timeout = idle_timeout;
 	t->on_end = on_end;
 	t->arg = arg;
@@ -65,9 +61,7 @@ void flow_table_free(struct flow_table *t)
 {
 	if (!t)
 		return;
-	for (uint32_t i = 0; i < t->nchunks; i++)
-		free(t->chunks[i]);
-	free(t->chunks);
+	pool_free(&t->pool);
 	free(t->buckets);
 	free(t);
 }
@@ -75,17 +69,14 @@ void flow_table_free(struct flow_table *t)
 static uint32_t key_hash(const struct flow_key *k)
 {
 	/* FNV-1a over the fields that matter */
-	uint64_t h = 1469598103934665603ull;
-	const uint8_t *parts[2] = { k->a.b, k->b.b };
 	size_t n = k->a.family == 4 ? 4 : 16;
-	for (int j = 0; j < 2; j++)
-		for (size_t i = 0; i < n; i++)
-			h = (h ^ parts[j][i]) * 1099511628211ull;
+	uint64_t h = hash64_bytes(HASH64_SEED, k->a.b, n);
+	h = hash64_bytes(h, k->b.b, n);
 	uint64_t rest = (uint64_t)k->pa << 48 | (uint64_t)k->pb << 32 | k->spi;
 	for (int i = 0; i < 8; i++)
-		h = (h ^ ((rest >> (i * 8)) & 0xff)) * 1099511628211ull;
-	h = (h ^ k->proto) * 1099511628211ull;
-	return (uint32_t)(h ^ (h >> 32));
+		h = hash64_byte(h, (uint8_t)(rest >> (i * 8)));
+	h = hash64_byte(h, k->proto);
+	return hash64_fold(h);
 }
 
 static bool key_eq(const struct flow_key *x, const struct flow_key *y)
@@ -138,50 +129,38 @@ static void release(struct flow_table *t, struct flow *f, enum flow_end_reason w
 		t->on_end(f, why, now, t->arg);
 	hash_unlink(t, f);
 	f->in_use = false;
-	f->hnext = t->free_head;
-	t->free_head = f->idx;
+	pool_give(&t->pool, f->idx);
 	t->st.active--;
 }
 
 static struct flow *alloc_slot(struct flow_table *t, ts_usec now)
 {
-	if (t->free_head != NIL) {
-		struct flow *f = slot(t, t->free_head);
-		t->free_head = f->hnext;
-		return f;
-	}
-	if (t->used_hw < t->st.max_flows) {
-		uint32_t i = t->used_hw;
-		if ((i >> CHUNK_SHIFT) >= t->nchunks) {
-			struct flow *c = calloc(CHUNK_SIZE, sizeof *c);
-			if (!c)
-				goto evict;
-			t->chunks[t->nchunks++] = c;
-		}
-		t->used_hw++;
-		struct flow *f = slot(t, i);
+	uint32_t i;
+	struct flow *f = pool_take(&t->pool, &i);
+	if (f) {
 		f->idx = i;
 		return f;
 	}
-evict:
-	/* Full: evict the least recently active flow of a rotating sample of
+	/* Full (or out of memory): evict the least recently active flow of a rotating sample of
 	 * 32 slots. Keeping an exact LRU list would touch two other flows on
 	 * every packet; this touches nothing until the table is full. */
-	if (!t->used_hw)
+	uint32_t used = t->pool.used_hw;
+	if (!used)
 		return NULL;
 	struct flow *victim = NULL;
 	for (uint32_t k = 0; k < 32; k++) {
-		struct flow *c = slot(t, (t->evict_cursor + k) % t->used_hw);
+		struct flow *c = slot(t, (t->evict_cursor + k) % used);
 		if (c->in_use && (!victim || c->last_ts < victim->last_ts))
 			victim = c;
 	}
-	t->evict_cursor = (t->evict_cursor + 32) % t->used_hw;
+	t->evict_cursor = (t->evict_cursor + 32) % used;
 	if (!victim)
 		return NULL;
 	t->st.evicted++;
 	release(t, victim, FLOW_END_EVICTED, now);
-	struct flow *f = slot(t, t->free_head);
-	t->free_head = f->hnext;
+	f = pool_take(&t->pool, &i);
+	if (f)
+		f->idx = i;
 	return f;
 }
 
@@ -323,7 +302,7 @@ struct flow *flow_table_find(struct flow_table *t, uint8_t proto, const struct a
 void flow_table_sweep(struct flow_table *t, ts_usec now, void (*fn)(struct flow *f, ts_usec now, void *arg),
 		      void *arg)
 {
-	for (uint32_t i = 0; i < t->used_hw; i++) {
+	for (uint32_t i = 0; i < t->pool.used_hw; i++) {
 		struct flow *f = slot(t, i);
 		if (!f->in_use)
 			continue;
@@ -341,7 +320,7 @@ void flow_table_sweep(struct flow_table *t, ts_usec now, void (*fn)(struct flow 
 
 void flow_table_end_all(struct flow_table *t, ts_usec now)
 {
-	for (uint32_t i = 0; i < t->used_hw; i++)
+	for (uint32_t i = 0; i < t->pool.used_hw; i++)
 		if (slot(t, i)->in_use)
 			release(t, slot(t, i), FLOW_END_EOF, now);
 }
@@ -354,7 +333,7 @@ void flow_table_end(struct flow_table *t, struct flow *f, ts_usec now)
 
 void flow_table_foreach(struct flow_table *t, void (*fn)(struct flow *f, void *arg), void *arg)
 {
-	for (uint32_t i = 0; i < t->used_hw; i++)
+	for (uint32_t i = 0; i < t->pool.used_hw; i++)
 		if (slot(t, i)->in_use)
 			fn(slot(t, i), arg);
 }

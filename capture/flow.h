@@ -2,8 +2,8 @@
  *
  * A flow is oriented: `cli` is the initiator (the sender of the first SYN,
  * or of the first packet seen when no SYN was), `srv` the responder.
- * Entries come from a pool that grows in chunks up to `max_flows` and is
- * never freed while the program runs; when it is full the least recently
+ * Entries come from a pool (capture/pool.h) that grows in chunks up to
+ * `max_flows` and is freed only with the table; when it is full the least recently
  * active flow of a small sample is evicted (and counted). Analyzers keep their per-flow state
  * in the fixed `state` area; bigger state lives in analyzer-owned pools. */
 #ifndef SHAKEDOWN_FLOW_H
@@ -32,8 +32,7 @@ struct flow_key {
 
 struct flow {
 	/* looked at on every lookup: kept together at the start */
-	uint32_t hash;  /* of key */
-	uint32_t hnext; /* free list link while unused */
+	uint32_t hash;  /* of key; the pool's free-list link while unused */
 	struct flow_key key;
 	struct addr cli, srv;
 	uint16_t cport, sport;

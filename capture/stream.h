@@ -1,9 +1,16 @@
-/* stream.h - reassembled TCP bytes for analyzers, and IPv4 defragmentation.
+/* stream.h - TCP reassembly and IPv4 defragmentation.
  *
  * IPv4: libnids (defragmentation and TCP reassembly), fed only the packets
- * of flows whose bytes an analyzer wants, plus every IPv4 fragment. IPv6:
- * a small in-order reassembler of ours. Either way the bytes reach
- * analyzer_stream() in order, per direction. */
+ * of flows whose bytes someone wants (flow->want_stream), plus every IPv4
+ * fragment. IPv6: a small in-order reassembler of ours. Either way the
+ * bytes go back, in order and per direction, through the on_bytes callback
+ * the owner gave; datagrams rebuilt from fragments go back through
+ * on_datagram. This module calls nobody else: it knows the flow table (to
+ * find a stream's flow) and its two callbacks.
+ *
+ * libnids keeps its state in process globals, so only one struct stream
+ * may exist at a time (stream_new fails while another is open). That is
+ * the one per-process exception of the engine, and it is kept here. */
 #ifndef SHAKEDOWN_STREAM_H
 #define SHAKEDOWN_STREAM_H
 
@@ -19,16 +26,27 @@ struct stream_stats {
 	uint64_t bytes_delivered;
 };
 
-/* A datagram rebuilt from IPv4 fragments goes back through the engine. */
-typedef void (*stream_reassembled_fn)(const uint8_t *ip, uint32_t len, void *arg);
+struct stream_hooks {
+	/* In-order bytes of flow f in direction dir; frame and ts are those of
+	 * the packet that completed them. */
+	void (*on_bytes)(void *arg, struct flow *f, int dir, const uint8_t *data, size_t len, uint64_t frame,
+			 ts_usec ts);
+	/* A datagram rebuilt from IPv4 fragments (the IP header on). */
+	void (*on_datagram)(void *arg, const uint8_t *ip, uint32_t len);
+	void *arg;
+};
 
-bool stream_init(uint32_t max_streams, struct flow_table *ft, stream_reassembled_fn fn, void *arg, char *err,
-		 size_t errlen);
-void stream_exit(void);
+struct stream;
+
+/* NULL with a one-line message in err (libnids failed, or a stream is
+ * already open in this process). */
+struct stream *stream_new(uint32_t max_streams, struct flow_table *ft, const struct stream_hooks *hooks, char *err,
+			  size_t errlen);
+void stream_free(struct stream *s);
 /* Hand an IPv4 packet (TCP of a wanted flow, or a fragment) to libnids. */
-void stream_feed_ipv4(const struct pkt *p);
+void stream_feed_ipv4(struct stream *s, const struct pkt *p);
 /* IPv6 TCP segment of a wanted flow. */
-void stream_tcp6(struct flow *f, int dir, const struct pkt *p);
-const struct stream_stats *stream_stats(void);
+void stream_tcp6(struct stream *s, struct flow *f, int dir, const struct pkt *p);
+const struct stream_stats *stream_stats(const struct stream *s);
 
 #endif

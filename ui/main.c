@@ -2,7 +2,7 @@
  * capture, choose the exit status (0 clean, 1 verdict at or above
  * --fail-on, 2 usage or input error). */
 #include "analyzer/config.h"
-#include "capture/capture.h"
+#include "analyzer/driver.h"
 #include "evidence.h"
 #include "output.h"
 #include "tui.h"
@@ -325,8 +325,10 @@ int main(int argc, char **argv)
 		snprintf(source, sizeof source, "%s%s", files[0], nfiles > 1 ? " (+more)" : "");
 
 	char err[512] = "";
+	struct driver_hooks hooks;
+	memset(&hooks, 0, sizeof hooks);
 	if (ui) {
-		if (!tui_start(&o, source, o.filter, err, sizeof err)) {
+		if (!tui_start(&o, &hooks, source, o.filter, err, sizeof err)) {
 			fprintf(stderr, "shakedown: %s\n", err);
 			return 2;
 		}
@@ -344,7 +346,7 @@ int main(int argc, char **argv)
 	}
 
 	struct run_summary sum;
-	int rc = capture_run(&o, &sum, &stop_flag, err, sizeof err);
+	int rc = driver_run(&o, ui ? &hooks : NULL, &sum, &stop_flag, err, sizeof err);
 	sum.source = source;
 	verdict_counts(sum.counts);
 	if (ui)

@@ -3,9 +3,6 @@
  * drawing code can stay about drawing. */
 #include "tui-store.h"
 
-#include "analyzer/analyzer.h"
-#include "capture/capture.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,11 +255,19 @@ static struct ts_flow *flow_touch(uint64_t id, bool *created)
 	return f;
 }
 
-static void flow_copy(struct ts_flow *r, const struct flow *f, ts_usec now)
+static struct ts_flow *flow_find(uint64_t id)
+{
+	for (uint32_t i = S.flow_bucket[flow_bucket_of(id)]; i != TS_NONE; i = S.flow[i].hnext)
+		if (S.flow[i].id == id)
+			return &S.flow[i];
+	return NULL;
+}
+
+static void flow_copy(struct ts_flow *r, const struct driver_flow_row *f)
 {
 	r->proto = f->proto;
-	r->client = f->cli;
-	r->server = f->srv;
+	r->client = f->client;
+	r->server = f->server;
 	r->cport = f->cport;
 	r->sport = f->sport;
 	r->spi = f->spi;
@@ -270,54 +275,40 @@ static void flow_copy(struct ts_flow *r, const struct flow *f, ts_usec now)
 	memcpy(r->bytes, f->bytes, sizeof r->bytes);
 	r->first_ts = f->first_ts;
 	r->last_ts = f->last_ts;
-	analyzer_describe(f, now, r->phase, sizeof r->phase);
-	r->phase_ts = now;
+	memcpy(r->phase, f->phase, sizeof r->phase);
+	r->phase_ts = f->phase_ts;
 }
 
-struct look_ctx {
-	uint64_t skip;
-	ts_usec now;
-};
-
-static void look_one(struct flow *f, void *arg)
+void store_look_flows(const struct driver_snapshot *snap)
 {
-	struct look_ctx *c = arg;
-	if (c->skip) {
-		c->skip--;
+	if (!S.ready)
 		return;
+	/* a flow that ended: its last state, for the flows already known
+	 * (seen by a look, or named by a verdict) */
+	for (size_t i = 0; i < snap->nended; i++) {
+		struct ts_flow *r = flow_find(snap->ended[i].id);
+		if (r)
+			flow_copy(r, &snap->ended[i]);
 	}
-	bool created;
-	struct ts_flow *r = flow_touch(f->id, &created);
-	flow_copy(r, f, c->now);
-	r->look = S.look;
-}
-
-void store_look_flows(struct flow_table *t, ts_usec now)
-{
-	if (!S.ready || !t)
-		return;
-	S.look++;
-	const struct flow_stats *st = flow_table_stats(t);
-	struct look_ctx c = { st->active > TS_FLOW_LOOK ? st->active - TS_FLOW_LOOK : 0, now };
-	flow_table_foreach(t, look_one, &c);
+	if (snap->look) {
+		S.look++;
+		for (size_t i = 0; i < snap->nrows; i++) {
+			bool created;
+			struct ts_flow *r = flow_touch(snap->rows[i].id, &created);
+			flow_copy(r, &snap->rows[i]);
+			r->look = S.look;
+		}
+	}
 	S.changed++;
 }
 
-/* A verdict names a flow: remember it, with the engine's view of the flow
- * when it is still in the table (verdicts at a flow's end arrive before
- * the table lets go of it). */
+/* A verdict names a flow: remember it. What the engine knows of the flow
+ * (packets, phase) comes with the driver's snapshots. */
 static void flow_from_verdict(const struct verdict *v)
 {
 	bool created;
 	struct ts_flow *r = flow_touch(v->flow_id, &created);
-	struct flow_table *t = capture_flows();
-	struct flow *f = NULL;
-	int dir;
-	if (t && (v->proto == IPPROTO_NUM_TCP || v->proto == IPPROTO_NUM_UDP))
-		f = flow_table_find(t, v->proto, &v->client, v->cport, &v->server, v->sport, 0, &dir);
-	if (f && f->id == v->flow_id) {
-		flow_copy(r, f, capture_now());
-	} else if (created) {
+	if (created) {
 		r->proto = v->proto;
 		r->client = v->client;
 		r->server = v->server;

@@ -5,8 +5,8 @@
  * share a row, so a flood of one kind is one line with a count; each row
  * keeps only its newest members. When the pool is full the oldest verdict
  * of the mildest severity goes first, so a flood of ok verdicts never
- * pushes a failure out. Flows are remembered from periodic looks at the
- * engine's flow table and from the verdicts that name them. */
+ * pushes a failure out. Flows are remembered from the driver's periodic
+ * snapshots of its flow table and from the verdicts that name them. */
 #ifndef SHAKEDOWN_TUI_STORE_H
 #define SHAKEDOWN_TUI_STORE_H
 
@@ -14,13 +14,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "analyzer/driver.h"
 #include "analyzer/verdict.h"
 #include "capture/flow.h"
 
 #define TS_KEEP 10000       /* verdicts kept in full */
 #define TS_KEEP_PER_ROW 64  /* newest members kept per row */
 #define TS_FLOWS 4096       /* flow records remembered */
-#define TS_FLOW_LOOK 2000   /* newest flows read from the table per look */
 #define TS_NONE UINT32_MAX
 
 /* One verdict, copied. */
@@ -112,8 +112,9 @@ void store_init(void);
 void store_free(void);
 /* The verdict sink. */
 void store_add(const struct verdict *v);
-/* Read the newest flows of the engine's table (live). */
-void store_look_flows(struct flow_table *t, ts_usec now);
+/* Take the driver's snapshot: the newest flows of the engine's table
+ * (when snap->look) and the last state of the flows that ended. */
+void store_look_flows(const struct driver_snapshot *snap);
 /* Verdicts kept / seen but not kept (per severity). */
 uint64_t store_kept(void);
 uint64_t store_dropped(void);

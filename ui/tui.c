@@ -2,7 +2,7 @@
  * sink, the engine's poll hook (read keys without waiting, refresh the
  * figures, redraw), and the browsing loop once the input is over.
  *
- * The engine calls tui_poll() about every 200 ms of wall time, never per
+ * The driver calls tui_poll() about every 200 ms of wall time, never per
  * packet, so drawing cost does not grow with the packet rate. Keys are
  * read with a zero timeout there: the capture never waits on the user. */
 #define NCURSES_WIDECHAR 1
@@ -80,21 +80,16 @@ static void rebuild(bool live_flows)
 	T.dirty = false;
 }
 
-static void refresh_figures(ts_usec now)
+static void refresh_figures(ts_usec now, const struct driver_snapshot *snap)
 {
 	T.now = now;
-	uint64_t pkts, bytes, drops;
-	capture_live_stats(&pkts, &bytes, &drops);
+	uint64_t pkts = snap->packets, bytes = snap->bytes;
 	T.pkts = pkts;
 	T.bytes = bytes;
-	T.drops = drops;
-	struct flow_table *ft = capture_flows();
-	if (ft) {
-		const struct flow_stats *st = flow_table_stats(ft);
-		T.flows_active = st->active;
-		T.flows_seen = st->created;
-		T.evicted = st->evicted;
-	}
+	T.drops = snap->drops;
+	T.flows_active = snap->flows_active;
+	T.flows_seen = snap->flows_created;
+	T.evicted = snap->flows_evicted;
 	verdict_counts(T.counts);
 	/* rates by packet time: the wire's rate, also when replaying a file */
 	if (!T.rate_ts || now < T.rate_ts) {
@@ -352,9 +347,15 @@ static bool follow_resize(void)
 	return true;
 }
 
-static void tui_poll(void *arg, ts_usec now)
+static void tui_poll(void *arg, const struct driver_snapshot *snap)
 {
 	(void)arg;
+	if (!snap->look) {
+		/* flows ended faster than the polls came: only keep their rows */
+		store_look_flows(snap);
+		return;
+	}
+	ts_usec now = snap->now;
 	bool keys = follow_resize();
 	keys |= read_keys();
 	if (T.quit) {
@@ -365,23 +366,18 @@ static void tui_poll(void *arg, ts_usec now)
 		}
 		return;
 	}
-	/* A paced replay sleeps between packets; let the shown clock run on
-	 * as the live engine's does, so a stall visibly grows. */
-	static ts_usec last_now;
-	static uint64_t last_now_wall;
-	if (now != last_now) {
-		last_now = now;
-		last_now_wall = wall_ms();
-	} else if (T.pace && now) {
-		now += (wall_ms() - last_now_wall) * 1000;
-	}
-	refresh_figures(now);
+	refresh_figures(now, snap);
 	if (!T.paused) {
-		store_look_flows(capture_flows(), now);
+		store_look_flows(snap);
 		if (store_changed(&T.changed_seen) || T.dirty)
 			rebuild(true);
-	} else if (T.dirty) {
-		rebuild(true); /* a new filter or sort applies even when paused */
+	} else {
+		/* paused: the list stays still, but flows that ended are kept */
+		struct driver_snapshot ended = *snap;
+		ended.look = false;
+		store_look_flows(&ended);
+		if (T.dirty)
+			rebuild(true); /* a new filter or sort applies even when paused */
 	}
 	if (tui_out_busy()) /* the terminal still has the last frame to take */
 		return;
@@ -418,7 +414,7 @@ static void at_exit(void)
 	restore_terminal();
 }
 
-bool tui_start(struct capture_opts *o, const char *source, const char *filter, char *err, size_t errlen)
+bool tui_start(struct capture_opts *o, struct driver_hooks *hooks, const char *source, const char *filter, char *err, size_t errlen)
 {
 	memset(&T, 0, sizeof T);
 	/* only the character type: numbers in the reports keep their dots */
@@ -474,8 +470,8 @@ bool tui_start(struct capture_opts *o, const char *source, const char *filter, c
 	store_init();
 	struct verdict_sink sink = { on_verdict, NULL, NULL };
 	verdict_add_sink(&sink);
-	o->on_poll = tui_poll;
-	o->poll_arg = NULL;
+	hooks->on_poll = tui_poll;
+	hooks->arg = NULL;
 	o->poll_ms = POLL_MS;
 	rebuild(true);
 	tui_draw();

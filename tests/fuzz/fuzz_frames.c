@@ -5,9 +5,10 @@
  * big-endian length, a 1-byte time step in milliseconds, and the bytes.
  * Built with -DFUZZ_STANDALONE it replays files given on the command line
  * (and every packet of pcap files, via their raw frames) without libFuzzer. */
-#include "capture/capture.h"
+#include "analyzer/driver.h"
 #include "capture/decode.h"
 #include "analyzer/config.h"
+#include "analyzer/verdict.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.idle_timeout = SEC(600);
 	verdict_clear_sinks();
 	char err[256];
-	if (capture_begin(&o, err, sizeof err) != CAPTURE_OK)
+	struct driver *drv = driver_begin(&o, NULL, err, sizeof err);
+	if (!drv)
 		abort();
 	int lt = linktypes[data[0] % (sizeof linktypes / sizeof linktypes[0])];
 	size_t off = 1;
@@ -45,12 +47,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* a private copy, exactly len bytes, so ASan sees any overread */
 		uint8_t *frame = malloc(len ? len : 1);
 		memcpy(frame, data + off, len);
-		capture_feed(lt, frame, (uint32_t)len, (uint32_t)len + (data[0] & 0x80 ? 100 : 0), t);
+		driver_feed(drv, lt, frame, (uint32_t)len, (uint32_t)len + (data[0] & 0x80 ? 100 : 0), t);
 		free(frame);
 		off += len;
 	}
 	struct run_summary sum;
-	capture_end(true, &sum);
+	driver_end(drv, true, &sum);
+	drv = NULL;
 	return 0;
 }
 

@@ -162,7 +162,9 @@ keys Tab
 expect "flows view" "^  proto client > server +phase \(as last seen\)"
 expect "flows view: the flow with its fail mark" "^F tcp +192\.0\.2\.10:58872 $ARROW 198\.51\.100\.20:22"
 expect "flows view: how the flow ended" "$ARROW 198\.51\.100\.20:22 ended with ssh\.banner_stall"
-expect "flows view: packets in the summary line" "flow 1 tcp 192\.0\.2\.10:58872 $ARROW 198\.51\.100\.20:22, 4/2 pkts"
+# the flow's packets as it ended (tcpdump: 5 from the client, 3 from the
+# server), not as they were when the verdict was made
+expect "flows view: packets in the summary line" "flow 1 tcp 192\.0\.2\.10:58872 $ARROW 198\.51\.100\.20:22, 5/3 pkts"
 save flows-80x24
 keys Enter
 expect "flow detail" "^ FLOW 1  tcp  192\.0\.2\.10:58872 $ARROW 198\.51\.100\.20:22"

@@ -15,9 +15,10 @@
 
 #include "analyzer/config.h"
 #include "analyzer/verdict.h"
-#include "capture/capture.h"
+#include "analyzer/driver.h"
 #include "capture/decode.h"
 #include "capture/flow.h"
+#include "capture/pool.h"
 
 #define ONE_S 1000000ull
 #define T0 (1700000000ull * ONE_S)
@@ -29,6 +30,9 @@ struct ended {
 	ts_usec now;
 	uint16_t cport, sport;
 };
+/* the run in progress */
+static struct driver *drv;
+
 static struct ended ends[64];
 static int nends;
 
@@ -506,14 +510,14 @@ static void feed_syn(uint16_t sport, ts_usec ts)
 		s += (uint32_t)pseudo[i] << 8 | pseudo[i + 1];
 	c = csum(s, t, 20);
 	t[16] = (uint8_t)(c >> 8), t[17] = (uint8_t)c;
-	capture_feed(LINK_RAW, b, sizeof b, sizeof b, ts);
+	driver_feed(drv, LINK_RAW, b, sizeof b, sizeof b, ts);
 }
 
 static bool syn_flow_exists(uint16_t sport)
 {
 	int dir;
 	struct addr c = A("192.0.2.10"), s = A("198.51.100.20");
-	return flow_table_find(capture_flows(), IPPROTO_NUM_TCP, &c, sport, &s, 9999, 0, &dir) != NULL;
+	return flow_table_find(driver_flows(drv), IPPROTO_NUM_TCP, &c, sport, &s, 9999, 0, &dir) != NULL;
 }
 
 static void test_engine_clock(void **state)
@@ -526,25 +530,27 @@ static void test_engine_clock(void **state)
 	o.max_flows = 1024;
 	o.idle_timeout = 5 * ONE_S;
 	char err[256];
-	assert_int_equal(capture_begin(&o, err, sizeof err), CAPTURE_OK);
+	drv = driver_begin(&o, NULL, err, sizeof err);
+	assert_non_null(drv);
 	feed_syn(40000, T0);
-	assert_int_equal(capture_now(), T0);
+	assert_int_equal(driver_now(drv), T0);
 	feed_syn(40001, T0 + 2 * ONE_S);
-	assert_int_equal(capture_now(), T0 + 2 * ONE_S);
+	assert_int_equal(driver_now(drv), T0 + 2 * ONE_S);
 	/* a packet from the past does not turn the clock back */
 	feed_syn(40001, T0 + 1 * ONE_S);
-	assert_int_equal(capture_now(), T0 + 2 * ONE_S);
+	assert_int_equal(driver_now(drv), T0 + 2 * ONE_S);
 	assert_true(syn_flow_exists(40000));
 	/* a flow that only sent a SYN idles out after 30 s (tcp.c's opening
 	 * idle time, like pf's tcp.opening), not the table's 5 s: at 30.5 s
 	 * 40000 goes at the next sweep; 40001 (28.5 s idle) stays */
 	feed_syn(40002, T0 + 30 * ONE_S + ONE_S / 2);
-	assert_int_equal(capture_now(), T0 + 30 * ONE_S + ONE_S / 2);
+	assert_int_equal(driver_now(drv), T0 + 30 * ONE_S + ONE_S / 2);
 	assert_false(syn_flow_exists(40000));
 	assert_true(syn_flow_exists(40001));
 	assert_true(syn_flow_exists(40002));
 	struct run_summary sum;
-	capture_end(true, &sum);
+	driver_end(drv, true, &sum);
+	drv = NULL;
 	assert_int_equal(sum.packets, 4);
 	assert_int_equal(sum.flows, 3);
 	assert_int_equal(sum.flows_expired, 1);
@@ -555,9 +561,45 @@ static void test_engine_clock(void **state)
 	assert_int_equal(sum.decode_errors, 0);
 }
 
+/* The pool under the flow table: a hard limit that is counted, slots
+ * zeroed when new, given back and handed out again last-in first-out,
+ * chunks added only as needed. */
+static void test_pool(void **state)
+{
+	(void)state;
+	struct pool p;
+	assert_true(pool_init(&p, 24, 5, 1)); /* chunks of 2 slots, at most 5 */
+	uint32_t idx[5];
+	for (uint32_t i = 0; i < 5; i++) {
+		unsigned char *s = pool_take(&p, &idx[i]);
+		assert_non_null(s);
+		assert_int_equal(idx[i], i);
+		for (int b = 0; b < 24; b++)
+			assert_int_equal(s[b], 0);
+		memset(s, 0xa5, 24);
+	}
+	assert_int_equal(p.nchunks, 3);
+	uint32_t none = 99;
+	assert_null(pool_take(&p, &none));
+	assert_int_equal(p.st.full, 1);
+	assert_int_equal(p.st.active, 5);
+	pool_give(&p, idx[1]);
+	pool_give(&p, idx[3]);
+	assert_int_equal(p.st.active, 3);
+	uint32_t again;
+	assert_non_null(pool_take(&p, &again));
+	assert_int_equal(again, 3);
+	assert_non_null(pool_take(&p, &again));
+	assert_int_equal(again, 1);
+	assert_int_equal(p.st.peak, 5);
+	assert_int_equal(p.nchunks, 3);
+	pool_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pool),
 		cmocka_unit_test(test_both_directions_one_flow),
 		cmocka_unit_test(test_orientation),
 		cmocka_unit_test(test_esp_by_spi),

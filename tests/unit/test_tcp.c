@@ -1,5 +1,5 @@
 /* test_tcp.c - the TCP tracker's transitions and verdicts, driven through the
- * real pipeline (capture_feed) with packets built here. */
+ * real pipeline (driver_feed) with packets built here. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,10 +11,13 @@
 
 #include "analyzer/config.h"
 #include "analyzer/verdict.h"
-#include "capture/capture.h"
+#include "analyzer/driver.h"
 #include "capture/decode.h"
 
 #define MAXV 32
+
+/* the run in progress */
+static struct driver *drv;
 
 static struct verdict got[MAXV];
 static int ngot;
@@ -39,13 +42,15 @@ static void start(void)
 	opts.max_flows = 1024;
 	opts.idle_timeout = SEC(600);
 	char err[256];
-	assert_int_equal(capture_begin(&opts, err, sizeof err), CAPTURE_OK);
+	drv = driver_begin(&opts, NULL, err, sizeof err);
+	assert_non_null(drv);
 }
 
 static void finish(void)
 {
 	struct run_summary sum;
-	capture_end(true, &sum);
+	driver_end(drv, true, &sum);
+	drv = NULL;
 }
 
 static const struct verdict *find_verdict(const char *id)
@@ -153,7 +158,7 @@ static size_t build_tcp(uint8_t *b, uint32_t src, uint16_t sport, uint32_t dst, 
 
 static void feed(const uint8_t *b, size_t len)
 {
-	capture_feed(LINK_RAW, b, (uint32_t)len, (uint32_t)len, now_us);
+	driver_feed(drv, LINK_RAW, b, (uint32_t)len, (uint32_t)len, now_us);
 }
 
 /* c2s / s2c with the default endpoints; dt in milliseconds before it */

@@ -1,0 +1,424 @@
+/* driver.c - the pipeline driver. For every frame: keep the packet-time
+ * clock, decode, find the flow, drop span-port duplicates, hand the packet
+ * to the analyzers and its bytes to the reassembler; the reassembler's
+ * bytes and rebuilt datagrams come back here. Sweeps timers once per
+ * second of packet time, and gives the live view snapshots at poll time.
+ * All state of a run is in struct driver. */
+#include "analyzer/driver.h"
+#include "analyzer.h"
+#include "../capture/decode.h"
+#include "../capture/stream.h"
+#include "../capture/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define USEC 1000000ull
+
+struct driver {
+	struct capture_opts o;
+	struct driver_hooks hooks;
+	struct flow_table *flows;
+	struct stream *stream;
+	struct decode_stats decode;
+	struct capture_source *src; /* driver_run only */
+	ts_usec now, next_sweep, last_pkt_ts, first_ts;
+	uint64_t wall_at_last_pkt; /* live clock */
+	uint64_t frame;            /* of the frame being processed */
+	uint64_t fed;              /* frames given by driver_feed */
+	uint64_t packets, bytes;
+	uint64_t out_of_order, duplicates;
+	bool in_reassembly;
+	bool live;
+	uint64_t last_poll_wall;
+	/* live view snapshots (only with an on_poll hook) */
+	struct driver_flow_row *look, *ended;
+	size_t nlook, nended;
+	uint64_t ended_lost, look_skip;
+	ts_usec view_now; /* the clock a snapshot shows */
+};
+
+/* libnids allows one reassembler per process, so one run at a time. */
+static bool driver_open;
+
+static uint64_t wall_usec(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * USEC + (uint64_t)t.tv_nsec / 1000;
+}
+
+ts_usec driver_now(const struct driver *d)
+{
+	return d->now;
+}
+
+struct flow_table *driver_flows(struct driver *d)
+{
+	return d->flows;
+}
+
+/* ---------- snapshots for the live view ---------- */
+
+static void row_fill(struct driver_flow_row *r, const struct flow *f, ts_usec now, bool ended)
+{
+	memset(r, 0, sizeof *r);
+	r->id = f->id;
+	r->proto = f->proto;
+	r->ended = ended;
+	r->client = f->cli;
+	r->server = f->srv;
+	r->cport = f->cport;
+	r->sport = f->sport;
+	r->spi = f->spi;
+	memcpy(r->pkts, f->pkts, sizeof r->pkts);
+	memcpy(r->bytes, f->bytes, sizeof r->bytes);
+	r->first_ts = f->first_ts;
+	r->last_ts = f->last_ts;
+	analyzer_describe(f, now, r->phase, sizeof r->phase);
+	r->phase_ts = now;
+}
+
+static void look_one(struct flow *f, void *arg)
+{
+	struct driver *d = arg;
+	if (d->look_skip) {
+		d->look_skip--;
+		return;
+	}
+	if (d->nlook < DRIVER_LOOK_ROWS)
+		row_fill(&d->look[d->nlook++], f, d->view_now, false);
+}
+
+/* A paced replay sleeps between packets: the shown clock runs on by wall
+ * time from the last packet, as the live clock does, so a stall visibly
+ * grows. The engine's own clock moves only with packets. */
+static ts_usec view_clock(const struct driver *d)
+{
+	if (d->o.pace && d->wall_at_last_pkt)
+		return d->now + (wall_usec() - d->wall_at_last_pkt);
+	return d->now;
+}
+
+/* Hand the hook what it may show; with look, the newest flows of the
+ * table too (else only the flows that ended). */
+static void snapshot(struct driver *d, bool look)
+{
+	struct driver_snapshot s;
+	memset(&s, 0, sizeof s);
+	d->nlook = 0;
+	d->view_now = view_clock(d);
+	if (look && d->flows) {
+		const struct flow_stats *st = flow_table_stats(d->flows);
+		d->look_skip = st->active > DRIVER_LOOK_ROWS ? st->active - DRIVER_LOOK_ROWS : 0;
+		flow_table_foreach(d->flows, look_one, d);
+		s.look = true;
+		s.rows = d->look;
+		s.nrows = d->nlook;
+	}
+	s.now = d->view_now;
+	s.packets = d->packets;
+	s.bytes = d->bytes;
+	uint64_t dk = 0, di = 0;
+	capture_source_drops(d->src, &dk, &di);
+	s.drops = dk + di;
+	if (d->flows) {
+		const struct flow_stats *st = flow_table_stats(d->flows);
+		s.flows_active = st->active;
+		s.flows_created = st->created;
+		s.flows_evicted = st->evicted;
+	}
+	s.ended = d->ended;
+	s.nended = d->nended;
+	s.ended_lost = d->ended_lost;
+	d->hooks.on_poll(d->hooks.arg, &s);
+	d->nended = 0;
+	d->ended_lost = 0;
+}
+
+static void maybe_poll(struct driver *d)
+{
+	if (!d->hooks.on_poll)
+		return;
+	uint64_t w = wall_usec();
+	uint64_t every = (uint64_t)(d->o.poll_ms > 0 ? d->o.poll_ms : 200) * 1000;
+	if (w - d->last_poll_wall >= every) {
+		d->last_poll_wall = w;
+		snapshot(d, true);
+	}
+}
+
+/* ---------- the per-packet pipeline ---------- */
+
+static void on_flow_end(struct flow *f, enum flow_end_reason why, ts_usec now, void *arg)
+{
+	struct driver *d = arg;
+	if (d->ended) {
+		/* the view keeps what the flow was just before it ended; a full
+		 * list goes to the view at once rather than being lost */
+		if (d->nended == DRIVER_ENDED_ROWS)
+			snapshot(d, false);
+		row_fill(&d->ended[d->nended++], f, now, true);
+	}
+	analyzer_flow_end(f, why, now);
+}
+
+static void on_deadline(struct flow *f, ts_usec now, void *arg)
+{
+	(void)arg;
+	analyzer_timer(f, now);
+}
+
+static void sweep(struct driver *d, ts_usec now)
+{
+	flow_table_sweep(d->flows, now, on_deadline, d);
+	analyzer_tick(now);
+	d->next_sweep = now + USEC;
+}
+
+static void advance_clock(struct driver *d, ts_usec t)
+{
+	if (t < d->now) {
+		d->out_of_order++;
+		return;
+	}
+	d->now = t;
+	if (d->now >= d->next_sweep)
+		sweep(d, d->now);
+}
+
+/* Some span ports and capture setups deliver each packet twice within
+ * microseconds; a copy is not a retransmission. */
+static bool is_duplicate(struct flow *f, int dir, const struct pkt *p)
+{
+	uint32_t h = HASH32_SEED;
+	uint32_t parts[7] = { p->ip_id, p->seq, p->ack, p->tcp_flags, p->payload_wire_len, (uint32_t)dir, p->win };
+	for (int i = 0; i < 7; i++)
+		h = hash32_word(h, parts[i]);
+	ts_usec window = (p->ipver == 4 && p->ip_id) ? 5000 : 200;
+	bool dup = f->dup_sig == h && f->dup_ts && p->ts >= f->dup_ts && p->ts - f->dup_ts <= window;
+	f->dup_sig = h;
+	f->dup_ts = p->ts;
+	return dup;
+}
+
+static void process(struct driver *d, struct pkt *p)
+{
+	advance_clock(d, p->ts);
+	if (p->ipver == 4 && p->is_fragment && !d->in_reassembly)
+		stream_feed_ipv4(d->stream, p); /* libnids rebuilds it; we get it back whole */
+	if ((p->proto == IPPROTO_NUM_ICMP && p->ipver == 4) || (p->proto == IPPROTO_NUM_ICMPV6 && p->ipver == 6)) {
+		struct flow *qf = NULL;
+		int qdir = DIR_C2S;
+		if (p->quote.present && (p->quote.proto == IPPROTO_NUM_TCP || p->quote.proto == IPPROTO_NUM_UDP))
+			qf = flow_table_find(d->flows, p->quote.proto, &p->quote.src, p->quote.sport, &p->quote.dst,
+					     p->quote.dport, 0, &qdir);
+		else if (p->quote.present && p->quote.proto == IPPROTO_NUM_ESP)
+			qf = flow_table_find(d->flows, IPPROTO_NUM_ESP, &p->quote.src, 0, &p->quote.dst, 0,
+					     p->quote.spi, &qdir);
+		analyzer_flowless(p, qf, qdir);
+		return;
+	}
+	int dir = DIR_C2S;
+	struct flow *f = flow_table_lookup(d->flows, p, &dir);
+	if (!f) {
+		analyzer_flowless(p, NULL, 0);
+		return;
+	}
+	bool first = f->pkts[0] + f->pkts[1] == 1;
+	if (first)
+		analyzer_flow_new(f, p);
+	if (p->proto != IPPROTO_NUM_ESP && is_duplicate(f, dir, p) && !first) {
+		d->duplicates++;
+		f->pkts[dir]--;
+		return;
+	}
+	analyzer_packet(f, dir, p);
+	if (f->want_stream && p->proto == IPPROTO_NUM_TCP && !p->ip_truncated && !d->in_reassembly) {
+		if (p->ipver == 4)
+			stream_feed_ipv4(d->stream, p);
+		else
+			stream_tcp6(d->stream, f, dir, p);
+	}
+}
+
+/* The reassembler's in-order bytes go to the analyzers. */
+static void on_stream_bytes(void *arg, struct flow *f, int dir, const uint8_t *data, size_t len, uint64_t frame,
+			    ts_usec ts)
+{
+	(void)arg;
+	analyzer_stream(f, dir, data, len, frame, ts);
+}
+
+/* A datagram rebuilt from fragments goes through the pipeline again. */
+static void on_datagram(void *arg, const uint8_t *ip, uint32_t len)
+{
+	struct driver *d = arg;
+	struct pkt p;
+	memset(&p, 0, sizeof p);
+	p.frame = d->frame;
+	p.ts = d->now;
+	p.caplen = p.wirelen = len;
+	if (decode_ip(&d->decode, ip, len, len, &p) != DECODE_OK)
+		return;
+	p.reassembled = true;
+	d->in_reassembly = true;
+	process(d, &p);
+	d->in_reassembly = false;
+}
+
+static void frame_in(struct driver *d, const struct capture_frame *fr)
+{
+	struct pkt p;
+	memset(&p, 0, sizeof p);
+	p.frame = d->frame = fr->frame;
+	p.ts = fr->ts;
+	p.caplen = fr->caplen;
+	p.wirelen = fr->wirelen;
+	d->packets++;
+	d->bytes += fr->wirelen;
+	d->last_pkt_ts = p.ts;
+	if (!d->first_ts)
+		d->first_ts = p.ts;
+	if (d->live || d->o.pace)
+		d->wall_at_last_pkt = wall_usec();
+	if (decode_frame(&d->decode, fr->linktype, fr->data, fr->caplen, &p) != DECODE_OK) {
+		advance_clock(d, p.ts);
+		return;
+	}
+	process(d, &p);
+}
+
+/* ---------- a run ---------- */
+
+static void sink_frame(void *arg, const struct capture_frame *fr)
+{
+	frame_in(arg, fr);
+}
+
+static void sink_idle(void *arg, bool quiet)
+{
+	struct driver *d = arg;
+	if (quiet && d->last_pkt_ts) {
+		/* a stalled flow sends nothing: let the clock run on wall time */
+		ts_usec t = d->last_pkt_ts + (wall_usec() - d->wall_at_last_pkt);
+		if (t > d->now)
+			advance_clock(d, t);
+	}
+	maybe_poll(d);
+}
+
+struct driver *driver_begin(const struct capture_opts *o, const struct driver_hooks *hooks, char *err,
+			    size_t errlen)
+{
+	if (driver_open) {
+		snprintf(err, errlen, "a capture is already running in this process");
+		return NULL;
+	}
+	struct driver *d = calloc(1, sizeof *d);
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	d->o = *o;
+	if (hooks)
+		d->hooks = *hooks;
+	if (d->hooks.on_poll) {
+		d->look = calloc(DRIVER_LOOK_ROWS, sizeof *d->look);
+		d->ended = calloc(DRIVER_ENDED_ROWS, sizeof *d->ended);
+		if (!d->look || !d->ended) {
+			snprintf(err, errlen, "out of memory for the live view's rows");
+			goto fail;
+		}
+	}
+	d->flows = flow_table_new(o->max_flows, o->idle_timeout, on_flow_end, d);
+	if (!d->flows) {
+		snprintf(err, errlen, "out of memory for %u flows", o->max_flows);
+		goto fail;
+	}
+	struct stream_hooks sh = { on_stream_bytes, on_datagram, d };
+	d->stream = stream_new(o->max_flows, d->flows, &sh, err, errlen);
+	if (!d->stream)
+		goto fail;
+	analyzer_init();
+	driver_open = true;
+	return d;
+fail:
+	flow_table_free(d->flows);
+	free(d->look);
+	free(d->ended);
+	free(d);
+	return NULL;
+}
+
+void driver_feed(struct driver *d, int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen, ts_usec ts)
+{
+	struct capture_frame fr = { linktype, data, caplen, wirelen, ts, ++d->fed };
+	frame_in(d, &fr);
+}
+
+void driver_end(struct driver *d, bool resolve, struct run_summary *sum)
+{
+	if (d->live && d->wall_at_last_pkt) {
+		ts_usec t = d->last_pkt_ts + (wall_usec() - d->wall_at_last_pkt);
+		if (t > d->now)
+			d->now = t;
+	}
+	memset(sum, 0, sizeof *sum);
+	if (resolve)
+		flow_table_end_all(d->flows, d->now);
+	const struct flow_stats *fs = flow_table_stats(d->flows);
+	sum->packets = d->packets;
+	sum->bytes = d->bytes;
+	sum->flows = fs->created;
+	sum->flows_evicted = fs->evicted;
+	sum->flows_expired = fs->expired;
+	sum->flows_peak = fs->peak;
+	sum->live = d->live;
+	sum->out_of_order = d->out_of_order;
+	sum->duplicates = d->duplicates;
+	sum->bad_checksums = d->decode.checksum_bad;
+	sum->truncated = d->decode.ip_truncated;
+	sum->non_ip = d->decode.not_ip;
+	sum->decode_errors = d->decode.malformed;
+	capture_source_drops(d->src, &sum->drops_kernel, &sum->drops_iface);
+	sum->files_truncated = capture_source_files_truncated(d->src);
+	sum->nids_evicted = stream_stats(d->stream)->nids_evicted;
+	sum->v6_out_of_order = stream_stats(d->stream)->v6_out_of_order;
+	sum->first_ts = d->first_ts;
+	sum->last_ts = d->now;
+	if (resolve)
+		analyzer_finish(d->now, sum);
+	/* the flows that ended at the end of input reach the view too */
+	if (d->hooks.on_poll && d->nended)
+		snapshot(d, false);
+	stream_free(d->stream);
+	flow_table_free(d->flows);
+	free(d->look);
+	free(d->ended);
+	free(d);
+	driver_open = false;
+}
+
+int driver_run(const struct capture_opts *o, const struct driver_hooks *hooks, struct run_summary *sum,
+	       volatile sig_atomic_t *stop, char *err, size_t errlen)
+{
+	struct driver *d = driver_begin(o, hooks, err, errlen);
+	if (!d)
+		return CAPTURE_INPUT_ERROR;
+	int rc = CAPTURE_OK;
+	d->live = o->iface != NULL;
+	d->src = capture_source_open(o, err, errlen);
+	if (!d->src) {
+		rc = CAPTURE_INPUT_ERROR;
+	} else {
+		struct capture_sink sink = { sink_frame, sink_idle, d };
+		rc = capture_source_run(d->src, &sink, stop, err, errlen);
+	}
+	struct capture_source *src = d->src;
+	driver_end(d, rc == CAPTURE_OK, sum);
+	capture_source_close(src);
+	return rc;
+}

@@ -1,0 +1,27 @@
+/* summary.h - the statistics of one run: what the engine counted (packets,
+ * flows, decode and capture problems), what the analyzers add (TCP flow
+ * counts) and what the sinks add (verdict counts). The engine fills it at
+ * the end of a run; the sinks (report, JSON, --check, live view) read it.
+ * A plain struct: no function here, so every layer may include it. */
+#ifndef SHAKEDOWN_SUMMARY_H
+#define SHAKEDOWN_SUMMARY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "packet.h"
+
+struct run_summary {
+	uint64_t packets, bytes;
+	uint64_t flows, flows_evicted, flows_expired, flows_peak;
+	uint64_t drops_kernel, drops_iface; /* live only */
+	bool live;
+	uint64_t counts[4]; /* verdicts by severity */
+	uint64_t verdicts_suppressed; /* over the report's limit */
+	ts_usec first_ts, last_ts;
+	uint64_t bad_checksums, truncated, non_ip, decode_errors, out_of_order, duplicates;
+	uint64_t files_truncated, nids_evicted, v6_out_of_order;
+	uint64_t tcp_flows, tcp_midstream, tcp_one_direction; /* filled by the analyzers */
+	const char *source;
+};
+
+#endif

@@ -1,0 +1,91 @@
+/* util.h - the small helpers every layer shares, each in one copy: a hash
+ * (FNV-1a, 32 and 64 bits), TCP sequence-number arithmetic (RFC 9293 3.4,
+ * modulo 2^32), the Internet checksum (RFC 1071) and the names of a flow's
+ * two sides. capture/ uses them; analyzer/ may include this header too. */
+#ifndef SHAKEDOWN_UTIL_H
+#define SHAKEDOWN_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- hash: FNV-1a ---- */
+
+#define HASH32_SEED 2166136261u
+#define HASH32_PRIME 16777619u
+#define HASH64_SEED 1469598103934665603ull
+#define HASH64_PRIME 1099511628211ull
+
+/* Mix one 32-bit word (not byte by byte: for signatures of fields). */
+static inline uint32_t hash32_word(uint32_t h, uint32_t w)
+{
+	return (h ^ w) * HASH32_PRIME;
+}
+
+static inline uint64_t hash64_bytes(uint64_t h, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * HASH64_PRIME;
+	return h;
+}
+
+static inline uint64_t hash64_byte(uint64_t h, uint8_t b)
+{
+	return (h ^ b) * HASH64_PRIME;
+}
+
+/* A 64-bit hash folded to a table index. */
+static inline uint32_t hash64_fold(uint64_t h)
+{
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+/* ---- sequence numbers: comparisons modulo 2^32 ---- */
+
+/* How far b is ahead of a (negative: behind). */
+static inline int32_t seq_diff(uint32_t b, uint32_t a)
+{
+	return (int32_t)(b - a);
+}
+static inline int seq_lt(uint32_t a, uint32_t b)
+{
+	return seq_diff(a, b) < 0;
+}
+static inline int seq_gt(uint32_t a, uint32_t b)
+{
+	return seq_diff(a, b) > 0;
+}
+static inline int seq_geq(uint32_t a, uint32_t b)
+{
+	return seq_diff(a, b) >= 0;
+}
+
+/* ---- the Internet checksum (RFC 1071) ---- */
+
+/* Add n bytes, as big-endian 16-bit words (an odd last byte padded). */
+static inline uint32_t csum_add(uint32_t sum, const uint8_t *b, size_t n)
+{
+	size_t i = 0;
+	for (; i + 1 < n; i += 2)
+		sum += (uint32_t)b[i] << 8 | b[i + 1];
+	if (i < n)
+		sum += (uint32_t)b[i] << 8;
+	return sum;
+}
+
+/* Fold the carries and complement: 0 over data that holds its checksum. */
+static inline uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* ---- sides ---- */
+
+/* "client" for DIR_C2S (0), "server" for DIR_S2C (1): who sent it. */
+static inline const char *side_name(int dir)
+{
+	return dir == 0 ? "client" : "server";
+}
+
+#endif

@@ -1,0 +1,175 @@
+/* test_driver.c - the pipeline driver runs capture after capture in one
+ * process, each from a clean state: the same input twice gives the same
+ * verdicts and the same summary, byte for byte. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzer/config.h"
+#include "analyzer/driver.h"
+#include "analyzer/verdict.h"
+
+/* Every verdict of a run, as text: id, severity, endpoints, times,
+ * evidence, summary, details, remediation. */
+struct transcript {
+	char *buf;
+	size_t len, cap;
+	unsigned verdicts;
+};
+
+static void put(struct transcript *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct transcript *t, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	size_t k = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+	if (t->len + k + 1 > t->cap) {
+		t->cap = (t->len + k + 1) * 2;
+		t->buf = realloc(t->buf, t->cap);
+		assert_non_null(t->buf);
+	}
+	memcpy(t->buf + t->len, line, k);
+	t->len += k;
+	t->buf[t->len] = 0;
+}
+
+static void on_verdict(const struct verdict *v, void *arg)
+{
+	struct transcript *t = arg;
+	char c[64], s[64];
+	addr_str(&v->client, c, sizeof c);
+	addr_str(&v->server, s, sizeof s);
+	put(t, "%s %d %u %s:%u %s:%u flow %llu %llu-%llu\n", v->id, (int)v->sev, v->proto, c, v->cport, s, v->sport,
+	    (unsigned long long)v->flow_id, (unsigned long long)v->first_ts, (unsigned long long)v->last_ts);
+	for (unsigned i = 0; i < v->nevidence; i++)
+		put(t, " ev %llu %llu %d %s\n", (unsigned long long)v->ev[i].frame, (unsigned long long)v->ev[i].ts,
+		    v->ev[i].dir, v->ev[i].what);
+	put(t, " summary %s\n", v->summary);
+	for (unsigned i = 0; i < v->ndetails; i++) {
+		const struct verdict_detail *d = &v->details[i];
+		/* only the field of the detail's kind holds a value */
+		if (d->kind == DETAIL_STR)
+			put(t, " detail %s %s\n", d->key, d->s);
+		else if (d->kind == DETAIL_NUM)
+			put(t, " detail %s %.6f\n", d->key, d->d);
+		else
+			put(t, " detail %s %lld\n", d->key, d->i);
+	}
+	put(t, " remedy %s\n", v->remediation ? v->remediation : "");
+	t->verdicts++;
+}
+
+/* Captures of every kind the pipeline handles: TCP, SSH over IPv4 and
+ * IPv6, IKE with NAT-T and ESP, IPv4 fragments (libnids), ICMP. */
+static const char *inputs[] = {
+	SOURCE_DIR "/pcaps/ssh/ssh-banner-stall.pcap",  SOURCE_DIR "/pcaps/ssh/ssh-ipv6-ok.pcap",
+	SOURCE_DIR "/pcaps/ssh/ssh-icmp-reject.pcap",   SOURCE_DIR "/pcaps/ssh/ssh-no-common-kex.pcap",
+	SOURCE_DIR "/pcaps/tcp/tcp-fin-unacked.pcap",   SOURCE_DIR "/pcaps/tcp/tcp-time-wait-reuse.pcap",
+	SOURCE_DIR "/pcaps/ike/ike-ip-frag-lost.pcap", SOURCE_DIR "/pcaps/ike/ike-esp-blocked.pcap",
+	SOURCE_DIR "/pcaps/ike/ike-ok.pcap",            SOURCE_DIR "/pcaps/link/frag.pcap",
+};
+
+static void run_once(struct transcript *t, struct run_summary *sum)
+{
+	memset(t, 0, sizeof *t);
+	config_defaults(&sd_cfg);
+	verdict_clear_sinks();
+	verdict_reset_counts();
+	struct verdict_sink sink = { on_verdict, NULL, t };
+	verdict_add_sink(&sink);
+	struct capture_opts o;
+	memset(&o, 0, sizeof o);
+	o.files = inputs;
+	o.nfiles = (int)(sizeof inputs / sizeof inputs[0]);
+	o.max_flows = sd_cfg.max_flows;
+	o.idle_timeout = sd_cfg.idle_timeout;
+	char err[512] = "";
+	int rc = driver_run(&o, NULL, sum, NULL, err, sizeof err);
+	if (rc != CAPTURE_OK)
+		fail_msg("driver_run: %s", err);
+	verdict_counts(sum->counts);
+	verdict_clear_sinks();
+}
+
+/* On a difference, say where: the first line that differs. */
+static void assert_same_transcript(const char *a, const char *b)
+{
+	size_t line = 1, start = 0, i = 0;
+	for (; a[i] && a[i] == b[i]; i++)
+		if (a[i] == '\n') {
+			line++;
+			start = i + 1;
+		}
+	if (!a[i] && !b[i])
+		return;
+	const char *ea = strchr(a + start, '\n'), *eb = strchr(b + start, '\n');
+	int la = ea ? (int)(ea - (a + start)) : (int)strlen(a + start);
+	int lb = eb ? (int)(eb - (b + start)) : (int)strlen(b + start);
+	fail_msg("runs differ at line %zu:\n  first:  %.*s\n  second: %.*s", line, la, a + start, lb, b + start);
+}
+
+static void test_two_runs_are_identical(void **state)
+{
+	(void)state;
+	struct transcript a, b;
+	struct run_summary sa, sb;
+	run_once(&a, &sa);
+	run_once(&b, &sb);
+	/* the input gives verdicts of every severity */
+	assert_true(a.verdicts >= 10);
+	assert_true(sa.counts[SEV_FAIL] > 0 && sa.counts[SEV_OK] > 0);
+	assert_true(sa.packets > 0 && sa.flows > 0);
+	assert_same_transcript(a.buf, b.buf);
+	assert_int_equal(a.verdicts, b.verdicts);
+	/* the summary too: no counter carried over from the first run */
+	assert_memory_equal(&sa, &sb, sizeof sa);
+	free(a.buf);
+	free(b.buf);
+}
+
+/* A run fed frame by frame after a file run: the flow table, clock and
+ * counters start from zero. */
+static void test_feed_after_run_starts_clean(void **state)
+{
+	(void)state;
+	struct transcript a;
+	struct run_summary sa;
+	run_once(&a, &sa);
+	free(a.buf);
+	struct capture_opts o;
+	memset(&o, 0, sizeof o);
+	o.max_flows = 1024;
+	o.idle_timeout = SEC(600);
+	char err[256];
+	struct driver *d = driver_begin(&o, NULL, err, sizeof err);
+	assert_non_null(d);
+	assert_int_equal(driver_now(d), 0);
+	/* only one run at a time: libnids is one per process */
+	assert_null(driver_begin(&o, NULL, err, sizeof err));
+	struct run_summary s;
+	driver_end(d, true, &s);
+	assert_int_equal(s.packets, 0);
+	assert_int_equal(s.flows, 0);
+	assert_int_equal(s.bad_checksums, 0);
+	assert_int_equal(s.nids_evicted, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_two_runs_are_identical),
+		cmocka_unit_test(test_feed_after_run_starts_clean),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
