@@ -536,7 +536,7 @@ static void esp_summarize(const struct ike_sa *sa, ts_usec since, struct esp_sum
 /* ------------------------------------------------------------------ */
 /* Verdicts */
 
-static void sa_verdict(struct verdict *v, const char *id, enum severity sev, struct ike_sa *sa)
+static void sa_verdict(struct verdict *v, enum verdict_id id, enum severity sev, struct ike_sa *sa)
 {
 	verdict_begin(v, id, sev, NULL);
 	verdict_endpoints(v, IPPROTO_NUM_UDP, &sa->ini, sa->iport, &sa->rsp, sa->rport);
@@ -605,12 +605,6 @@ static void schedule(const struct ike_sa *sa, const struct req *r, int side, cha
 	snprintf(buf + l, len - l, " s");
 }
 
-static const char *remedy_no_response =
-	"Nothing came back from the responder. Check that UDP 500 (and 4500) from this initiator is allowed on every "
-	"firewall in the path (on pfSense: an IPsec-enabled interface gets the rules automatically unless they were "
-	"disabled; look for blocked UDP 500 in the firewall log), that the responder's address is right, and that its "
-	"IPsec service is running and configured for this peer.";
-
 static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_end)
 {
 	struct req *r = &sa->req[side];
@@ -634,7 +628,7 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_en
 		bit = R_ICMP;
 		if (sa->reported & bit)
 			return;
-		sa_verdict(&v, "ike.icmp_unreachable", SEV_FAIL, sa);
+		sa_verdict(&v, V_IKE_ICMP_UNREACHABLE, SEV_FAIL, sa);
 		bool port = (r->icmp_type == 3 && r->icmp_code == 3) || (r->icmp_type == 1 && r->icmp_code == 4);
 		bool admin = (r->icmp_type == 3 && (r->icmp_code == 9 || r->icmp_code == 10 || r->icmp_code == 13)) ||
 			     (r->icmp_type == 1 && (r->icmp_code == 1 || r->icmp_code == 5 || r->icmp_code == 6));
@@ -648,14 +642,13 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_en
 		verdict_int(&v, "icmp_code", r->icmp_code);
 		verdict_str(&v, "sent_at", "%s", sched);
 		sa_details(&v, sa);
-		verdict_remedy(&v, port ? "Start the IPsec service on the peer (or make it listen on this address and port); "
-					  "a port unreachable means the packet arrived but no IKE daemon took it."
-					: "A device in the path rejects IKE: allow UDP 500 and 4500 between the two gateways.");
+		if (port)
+			verdict_remedy(&v, RV_IKE_ICMP_UNREACHABLE_PORT);
 	} else if (r->frag) {
 		bit = R_FRAGS;
 		if (sa->reported & bit)
 			return;
-		sa_verdict(&v, "ike.fragments_lost", SEV_FAIL, sa);
+		sa_verdict(&v, V_IKE_FRAGMENTS_LOST, SEV_FAIL, sa);
 		bool done = r->frag_done > 0;
 		verdict_summary(&v, "%s %s of %u bytes went out as IP fragments and got no answer%s (%u copies, %s)", ex,
 				r->v1pos ? "message" : "request", r->len,
@@ -669,15 +662,11 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_en
 		verdict_str(&v, "sent_at", "%s", sched);
 		verdict_bool(&v, "fragmentation_supported_ikev2", sa->frag_supported);
 		sa_details(&v, sa);
-		verdict_remedy(&v, "Large IKE messages (usually IKE_AUTH with certificates) are being fragmented at the IP "
-				   "layer and a firewall or NAT drops the fragments. Enable IKEv2 fragmentation (RFC 7383; "
-				   "strongSwan: fragmentation = yes, on both peers), send a shorter certificate chain, or "
-				   "let the path pass IP fragments (pfSense: do not scrub/drop fragments for this traffic).");
 	} else if (is_auth && (r->natt || sa->floated) && !sa->resp_natt) {
 		bit = R_NATT;
 		if (sa->reported & bit)
 			return;
-		sa_verdict(&v, "ike.natt_blocked", SEV_FAIL, sa);
+		sa_verdict(&v, V_IKE_NATT_BLOCKED, SEV_FAIL, sa);
 		const char *why = nat_found(sa->nat_i) || nat_found(sa->nat_r)
 					  ? "NAT was detected"
 					  : sa->natd_seen ? "no NAT was detected (the peers float to 4500 anyway, e.g. for MOBIKE)"
@@ -689,14 +678,11 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_en
 		ev_log(&v, sa, -1, -1);
 		verdict_str(&v, "sent_at", "%s", sched);
 		sa_details(&v, sa);
-		verdict_remedy(&v, "Allow UDP 4500 between the peers (both directions, and NAT-T port forwards where the "
-				   "responder sits behind NAT). On pfSense the automatic IPsec rules cover 4500 only when "
-				   "NAT-T is enabled for the tunnel.");
 	} else if (is_info && sa->established) {
 		bit = R_DPD;
 		if (sa->reported & bit)
 			return;
-		sa_verdict(&v, "ike.dpd_failed", SEV_FAIL, sa);
+		sa_verdict(&v, V_IKE_DPD_FAILED, SEV_FAIL, sa);
 		verdict_summary(&v, "Liveness check from the %s (%s request, message ID %u, %u copies) unanswered %s: "
 				    "the peer or the path to it is gone, and the SA %s",
 				who, ex, r->msgid, r->sends, until,
@@ -705,29 +691,22 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_en
 		verdict_str(&v, "sent_at", "%s", sched);
 		verdict_num(&v, "up_for_s", secs(r->first_ts - sa->up_ts));
 		sa_details(&v, sa);
-		verdict_remedy(&v, "The peer stopped answering: check that it is up and that UDP 500/4500 still pass "
-				   "both ways (a state or NAT mapping that expired in a firewall gives this). If the peer "
-				   "is overloaded, a longer DPD delay helps; set the DPD action to restart so the tunnel "
-				   "comes back by itself.");
 	} else if (is_child && (sa->child_up || sa->qm_done)) {
 		bit = R_REKEY;
 		if (sa->reported & bit)
 			return;
-		sa_verdict(&v, "ike.rekey_failed", SEV_FAIL, sa);
+		sa_verdict(&v, V_IKE_REKEY_FAILED, SEV_FAIL, sa);
 		verdict_summary(&v, "%s request from the %s (message ID %u, %u copies) unanswered %s: the rekey of a "
 				    "working tunnel failed",
 				ex, who, r->msgid, r->sends, until);
 		ev_log(&v, sa, side, r->msgid);
 		verdict_str(&v, "sent_at", "%s", sched);
 		sa_details(&v, sa);
-		verdict_remedy(&v, "Rekeying needs the peer to answer in time: check that it is alive and that UDP "
-				   "500/4500 still pass. If rekeys fail repeatedly, compare phase 2 lifetimes and PFS "
-				   "groups on both sides.");
 	} else {
 		bit = R_NO_RESPONSE;
 		if (sa->reported & bit)
 			return;
-		sa_verdict(&v, "ike.no_response", SEV_FAIL, sa);
+		sa_verdict(&v, V_IKE_NO_RESPONSE, SEV_FAIL, sa);
 		if (is_init)
 			verdict_summary(&v, "%s request sent %u times with nothing back %s: UDP %u is blocked on the way "
 					    "or the peer's IPsec service is down",
@@ -738,7 +717,6 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_en
 		ev_log(&v, sa, side, r->msgid);
 		verdict_str(&v, "sent_at", "%s", sched);
 		sa_details(&v, sa);
-		verdict_remedy(&v, remedy_no_response);
 	}
 	(void)now;
 	sa->reported |= bit;
@@ -784,46 +762,36 @@ static void emit_error_notify(struct ike_sa *sa, const struct ike_msg *m, uint16
 		if (sa->reported & R_NO_PROPOSAL)
 			return;
 		sa->reported |= R_NO_PROPOSAL;
-		sa_verdict(&v, "ike.no_proposal_chosen", SEV_FAIL, sa);
+		sa_verdict(&v, V_IKE_NO_PROPOSAL_CHOSEN, SEV_FAIL, sa);
 		verdict_summary(&v, "The responder refused every %s proposal the initiator offered (%s in %s)",
 				phase2 ? "child SA" : "IKE", nn, ex);
 		ev_log(&v, sa, -1, -1);
 		sa_details(&v, sa);
-		verdict_remedy(&v, "Make the encryption, integrity/PRF and DH group settings of both peers overlap: "
-				   "compare the offered proposals listed here with the responder's configuration "
-				   "(strongSwan logs the proposals it received and configured). A DH group present on "
-				   "one side only is the most common cause.");
 	} else if (type == IKE_N_INVALID_MAJOR_VERSION) {
 		if (sa->reported & R_VERSION)
 			return;
 		sa->reported |= R_VERSION;
-		sa_verdict(&v, "ike.version_mismatch", SEV_FAIL, sa);
+		sa_verdict(&v, V_IKE_VERSION_MISMATCH, SEV_FAIL, sa);
 		verdict_summary(&v, "The responder rejected IKEv%u with %s", sa->ver, nn);
 		ev_log(&v, sa, -1, -1);
 		sa_details(&v, sa);
-		verdict_remedy(&v, "Configure the same IKE version (IKEv1 or IKEv2) on both peers; pfSense calls it "
-				   "Key Exchange version in the phase 1 settings.");
 	} else if (type == IKE_N_TS_UNACCEPTABLE || type == IKE_N_INVALID_SELECTORS ||
 		   (!v2 && type == IKEV1_N_INVALID_ID_INFORMATION && phase2)) {
 		if (sa->reported & R_TS)
 			return;
 		sa->reported |= R_TS;
-		sa_verdict(&v, "ike.ts_unacceptable", SEV_FAIL, sa);
+		sa_verdict(&v, V_IKE_TS_UNACCEPTABLE, SEV_FAIL, sa);
 		verdict_summary(&v, "The responder refused the traffic selectors (phase 2 networks): %s in %s", nn, ex);
 		ev_log(&v, sa, -1, -1);
 		sa_details(&v, sa);
-		verdict_remedy(&v, "Make the phase 2 local and remote networks mirror each other exactly on both peers "
-				   "(a /24 on one side and a /32 on the other is enough to fail).");
 	} else {
 		if (sa->reported & R_AUTH_FAILED)
 			return;
 		sa->reported |= R_AUTH_FAILED;
-		sa_verdict(&v, "ike.auth_failed", SEV_FAIL, sa);
+		sa_verdict(&v, V_IKE_AUTH_FAILED, SEV_FAIL, sa);
 		verdict_summary(&v, "Authentication failed: %s in cleartext %s", nn, ex);
 		ev_log(&v, sa, -1, -1);
 		sa_details(&v, sa);
-		verdict_remedy(&v, "Check the pre-shared key or the certificates, and the identities each side sends "
-				   "and expects (peer identifier / my identifier on pfSense).");
 	}
 	(void)frame;
 	(void)ts;
@@ -855,7 +823,7 @@ static void emit_dh(struct ike_sa *sa, bool recovered)
 		return;
 	sa->reported |= R_DH;
 	struct verdict v;
-	sa_verdict(&v, "ike.dh_group_mismatch", recovered ? SEV_INFO : SEV_FAIL, sa);
+	sa_verdict(&v, V_IKE_DH_GROUP_MISMATCH, recovered ? SEV_INFO : SEV_FAIL, sa);
 	char s1[24], s2[24];
 	dh_str(sa->ke_sent, s1, sizeof(s1));
 	dh_str(sa->ke_asked, s2, sizeof(s2));
@@ -876,11 +844,8 @@ static void emit_dh(struct ike_sa *sa, bool recovered)
 	verdict_str(&v, "group_requested", "%s", s2);
 	verdict_int(&v, "invalid_ke_count", sa->n_invalid_ke);
 	sa_details(&v, sa);
-	verdict_remedy(&v, recovered ? "Works, at the cost of one round trip per connection: list the group the "
-				       "responder wants first in the initiator's phase 1 proposal."
-				     : "Configure a DH group both peers support and list it first on the initiator; "
-				       "if the group asked for is the one sent, the responder lacks support for it "
-				       "(a missing crypto plugin or FIPS restriction).");
+	if (recovered)
+		verdict_remedy(&v, RV_IKE_DH_GROUP_MISMATCH_RECOVERED);
 	verdict_emit(&v);
 }
 
@@ -897,7 +862,7 @@ static void emit_auth_likely(struct ike_sa *sa, const char *after)
 		return;
 	sa->reported |= R_AUTH_LIKELY;
 	struct verdict v;
-	sa_verdict(&v, "ike.auth_rejected_likely", SEV_WARN, sa);
+	sa_verdict(&v, V_IKE_AUTH_REJECTED_LIKELY, SEV_WARN, sa);
 	if (sa->ver == 2)
 		verdict_summary(&v, "Authentication was most likely rejected: the IKE_AUTH response (%u bytes, room for "
 				    "about %u bytes of encrypted payloads) is too small to carry the identity and AUTH "
@@ -914,8 +879,6 @@ static void emit_auth_likely(struct ike_sa *sa, const char *after)
 	verdict_int(&v, "auth_response_payload_room", sa->auth_inner);
 	verdict_int(&v, "auth_request_payload_room", sa->auth_req_inner);
 	sa_details(&v, sa);
-	verdict_remedy(&v, "Compare the pre-shared key (or certificates and CA) and the identities on both peers: "
-			   "the responder's log names the exact reason.");
 	verdict_emit(&v);
 }
 
@@ -925,7 +888,7 @@ static void emit_child_likely(struct ike_sa *sa)
 		return;
 	sa->reported |= R_CHILD_LIKELY;
 	struct verdict v;
-	sa_verdict(&v, "ike.child_sa_failed_likely", SEV_WARN, sa);
+	sa_verdict(&v, V_IKE_CHILD_SA_FAILED_LIKELY, SEV_WARN, sa);
 	if (sa->ver == 2)
 		verdict_summary(&v, "The IKE SA came up but most likely no child SA did: the IKE_AUTH response (%u "
 				    "bytes, room for about %u bytes of encrypted payloads) holds identity and AUTH but is "
@@ -941,8 +904,6 @@ static void emit_child_likely(struct ike_sa *sa)
 	verdict_int(&v, "auth_response_bytes", sa->auth_len);
 	verdict_int(&v, "auth_response_payload_room", sa->auth_inner);
 	sa_details(&v, sa);
-	verdict_remedy(&v, "Compare the phase 2 (child SA) settings: local and remote networks must mirror each other "
-			   "exactly, and the ESP proposals (encryption, integrity, PFS group) must overlap.");
 	verdict_emit(&v);
 }
 
@@ -952,16 +913,13 @@ static void emit_abandoned(struct ike_sa *sa)
 		return;
 	sa->reported |= R_ABANDONED;
 	struct verdict v;
-	sa_verdict(&v, "ike.initiation_abandoned", SEV_WARN, sa);
+	sa_verdict(&v, V_IKE_INITIATION_ABANDONED, SEV_WARN, sa);
 	const struct req *r = &sa->req[SIDE_I];
 	verdict_summary(&v, "The initiator stopped after its %s was answered and never continued or retried: the "
 			    "tunnel stays down until something triggers it again",
 			exch_short(sa->ver, r->exch));
 	ev_log(&v, sa, -1, -1);
 	sa_details(&v, sa);
-	verdict_remedy(&v, "Look in the initiator's log for why it stopped (a local policy or credential problem). "
-			   "To bring the tunnel back without traffic, enable a keep-alive (pfSense phase 2 "
-			   "\"Keep Alive\" / periodic check), DPD with restart, or start action \"initiate at start\".");
 	verdict_emit(&v);
 }
 
@@ -989,7 +947,7 @@ static void check_esp(struct ike_sa *sa, ts_usec now, bool at_end)
 	sa->reported |= R_ESP;
 	bool plain = e.plain[from] && !e.udp[from];
 	struct verdict v;
-	verdict_begin(&v, plain ? "esp.missing" : "esp.one_way", SEV_FAIL, NULL);
+	verdict_begin(&v, plain ? V_ESP_MISSING : V_ESP_ONE_WAY, SEV_FAIL, NULL);
 	const struct addr *src = from == SIDE_I ? &sa->ini : &sa->rsp;
 	const struct addr *dst = from == SIDE_I ? &sa->rsp : &sa->ini;
 	verdict_endpoints(&v, IPPROTO_NUM_ESP, src, 0, dst, 0);
@@ -1016,14 +974,6 @@ static void check_esp(struct ike_sa *sa, ts_usec now, bool at_end)
 	char si[17];
 	spi_hex(sa->spi_i, si);
 	verdict_str(&v, "ike_spi_i", "%s", si);
-	if (plain)
-		verdict_remedy(&v, "Allow IP protocol 50 (ESP) both ways between the gateways, or force UDP "
-				   "encapsulation (NAT-T) so ESP travels in UDP 4500, which the path already passes "
-				   "for IKE.");
-	else
-		verdict_remedy(&v, "ESP (or its replies) is dropped on the path, or one side's child SA is gone while the "
-				   "other keeps sending into it: check the firewall rules for UDP 4500 datagrams carrying "
-				   "ESP in both directions, and that both peers list the same child SAs.");
 	verdict_emit(&v);
 }
 
@@ -1036,7 +986,7 @@ static void emit_rekey_refused(struct ike_sa *sa, uint64_t frame, ts_usec ts)
 	sa->reported |= R_REKEY;
 	bool alive = sa->last_ts > ts + SEC(1) || saw_esp_since(sa, ts + SEC(1));
 	struct verdict v;
-	sa_verdict(&v, "ike.rekey_failed", alive ? SEV_WARN : SEV_FAIL, sa);
+	sa_verdict(&v, V_IKE_REKEY_FAILED, alive ? SEV_WARN : SEV_FAIL, sa);
 	if (sa->ver == 2)
 		verdict_summary(&v, "A CREATE_CHILD_SA request was answered with a message too small to hold a new "
 				    "child SA (an error notify: inference from sizes, the notify is encrypted) and no "
@@ -1050,9 +1000,7 @@ static void emit_rekey_refused(struct ike_sa *sa, uint64_t frame, ts_usec ts)
 	ev_log(&v, sa, -1, -1);
 	verdict_evidence(&v, frame, ts, -1, "refusal-sized answer");
 	sa_details(&v, sa);
-	verdict_remedy(&v, "Compare the child SA proposals and PFS group on both peers (a rekey with PFS needs a DH "
-			   "group the other side accepts), and the traffic selectors. The responder's log names the "
-			   "notify it sent.");
+	verdict_remedy(&v, RV_IKE_REKEY_FAILED_REFUSED);
 	verdict_emit(&v);
 }
 
@@ -1065,7 +1013,7 @@ static void emit_v1_dpd(struct ike_sa *sa, int side, bool at_end)
 		return;
 	sa->reported |= R_DPD;
 	struct verdict v;
-	sa_verdict(&v, "ike.dpd_failed", SEV_FAIL, sa);
+	sa_verdict(&v, V_IKE_DPD_FAILED, SEV_FAIL, sa);
 	verdict_summary(&v, "The %s sent %u encrypted Informationals over %.1f s and nothing came back from the peer "
 			    "%s: its dead peer detection (R-U-THERE) went unanswered (inference: IKEv1 DPD is encrypted "
 			    "and unpaired on the wire)",
@@ -1075,8 +1023,7 @@ static void emit_v1_dpd(struct ike_sa *sa, int side, bool at_end)
 	ev_log(&v, sa, side, -1);
 	verdict_int(&v, "unanswered_informationals", sa->v1_info_run[side]);
 	sa_details(&v, sa);
-	verdict_remedy(&v, "The peer stopped answering: check that it is up and that UDP 500/4500 still pass both "
-			   "ways; set the DPD action to restart so the tunnel comes back by itself.");
+	verdict_remedy(&v, RV_IKE_DPD_FAILED_V1_INFERRED);
 	verdict_emit(&v);
 }
 
@@ -1136,7 +1083,7 @@ static void emit_ok(struct ike_sa *sa, ts_usec now)
 {
 	sa->reported |= R_OK;
 	struct verdict v;
-	sa_verdict(&v, "ike.ok", SEV_OK, sa);
+	sa_verdict(&v, V_IKE_OK, SEV_OK, sa);
 	struct esp_sum e;
 	esp_summarize(sa, sa->up_ts ? sa->up_ts : sa->first_ts, &e);
 	char ini[56], rsp[56];
@@ -1730,14 +1677,14 @@ static void handle_message(struct flow *f, const uint8_t *b, size_t n, const str
 		if (side == SIDE_R && !(sa->reported & R_VERSION)) {
 			sa->reported |= R_VERSION;
 			struct verdict v;
-			sa_verdict(&v, "ike.version_mismatch", SEV_FAIL, sa);
+			sa_verdict(&v, V_IKE_VERSION_MISMATCH, SEV_FAIL, sa);
 			verdict_summary(&v, "The initiator speaks IKEv%u, the responder answered in IKEv%u", sa->ver,
 					m.v2 ? 2 : 1);
 			ev_log(&v, sa, -1, -1);
 			verdict_evidence(&v, p->frame, p->ts, DIR_S2C, "IKEv%u %s", m.v2 ? 2 : 1,
 					 ike_exch_name(m.v2, m.h.exch));
 			sa_details(&v, sa);
-			verdict_remedy(&v, "Configure the same IKE version on both peers.");
+			verdict_remedy(&v, RV_IKE_VERSION_MISMATCH_ANSWERED_OTHER);
 			verdict_emit(&v);
 			answer(sa, SIDE_I, p);
 		}

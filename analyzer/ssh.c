@@ -370,7 +370,7 @@ static const char *mname(const struct ssh_sess *s, uint8_t msg)
 static struct verdict V;       /* the verdict being built */
 static struct verdict tcp_tmp; /* TCP evidence, merged without duplicate frames */
 
-static struct verdict *vbegin(struct flow *f, const char *id, enum severity sev)
+static struct verdict *vbegin(struct flow *f, enum verdict_id id, enum severity sev)
 {
 	verdict_begin(&V, id, sev, f);
 	return &V;
@@ -396,7 +396,7 @@ static void ev_msgs(struct verdict *v, const struct ssh_sess *s, int dir)
 
 static void vemit(struct flow *f, struct verdict *v)
 {
-	verdict_begin(&tcp_tmp, v->id, v->sev, f);
+	verdict_begin(&tcp_tmp, v->vid, v->sev, f);
 	tcp_add_evidence(f, &tcp_tmp);
 	verdict_add_evidence(v, tcp_tmp.ev, tcp_tmp.nevidence);
 	tcp_add_details(f, v);
@@ -557,7 +557,7 @@ static void report_ok(struct flow *f, struct ssh_sess *s)
 	struct phases p;
 	phases_of(f, s, &p);
 	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
-	struct verdict *v = vbegin(f, "ssh.ok", SEV_OK);
+	struct verdict *v = vbegin(f, V_SSH_OK, SEV_OK);
 	ev_handshake(v, s);
 	verdict_summary(v, "SSH handshake complete in %s: %s <-> %s, %s, %s", dur(p.total),
 			c->ident.software[0] ? c->ident.software : "?", sv->ident.software[0] ? sv->ident.software : "?",
@@ -592,17 +592,13 @@ static void report_complete(struct flow *f, struct ssh_sess *s)
 		snprintf(budget, sizeof budget, "longer than a %g s client timeout", limit);
 	else
 		snprintf(budget, sizeof budget, "over 1/4 of a %g s client timeout", limit);
-	struct verdict *v = vbegin(f, "ssh.slow_handshake", SEV_WARN);
+	struct verdict *v = vbegin(f, V_SSH_SLOW_HANDSHAKE, SEV_WARN);
 	ev_handshake(v, s);
 	verdict_summary(v, "SSH handshake took %s from SYN to NEWKEYS (%s); %s took %s, waiting on %s; %s", dur(p.total),
 			budget, phase_names[d], dur(p.d[d]), phase_side(&p, d), advice);
 	verdict_str(v, "dominant_phase", "%s", phase_names[d]);
 	verdict_str(v, "waiting_on", "%s", phase_side(&p, d));
 	detail_handshake(v, s, &p);
-	verdict_remedy(v, "Find which side the dominant phase waits on. A late banner or key exchange reply points at "
-			  "the SSH server or the firewall in front of it (CPU load, MaxStartups, DNS lookups in "
-			  "sshd, rate limiting); retransmissions point at the path. Raise the client's handshake "
-			  "timeout (ssh2 readyTimeout) only as a stop-gap.");
 	vdone(f, s, v);
 }
 
@@ -716,7 +712,7 @@ static void report_banner_stall(struct flow *f, struct ssh_sess *s, ts_usec now,
 	ts_usec est = est_time(f);
 	struct loss l;
 	loss_of(f, s, DIR_S2C, &l);
-	struct verdict *v = vbegin(f, "ssh.banner_stall", SEV_FAIL);
+	struct verdict *v = vbegin(f, V_SSH_BANNER_STALL, SEV_FAIL);
 	ev_ident(v, c, DIR_C2S);
 	ev_ident(v, sv, DIR_S2C);
 	if (l.frame)
@@ -751,11 +747,6 @@ static void report_banner_stall(struct flow *f, struct ssh_sess *s, ts_usec now,
 	loss_details(v, &l, DIR_S2C);
 	if (c->ident_seen)
 		verdict_str(v, "client_ident", "%s", c->ident.line);
-	verdict_remedy(v, "The server accepted the TCP connection but no SSH banner reached the client. If the server "
-			  "sent nothing, check that sshd (not a hung process or a port forward to nothing) listens "
-			  "behind that port, its load and MaxStartups, and any IPS or proxy holding the first server "
-			  "bytes. If a loss is named, fix the path at that side of the capture point. A client "
-			  "timeout shorter than the server's banner delay also ends here.");
 	vdone(f, s, v);
 }
 
@@ -771,7 +762,7 @@ static void report_closed_before_banner(struct flow *f, struct ssh_sess *s)
 	describe_first(&s->h[DIR_S2C]);
 	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
 	ts_usec after = since(s->close_ts, est_time(f));
-	struct verdict *v = vbegin(f, "ssh.closed_before_banner", SEV_FAIL);
+	struct verdict *v = vbegin(f, V_SSH_CLOSED_BEFORE_BANNER, SEV_FAIL);
 	ev_ident(v, c, DIR_C2S);
 	verdict_evidence(v, s->close_frame, s->close_ts, DIR_S2C, "server %s", close_word(s));
 	if (sv->text_lines || sv->off) {
@@ -786,10 +777,6 @@ static void report_closed_before_banner(struct flow *f, struct ssh_sess *s)
 				close_word(s), dur(after));
 	}
 	verdict_num(v, "closed_after_s", (double)after / USEC_F);
-	verdict_remedy(v, "The SSH service refused the session right after accepting it. Typical causes: sshd's "
-			  "MaxStartups limit (too many unauthenticated connections, e.g. a scanner or a stuck "
-			  "agent), a TCP wrapper or PerSourcePenalties rule against this client, or a port forward "
-			  "to a host where nothing listens. Check the server's auth log for this time.");
 	vdone(f, s, v);
 }
 
@@ -797,7 +784,7 @@ static void report_not_ssh(struct flow *f, struct ssh_sess *s, const char *next)
 {
 	describe_first(&s->h[DIR_S2C]);
 	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
-	struct verdict *v = vbegin(f, "ssh.not_ssh", SEV_FAIL);
+	struct verdict *v = vbegin(f, V_SSH_NOT_SSH, SEV_FAIL);
 	ev_ident(v, c, DIR_C2S);
 	verdict_evidence(v, sv->first_frame, sv->first_ts, DIR_S2C, "server first bytes");
 	verdict_summary(v, "%s expected on port %u but the server's first bytes are %s, not an SSH identification%s%s",
@@ -806,9 +793,6 @@ static void report_not_ssh(struct flow *f, struct ssh_sess *s, const char *next)
 	verdict_str(v, "server_first_bytes", "%s", sv->foreign);
 	if (c->ident_seen)
 		verdict_str(v, "client_ident", "%s", c->ident.line);
-	verdict_remedy(v, "Another service answers on this address and port: a port forward or NAT rule points to the "
-			  "wrong host or port, the device's web or telnet service took the port, or a proxy "
-			  "intercepts it. Point the client at the real SSH port or fix the forward.");
 	vdone(f, s, v);
 }
 
@@ -817,7 +801,7 @@ static void report_not_ssh(struct flow *f, struct ssh_sess *s, const char *next)
 static void report_version_mismatch(struct flow *f, struct ssh_sess *s)
 {
 	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
-	struct verdict *v = vbegin(f, "ssh.no_common_algorithm", SEV_FAIL);
+	struct verdict *v = vbegin(f, V_SSH_NO_COMMON_ALGORITHM, SEV_FAIL);
 	ev_ident(v, c, DIR_C2S);
 	ev_ident(v, sv, DIR_S2C);
 	if (s->closer >= 0)
@@ -826,7 +810,7 @@ static void report_version_mismatch(struct flow *f, struct ssh_sess *s)
 			sv->ident.proto);
 	verdict_str(v, "category", "protocol version");
 	detail_software(v, s);
-	verdict_remedy(v, "One side only speaks the obsolete SSH protocol 1. Upgrade or reconfigure it for SSH 2.");
+	verdict_remedy(v, RV_SSH_NO_COMMON_ALGORITHM_PROTOCOL_1);
 	vdone(f, s, v);
 }
 
@@ -861,7 +845,7 @@ static void report_no_common(struct flow *f, struct ssh_sess *s, ts_usec now)
 	int l = ssh_cat_list(cat);
 	struct ssh_str cl = ssh_kexinit_list(&c->kx, c->kexinit_buf, l);
 	struct ssh_str sl = ssh_kexinit_list(&sv->kx, sv->kexinit_buf, l);
-	struct verdict *v = vbegin(f, "ssh.no_common_algorithm", SEV_FAIL);
+	struct verdict *v = vbegin(f, V_SSH_NO_COMMON_ALGORITHM, SEV_FAIL);
 	ev_ident(v, c, DIR_C2S);
 	ev_ident(v, sv, DIR_S2C);
 	ev_msgs(v, s, DIR_C2S);
@@ -902,10 +886,6 @@ static void report_no_common(struct flow *f, struct ssh_sess *s, ts_usec now)
 	verdict_str(v, "what_followed", "%s", next);
 	detail_software(v, s);
 	detail_hassh(v, s);
-	verdict_remedy(v, "Client and server share no algorithm in this category. Enable a common one on the side "
-			  "that is too strict or too old (sshd_config KexAlgorithms/HostKeyAlgorithms/Ciphers/MACs, "
-			  "or the client's algorithm list); prefer adding a modern algorithm to the old side over "
-			  "re-enabling a weak one on the new side.");
 	vdone(f, s, v);
 }
 
@@ -1006,7 +986,7 @@ static void report_kex_stall(struct flow *f, struct ssh_sess *s, ts_usec now, en
 	find_missing(s, &m);
 	struct loss l;
 	loss_of(f, s, m.dir, &l);
-	struct verdict *v = vbegin(f, "ssh.kex_stall", SEV_FAIL);
+	struct verdict *v = vbegin(f, V_SSH_KEX_STALL, SEV_FAIL);
 	ev_ident(v, c, DIR_C2S);
 	ev_ident(v, sv, DIR_S2C);
 	ev_msgs(v, s, DIR_C2S);
@@ -1058,12 +1038,6 @@ static void report_kex_stall(struct flow *f, struct ssh_sess *s, ts_usec now, en
 	detail_software(v, s);
 	detail_algorithms(v, s);
 	detail_hassh(v, s);
-	verdict_remedy(v, "Look at the missing message's direction. When a large message (the key exchange reply "
-			  "carries the host key and signature and often fills more than one full-size segment) is "
-			  "lost while small ones pass, suspect an MTU black hole: a tunnel or PPPoE link with ICMP "
-			  "'fragmentation needed' blocked; clamp the MSS on the firewall or allow that ICMP. When "
-			  "nothing is lost, the server is slow or rate-limited (CPU, entropy, MaxStartups) or the "
-			  "client rejected what it got.");
 	vdone(f, s, v);
 }
 
@@ -1109,7 +1083,7 @@ static void report_auth_failed(struct flow *f, struct ssh_sess *s)
 	const struct enc_count *ans = &sv->ans;
 	struct phases p;
 	phases_of(f, s, &p);
-	struct verdict *v = vbegin(f, "ssh.auth_failed_likely", SEV_INFO);
+	struct verdict *v = vbegin(f, V_SSH_AUTH_FAILED_LIKELY, SEV_INFO);
 	ev_handshake(v, s);
 	verdict_evidence(v, c->enc.first_frame, c->enc.first_ts, s->cdir, "client encrypted %u B", c->enc.sizes[0]);
 	verdict_evidence(v, ans->first_frame, ans->first_ts, !s->cdir, "server answer %u B", ans->sizes[0]);
@@ -1128,9 +1102,6 @@ static void report_auth_failed(struct flow *f, struct ssh_sess *s)
 	verdict_str(v, "client_encrypted_sizes", "%s", cs);
 	verdict_str(v, "server_answer_sizes", "%s", ss);
 	detail_handshake(v, s, &p);
-	verdict_remedy(v, "The network path works: the key exchange completed. Check the credentials the client "
-			  "uses (user name, key, password), the server's auth log, MaxAuthTries (a client offering "
-			  "many keys hits it) and account lockouts.");
 	vemit(f, v);
 }
 

@@ -352,7 +352,7 @@ static const char *side_name(int dir)
 	return dir == DIR_C2S ? "client" : "server";
 }
 
-static void begin(struct verdict *v, const char *id, enum severity sev, const struct flow *f)
+static void begin(struct verdict *v, enum verdict_id id, enum severity sev, const struct flow *f)
 {
 	verdict_begin(v, id, sev, f);
 	tcp_add_evidence(f, v);
@@ -366,7 +366,7 @@ static void report_refused(struct flow *f, const struct pkt *rst)
 	struct tcp_state *t = ts_of(f);
 	const struct tcp_side *c = &t->side[DIR_C2S];
 	struct verdict v;
-	begin(&v, "tcp.refused", SEV_FAIL, f);
+	begin(&v, V_TCP_REFUSED, SEV_FAIL, f);
 	double after = (double)(rst->ts - c->syn_ts) / USEC_F;
 	verdict_summary(&v, "connection refused: SYN answered by RST after %.3f s (nothing listening on port %u, or the "
 			"service is down)", after, f->sport);
@@ -374,9 +374,6 @@ static void report_refused(struct flow *f, const struct pkt *rst)
 	verdict_int(&v, "syn_frame", c->syn_frame);
 	verdict_int(&v, "rst_frame", (long long)rst->frame);
 	verdict_int(&v, "rst_ttl", rst->ttl);
-	verdict_remedy(&v, "Check that the service runs and listens on this address and port (ss -ltnp on the server). "
-			   "If it does, a firewall in between may answer with a reset on the server's behalf: a "
-			   "TTL on the RST different from the server's other packets points at that device.");
 	verdict_emit(&v);
 	t->reported |= R_REFUSED;
 }
@@ -453,7 +450,7 @@ void tcp_icmp(struct flow *f, int dir, const struct pkt *icmp)
 	char who[64];
 	addr_str(&icmp->src, who, sizeof who);
 	struct verdict v;
-	begin(&v, "tcp.icmp_rejected", SEV_FAIL, f);
+	begin(&v, V_TCP_ICMP_REJECTED, SEV_FAIL, f);
 	verdict_evidence(&v, icmp->frame, icmp->ts, -1, "ICMP%s type %u code %u from %s", icmp->ipver == 6 ? "v6" : "",
 			 icmp->icmp_type, icmp->icmp_code, who);
 	verdict_summary(&v, "connection rejected with ICMP %s, sent by %s%s", what, who,
@@ -463,12 +460,8 @@ void tcp_icmp(struct flow *f, int dir, const struct pkt *icmp)
 	verdict_str(&v, "icmp_meaning", "%s", what);
 	verdict_str(&v, "icmp_from", "%s", who);
 	verdict_bool(&v, "from_target", from_target);
-	verdict_remedy(&v, admin ? "A firewall rule rejects this connection (a reject rule answers with ICMP instead of "
-				   "dropping silently). Find the rule on the device that sent the ICMP error and allow "
-				   "the traffic, or confirm the block is intended."
-				 : "The device that sent the ICMP error could not deliver the SYN: check that the service "
-				   "runs (port unreachable from the target), or the route and the target's reachability "
-				   "(host or network unreachable from a router).");
+	if (admin)
+		verdict_remedy(&v, RV_TCP_ICMP_REJECTED_ADMIN);
 	verdict_emit(&v);
 	t->reported |= R_ICMP;
 }
@@ -482,7 +475,7 @@ static void report_slow_handshake(struct flow *f)
 	if (!retried && t->est_ts - c->first_syn_ts <= sd_cfg.rtt_warn)
 		return;
 	struct verdict v;
-	begin(&v, "tcp.slow_handshake", SEV_WARN, f);
+	begin(&v, V_TCP_SLOW_HANDSHAKE, SEV_WARN, f);
 	if (retried)
 		verdict_summary(&v, "handshake took %.3f s: %u SYN and %u SYN-ACK sent before it completed", total,
 				c->syn_count, s->syn_count);
@@ -493,11 +486,8 @@ static void report_slow_handshake(struct flow *f)
 	verdict_int(&v, "synack_sent", s->syn_count);
 	if (s->syn_ts && c->syn_ts)
 		verdict_num(&v, "synack_after_s", (double)(s->syn_ts - c->syn_ts) / USEC_F);
-	verdict_remedy(&v, retried ? "SYNs or SYN-ACKs were lost and retransmitted: look for loss on the path or a "
-				     "device dropping the first packets (a firewall creating state slowly, SYN "
-				     "proxying, rate limits). Each lost SYN costs the client its retransmission timeout."
-				   : "The round trip itself is long. If clients time out, raise their connect timeout, or "
-				     "look for queueing delay on the path.");
+	if (!retried)
+		verdict_remedy(&v, RV_TCP_SLOW_HANDSHAKE_LONG_RTT);
 	verdict_emit(&v);
 	t->reported |= R_SLOW;
 }
@@ -553,7 +543,7 @@ static void report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool 
 		prev = e->ts;
 	}
 	struct verdict v;
-	begin(&v, "tcp.syn_unanswered", SEV_FAIL, f);
+	begin(&v, V_TCP_SYN_UNANSWERED, SEV_FAIL, f);
 	if (c->syn_count > 1)
 		verdict_summary(&v, "SYN sent %u times over %.1f s (gaps %s s), no SYN-ACK, RST or ICMP came back%s",
 				c->syn_count, span, spacing, ended ? " before the capture ended" : "");
@@ -568,9 +558,6 @@ static void report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool 
 		verdict_str(&v, "retransmit_gaps_s", "%s", spacing);
 	verdict_str(&v, "possible_causes", "filtered on the way (a firewall rule drops it); the host is down; or the "
 					   "SYN-ACK returns by another path that bypasses this capture point");
-	verdict_remedy(&v, "Look for a drop rule for this port on every firewall in the path (pfSense: Status > System "
-			   "Logs > Firewall, or pflog). Check that the target is up and routes back through the same "
-			   "firewall. If the capture point sees only one direction, capture on the return path too.");
 	verdict_emit(&v);
 }
 
@@ -608,7 +595,7 @@ static void report_one_sided(struct flow *f, int only, bool works)
 	struct tcp_state *t = ts_of(f);
 	const struct tcp_side *s = &t->side[only];
 	struct verdict v;
-	begin(&v, "tcp.one_sided", works ? SEV_WARN : SEV_FAIL, f);
+	begin(&v, V_TCP_ONE_SIDED, works ? SEV_WARN : SEV_FAIL, f);
 	if (only == DIR_C2S) {
 		if (works)
 			verdict_summary(&v, "only client->server packets pass this point, yet the client acknowledges "
@@ -631,10 +618,6 @@ static void report_one_sided(struct flow *f, int only, bool works)
 	verdict_str(&v, "seen_direction", "%s", only == DIR_C2S ? "client->server" : "server->client");
 	verdict_bool(&v, "connection_works", works);
 	verdict_int(&v, "acked_unseen_bytes", (long long)t->side[!only].acked_unseen);
-	verdict_remedy(&v, "The two directions of this connection take different paths. Fix the routing so both "
-			   "directions cross the same firewall, or, where the asymmetry is intended, relax state "
-			   "tracking for that rule (pfSense: Advanced Options > State type: sloppy state) so the "
-			   "firewall does not drop packets of a connection whose handshake it did not see whole.");
 	verdict_emit(&v);
 	t->reported |= R_ONE_SIDED;
 	counters.one_direction++;
@@ -645,7 +628,7 @@ static void report_fin_unacked(struct flow *f, int dir, ts_usec now, bool ended)
 	struct tcp_state *t = ts_of(f);
 	const struct tcp_side *s = &t->side[dir];
 	struct verdict v;
-	begin(&v, "tcp.fin_unacked", SEV_FAIL, f);
+	begin(&v, V_TCP_FIN_UNACKED, SEV_FAIL, f);
 	double waited = (double)(now - s->first_fin_ts) / USEC_F;
 	verdict_summary(&v, "the %s's FIN was sent %u times over %.1f s and never acknowledged%s: the %s sits in "
 			"FIN_WAIT_1", side_name(dir), s->fin_count, (double)(s->fin_ts - s->first_fin_ts) / USEC_F,
@@ -654,11 +637,6 @@ static void report_fin_unacked(struct flow *f, int dir, ts_usec now, bool ended)
 	verdict_int(&v, "fin_count", s->fin_count);
 	verdict_num(&v, "waited_s", waited);
 	verdict_int(&v, "first_fin_frame", s->first_fin_frame);
-	verdict_remedy(&v, "The peer's ACK for the FIN is lost or dropped after it left the peer, or the peer never "
-			   "got the FIN. A stateful firewall that already removed or closed its state for this "
-			   "connection (short FIN timeouts, a state table flush, asymmetric return traffic) drops "
-			   "the late packets: compare the firewall's state for this 4-tuple (pf_state detail) and "
-			   "its TCP closing timeouts, and check the return path.");
 	verdict_emit(&v);
 	t->reported |= dir == DIR_C2S ? R_FIN_UNACKED_C : R_FIN_UNACKED_S;
 }
@@ -670,16 +648,13 @@ static void report_half_closed(struct flow *f, int closer, ts_usec now, bool end
 	int other = !closer;
 	double waited = (double)(now - s->fin_ack_ts) / USEC_F;
 	struct verdict v;
-	begin(&v, "tcp.half_closed", SEV_WARN, f);
+	begin(&v, V_TCP_HALF_CLOSED, SEV_WARN, f);
 	verdict_summary(&v, "the %s closed its side (FIN acknowledged) but the %s did not close in %.1f s%s: its "
 			"application holds the socket in CLOSE_WAIT", side_name(closer), side_name(other), waited,
 			ended ? " (until the capture ended)" : "");
 	verdict_str(&v, "closed_side", "%s", side_name(closer));
 	verdict_str(&v, "open_side", "%s", side_name(other));
 	verdict_num(&v, "waited_s", waited);
-	verdict_remedy(&v, "The application on the side that did not close is not closing its socket after the peer "
-			   "finished (a bug, or a pooled connection left open). Firewalls expire such half-open "
-			   "states on their own timers, after which late packets are dropped.");
 	verdict_emit(&v);
 	t->reported |= R_HALF_CLOSED;
 }
@@ -696,17 +671,14 @@ static void report_reset(struct flow *f)
 	 * application verdict carries the severity */
 	bool explained = flow_state(f)->app_verdict;
 	struct verdict v;
-	begin(&v, "tcp.reset", closing || explained ? SEV_INFO : SEV_WARN, f);
+	begin(&v, V_TCP_RESET, closing || explained ? SEV_INFO : SEV_WARN, f);
 	verdict_summary(&v, "connection reset by the %s after %llu+%llu bytes of data%s", side_name(by),
 			(unsigned long long)t->side[DIR_C2S].data_bytes, (unsigned long long)t->side[DIR_S2C].data_bytes,
 			closing ? ", during the close (an abortive close)" : ", with no close before it");
 	verdict_str(&v, "reset_by", "%s", side_name(by));
 	verdict_int(&v, "rst_frame", s->rst_frame);
-	verdict_remedy(&v, closing ? "A reset during the close is often how applications end connections quickly; it "
-				     "is a problem only if data was still in flight."
-				   : "One side aborted the connection. If it was the server, look at its application "
-				     "log; a firewall can also inject resets (check the RST's TTL against the peer's "
-				     "other packets).");
+	if (closing)
+		verdict_remedy(&v, RV_TCP_RESET_CLOSING);
 	verdict_emit(&v);
 	t->reported |= R_RESET;
 }
@@ -717,7 +689,7 @@ static void report_ok(struct flow *f)
 	struct verdict v;
 	/* a healthy flow's evidence is its handshake and its close: the first
 	 * three and the last three packets, not the whole exchange */
-	begin(&v, "tcp.ok", SEV_OK, f);
+	begin(&v, V_TCP_OK, SEV_OK, f);
 	if (v.nevidence > 6) {
 		memmove(&v.ev[3], &v.ev[v.nevidence - 3], 3 * sizeof v.ev[0]);
 		v.nevidence = 6;
@@ -736,7 +708,7 @@ static void report_time_wait_reuse(struct flow *f, const char *peer_did)
 {
 	struct tcp_state *t = ts_of(f);
 	struct verdict v;
-	begin(&v, "tcp.time_wait_reuse", SEV_WARN, f);
+	begin(&v, V_TCP_TIME_WAIT_REUSE, SEV_WARN, f);
 	double gap = (double)(t->side[DIR_C2S].first_syn_ts - t->prev_close_ts) / USEC_F;
 	verdict_evidence(&v, t->prev_close_frame, t->prev_close_ts, -1, "previous connection closed");
 	verdict_summary(&v, "new SYN on the same 4-tuple %.1f s after the previous connection closed (TIME_WAIT "
@@ -744,11 +716,6 @@ static void report_time_wait_reuse(struct flow *f, const char *peer_did)
 	verdict_num(&v, "since_close_s", gap);
 	verdict_num(&v, "time_wait_s", 2.0 * (double)sd_cfg.msl / USEC_F);
 	verdict_str(&v, "peer_response", "%s", peer_did);
-	verdict_remedy(&v, "The client reuses a source port while the old connection may still be in TIME_WAIT on the "
-			   "server or in the firewall's state table (pfSense keeps closed states for 2 x MSL = 60 s "
-			   "by default); the new SYN can be dropped or answered with an ACK for the old connection. "
-			   "Let the client's OS choose ephemeral ports, widen its port range, or avoid binding a "
-			   "fixed source port.");
 	verdict_emit(&v);
 	t->reported |= R_TIME_WAIT;
 }
@@ -1142,7 +1109,7 @@ void tcp_finish(ts_usec now)
 		if (!a->used || !a->attempts)
 			continue;
 		struct verdict v;
-		verdict_begin(&v, "tcp.syn_unanswered", SEV_FAIL, NULL);
+		verdict_begin(&v, V_TCP_SYN_UNANSWERED, SEV_FAIL, NULL);
 		verdict_endpoints(&v, IPPROTO_NUM_TCP, &a->a_client, a->a_cport, &a->target, a->a_sport);
 		verdict_evidence(&v, a->first_frame, a->first_ts, DIR_C2S, "SYN (first of the aggregate)");
 		verdict_evidence(&v, a->last_frame, a->last_ts, DIR_C2S, "SYN (last of the aggregate)");
@@ -1159,9 +1126,7 @@ void tcp_finish(ts_usec now)
 		if (a->evicted)
 			verdict_int(&v, "evicted_before_timeout", (long long)a->evicted);
 		verdict_bool(&v, "several_clients", a->clients_changed > 0);
-		verdict_remedy(&v, "Many connection attempts to this address get no answer: a port scan, a SYN flood, "
-				   "or a host that is down or filtered for all of them. Check the firewall log for "
-				   "drops to this address.");
+		verdict_remedy(&v, RV_TCP_SYN_UNANSWERED_AGGREGATE);
 		verdict_emit(&v);
 	}
 }
