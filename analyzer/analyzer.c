@@ -13,11 +13,23 @@
  * analyzer keeps its SAs in its own tables) */
 #define UDP_IDLE SEC(60)
 
+/* Every table and counter of the analyzers starts empty: a run after
+ * analyzer_init() gives what a fresh process gives. The verdict sinks and
+ * sd_cfg are the caller's and stay as they are. */
 void analyzer_init(void)
 {
 	tcp_tracker_init();
 	ssh_init();
 	ike_init();
+	verdict_reset_counts();
+}
+
+void analyzer_teardown(void)
+{
+	tcp_tracker_free();
+	ssh_free();
+	ike_free();
+	verdict_reset_counts();
 }
 
 void analyzer_flow_new(struct flow *f, const struct pkt *p)

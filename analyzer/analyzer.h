@@ -42,7 +42,11 @@ static inline const struct flow_state *flow_state_c(const struct flow *f)
 	return (const struct flow_state *)(const void *)f->state;
 }
 
+/* Start a run: empty tables and counters (see analyzer.c). */
 void analyzer_init(void);
+/* End of a run: give back what analyzer_init() and the run allocated;
+ * analyzer_init() may follow for another run. */
+void analyzer_teardown(void);
 void analyzer_flow_new(struct flow *f, const struct pkt *p);
 void analyzer_packet(struct flow *f, int dir, const struct pkt *p);
 /* A packet with no flow of its own (ICMP, non-first fragments...). */

@@ -240,13 +240,19 @@ static const uint8_t zero8[8];
 static void sa_finalize(struct ike_sa *sa, ts_usec now);
 static void emit_auth_likely(struct ike_sa *sa, const char *after);
 
-void ike_init(void)
+void ike_free(void)
 {
 	for (uint32_t i = 0; i < T.nchunks; i++)
 		free(T.chunks[i]);
 	free(T.buckets);
 	free(T.latest);
 	memset(&T, 0, sizeof(T));
+	esp_table_free();
+}
+
+void ike_init(void)
+{
+	ike_free();
 	uint32_t max = sd_cfg.max_ike ? sd_cfg.max_ike : 16384;
 	if (max > (uint32_t)SA_CHUNK * SA_MAX_CHUNKS)
 		max = (uint32_t)SA_CHUNK * SA_MAX_CHUNKS;

@@ -153,6 +153,10 @@ static struct {
 	struct ssh_stats st;
 } pool = { .free_head = NONE32 };
 
+/* Next of the rotating text buffers of dur() and mname(): reset with the
+ * pool so that a run after ssh_init() is the same as a first one. */
+static unsigned dur_next, mname_next;
+
 static struct ssh_sess *pool_at(uint32_t idx)
 {
 	return &pool.chunks[idx / POOL_CHUNK][idx % POOL_CHUNK];
@@ -165,6 +169,7 @@ static void pool_reset(void)
 	free(pool.chunks);
 	memset(&pool, 0, sizeof pool);
 	pool.free_head = NONE32;
+	dur_next = mname_next = 0;
 }
 
 static struct ssh_sess *sess_new(struct flow *f)
@@ -239,6 +244,11 @@ void ssh_init(void)
 		pool.maxchunks = 0;
 }
 
+void ssh_free(void)
+{
+	pool_reset();
+}
+
 const struct ssh_stats *ssh_stats(void)
 {
 	return &pool.st;
@@ -272,8 +282,7 @@ static const char *who(int dir)
 static const char *dur(ts_usec d)
 {
 	static char bufs[8][24];
-	static unsigned n;
-	char *b = bufs[n++ % 8];
+	char *b = bufs[dur_next++ % 8];
 	if (d >= 1000000)
 		snprintf(b, sizeof bufs[0], "%.3f s", (double)d / USEC_F);
 	else
@@ -360,8 +369,7 @@ static const struct msg_rec *last_msg(const struct half *h)
 static const char *mname(const struct ssh_sess *s, uint8_t msg)
 {
 	static char bufs[4][24];
-	static unsigned n;
-	char *b = bufs[n++ % 4];
+	char *b = bufs[mname_next++ % 4];
 	return ssh_msg_name(msg, (enum ssh_kexfam)s->fam, b, sizeof bufs[0]);
 }
 

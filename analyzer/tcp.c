@@ -125,6 +125,11 @@ void tcp_tracker_init(void)
 	syn_agg_overflow = 0;
 }
 
+void tcp_tracker_free(void)
+{
+	tcp_pool_reset();
+}
+
 static struct tcp_state *ts_of(struct flow *f)
 {
 	return flow_state(f)->tcp;

@@ -86,6 +86,8 @@ struct pkt;
 struct verdict;
 
 void tcp_tracker_init(void);
+/* Give the state pool back (the analyzer's teardown). */
+void tcp_tracker_free(void);
 void tcp_flow_new(struct flow *f, const struct pkt *p);
 void tcp_packet(struct flow *f, int dir, const struct pkt *p);
 /* An ICMP/ICMPv6 error quoting a segment of this flow. */
