@@ -60,7 +60,12 @@ void analyzer_packet(struct flow *f, int dir, const struct pkt *p)
 	struct flow_state *s = flow_state(f);
 	switch (p->proto) {
 	case IPPROTO_NUM_TCP:
-		tcp_packet(f, dir, p);
+		if (tcp_packet(f, dir, p) == TCP_STEP_NEW_CONNECTION) {
+			/* the application analyzers finish the old connection first */
+			analyzer_conn_restart(f, p->ts);
+			tcp_restart(f, p);
+			tcp_packet(f, dir, p);
+		}
 		if (s->app != APP_NOT_SSH)
 			ssh_packet(f, dir, p);
 		break;

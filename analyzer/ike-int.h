@@ -5,7 +5,7 @@
 #define SHAKEDOWN_IKE_INT_H
 
 #include "../capture/cursor.h"
-#include "analyzer.h"
+#include "flow-state.h"
 #include "analyzer/ike.h"
 #include "config.h"
 #include "esp-sa.h"

@@ -5,7 +5,9 @@
 #define SHAKEDOWN_SSH_SESSION_H
 
 #include "../capture/cursor.h"
-#include "analyzer.h"
+#include "config.h"
+#include "flow-state.h"
+#include "tcp.h"
 #include "analyzer/ssh.h"
 #include "ssh-int.h"
 #include "ssh-proto.h"

@@ -4,7 +4,7 @@
 #ifndef SHAKEDOWN_TCP_INT_H
 #define SHAKEDOWN_TCP_INT_H
 
-#include "analyzer.h"
+#include "flow-state.h"
 #include "config.h"
 #include "tcp.h"
 #include "verdict.h"

@@ -248,14 +248,13 @@ static bool is_new_connection(const struct tcp_state *t, int dir, const struct p
 
 static void connection_end(struct flow *f, ts_usec now, bool ended);
 
-static void restart(struct flow *f, const struct pkt *p)
+void tcp_restart(struct flow *f, const struct pkt *p)
 {
 	struct tcp_state *t = tcp_ts_of(f);
 	ts_usec close_ts;
 	uint32_t close_frame;
 	close_time(t, &close_ts, &close_frame);
 	bool was_closed = t->phase == TCPS_CLOSED && close_ts;
-	analyzer_conn_restart(f, p->ts); /* the application analyzers finish first */
 	connection_end(f, p->ts, false);
 	struct flow_state *fs = flow_state(f);
 	fs->app = APP_UNKNOWN;
@@ -420,11 +419,11 @@ static void track_fin(struct flow *f, struct tcp_state *t, int dir, const struct
 	}
 }
 
-void tcp_packet(struct flow *f, int dir, const struct pkt *p)
+enum tcp_step tcp_packet(struct flow *f, int dir, const struct pkt *p)
 {
 	struct tcp_state *t = tcp_ts_of(f);
 	if (is_new_connection(t, dir, p))
-		restart(f, p);
+		return TCP_STEP_NEW_CONNECTION; /* the dispatcher restarts the flow first */
 	struct tcp_side *me = &t->side[dir];
 	uint8_t fl = p->tcp_flags;
 	me->pkts++;
@@ -453,7 +452,7 @@ void tcp_packet(struct flow *f, int dir, const struct pkt *p)
 		    (!(fl & TH_ACK) || p->ack != t->side[DIR_C2S].isn + 1)) {
 			record_ev(t, dir, p, TCP_EVN_BADRST);
 			t->bad_rsts++;
-			return;
+			return TCP_STEP_DONE;
 		}
 		record_ev(t, dir, p, TCP_EVN_NONE);
 		if (!me->rst) {
@@ -468,7 +467,7 @@ void tcp_packet(struct flow *f, int dir, const struct pkt *p)
 		}
 		t->phase = TCPS_RESET;
 		f->idle_timeout = CLOSED_LINGER;
-		return;
+		return TCP_STEP_DONE;
 	}
 	if (fl & TH_SYN) {
 		hist_add(t, dir, (fl & TH_ACK) ? 'H' : 'S');
@@ -511,6 +510,7 @@ void tcp_packet(struct flow *f, int dir, const struct pkt *p)
 		flow_set_deadline(f, p->ts > f->first_ts + SEC(10) ? p->ts + SEC(1) : f->first_ts + SEC(10));
 	if (p->opt.mptcp)
 		t->mptcp = true;
+	return TCP_STEP_DONE;
 }
 
 /* Verdicts that are due at time now, whether by deadline or at the end. */

@@ -89,7 +89,16 @@ void tcp_tracker_init(void);
 /* Give the state pool back (the analyzer's teardown). */
 void tcp_tracker_free(void);
 void tcp_flow_new(struct flow *f, const struct pkt *p);
-void tcp_packet(struct flow *f, int dir, const struct pkt *p);
+enum tcp_step {
+	TCP_STEP_DONE,           /* the packet was tracked */
+	TCP_STEP_NEW_CONNECTION, /* a new connection reuses the 4-tuple: nothing
+				  * was done; end the application analyzers'
+				  * connection, call tcp_restart(), then feed
+				  * the packet again */
+};
+enum tcp_step tcp_packet(struct flow *f, int dir, const struct pkt *p);
+/* The tracker ends the old connection (its verdicts) and starts afresh. */
+void tcp_restart(struct flow *f, const struct pkt *p);
 /* An ICMP/ICMPv6 error quoting a segment of this flow. */
 void tcp_icmp(struct flow *f, int dir, const struct pkt *icmp);
 void tcp_timer(struct flow *f, ts_usec now);
