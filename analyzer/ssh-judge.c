@@ -11,30 +11,30 @@
 
 void ssh_loss_of(const struct flow *f, const struct ssh_sess *s, int x, struct loss *l)
 {
-	const struct tcp_state *t = ssh_tcp_of(f);
 	const struct half *h = &s->h[x];
-	const struct tcp_side *ps = &t->side[!x];
+	uint32_t ack = 0;
+	bool acked = tcp_peer_ack(f, x, &ack); /* the peer's highest ACK for x's data */
 	memset(l, 0, sizeof *l);
 	l->same_max = h->max_acked_len;
 	l->other_max = s->h[!x].max_acked_len;
-	l->retrans = t->side[x].retrans;
+	l->retrans = tcp_retransmissions(f, x);
 	l->unseen = tcp_acked_unseen(f, x);
 	if (l->unseen) {
 		l->kind = LOSS_ARTEFACT;
 		return;
 	}
-	if (h->gap && ps->ack_known && !ssh_seq_gt(ps->ack_hi, h->gap_start)) {
+	if (h->gap && acked && !ssh_seq_gt(ack, h->gap_start)) {
 		l->kind = LOSS_BEFORE;
 		l->bytes = l->seg = h->gap_end - h->gap_start;
 		l->after = h->after_gap;
 		l->frame = h->gap_frame;
 		l->ts = h->gap_ts;
-	} else if (h->seq_on && ps->ack_known && ssh_seq_gt(h->hi_end, ps->ack_hi)) {
+	} else if (h->seq_on && acked && ssh_seq_gt(h->hi_end, ack)) {
 		l->kind = LOSS_AFTER;
-		l->bytes = h->hi_end - ps->ack_hi;
+		l->bytes = h->hi_end - ack;
 		for (unsigned i = 0; i < h->nsegs; i++) {
 			const struct seg_rec *r = &h->segs[i];
-			if (!r->acked && ssh_seq_gt(r->seq + r->len, ps->ack_hi) && r->len > l->seg) {
+			if (!r->acked && ssh_seq_gt(r->seq + r->len, ack) && r->len > l->seg) {
 				l->seg = r->len;
 				l->frame = r->frame;
 				l->ts = r->ts;
@@ -178,20 +178,20 @@ static ts_usec end_min_wait(ts_usec threshold)
 /* Bytes side x sent that the peer acknowledged, up to stream offset off? */
 static bool acked_upto(const struct flow *f, const struct half *h, int x, uint64_t off)
 {
-	const struct tcp_side *peer = &ssh_tcp_of(f)->side[!x];
-	if (!h->seq_on || !peer->ack_known)
+	uint32_t ack;
+	if (!h->seq_on || !tcp_peer_ack(f, x, &ack))
 		return true; /* cannot tell: assume it arrived */
-	return ssh_seq_ge(peer->ack_hi, h->base_seq + (uint32_t)off);
+	return ssh_seq_ge(ack, h->base_seq + (uint32_t)off);
 }
 
 /* Did the peer acknowledge bytes of side x that never reached us as
  * stream bytes (snap length, capture gap)? Then their content is unknown. */
 static bool content_unseen(const struct flow *f, const struct half *h, int x)
 {
-	const struct tcp_side *peer = &ssh_tcp_of(f)->side[!x];
 	if (tcp_acked_unseen(f, x))
 		return true;
-	return h->seq_on && peer->ack_known && ssh_seq_gt(peer->ack_hi, h->base_seq + (uint32_t)h->off);
+	uint32_t ack;
+	return h->seq_on && tcp_peer_ack(f, x, &ack) && ssh_seq_gt(ack, h->base_seq + (uint32_t)h->off);
 }
 
 static void judge_prebanner(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger tr, int why)
@@ -237,7 +237,7 @@ void ssh_judge(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger tr,
 			ssh_judge_post(f, s);
 		return;
 	}
-	if (!ssh_conn_open(f) || ssh_tcp_of(f)->mptcp)
+	if (!ssh_conn_open(f) || tcp_is_mptcp(f))
 		return; /* Multipath TCP: the handshake may go on over another subflow */
 	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
 	if (s->waiting_client)

@@ -217,8 +217,7 @@ void ssh_report_complete(struct flow *f, struct ssh_sess *s)
 		return;
 	}
 	int d = p.dominant;
-	const struct tcp_state *t = ssh_tcp_of(f);
-	bool lossy = t->side[0].retrans || t->side[1].retrans;
+	bool lossy = tcp_retransmissions(f, DIR_C2S) || tcp_retransmissions(f, DIR_S2C);
 	const char *advice = lossy ? "retransmissions: the path loses packets, a longer client timeout only hides it"
 			     : d == 0 ? "the network is slow to connect"
 			     : d == 4 ? "the delay is on the client"

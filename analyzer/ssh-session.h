@@ -198,7 +198,6 @@ const char *ssh_dur(ts_usec d);
 ts_usec ssh_since(ts_usec later, ts_usec earlier);
 bool ssh_seq_ge(uint32_t a, uint32_t b);
 bool ssh_seq_gt(uint32_t a, uint32_t b);
-const struct tcp_state *ssh_tcp_of(const struct flow *f);
 ts_usec ssh_est_time(const struct flow *f);
 ts_usec ssh_start_time(const struct flow *f);
 bool ssh_conn_open(const struct flow *f);

@@ -179,30 +179,20 @@ bool ssh_seq_gt(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) > 0;
 }
 
-const struct tcp_state *ssh_tcp_of(const struct flow *f)
-{
-	return flow_state_c(f)->tcp;
-}
-
 /* When the connection was set up: the handshake ACK, else the SYN-ACK. */
 ts_usec ssh_est_time(const struct flow *f)
 {
-	const struct tcp_state *t = ssh_tcp_of(f);
-	if (t->est_ts)
-		return t->est_ts;
-	return t->side[DIR_S2C].synack ? t->side[DIR_S2C].syn_ts : 0;
+	return tcp_setup_time(f);
 }
 
 ts_usec ssh_start_time(const struct flow *f)
 {
-	const struct tcp_state *t = ssh_tcp_of(f);
-	return t->side[DIR_C2S].first_syn_ts ? t->side[DIR_C2S].first_syn_ts : f->first_ts;
+	return tcp_start_time(f);
 }
 
 bool ssh_conn_open(const struct flow *f)
 {
-	const struct tcp_state *t = ssh_tcp_of(f);
-	return t->side[DIR_C2S].syn && t->side[DIR_S2C].synack;
+	return tcp_syn_answered(f);
 }
 
 /* Stop everything for a flow that does not carry SSH. */
@@ -400,7 +390,7 @@ static void server_foreign(struct flow *f, struct ssh_sess *s, bool decided)
 	if (decided) {
 		/* a Multipath TCP subflow may carry the middle of another
 		 * subflow's stream: its first bytes prove nothing */
-		if (!ssh_tcp_of(f)->mptcp)
+		if (!tcp_is_mptcp(f))
 			ssh_report_not_ssh(f, s, NULL);
 		not_ssh_quiet(f);
 	}
@@ -633,14 +623,11 @@ void ssh_stream(struct flow *f, int dir, const uint8_t *data, size_t len, uint64
 
 static void track_segment(struct flow *f, struct ssh_sess *s, int dir, const struct pkt *p)
 {
-	const struct tcp_state *t = ssh_tcp_of(f);
 	struct half *h = &s->h[dir];
 	if (!h->seq_on) {
-		const struct tcp_side *me = &t->side[dir];
-		if (!(dir == DIR_C2S ? me->syn : me->synack))
+		if (!tcp_data_start(f, dir, &h->base_seq))
 			return;
 		h->seq_on = true;
-		h->base_seq = me->isn + 1;
 		h->cont_end = h->hi_end = h->base_seq;
 	}
 	uint32_t len = p->payload_wire_len ? p->payload_wire_len : p->payload_len;
@@ -717,7 +704,7 @@ void ssh_packet(struct flow *f, int dir, const struct pkt *p)
 	struct ssh_sess *s = fs->app_state;
 	if (!s) {
 		/* port 22: follow from the handshake on, so a silent server is seen */
-		if (fs->app != APP_UNKNOWN || f->sport != 22 || !ssh_conn_open(f) || !ssh_tcp_of(f)->est_ts ||
+		if (fs->app != APP_UNKNOWN || f->sport != 22 || !ssh_conn_open(f) || !tcp_established(f) ||
 		    f->initiator_guessed)
 			return;
 		s = sess_new(f);

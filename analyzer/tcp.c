@@ -616,6 +616,59 @@ void tcp_flow_end(struct flow *f, int why, ts_usec now)
 	flow_state(f)->tcp = NULL;
 }
 
+ts_usec tcp_start_time(const struct flow *f)
+{
+	const struct tcp_state *t = ts_of_c(f);
+	return t->side[DIR_C2S].first_syn_ts ? t->side[DIR_C2S].first_syn_ts : f->first_ts;
+}
+
+ts_usec tcp_setup_time(const struct flow *f)
+{
+	const struct tcp_state *t = ts_of_c(f);
+	if (t->est_ts)
+		return t->est_ts;
+	return t->side[DIR_S2C].synack ? t->side[DIR_S2C].syn_ts : 0;
+}
+
+bool tcp_syn_answered(const struct flow *f)
+{
+	const struct tcp_state *t = ts_of_c(f);
+	return t->side[DIR_C2S].syn && t->side[DIR_S2C].synack;
+}
+
+bool tcp_established(const struct flow *f)
+{
+	return ts_of_c(f)->est_ts != 0;
+}
+
+bool tcp_is_mptcp(const struct flow *f)
+{
+	return ts_of_c(f)->mptcp;
+}
+
+uint32_t tcp_retransmissions(const struct flow *f, int dir)
+{
+	return ts_of_c(f)->side[dir].retrans;
+}
+
+bool tcp_data_start(const struct flow *f, int dir, uint32_t *seq)
+{
+	const struct tcp_side *me = &ts_of_c(f)->side[dir];
+	if (!(dir == DIR_C2S ? me->syn : me->synack))
+		return false;
+	*seq = me->isn + 1;
+	return true;
+}
+
+bool tcp_peer_ack(const struct flow *f, int dir, uint32_t *ack)
+{
+	const struct tcp_side *peer = &ts_of_c(f)->side[!dir];
+	if (!peer->ack_known)
+		return false;
+	*ack = peer->ack_hi;
+	return true;
+}
+
 void tcp_fill_summary(struct run_summary *sum)
 {
 	sum->tcp_flows = counters.flows;
