@@ -151,23 +151,22 @@ static bool auth_shape(const struct ssh_sess *s)
  * deferred ssh.ok. */
 void ssh_judge_post(struct flow *f, struct ssh_sess *s)
 {
-	if (!s->complete)
+	if (!s->complete || (s->rstate != SSH_REPORT_OK_PENDING && s->rstate != SSH_REPORT_AUTH_PENDING))
 		return;
-	if (!s->auth_judged) {
-		s->auth_judged = true;
-		if (auth_shape(s)) {
-			ssh_report_auth_failed(f, s);
-			s->ok_pending = false; /* the inference replaces the ok */
-		}
-	}
-	if (s->ok_pending)
+	if (auth_shape(s)) {
+		ssh_report_auth_failed(f, s); /* the inference replaces the ok */
+		s->rstate = SSH_REPORT_DONE;
+	} else if (s->rstate == SSH_REPORT_OK_PENDING) {
 		ssh_report_ok(f, s);
+	} else {
+		s->rstate = SSH_REPORT_DONE;
+	}
 }
 
 /* Nothing left to say about this session. */
 bool ssh_sess_done(const struct ssh_sess *s)
 {
-	return s->reported && !s->ok_pending && (s->auth_judged || !s->complete);
+	return s->rstate == SSH_REPORT_DONE;
 }
 
 static ts_usec end_min_wait(ts_usec threshold)
@@ -232,7 +231,7 @@ static void judge_prebanner(struct flow *f, struct ssh_sess *s, ts_usec now, enu
 
 void ssh_judge(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger tr, int why)
 {
-	if (s->reported) {
+	if (s->rstate != SSH_REPORT_OPEN) {
 		if (tr != TR_TIMER)
 			ssh_judge_post(f, s);
 		return;
@@ -296,7 +295,7 @@ void ssh_judge(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger tr,
 void ssh_arm(struct flow *f, struct ssh_sess *s)
 {
 	s->deadline = 0;
-	if (s->reported || s->waiting_client || !ssh_conn_open(f))
+	if (s->rstate != SSH_REPORT_OPEN || s->waiting_client || !ssh_conn_open(f))
 		return;
 	const struct half *sv = &s->h[DIR_S2C];
 	if (!sv->ident_seen) {

@@ -46,11 +46,12 @@ static void vemit(struct flow *f, struct verdict *v)
 	ssh_count_verdict();
 }
 
-/* Emit the handshake verdict of a session. */
+/* Emit the handshake verdict of a session: nothing more to report, unless
+ * the caller moves it on (a slow handshake still awaits the login). */
 static void vdone(struct flow *f, struct ssh_sess *s, struct verdict *v)
 {
 	vemit(f, v);
-	s->reported = true;
+	s->rstate = SSH_REPORT_DONE;
 }
 
 static void detail_software(struct verdict *v, const struct ssh_sess *s)
@@ -201,8 +202,7 @@ void ssh_report_ok(struct flow *f, struct ssh_sess *s)
 			s->nego.alg[SSH_CAT_KEX][0] ? s->nego.alg[SSH_CAT_KEX] : "kex ?",
 			s->nego.alg[SSH_CAT_ENC_C2S][0] ? s->nego.alg[SSH_CAT_ENC_C2S] : "cipher ?");
 	detail_handshake(v, s, &p);
-	s->ok_pending = false;
-	vdone(f, s, v);
+	vdone(f, s, v); /* from OK_PENDING */
 }
 
 /* Both NEWKEYS seen: a slow handshake is reported now; a healthy one when
@@ -212,8 +212,7 @@ void ssh_report_complete(struct flow *f, struct ssh_sess *s)
 	struct phases p;
 	phases_of(f, s, &p);
 	if (p.total <= sd_cfg.ssh_timeout / 4) {
-		s->ok_pending = true;
-		s->reported = true;
+		s->rstate = SSH_REPORT_OK_PENDING;
 		return;
 	}
 	int d = p.dominant;
@@ -236,6 +235,7 @@ void ssh_report_complete(struct flow *f, struct ssh_sess *s)
 	verdict_str(v, "waiting_on", "%s", phase_side(&p, d));
 	detail_handshake(v, s, &p);
 	vdone(f, s, v);
+	s->rstate = SSH_REPORT_AUTH_PENDING; /* the login's outcome is still to come */
 }
 
 /* One clause for a summary. */

@@ -28,6 +28,17 @@
 #define USEC_F 1e6
 
 enum half_state { HS_IDENT, HS_BINARY, HS_ENCRYPTED, HS_DEAD };
+
+/* Where a session's reporting stands. Each step checks the state it
+ * expects and sets the next:
+ *   OPEN --handshake complete, fast--> OK_PENDING (ssh.ok deferred until
+ *        the login's outcome shows)
+ *   OPEN --handshake complete, slow (ssh.slow_handshake)--> AUTH_PENDING
+ *   OPEN --any other handshake verdict--> DONE
+ *   OK_PENDING --ssh.ok, or ssh.auth_failed_likely in its place--> DONE
+ *   AUTH_PENDING --the login inference, made or not--> DONE
+ *   DONE --both NEWKEYS seen after all--> AUTH_PENDING */
+enum ssh_report_state { SSH_REPORT_OPEN, SSH_REPORT_OK_PENDING, SSH_REPORT_AUTH_PENDING, SSH_REPORT_DONE };
 enum trigger { TR_CLOSE, TR_TIMER, TR_END };
 
 struct msg_rec {
@@ -120,9 +131,7 @@ struct ssh_sess {
 	struct half h[2];
 	uint32_t idx, next_free;
 	bool expected;       /* SSH is expected: port 22, or the client identified */
-	bool reported;       /* the handshake verdict is out (or deferred: ok_pending) */
-	bool ok_pending;     /* handshake fine: ssh.ok waits for the login's outcome */
-	bool auth_judged;
+	uint8_t rstate;      /* enum ssh_report_state */
 	bool complete;       /* both NEWKEYS */
 	bool waiting_client; /* server spoke non-SSH on another port: does the client speak SSH? */
 	bool nego_done;

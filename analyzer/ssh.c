@@ -509,10 +509,8 @@ static void count_encrypted(struct flow *f, struct ssh_sess *s, int dir, uint32_
 		return;
 	enc_add(&h->ans, bytes, frame, ts);
 	/* the server says more than authentication failures do: logged in */
-	if (dir != s->cdir && s->ok_pending && !s->auth_judged && !ssh_answers_small(&h->ans)) {
-		s->auth_judged = true;
+	if (dir != s->cdir && s->rstate == SSH_REPORT_OK_PENDING && !ssh_answers_small(&h->ans))
 		ssh_report_ok(f, s);
-	}
 }
 
 /* Give the pool entry back once nothing is left to report. */
@@ -580,8 +578,10 @@ static void feed(struct flow *f, struct ssh_sess *s, int dir, const uint8_t *dat
 	struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
 	if (c->newkeys && sv->newkeys && !s->complete) {
 		s->complete = true;
-		if (!s->reported)
+		if (s->rstate == SSH_REPORT_OPEN)
 			ssh_report_complete(f, s);
+		else if (s->rstate == SSH_REPORT_DONE)
+			s->rstate = SSH_REPORT_AUTH_PENDING; /* a verdict came first; the login may still fail */
 	}
 	/* nothing more to parse in cleartext: stop reassembly */
 	bool c_done = c->st == HS_ENCRYPTED || c->st == HS_DEAD;
