@@ -13,11 +13,23 @@
  * analyzer keeps its SAs in its own tables) */
 #define UDP_IDLE SEC(60)
 
+/* Every table and counter of the analyzers starts empty: a run after
+ * analyzer_init() gives what a fresh process gives. The verdict sinks and
+ * sd_cfg are the caller's and stay as they are. */
 void analyzer_init(void)
 {
 	tcp_tracker_init();
 	ssh_init();
 	ike_init();
+	verdict_reset_counts();
+}
+
+void analyzer_teardown(void)
+{
+	tcp_tracker_free();
+	ssh_free();
+	ike_free();
+	verdict_reset_counts();
 }
 
 void analyzer_flow_new(struct flow *f, const struct pkt *p)
@@ -48,7 +60,12 @@ void analyzer_packet(struct flow *f, int dir, const struct pkt *p)
 	struct flow_state *s = flow_state(f);
 	switch (p->proto) {
 	case IPPROTO_NUM_TCP:
-		tcp_packet(f, dir, p);
+		if (tcp_packet(f, dir, p) == TCP_STEP_NEW_CONNECTION) {
+			/* the application analyzers finish the old connection first */
+			analyzer_conn_restart(f, p->ts);
+			tcp_restart(f, p);
+			tcp_packet(f, dir, p);
+		}
 		if (s->app != APP_NOT_SSH)
 			ssh_packet(f, dir, p);
 		break;
@@ -125,19 +142,18 @@ void analyzer_flow_end(struct flow *f, enum flow_end_reason why, ts_usec now)
 	}
 }
 
-static void capture_verdict(const char *id, enum severity sev, const char *remedy, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static void capture_verdict(enum verdict_id id, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static struct verdict qv;
 
-static void capture_verdict(const char *id, enum severity sev, const char *remedy, const char *fmt, ...)
+/* A capture-wide verdict, at the catalog's severity. */
+static void capture_verdict(enum verdict_id id, const char *fmt, ...)
 {
-	verdict_begin(&qv, id, sev, NULL);
+	verdict_begin(&qv, id, catalog_get(id)->sev, NULL);
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(qv.summary, sizeof qv.summary, fmt, ap);
 	va_end(ap);
-	verdict_remedy(&qv, remedy);
 }
 
 static double pct(uint64_t part, uint64_t whole)
@@ -147,37 +163,24 @@ static double pct(uint64_t part, uint64_t whole)
 
 /* Capture-quality verdicts that are one counter of the run summary. */
 struct counted_verdict {
-	const char *id;
-	enum severity sev;
+	enum verdict_id id;
 	size_t count_offset; /* a uint64_t in struct run_summary */
 	const char *key;     /* the count's name in the details */
 	const char *what;    /* the summary, after the count */
-	const char *remedy;
 };
 
 static const struct counted_verdict counted[] = {
-	{ "capture.bad_checksums", SEV_INFO, offsetof(struct run_summary, bad_checksums), "bad_checksums",
-	  "packets had a bad TCP/UDP checksum (typical of checksum offload on the capture host)",
-	  "Usually checksum offload: the capture host hands packets to the NIC before the checksum is filled in, so "
-	  "its own outgoing packets look corrupt in the capture. Not a network fault; shakedown analyses these "
-	  "packets normally." },
-	{ "capture.snaplen_short", SEV_WARN, offsetof(struct run_summary, truncated), "truncated_packets",
+	{ V_CAPTURE_BAD_CHECKSUMS, offsetof(struct run_summary, bad_checksums), "bad_checksums",
+	  "packets had a bad TCP/UDP checksum (typical of checksum offload on the capture host)" },
+	{ V_CAPTURE_SNAPLEN_SHORT, offsetof(struct run_summary, truncated), "truncated_packets",
 	  "packets were cut by the capture's snap length: their headers were analysed, their payload was not (no "
-	  "payload verdicts for them)",
-	  "Capture with a larger snap length (tcpdump -s 0; pfSense packet capture: 'Packet Length' 0) so "
-	  "payload-level verdicts (SSH, IKE) can be made." },
-	{ "capture.time_disorder", SEV_INFO, offsetof(struct run_summary, out_of_order), "packets_out_of_order",
-	  "packets had a timestamp earlier than a packet before them",
-	  "The capture's timestamps go backwards (merged captures, multi-queue NICs). Timings near those packets "
-	  "are approximate." },
-	{ "capture.midstream", SEV_INFO, offsetof(struct run_summary, tcp_midstream), "flows",
-	  "TCP flows began before the capture started (no handshake seen)",
-	  "Start the capture before the connection is opened to see its handshake; verdicts about these flows cover "
-	  "only what was captured." },
-	{ "capture.duplicates", SEV_INFO, offsetof(struct run_summary, duplicates), "duplicates",
-	  "packets appeared twice within microseconds; the copies were ignored",
-	  "The capture setup delivers some packets twice (a span session mirroring both ingress and egress, or two "
-	  "mirrored ports). The copies were ignored; they are not retransmissions." },
+	  "payload verdicts for them)" },
+	{ V_CAPTURE_TIME_DISORDER, offsetof(struct run_summary, out_of_order), "packets_out_of_order",
+	  "packets had a timestamp earlier than a packet before them" },
+	{ V_CAPTURE_MIDSTREAM, offsetof(struct run_summary, tcp_midstream), "flows",
+	  "TCP flows began before the capture started (no handshake seen)" },
+	{ V_CAPTURE_DUPLICATES, offsetof(struct run_summary, duplicates), "duplicates",
+	  "packets appeared twice within microseconds; the copies were ignored" },
 };
 
 /* What the capture itself says about how far its verdicts can be trusted. */
@@ -185,10 +188,7 @@ static void quality_verdicts(const struct run_summary *s)
 {
 	uint64_t drops = s->drops_kernel + s->drops_iface;
 	if (drops) {
-		capture_verdict("capture.drops", SEV_WARN,
-				"Packets were lost by the capture, not necessarily by the network: a missing "
-				"answer may be a capture loss. Capture with a filter, a bigger --buffer-size, or "
-				"on a less loaded host, then check again.",
+		capture_verdict(V_CAPTURE_DROPS,
 				"the capture dropped %llu packets (kernel %llu, interface %llu): verdicts about "
 				"missing packets are suspect",
 				(unsigned long long)drops, (unsigned long long)s->drops_kernel,
@@ -199,20 +199,14 @@ static void quality_verdicts(const struct run_summary *s)
 		verdict_emit(&qv);
 	}
 	if (s->files_truncated) {
-		capture_verdict("capture.file_truncated", SEV_WARN,
-				"The capture file ends in the middle of a packet (the capture was interrupted or the "
-				"copy is incomplete). Flows open at the cut are judged 'until the capture ended'.",
+		capture_verdict(V_CAPTURE_FILE_TRUNCATED,
 				"the capture file is cut short in the middle of a packet; analysed the %llu packets "
 				"before the cut",
 				(unsigned long long)s->packets);
 		verdict_emit(&qv);
 	}
 	if (s->tcp_flows >= 4 && s->tcp_one_direction * 10 >= s->tcp_flows * 6) {
-		capture_verdict("capture.one_direction", SEV_WARN,
-				"Most flows show only one direction. Either the capture point sees one leg of an "
-				"asymmetric path, or the span/mirror session copies only ingress or egress. Mirror "
-				"both directions (or both interfaces) before trusting 'no answer' verdicts.",
-				"%llu of %llu TCP flows (%.0f%%) show only one direction",
+		capture_verdict(V_CAPTURE_ONE_DIRECTION, "%llu of %llu TCP flows (%.0f%%) show only one direction",
 				(unsigned long long)s->tcp_one_direction, (unsigned long long)s->tcp_flows,
 				pct(s->tcp_one_direction, s->tcp_flows));
 		verdict_int(&qv, "one_direction_flows", (long long)s->tcp_one_direction);
@@ -224,14 +218,12 @@ static void quality_verdicts(const struct run_summary *s)
 		uint64_t n = *(const uint64_t *)(const void *)((const char *)s + c->count_offset);
 		if (!n)
 			continue;
-		capture_verdict(c->id, c->sev, c->remedy, "%llu %s", (unsigned long long)n, c->what);
+		capture_verdict(c->id, "%llu %s", (unsigned long long)n, c->what);
 		verdict_int(&qv, c->key, (long long)n);
 		verdict_emit(&qv);
 	}
 	if (s->flows_evicted || s->nids_evicted) {
-		capture_verdict("capture.flow_table_full", SEV_WARN,
-				"Raise --max-flows (memory grows with it), or capture with a filter for the traffic "
-				"in question.",
+		capture_verdict(V_CAPTURE_FLOW_TABLE_FULL,
 				"the flow table was full: %llu flows were evicted early (reassembly evicted %llu)",
 				(unsigned long long)s->flows_evicted, (unsigned long long)s->nids_evicted);
 		verdict_int(&qv, "evicted", (long long)s->flows_evicted);

@@ -4,45 +4,21 @@
  * with its flow, in-order stream bytes to analyzer_stream(), and calls
  * analyzer_timer() when a flow's deadline passes and analyzer_flow_end()
  * when a flow leaves the table. Dispatch to tcp, ssh, ike and esp lives
- * in analyzer.c. */
+ * in analyzer.c; the analyzers never call back into it (what they share
+ * about a flow is in flow-state.h, below them all). */
 #ifndef SHAKEDOWN_ANALYZER_H
 #define SHAKEDOWN_ANALYZER_H
 
 #include "../capture/flow.h"
 #include "config.h"
+#include "flow-state.h"
 #include "tcp.h"
 
-enum app_proto {
-	APP_UNKNOWN = 0, /* no payload seen yet */
-	APP_SSH,         /* an SSH identification was seen (or expected on its port) */
-	APP_NOT_SSH,     /* payload seen, not SSH: no stream bytes wanted */
-	APP_IKE,
-	APP_ESP,
-	APP_OTHER,
-};
-
-/* The fixed per-flow state, kept in flow->state. */
-struct flow_state {
-	uint8_t app;          /* enum app_proto */
-	bool app_verdict;     /* an application analyzer reported on this flow */
-	bool done;            /* all verdicts for this flow were emitted */
-	void *app_state;       /* analyzer-owned, from a bounded pool */
-	struct tcp_state *tcp; /* TCP flows only: from tcp.c's pool, so UDP and
-				* ESP flows stay small */
-};
-
-_Static_assert(sizeof(struct flow_state) <= FLOW_STATE_BYTES, "flow_state outgrew FLOW_STATE_BYTES");
-
-static inline struct flow_state *flow_state(struct flow *f)
-{
-	return (struct flow_state *)(void *)f->state;
-}
-static inline const struct flow_state *flow_state_c(const struct flow *f)
-{
-	return (const struct flow_state *)(const void *)f->state;
-}
-
+/* Start a run: empty tables and counters (see analyzer.c). */
 void analyzer_init(void);
+/* End of a run: give back what analyzer_init() and the run allocated;
+ * analyzer_init() may follow for another run. */
+void analyzer_teardown(void);
 void analyzer_flow_new(struct flow *f, const struct pkt *p);
 void analyzer_packet(struct flow *f, int dir, const struct pkt *p);
 /* A packet with no flow of its own (ICMP, non-first fragments...). */
@@ -59,12 +35,5 @@ struct run_summary;
 void analyzer_finish(ts_usec now, struct run_summary *sum);
 /* One line of "where is this flow now" for the live flow view. */
 void analyzer_describe(const struct flow *f, ts_usec now, char *buf, size_t len);
-
-/* Analyzers ask to be called back at packet time t (earliest wins). */
-static inline void flow_set_deadline(struct flow *f, ts_usec t)
-{
-	if (t && (!f->deadline || t < f->deadline))
-		f->deadline = t;
-}
 
 #endif

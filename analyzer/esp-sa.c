@@ -15,6 +15,7 @@ static uint32_t *buckets;
 static uint32_t *pair_buckets; /* by unordered address pair, for esp_foreach_pair */
 static uint32_t nbuckets;
 static struct esp_stats stats;
+static uint32_t recycle_cursor; /* where the next recycling sample starts */
 
 static uint32_t key_hash(const struct addr *dst, uint32_t spi)
 {
@@ -75,6 +76,7 @@ void esp_table_free(void)
 	buckets = pair_buckets = NULL;
 	nbuckets = 0;
 	memset(&stats, 0, sizeof(stats));
+	recycle_cursor = 0;
 }
 
 static void unlink_sa(struct esp_sa *s)
@@ -114,14 +116,13 @@ static uint32_t take_slot(void)
 	/* Full: recycle the SA idle the longest among a rotating sample of 64
 	 * (a scan of the whole table per new SA would be quadratic). */
 	stats.table_full++;
-	static uint32_t cursor;
 	uint32_t old = UINT32_MAX;
 	for (uint32_t k = 0; k < 64 && k < nused; k++) {
-		uint32_t i = (cursor + k) % nused;
+		uint32_t i = (recycle_cursor + k) % nused;
 		if (old == UINT32_MAX || at(i)->last_ts < at(old)->last_ts)
 			old = i;
 	}
-	cursor = nused ? (cursor + 64) % nused : 0;
+	recycle_cursor = nused ? (recycle_cursor + 64) % nused : 0;
 	if (old != UINT32_MAX) {
 		unlink_sa(at(old));
 		stats.recycled++;

@@ -9,6 +9,8 @@
 struct pkt;
 
 void ike_init(void);
+/* Give the SA and ESP tables back (the analyzer's teardown). */
+void ike_free(void);
 /* Does this UDP packet look like IKE, NAT-T (4500) or a NAT-T keepalive? */
 bool ike_claims(const struct pkt *p);
 void ike_packet(struct flow *f, int dir, const struct pkt *p);

@@ -8,6 +8,8 @@
 struct pkt;
 
 void ssh_init(void);
+/* Give the session pool back (the analyzer's teardown). */
+void ssh_free(void);
 /* Every TCP packet of a flow (after tcp_packet). Decides whether the flow
  * may be SSH and sets f->want_stream accordingly. */
 void ssh_packet(struct flow *f, int dir, const struct pkt *p);

@@ -1,4 +1,5 @@
-/* tcp.c - the per-packet TCP tracker and the tcp.* verdicts.
+/* tcp.c - the per-packet TCP tracker (the tcp.* verdicts are built in
+ * tcp-verdicts.c).
  *
  * Every TCP packet of every flow passes through tcp_packet(); the tracker
  * keeps, per side, what was sent (sequence space, SYN, FIN, RST) and what
@@ -6,80 +7,15 @@
  * from state changes (refused, ICMP-rejected, slow handshake), from
  * deadlines (unanswered SYN, unacknowledged FIN, half-close) and from the
  * end of the flow (one-sided, reset, ok). */
-#include "tcp.h"
-#include "analyzer.h"
-#include "config.h"
-#include "verdict.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* sequence space comparisons, wrap-around safe */
-static inline bool seq_lt(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
-static inline bool seq_gt(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) > 0;
-}
-static inline bool seq_geq(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) >= 0;
-}
-
-/* bits of tcp_state.reported */
-enum {
-	R_SYN_UNANSWERED = 1 << 0,
-	R_REFUSED = 1 << 1,
-	R_ICMP = 1 << 2,
-	R_ONE_SIDED = 1 << 3,
-	R_FIN_UNACKED_C = 1 << 4,
-	R_FIN_UNACKED_S = 1 << 5,
-	R_HALF_CLOSED = 1 << 6,
-	R_TIME_WAIT = 1 << 7,
-	R_SLOW = 1 << 8,
-	R_RESET = 1 << 9,
-	R_OK = 1 << 10,
-	R_SYNACK_UNSEEN = 1 << 11, /* the client ACKed a SYN-ACK we never saw */
-	R_MIDSTREAM_COUNTED = 1 << 12,
-};
-
-#define USEC_F 1e6
-/* how long a closed or reset connection stays in the flow table after its
- * last packet, to absorb the final ACKs and retransmissions */
-#define CLOSED_LINGER SEC(2)
-/* idle times by state, in the manner of pf's tcp.opening and tcp.closing:
- * a half-open or half-closed flow that goes quiet leaves the table long
- * before an established one (which may idle for minutes) */
-#define OPENING_IDLE SEC(30)
-#define CLOSING_IDLE SEC(45)
+#include "tcp-int.h"
 
 static struct {
 	uint64_t flows, midstream, one_direction;
 } counters;
-
-/* ---- aggregation of unanswered SYNs per target address ---- */
-
-#define SYN_AGG_SLOTS 4096
-#define SYN_AGG_INDIVIDUAL 3
-
-struct syn_agg {
-	struct addr target;
-	bool used;
-	uint64_t attempts; /* connections beyond the individually reported ones */
-	uint64_t total;
-	uint16_t port_lo, port_hi;
-	struct addr a_client;
-	uint16_t a_cport, a_sport;
-	uint64_t clients_changed;
-	uint64_t evicted; /* attempts whose flow was evicted before their timeout */
-	ts_usec first_ts, last_ts;
-	uint64_t first_frame, last_frame;
-};
-
-static struct syn_agg syn_agg[SYN_AGG_SLOTS];
 
 /* Closed connections leave the flow table two seconds after their last
  * packet; what TIME_WAIT reuse needs of them stays here: the 4-tuple's
@@ -92,47 +28,22 @@ struct tw_slot {
 	ts_usec close_ts;
 };
 static struct tw_slot time_wait[TW_SLOTS];
-static uint64_t syn_agg_overflow;
-
-static struct syn_agg *syn_agg_slot(const struct addr *target)
-{
-	uint32_t h = 2166136261u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ target->b[i]) * 16777619u;
-	for (uint32_t n = 0; n < SYN_AGG_SLOTS; n++) {
-		struct syn_agg *a = &syn_agg[(h + n) & (SYN_AGG_SLOTS - 1)];
-		if (!a->used) {
-			memset(a, 0, sizeof *a);
-			a->used = true;
-			a->target = *target;
-			return a;
-		}
-		if (addr_eq(&a->target, target))
-			return a;
-	}
-	syn_agg_overflow++;
-	return NULL;
-}
 
 static void tcp_pool_reset(void);
 
 void tcp_tracker_init(void)
 {
 	memset(&counters, 0, sizeof counters);
-	memset(syn_agg, 0, sizeof syn_agg);
+	tcp_syn_agg_reset();
 	memset(time_wait, 0, sizeof time_wait);
 	tcp_pool_reset();
-	syn_agg_overflow = 0;
 }
 
-static struct tcp_state *ts_of(struct flow *f)
+void tcp_tracker_free(void)
 {
-	return flow_state(f)->tcp;
+	tcp_pool_reset();
 }
-static const struct tcp_state *ts_of_c(const struct flow *f)
-{
-	return flow_state_c(f)->tcp;
-}
+
 
 /* The TCP state pool: chunks of TCP_CHUNK states, allocated as flows need
  * them and kept for reuse (a free list threaded through the unused states).
@@ -217,8 +128,6 @@ static void close_time(const struct tcp_state *t, ts_usec *ts, uint32_t *frame)
 		*frame = c ? t->side[DIR_C2S].rst_frame : t->side[DIR_S2C].rst_frame;
 	}
 }
-
-/* ---- evidence and history ---- */
 
 static void record_ev(struct tcp_state *t, int dir, const struct pkt *p, uint8_t note)
 {
@@ -326,435 +235,6 @@ uint64_t tcp_acked_unseen(const struct flow *f, int dir)
 	return ts_of_c(f)->side[dir].acked_unseen;
 }
 
-void tcp_add_details(const struct flow *f, struct verdict *v)
-{
-	const struct tcp_state *t = ts_of_c(f);
-	char pf[48];
-	verdict_str(v, "pf_state", "%s", tcp_pf_states(f, pf, sizeof pf));
-	verdict_str(v, "history", "%s", t->hist);
-	if (t->handshake_seen && t->side[DIR_C2S].first_syn_ts)
-		verdict_num(v, "handshake_s", (double)(t->est_ts - t->side[DIR_C2S].first_syn_ts) / USEC_F);
-	verdict_int(v, "client_packets", (long long)f->pkts[DIR_C2S]);
-	verdict_int(v, "server_packets", (long long)f->pkts[DIR_S2C]);
-	if (t->side[0].retrans || t->side[1].retrans) {
-		verdict_int(v, "client_retransmissions", t->side[DIR_C2S].retrans);
-		verdict_int(v, "server_retransmissions", t->side[DIR_S2C].retrans);
-	}
-	if (f->initiator_guessed)
-		verdict_bool(v, "started_midstream", true);
-	if (t->bad_rsts)
-		verdict_int(v, "invalid_resets", t->bad_rsts);
-	verdict_pflog(v, &t->pf);
-}
-
-static const char *side_name(int dir)
-{
-	return dir == DIR_C2S ? "client" : "server";
-}
-
-static void begin(struct verdict *v, const char *id, enum severity sev, const struct flow *f)
-{
-	verdict_begin(v, id, sev, f);
-	tcp_add_evidence(f, v);
-	tcp_add_details(f, v);
-}
-
-/* ---- verdicts ---- */
-
-static void report_refused(struct flow *f, const struct pkt *rst)
-{
-	struct tcp_state *t = ts_of(f);
-	const struct tcp_side *c = &t->side[DIR_C2S];
-	struct verdict v;
-	begin(&v, "tcp.refused", SEV_FAIL, f);
-	double after = (double)(rst->ts - c->syn_ts) / USEC_F;
-	verdict_summary(&v, "connection refused: SYN answered by RST after %.3f s (nothing listening on port %u, or the "
-			"service is down)", after, f->sport);
-	verdict_num(&v, "rst_after_s", after);
-	verdict_int(&v, "syn_frame", c->syn_frame);
-	verdict_int(&v, "rst_frame", (long long)rst->frame);
-	verdict_int(&v, "rst_ttl", rst->ttl);
-	verdict_remedy(&v, "Check that the service runs and listens on this address and port (ss -ltnp on the server). "
-			   "If it does, a firewall in between may answer with a reset on the server's behalf: a "
-			   "TTL on the RST different from the server's other packets points at that device.");
-	verdict_emit(&v);
-	t->reported |= R_REFUSED;
-}
-
-static const char *icmp_code_name(const struct pkt *p, bool *admin)
-{
-	*admin = false;
-	if (p->proto == IPPROTO_NUM_ICMP) {
-		if (p->icmp_type == 11)
-			return "time exceeded (TTL expired in transit: a routing loop?)";
-		if (p->icmp_type != 3)
-			return "ICMP error";
-		switch (p->icmp_code) {
-		case 0:
-			return "network unreachable";
-		case 1:
-			return "host unreachable";
-		case 2:
-			return "protocol unreachable";
-		case 3:
-			return "port unreachable";
-		case 4:
-			return "fragmentation needed";
-		case 9:
-		case 10:
-		case 13:
-			*admin = true;
-			return "administratively prohibited";
-		default:
-			return "destination unreachable";
-		}
-	}
-	if (p->icmp_type == 1) {
-		switch (p->icmp_code) {
-		case 0:
-			return "no route to destination";
-		case 1:
-			*admin = true;
-			return "administratively prohibited";
-		case 3:
-			return "address unreachable";
-		case 4:
-			return "port unreachable";
-		case 5:
-		case 6:
-			*admin = true;
-			return "rejected by policy";
-		default:
-			return "destination unreachable";
-		}
-	}
-	if (p->icmp_type == 3)
-		return "time exceeded (hop limit)";
-	return "ICMPv6 error";
-}
-
-void tcp_icmp(struct flow *f, int dir, const struct pkt *icmp)
-{
-	struct tcp_state *t = ts_of(f);
-	if (t->reported & R_ICMP)
-		return;
-	/* only errors about the initiator's SYN count as a rejected connection */
-	if (dir != DIR_C2S || !t->side[DIR_C2S].syn || t->side[DIR_S2C].synack || t->handshake_seen)
-		return;
-	if (icmp->quote.has_flags && !(icmp->quote.tcp_flags & TH_SYN))
-		return;
-	if (icmp->quote.seq != t->side[DIR_C2S].isn)
-		return;
-	if (icmp->proto == IPPROTO_NUM_ICMPV6 ? icmp->icmp_type == 2 : (icmp->icmp_type == 3 && icmp->icmp_code == 4))
-		return; /* packet too big: not a rejection */
-	bool admin;
-	const char *what = icmp_code_name(icmp, &admin);
-	bool from_target = addr_eq(&icmp->src, &f->srv);
-	char who[64];
-	addr_str(&icmp->src, who, sizeof who);
-	struct verdict v;
-	begin(&v, "tcp.icmp_rejected", SEV_FAIL, f);
-	verdict_evidence(&v, icmp->frame, icmp->ts, -1, "ICMP%s type %u code %u from %s", icmp->ipver == 6 ? "v6" : "",
-			 icmp->icmp_type, icmp->icmp_code, who);
-	verdict_summary(&v, "connection rejected with ICMP %s, sent by %s%s", what, who,
-			from_target ? " (the target itself)" : " (a router or firewall on the path)");
-	verdict_int(&v, "icmp_type", icmp->icmp_type);
-	verdict_int(&v, "icmp_code", icmp->icmp_code);
-	verdict_str(&v, "icmp_meaning", "%s", what);
-	verdict_str(&v, "icmp_from", "%s", who);
-	verdict_bool(&v, "from_target", from_target);
-	verdict_remedy(&v, admin ? "A firewall rule rejects this connection (a reject rule answers with ICMP instead of "
-				   "dropping silently). Find the rule on the device that sent the ICMP error and allow "
-				   "the traffic, or confirm the block is intended."
-				 : "The device that sent the ICMP error could not deliver the SYN: check that the service "
-				   "runs (port unreachable from the target), or the route and the target's reachability "
-				   "(host or network unreachable from a router).");
-	verdict_emit(&v);
-	t->reported |= R_ICMP;
-}
-
-static void report_slow_handshake(struct flow *f)
-{
-	struct tcp_state *t = ts_of(f);
-	const struct tcp_side *c = &t->side[DIR_C2S], *s = &t->side[DIR_S2C];
-	double total = (double)(t->est_ts - c->first_syn_ts) / USEC_F;
-	bool retried = c->syn_count > 1 || s->syn_count > 1;
-	if (!retried && t->est_ts - c->first_syn_ts <= sd_cfg.rtt_warn)
-		return;
-	struct verdict v;
-	begin(&v, "tcp.slow_handshake", SEV_WARN, f);
-	if (retried)
-		verdict_summary(&v, "handshake took %.3f s: %u SYN and %u SYN-ACK sent before it completed", total,
-				c->syn_count, s->syn_count);
-	else
-		verdict_summary(&v, "handshake took %.3f s (threshold %.3f s) with no retransmission: a slow or "
-				"distant path, or a slow responder", total, (double)sd_cfg.rtt_warn / USEC_F);
-	verdict_int(&v, "syn_sent", c->syn_count);
-	verdict_int(&v, "synack_sent", s->syn_count);
-	if (s->syn_ts && c->syn_ts)
-		verdict_num(&v, "synack_after_s", (double)(s->syn_ts - c->syn_ts) / USEC_F);
-	verdict_remedy(&v, retried ? "SYNs or SYN-ACKs were lost and retransmitted: look for loss on the path or a "
-				     "device dropping the first packets (a firewall creating state slowly, SYN "
-				     "proxying, rate limits). Each lost SYN costs the client its retransmission timeout."
-				   : "The round trip itself is long. If clients time out, raise their connect timeout, or "
-				     "look for queueing delay on the path.");
-	verdict_emit(&v);
-	t->reported |= R_SLOW;
-}
-
-/* quiet: count the attempt in its target's aggregate only (a flow evicted
- * before its SYN timeout, as in a flood: no single verdict for it) */
-static void report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool quiet)
-{
-	struct tcp_state *t = ts_of(f);
-	const struct tcp_side *c = &t->side[DIR_C2S];
-	t->reported |= R_SYN_UNANSWERED;
-	struct syn_agg *a = syn_agg_slot(&f->srv);
-	if (quiet && !a)
-		return;
-	if (a) {
-		a->total++;
-		if (quiet)
-			a->evicted++;
-		if (a->total > SYN_AGG_INDIVIDUAL || quiet) {
-			if (!a->attempts) {
-				a->first_ts = c->first_syn_ts;
-				a->first_frame = c->first_syn_frame;
-				a->port_lo = a->port_hi = f->sport;
-				a->a_client = f->cli;
-				a->a_cport = f->cport;
-				a->a_sport = f->sport;
-			}
-			a->attempts++;
-			if (f->sport < a->port_lo)
-				a->port_lo = f->sport;
-			if (f->sport > a->port_hi)
-				a->port_hi = f->sport;
-			if (!addr_eq(&a->a_client, &f->cli))
-				a->clients_changed++;
-			a->last_ts = c->syn_ts;
-			a->last_frame = c->syn_frame;
-			return;
-		}
-	}
-	double span = (double)(c->syn_ts - c->first_syn_ts) / USEC_F;
-	double waited = (double)(now - c->first_syn_ts) / USEC_F;
-	char spacing[96] = "";
-	/* spacing of retransmissions, from the recorded SYN evidence */
-	size_t n = 0;
-	ts_usec prev = 0;
-	for (unsigned i = 0; i < t->nev_head && n < sizeof spacing - 12; i++) {
-		const struct tcp_ev *e = &t->ev_head[i];
-		if (e->dir != DIR_C2S || !(e->flags & TH_SYN))
-			continue;
-		if (prev)
-			n += (size_t)snprintf(spacing + n, sizeof spacing - n, "%s%.1f", n ? "," : "",
-					      (double)(e->ts - prev) / USEC_F);
-		prev = e->ts;
-	}
-	struct verdict v;
-	begin(&v, "tcp.syn_unanswered", SEV_FAIL, f);
-	if (c->syn_count > 1)
-		verdict_summary(&v, "SYN sent %u times over %.1f s (gaps %s s), no SYN-ACK, RST or ICMP came back%s",
-				c->syn_count, span, spacing, ended ? " before the capture ended" : "");
-	else
-		verdict_summary(&v, "SYN got no answer in %.1f s%s", waited,
-				ended ? " (until the capture ended)" : "");
-	verdict_pflog_note(&v, &t->pf);
-	verdict_int(&v, "syn_count", c->syn_count);
-	verdict_num(&v, "tried_for_s", span);
-	verdict_num(&v, "waited_s", waited);
-	if (spacing[0])
-		verdict_str(&v, "retransmit_gaps_s", "%s", spacing);
-	verdict_str(&v, "possible_causes", "filtered on the way (a firewall rule drops it); the host is down; or the "
-					   "SYN-ACK returns by another path that bypasses this capture point");
-	verdict_remedy(&v, "Look for a drop rule for this port on every firewall in the path (pfSense: Status > System "
-			   "Logs > Firewall, or pflog). Check that the target is up and routes back through the same "
-			   "firewall. If the capture point sees only one direction, capture on the return path too.");
-	verdict_emit(&v);
-}
-
-static bool one_sided_evidence(const struct flow *f, int *only_dir, bool *works)
-{
-	const struct tcp_state *t = ts_of_c(f);
-	int only = f->pkts[DIR_S2C] == 0 ? DIR_C2S : f->pkts[DIR_C2S] == 0 ? DIR_S2C : -1;
-	if (only < 0)
-		return false;
-	const struct tcp_side *s = &t->side[only];
-	*only_dir = only;
-	const struct tcp_side *unseen = &t->side[!only]; /* the side the capture never sees */
-	if (only == DIR_C2S) {
-		/* the client acknowledges a SYN-ACK this point never saw */
-		if (!(t->reported & R_SYNACK_UNSEEN) && !(f->initiator_guessed && s->pkts >= 4 && unseen->acked_unseen))
-			return false;
-		/* works if the client's ACKs keep moving (server data arrives by
-		 * another path); fails if it only repeats itself */
-		*works = unseen->acked_unseen > 1 || (s->data_pkts >= 2 && s->retrans < 2);
-		if (s->retrans >= 2 && unseen->acked_unseen <= 1)
-			*works = false;
-		return true;
-	}
-	/* server side only: a SYN-ACK with no SYN, or server data without its peer */
-	if (!s->synack && !(f->initiator_guessed && s->pkts >= 4 && s->data_pkts >= 2))
-		return false;
-	*works = s->data_pkts >= 2 && s->retrans < 2;
-	if (s->syn_count > 2 && !s->data_pkts)
-		*works = false;
-	return true;
-}
-
-static void report_one_sided(struct flow *f, int only, bool works)
-{
-	struct tcp_state *t = ts_of(f);
-	const struct tcp_side *s = &t->side[only];
-	struct verdict v;
-	begin(&v, "tcp.one_sided", works ? SEV_WARN : SEV_FAIL, f);
-	if (only == DIR_C2S) {
-		if (works)
-			verdict_summary(&v, "only client->server packets pass this point, yet the client acknowledges "
-					"%llu bytes of server data it received by another path: asymmetric routing "
-					"that works", (unsigned long long)t->side[DIR_S2C].acked_unseen);
-		else
-			verdict_summary(&v, "only client->server packets pass this point; the client %s a SYN-ACK "
-					"this point never saw and then repeats itself (%u retransmissions): the return "
-					"path bypasses this point and a stateful device drops the rest",
-					(t->reported & R_SYNACK_UNSEEN) ? "acknowledged" : "acts on", s->retrans);
-	} else {
-		if (works)
-			verdict_summary(&v, "only server->client packets pass this point (SYN-ACK without SYN): the "
-					"client's packets take another path; data flows");
-		else
-			verdict_summary(&v, "only server->client packets pass this point and the server repeats itself "
-					"(%u SYN-ACKs, %u retransmissions): the client's side takes another path and "
-					"is not getting through", s->syn_count, s->retrans);
-	}
-	verdict_str(&v, "seen_direction", "%s", only == DIR_C2S ? "client->server" : "server->client");
-	verdict_bool(&v, "connection_works", works);
-	verdict_int(&v, "acked_unseen_bytes", (long long)t->side[!only].acked_unseen);
-	verdict_remedy(&v, "The two directions of this connection take different paths. Fix the routing so both "
-			   "directions cross the same firewall, or, where the asymmetry is intended, relax state "
-			   "tracking for that rule (pfSense: Advanced Options > State type: sloppy state) so the "
-			   "firewall does not drop packets of a connection whose handshake it did not see whole.");
-	verdict_emit(&v);
-	t->reported |= R_ONE_SIDED;
-	counters.one_direction++;
-}
-
-static void report_fin_unacked(struct flow *f, int dir, ts_usec now, bool ended)
-{
-	struct tcp_state *t = ts_of(f);
-	const struct tcp_side *s = &t->side[dir];
-	struct verdict v;
-	begin(&v, "tcp.fin_unacked", SEV_FAIL, f);
-	double waited = (double)(now - s->first_fin_ts) / USEC_F;
-	verdict_summary(&v, "the %s's FIN was sent %u times over %.1f s and never acknowledged%s: the %s sits in "
-			"FIN_WAIT_1", side_name(dir), s->fin_count, (double)(s->fin_ts - s->first_fin_ts) / USEC_F,
-			ended ? " before the capture ended" : "", side_name(dir));
-	verdict_str(&v, "fin_side", "%s", side_name(dir));
-	verdict_int(&v, "fin_count", s->fin_count);
-	verdict_num(&v, "waited_s", waited);
-	verdict_int(&v, "first_fin_frame", s->first_fin_frame);
-	verdict_remedy(&v, "The peer's ACK for the FIN is lost or dropped after it left the peer, or the peer never "
-			   "got the FIN. A stateful firewall that already removed or closed its state for this "
-			   "connection (short FIN timeouts, a state table flush, asymmetric return traffic) drops "
-			   "the late packets: compare the firewall's state for this 4-tuple (pf_state detail) and "
-			   "its TCP closing timeouts, and check the return path.");
-	verdict_emit(&v);
-	t->reported |= dir == DIR_C2S ? R_FIN_UNACKED_C : R_FIN_UNACKED_S;
-}
-
-static void report_half_closed(struct flow *f, int closer, ts_usec now, bool ended)
-{
-	struct tcp_state *t = ts_of(f);
-	const struct tcp_side *s = &t->side[closer];
-	int other = !closer;
-	double waited = (double)(now - s->fin_ack_ts) / USEC_F;
-	struct verdict v;
-	begin(&v, "tcp.half_closed", SEV_WARN, f);
-	verdict_summary(&v, "the %s closed its side (FIN acknowledged) but the %s did not close in %.1f s%s: its "
-			"application holds the socket in CLOSE_WAIT", side_name(closer), side_name(other), waited,
-			ended ? " (until the capture ended)" : "");
-	verdict_str(&v, "closed_side", "%s", side_name(closer));
-	verdict_str(&v, "open_side", "%s", side_name(other));
-	verdict_num(&v, "waited_s", waited);
-	verdict_remedy(&v, "The application on the side that did not close is not closing its socket after the peer "
-			   "finished (a bug, or a pooled connection left open). Firewalls expire such half-open "
-			   "states on their own timers, after which late packets are dropped.");
-	verdict_emit(&v);
-	t->reported |= R_HALF_CLOSED;
-}
-
-static void report_reset(struct flow *f)
-{
-	struct tcp_state *t = ts_of(f);
-	int by = t->side[DIR_C2S].rst ? DIR_C2S : DIR_S2C;
-	if (t->side[DIR_C2S].rst && t->side[DIR_S2C].rst)
-		by = t->side[DIR_C2S].rst_ts <= t->side[DIR_S2C].rst_ts ? DIR_C2S : DIR_S2C;
-	const struct tcp_side *s = &t->side[by];
-	bool closing = t->side[0].fin || t->side[1].fin;
-	/* beside an application verdict the reset is a supporting fact: the
-	 * application verdict carries the severity */
-	bool explained = flow_state(f)->app_verdict;
-	struct verdict v;
-	begin(&v, "tcp.reset", closing || explained ? SEV_INFO : SEV_WARN, f);
-	verdict_summary(&v, "connection reset by the %s after %llu+%llu bytes of data%s", side_name(by),
-			(unsigned long long)t->side[DIR_C2S].data_bytes, (unsigned long long)t->side[DIR_S2C].data_bytes,
-			closing ? ", during the close (an abortive close)" : ", with no close before it");
-	verdict_str(&v, "reset_by", "%s", side_name(by));
-	verdict_int(&v, "rst_frame", s->rst_frame);
-	verdict_remedy(&v, closing ? "A reset during the close is often how applications end connections quickly; it "
-				     "is a problem only if data was still in flight."
-				   : "One side aborted the connection. If it was the server, look at its application "
-				     "log; a firewall can also inject resets (check the RST's TTL against the peer's "
-				     "other packets).");
-	verdict_emit(&v);
-	t->reported |= R_RESET;
-}
-
-static void report_ok(struct flow *f)
-{
-	struct tcp_state *t = ts_of(f);
-	struct verdict v;
-	/* a healthy flow's evidence is its handshake and its close: the first
-	 * three and the last three packets, not the whole exchange */
-	begin(&v, "tcp.ok", SEV_OK, f);
-	if (v.nevidence > 6) {
-		memmove(&v.ev[3], &v.ev[v.nevidence - 3], 3 * sizeof v.ev[0]);
-		v.nevidence = 6;
-	}
-
-	verdict_summary(&v, "opened in %.3f s, %llu+%llu bytes, closed cleanly",
-			(double)(t->est_ts - t->side[DIR_C2S].first_syn_ts) / USEC_F,
-			(unsigned long long)t->side[DIR_C2S].data_bytes, (unsigned long long)t->side[DIR_S2C].data_bytes);
-	verdict_int(&v, "client_bytes", (long long)t->side[DIR_C2S].data_bytes);
-	verdict_int(&v, "server_bytes", (long long)t->side[DIR_S2C].data_bytes);
-	verdict_emit(&v);
-	t->reported |= R_OK;
-}
-
-static void report_time_wait_reuse(struct flow *f, const char *peer_did)
-{
-	struct tcp_state *t = ts_of(f);
-	struct verdict v;
-	begin(&v, "tcp.time_wait_reuse", SEV_WARN, f);
-	double gap = (double)(t->side[DIR_C2S].first_syn_ts - t->prev_close_ts) / USEC_F;
-	verdict_evidence(&v, t->prev_close_frame, t->prev_close_ts, -1, "previous connection closed");
-	verdict_summary(&v, "new SYN on the same 4-tuple %.1f s after the previous connection closed (TIME_WAIT "
-			"lasts %.0f s); the server %s", gap, 2.0 * (double)sd_cfg.msl / USEC_F, peer_did);
-	verdict_num(&v, "since_close_s", gap);
-	verdict_num(&v, "time_wait_s", 2.0 * (double)sd_cfg.msl / USEC_F);
-	verdict_str(&v, "peer_response", "%s", peer_did);
-	verdict_remedy(&v, "The client reuses a source port while the old connection may still be in TIME_WAIT on the "
-			   "server or in the firewall's state table (pfSense keeps closed states for 2 x MSL = 60 s "
-			   "by default); the new SYN can be dropped or answered with an ACK for the old connection. "
-			   "Let the client's OS choose ephemeral ports, widen its port range, or avoid binding a "
-			   "fixed source port.");
-	verdict_emit(&v);
-	t->reported |= R_TIME_WAIT;
-}
-
-/* ---- the tracker ---- */
-
 static bool is_new_connection(const struct tcp_state *t, int dir, const struct pkt *p)
 {
 	if ((p->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) != TH_SYN || dir != DIR_C2S)
@@ -768,14 +248,13 @@ static bool is_new_connection(const struct tcp_state *t, int dir, const struct p
 
 static void connection_end(struct flow *f, ts_usec now, bool ended);
 
-static void restart(struct flow *f, const struct pkt *p)
+void tcp_restart(struct flow *f, const struct pkt *p)
 {
-	struct tcp_state *t = ts_of(f);
+	struct tcp_state *t = tcp_ts_of(f);
 	ts_usec close_ts;
 	uint32_t close_frame;
 	close_time(t, &close_ts, &close_frame);
 	bool was_closed = t->phase == TCPS_CLOSED && close_ts;
-	analyzer_conn_restart(f, p->ts); /* the application analyzers finish first */
 	connection_end(f, p->ts, false);
 	struct flow_state *fs = flow_state(f);
 	fs->app = APP_UNKNOWN;
@@ -851,9 +330,9 @@ static void track_ack(struct flow *f, struct tcp_state *t, int dir, const struct
 		t->est_frame = (uint32_t)p->frame;
 		t->handshake_seen = me->syn;
 		if (t->handshake_seen)
-			report_slow_handshake(f);
+			tcp_report_slow_handshake(f);
 		if (t->prev_time_wait && !(t->reported & R_TIME_WAIT))
-			report_time_wait_reuse(f, "accepted it (SYN-ACK): no harm this time");
+			tcp_report_time_wait_reuse(f, "accepted it (SYN-ACK): no harm this time");
 	}
 	if (peer->fin && !peer->fin_acked && seq_geq(ack, peer->fin_seq + 1)) {
 		peer->fin_acked = true;
@@ -940,11 +419,11 @@ static void track_fin(struct flow *f, struct tcp_state *t, int dir, const struct
 	}
 }
 
-void tcp_packet(struct flow *f, int dir, const struct pkt *p)
+enum tcp_step tcp_packet(struct flow *f, int dir, const struct pkt *p)
 {
-	struct tcp_state *t = ts_of(f);
+	struct tcp_state *t = tcp_ts_of(f);
 	if (is_new_connection(t, dir, p))
-		restart(f, p);
+		return TCP_STEP_NEW_CONNECTION; /* the dispatcher restarts the flow first */
 	struct tcp_side *me = &t->side[dir];
 	uint8_t fl = p->tcp_flags;
 	me->pkts++;
@@ -973,7 +452,7 @@ void tcp_packet(struct flow *f, int dir, const struct pkt *p)
 		    (!(fl & TH_ACK) || p->ack != t->side[DIR_C2S].isn + 1)) {
 			record_ev(t, dir, p, TCP_EVN_BADRST);
 			t->bad_rsts++;
-			return;
+			return TCP_STEP_DONE;
 		}
 		record_ev(t, dir, p, TCP_EVN_NONE);
 		if (!me->rst) {
@@ -983,12 +462,12 @@ void tcp_packet(struct flow *f, int dir, const struct pkt *p)
 		}
 		if (dir == DIR_S2C && t->phase == TCPS_SYN_SENT && !me->synack && !(t->reported & R_REFUSED)) {
 			if (t->prev_time_wait && !(t->reported & R_TIME_WAIT))
-				report_time_wait_reuse(f, "answered with a reset");
-			report_refused(f, p);
+				tcp_report_time_wait_reuse(f, "answered with a reset");
+			tcp_report_refused(f, p);
 		}
 		t->phase = TCPS_RESET;
 		f->idle_timeout = CLOSED_LINGER;
-		return;
+		return TCP_STEP_DONE;
 	}
 	if (fl & TH_SYN) {
 		hist_add(t, dir, (fl & TH_ACK) ? 'H' : 'S');
@@ -1024,19 +503,20 @@ void tcp_packet(struct flow *f, int dir, const struct pkt *p)
 	/* the server's answer to a SYN that reused a recently closed 4-tuple */
 	if (dir == DIR_S2C && t->prev_time_wait && !(t->reported & R_TIME_WAIT) && !(fl & TH_SYN) &&
 	    t->phase == TCPS_SYN_SENT)
-		report_time_wait_reuse(f, "answered with an ACK for the old connection (it still holds TIME_WAIT)");
+		tcp_report_time_wait_reuse(f, "answered with an ACK for the old connection (it still holds TIME_WAIT)");
 	record_ev(t, dir, p, note);
 	if (f->pkts[DIR_S2C] == 0 && (t->phase == TCPS_MIDSTREAM || (t->reported & R_SYNACK_UNSEEN)) &&
 	    !(t->reported & R_ONE_SIDED))
 		flow_set_deadline(f, p->ts > f->first_ts + SEC(10) ? p->ts + SEC(1) : f->first_ts + SEC(10));
 	if (p->opt.mptcp)
 		t->mptcp = true;
+	return TCP_STEP_DONE;
 }
 
 /* Verdicts that are due at time now, whether by deadline or at the end. */
 static void evaluate(struct flow *f, ts_usec now, bool ended)
 {
-	struct tcp_state *t = ts_of(f);
+	struct tcp_state *t = tcp_ts_of(f);
 	struct flow_state *fs = flow_state(f);
 	const struct tcp_side *c = &t->side[DIR_C2S], *s = &t->side[DIR_S2C];
 
@@ -1049,7 +529,7 @@ static void evaluate(struct flow *f, ts_usec now, bool ended)
 			gap /= (c->syn_count - 1);
 		ts_usec wait = sd_cfg.syn_timeout > 2 * gap ? sd_cfg.syn_timeout : 2 * gap;
 		if (now - c->syn_ts >= wait || (ended && c->syn_count >= 2))
-			report_syn_unanswered(f, now, ended, false);
+			tcp_report_syn_unanswered(f, now, ended, false);
 		else if (!ended)
 			flow_set_deadline(f, c->syn_ts + wait);
 	}
@@ -1061,12 +541,14 @@ static void evaluate(struct flow *f, ts_usec now, bool ended)
 	if (!(t->reported & R_ONE_SIDED)) {
 		int only;
 		bool works;
-		if (one_sided_evidence(f, &only, &works)) {
+		if (tcp_one_sided_evidence(f, &only, &works)) {
 			const struct tcp_side *o = &t->side[only];
 			bool strong = only == DIR_C2S && now - f->first_ts >= SEC(10) &&
 				      (o->retrans >= 3 || (o->pkts >= 4 && t->side[!only].acked_unseen > 0));
-			if (ended || strong)
-				report_one_sided(f, only, works);
+			if (ended || strong) {
+				tcp_report_one_sided(f, only, works);
+				counters.one_direction++;
+			}
 		}
 	}
 
@@ -1076,14 +558,14 @@ static void evaluate(struct flow *f, ts_usec now, bool ended)
 		if (x->fin && !x->fin_acked && x->fin_count >= 2 && !(t->reported & (bit | R_ONE_SIDED)) &&
 		    !t->side[!d].rst && !x->rst) {
 			if (now - x->first_fin_ts >= sd_cfg.fin_timeout || ended)
-				report_fin_unacked(f, d, now, ended);
+				tcp_report_fin_unacked(f, d, now, ended);
 			else
 				flow_set_deadline(f, x->first_fin_ts + sd_cfg.fin_timeout);
 		}
 		const struct tcp_side *y = &t->side[!d];
 		if (x->fin && x->fin_acked && !y->fin && !y->rst && !x->rst && !(t->reported & R_HALF_CLOSED)) {
 			if (now - x->fin_ack_ts >= sd_cfg.half_close_timeout)
-				report_half_closed(f, d, now, ended);
+				tcp_report_half_closed(f, d, now, ended);
 			else if (!ended)
 				flow_set_deadline(f, x->fin_ack_ts + sd_cfg.half_close_timeout);
 		}
@@ -1100,30 +582,30 @@ void tcp_timer(struct flow *f, ts_usec now)
 /* The connection in f is over (flow end, or a new connection replaces it). */
 static void connection_end(struct flow *f, ts_usec now, bool ended)
 {
-	struct tcp_state *t = ts_of(f);
+	struct tcp_state *t = tcp_ts_of(f);
 	struct flow_state *fs = flow_state(f);
 	evaluate(f, now, ended);
 	if ((t->side[0].rst || t->side[1].rst) && t->phase == TCPS_RESET &&
 	    !(t->reported & (R_REFUSED | R_RESET | R_ICMP)) && (t->handshake_seen || t->phase == TCPS_RESET) &&
 	    (t->side[0].data_bytes || t->side[1].data_bytes))
-		report_reset(f);
+		tcp_report_reset(f);
 	if (t->prev_time_wait && !(t->reported & R_TIME_WAIT))
-		report_time_wait_reuse(f, "did not answer");
+		tcp_report_time_wait_reuse(f, "did not answer");
 	uint16_t bad = R_SYN_UNANSWERED | R_REFUSED | R_ICMP | R_ONE_SIDED | R_FIN_UNACKED_C | R_FIN_UNACKED_S |
 		       R_HALF_CLOSED | R_TIME_WAIT | R_SLOW | R_RESET;
 	if (!fs->app_verdict && !(t->reported & bad) && t->handshake_seen && t->phase == TCPS_CLOSED)
-		report_ok(f);
+		tcp_report_ok(f);
 }
 
 void tcp_flow_end(struct flow *f, int why, ts_usec now)
 {
-	struct tcp_state *t = ts_of(f);
+	struct tcp_state *t = tcp_ts_of(f);
 	if (!t)
 		return;
 	/* evicted while its SYN was still unanswered: count it for its target */
 	if (why == FLOW_END_EVICTED && t->phase == TCPS_SYN_SENT && t->side[DIR_C2S].syn && f->pkts[DIR_S2C] == 0 &&
 	    !(t->reported & (R_SYN_UNANSWERED | R_ICMP | R_SYNACK_UNSEEN)))
-		report_syn_unanswered(f, now, false, true);
+		tcp_report_syn_unanswered(f, now, false, true);
 	connection_end(f, now, why == FLOW_END_EOF);
 	if (t->phase == TCPS_CLOSED) {
 		struct tw_slot *w = &time_wait[f->hash & (TW_SLOTS - 1)];
@@ -1134,36 +616,57 @@ void tcp_flow_end(struct flow *f, int why, ts_usec now)
 	flow_state(f)->tcp = NULL;
 }
 
-void tcp_finish(ts_usec now)
+ts_usec tcp_start_time(const struct flow *f)
 {
-	(void)now;
-	for (unsigned i = 0; i < SYN_AGG_SLOTS; i++) {
-		struct syn_agg *a = &syn_agg[i];
-		if (!a->used || !a->attempts)
-			continue;
-		struct verdict v;
-		verdict_begin(&v, "tcp.syn_unanswered", SEV_FAIL, NULL);
-		verdict_endpoints(&v, IPPROTO_NUM_TCP, &a->a_client, a->a_cport, &a->target, a->a_sport);
-		verdict_evidence(&v, a->first_frame, a->first_ts, DIR_C2S, "SYN (first of the aggregate)");
-		verdict_evidence(&v, a->last_frame, a->last_ts, DIR_C2S, "SYN (last of the aggregate)");
-		char tgt[64];
-		addr_str(&a->target, tgt, sizeof tgt);
-		verdict_summary(&v, "%llu more connection attempts to %s went unanswered (ports %u-%u, %s); reported "
-				"as one line", (unsigned long long)a->attempts, tgt, a->port_lo, a->port_hi,
-				a->clients_changed ? "from several clients" : "from one client");
-		verdict_bool(&v, "aggregate", true);
-		verdict_int(&v, "attempts", (long long)a->attempts);
-		verdict_int(&v, "individually_reported", SYN_AGG_INDIVIDUAL);
-		verdict_int(&v, "port_low", a->port_lo);
-		verdict_int(&v, "port_high", a->port_hi);
-		if (a->evicted)
-			verdict_int(&v, "evicted_before_timeout", (long long)a->evicted);
-		verdict_bool(&v, "several_clients", a->clients_changed > 0);
-		verdict_remedy(&v, "Many connection attempts to this address get no answer: a port scan, a SYN flood, "
-				   "or a host that is down or filtered for all of them. Check the firewall log for "
-				   "drops to this address.");
-		verdict_emit(&v);
-	}
+	const struct tcp_state *t = ts_of_c(f);
+	return t->side[DIR_C2S].first_syn_ts ? t->side[DIR_C2S].first_syn_ts : f->first_ts;
+}
+
+ts_usec tcp_setup_time(const struct flow *f)
+{
+	const struct tcp_state *t = ts_of_c(f);
+	if (t->est_ts)
+		return t->est_ts;
+	return t->side[DIR_S2C].synack ? t->side[DIR_S2C].syn_ts : 0;
+}
+
+bool tcp_syn_answered(const struct flow *f)
+{
+	const struct tcp_state *t = ts_of_c(f);
+	return t->side[DIR_C2S].syn && t->side[DIR_S2C].synack;
+}
+
+bool tcp_established(const struct flow *f)
+{
+	return ts_of_c(f)->est_ts != 0;
+}
+
+bool tcp_is_mptcp(const struct flow *f)
+{
+	return ts_of_c(f)->mptcp;
+}
+
+uint32_t tcp_retransmissions(const struct flow *f, int dir)
+{
+	return ts_of_c(f)->side[dir].retrans;
+}
+
+bool tcp_data_start(const struct flow *f, int dir, uint32_t *seq)
+{
+	const struct tcp_side *me = &ts_of_c(f)->side[dir];
+	if (!(dir == DIR_C2S ? me->syn : me->synack))
+		return false;
+	*seq = me->isn + 1;
+	return true;
+}
+
+bool tcp_peer_ack(const struct flow *f, int dir, uint32_t *ack)
+{
+	const struct tcp_side *peer = &ts_of_c(f)->side[!dir];
+	if (!peer->ack_known)
+		return false;
+	*ack = peer->ack_hi;
+	return true;
 }
 
 void tcp_fill_summary(struct run_summary *sum)

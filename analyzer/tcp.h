@@ -86,8 +86,19 @@ struct pkt;
 struct verdict;
 
 void tcp_tracker_init(void);
+/* Give the state pool back (the analyzer's teardown). */
+void tcp_tracker_free(void);
 void tcp_flow_new(struct flow *f, const struct pkt *p);
-void tcp_packet(struct flow *f, int dir, const struct pkt *p);
+enum tcp_step {
+	TCP_STEP_DONE,           /* the packet was tracked */
+	TCP_STEP_NEW_CONNECTION, /* a new connection reuses the 4-tuple: nothing
+				  * was done; end the application analyzers'
+				  * connection, call tcp_restart(), then feed
+				  * the packet again */
+};
+enum tcp_step tcp_packet(struct flow *f, int dir, const struct pkt *p);
+/* The tracker ends the old connection (its verdicts) and starts afresh. */
+void tcp_restart(struct flow *f, const struct pkt *p);
 /* An ICMP/ICMPv6 error quoting a segment of this flow. */
 void tcp_icmp(struct flow *f, int dir, const struct pkt *icmp);
 void tcp_timer(struct flow *f, ts_usec now);
@@ -103,6 +114,26 @@ const char *tcp_pf_states(const struct flow *f, char *buf, size_t len);
 void tcp_add_details(const struct flow *f, struct verdict *v);
 /* Bytes side `dir` sent beyond what the capture showed, that the peer ACKed. */
 uint64_t tcp_acked_unseen(const struct flow *f, int dir);
+
+/* Read-only TCP facts for the application analyzers (SSH), so that they
+ * never read the tracker's structs. Times are 0 when unknown. */
+/* The first SYN, else the flow's first packet. */
+ts_usec tcp_start_time(const struct flow *f);
+/* The handshake's ACK, else the SYN-ACK. */
+ts_usec tcp_setup_time(const struct flow *f);
+/* Both the SYN and the SYN-ACK were seen. */
+bool tcp_syn_answered(const struct flow *f);
+/* The three-way handshake completed. */
+bool tcp_established(const struct flow *f);
+/* Multipath TCP was negotiated (the bytes of one subflow are not the stream). */
+bool tcp_is_mptcp(const struct flow *f);
+/* Retransmitted segments from side dir. */
+uint32_t tcp_retransmissions(const struct flow *f, int dir);
+/* The sequence number of side dir's first data byte (ISN + 1), once its
+ * SYN (or SYN-ACK) was seen. */
+bool tcp_data_start(const struct flow *f, int dir, uint32_t *seq);
+/* The highest ACK the peer sent for side dir's data, if it sent any. */
+bool tcp_peer_ack(const struct flow *f, int dir, uint32_t *ack);
 struct run_summary;
 /* Flow counts for the capture-quality verdicts. */
 void tcp_fill_summary(struct run_summary *sum);

@@ -1,6 +1,7 @@
 /* verdict.c - building verdicts and fanning them out to the sinks. */
 #include "verdict.h"
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,15 +31,18 @@ bool severity_parse(const char *s, enum severity *out)
 	return false;
 }
 
-void verdict_begin(struct verdict *v, const char *id, enum severity sev, const struct flow *f)
+void verdict_begin(struct verdict *v, enum verdict_id id, enum severity sev, const struct flow *f)
 {
 	/* the evidence and detail arrays are filled in order and bounded by their
 	 * counts: only the header needs clearing (a verdict is ~9 KiB) */
 	memset(v, 0, offsetof(struct verdict, ev));
 	v->summary[0] = 0;
 	v->ndetails = 0;
-	v->remediation = NULL;
-	v->id = id;
+	const struct catalog_entry *c = catalog_get(id);
+	assert(c);
+	v->vid = id;
+	v->id = c->id;
+	v->remediation = c->remedy;
 	v->sev = sev;
 	if (f) {
 		v->proto = f->proto;
@@ -96,6 +100,8 @@ void verdict_summary(struct verdict *v, const char *fmt, ...)
 
 static struct verdict_detail *detail_slot(struct verdict *v, const char *key)
 {
+	/* the catalog must declare every key a verdict carries */
+	assert(catalog_allows(v->vid, key));
 	for (unsigned i = 0; i < v->ndetails; i++)
 		if (!strcmp(v->details[i].key, key))
 			return &v->details[i];
@@ -139,9 +145,14 @@ void verdict_bool(struct verdict *v, const char *key, bool val)
 		d->kind = DETAIL_BOOL, d->i = val;
 }
 
-void verdict_remedy(struct verdict *v, const char *text)
+void verdict_remedy(struct verdict *v, enum verdict_remedy r)
 {
-	v->remediation = text;
+	enum verdict_id owner = V__COUNT;
+	const char *text = catalog_remedy_text(r, &owner);
+	/* a variant belongs to one verdict */
+	assert(text && owner == v->vid);
+	if (text)
+		v->remediation = text;
 }
 
 static int ev_cmp(const void *a, const void *b)

@@ -1,18 +1,18 @@
 /* verdict.h - the verdict model: what every analyzer produces and every
  * sink (text report, JSON lines, --check, ncurses) consumes.
  *
- * A verdict is built on the stack with verdict_begin(), filled with
- * evidence, a summary and details, then handed to verdict_emit(), which
- * copies it to the registered sinks. Ids are a public contract and each
- * one is documented in docs/verdicts.md. */
+ * A verdict is raised by its catalog enum with verdict_begin() (built on
+ * the stack), filled with evidence, a summary and details, then handed to
+ * verdict_emit(), which copies it to the registered sinks. Its id, title
+ * and remediation come from the catalog (catalog.def), which also lists
+ * the detail keys it may carry; docs/verdicts.md documents the same. */
 #ifndef SHAKEDOWN_VERDICT_H
 #define SHAKEDOWN_VERDICT_H
 
 #include <stdarg.h>
 #include "../capture/flow.h"
 #include "../capture/summary.h" /* struct run_summary, handed to the sinks */
-
-enum severity { SEV_OK = 0, SEV_INFO, SEV_WARN, SEV_FAIL };
+#include "catalog.h"
 
 #define VERDICT_MAX_EVIDENCE 24
 #define VERDICT_MAX_DETAILS 28
@@ -27,8 +27,6 @@ struct evidence {
 	char what[40];   /* "SYN", "SYN-ACK", "KEXINIT 1480 B", "IKE_SA_INIT req", ... */
 };
 
-enum detail_kind { DETAIL_STR, DETAIL_INT, DETAIL_NUM, DETAIL_BOOL };
-
 struct verdict_detail {
 	const char *key; /* static string */
 	enum detail_kind kind;
@@ -38,7 +36,8 @@ struct verdict_detail {
 };
 
 struct verdict {
-	const char *id; /* static string, e.g. "tcp.syn_unanswered" */
+	enum verdict_id vid;
+	const char *id; /* the catalog's id string, e.g. "tcp.syn_unanswered" */
 	enum severity sev;
 	uint8_t proto;
 	struct addr client, server;
@@ -50,11 +49,13 @@ struct verdict {
 	char summary[VERDICT_SUMMARY_LEN];
 	unsigned ndetails;
 	struct verdict_detail details[VERDICT_MAX_DETAILS];
-	const char *remediation; /* static string, our own words */
+	const char *remediation; /* the catalog's text (NULL for the "ok" verdicts) */
 };
 
-/* Start a verdict about flow f (may be NULL for capture-wide verdicts). */
-void verdict_begin(struct verdict *v, const char *id, enum severity sev, const struct flow *f);
+/* Start verdict id about flow f (may be NULL for capture-wide verdicts),
+ * with the catalog's remediation; sev may differ from the catalog's
+ * default where the verdict has two (warn or fail...). */
+void verdict_begin(struct verdict *v, enum verdict_id id, enum severity sev, const struct flow *f);
 /* Set the endpoints explicitly (aggregates, IKE SAs that moved ports). */
 void verdict_endpoints(struct verdict *v, uint8_t proto, const struct addr *cli, uint16_t cport,
 		       const struct addr *srv, uint16_t sport);
@@ -62,11 +63,14 @@ void verdict_evidence(struct verdict *v, uint64_t frame, ts_usec ts, int dir, co
 	__attribute__((format(printf, 5, 6)));
 void verdict_add_evidence(struct verdict *v, const struct evidence *e, unsigned n);
 void verdict_summary(struct verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Details: key must be one the catalog declares for the verdict (a debug
+ * build asserts it). */
 void verdict_str(struct verdict *v, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void verdict_int(struct verdict *v, const char *key, long long val);
 void verdict_num(struct verdict *v, const char *key, double val);
 void verdict_bool(struct verdict *v, const char *key, bool val);
-void verdict_remedy(struct verdict *v, const char *text);
+/* Use one of the verdict's named remediation variants instead. */
+void verdict_remedy(struct verdict *v, enum verdict_remedy r);
 /* Times first_ts/last_ts default to the evidence range. */
 void verdict_emit(struct verdict *v);
 

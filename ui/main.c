@@ -55,6 +55,8 @@ static void usage(FILE *o)
 		"                       default fail)\n"
 		"  --check DIR          run every capture under DIR against the .expect beside it\n"
 		"  --write-expect       with --check: write a DRAFT .expect where one is missing\n"
+		"  --list-verdicts      print every verdict (id, severity, title); with --json one\n"
+		"                       object per verdict, with its remediation and detail keys\n"
 		"thresholds (seconds):\n"
 		"  --syn-timeout S      SYN unanswered (default 3)\n"
 		"  --rtt-warn S         handshake slower than this is slow (default 1)\n"
@@ -71,6 +73,7 @@ static void usage(FILE *o)
 
 enum {
 	OPT_JSON = 256,
+	OPT_LIST_VERDICTS,
 	OPT_CHECK,
 	OPT_WRITE_EXPECT,
 	OPT_FAIL_ON,
@@ -110,6 +113,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, 0, OPT_JSON },
+		{ "list-verdicts", no_argument, 0, OPT_LIST_VERDICTS },
 		{ "check", required_argument, 0, OPT_CHECK },
 		{ "write-expect", no_argument, 0, OPT_WRITE_EXPECT },
 		{ "fail-on", required_argument, 0, OPT_FAIL_ON },
@@ -142,7 +146,8 @@ int main(int argc, char **argv)
 	int nfiles = 0;
 	const char *iface = NULL, *check_dir = NULL, *evidence_dir = NULL;
 	bool evidence_all = false;
-	bool json = false, write_expect = false, want_ui = false, no_ui = false, pace = false, banner_set = false;
+	bool json = false, list_verdicts = false, write_expect = false, want_ui = false, no_ui = false, pace = false,
+	     banner_set = false;
 	enum severity fail_on = SEV_FAIL;
 	int buffer_mb = 0, snaplen = 0;
 	int c;
@@ -170,6 +175,9 @@ int main(int argc, char **argv)
 			return 0;
 		case OPT_JSON:
 			json = true;
+			break;
+		case OPT_LIST_VERDICTS:
+			list_verdicts = true;
 			break;
 		case OPT_CHECK:
 			check_dir = optarg;
@@ -267,6 +275,8 @@ int main(int argc, char **argv)
 	if (!banner_set)
 		sd_cfg.banner_timeout = sd_cfg.ssh_timeout;
 
+	if (list_verdicts)
+		return verdict_list_print(stdout, json);
 	if (check_dir) {
 		char self[4096];
 		ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);

@@ -19,6 +19,9 @@ void json_write_string(FILE *out, const char *s);
 /* One verdict as the .expect line format: "fail tcp.refused tcp A:1 -> B:2". */
 void expect_line(const struct verdict *v, char *buf, size_t len);
 
+/* --list-verdicts: the catalog, one line (or JSON object) per verdict. */
+int verdict_list_print(FILE *out, bool json);
+
 /* --check DIR: returns 0 when every capture matched, 1 otherwise. */
 int check_run(const char *self, const char *dir, bool write_missing);
 

@@ -1,0 +1,49 @@
+/* flow-state.h - the analyzers' per-flow state, kept in flow->state, and
+ * the deadline a flow asks the engine for. It sits below the dispatcher
+ * (analyzer.c) and every analyzer: they all include it, it includes none
+ * of them. */
+#ifndef SHAKEDOWN_FLOW_STATE_H
+#define SHAKEDOWN_FLOW_STATE_H
+
+#include "../capture/flow.h"
+
+struct tcp_state;
+
+enum app_proto {
+	APP_UNKNOWN = 0, /* no payload seen yet */
+	APP_SSH,         /* an SSH identification was seen (or expected on its port) */
+	APP_NOT_SSH,     /* payload seen, not SSH: no stream bytes wanted */
+	APP_IKE,
+	APP_ESP,
+	APP_OTHER,
+};
+
+/* The fixed per-flow state, kept in flow->state. */
+struct flow_state {
+	uint8_t app;          /* enum app_proto */
+	bool app_verdict;     /* an application analyzer reported on this flow */
+	bool done;            /* all verdicts for this flow were emitted */
+	void *app_state;       /* analyzer-owned, from a bounded pool */
+	struct tcp_state *tcp; /* TCP flows only: from tcp.c's pool, so UDP and
+				* ESP flows stay small */
+};
+
+_Static_assert(sizeof(struct flow_state) <= FLOW_STATE_BYTES, "flow_state outgrew FLOW_STATE_BYTES");
+
+static inline struct flow_state *flow_state(struct flow *f)
+{
+	return (struct flow_state *)(void *)f->state;
+}
+static inline const struct flow_state *flow_state_c(const struct flow *f)
+{
+	return (const struct flow_state *)(const void *)f->state;
+}
+
+/* Analyzers ask to be called back at packet time t (earliest wins). */
+static inline void flow_set_deadline(struct flow *f, ts_usec t)
+{
+	if (t && (!f->deadline || t < f->deadline))
+		f->deadline = t;
+}
+
+#endif

@@ -1,0 +1,267 @@
+/* ike-int.h - private to the IKE analyzer's files (ike*.c, esp.c): the SA
+ * record, its message log and requests, the SA table, and the functions
+ * the files share. Nothing outside the IKE analyzer includes it. */
+#ifndef SHAKEDOWN_IKE_INT_H
+#define SHAKEDOWN_IKE_INT_H
+
+#include "../capture/cursor.h"
+#include "flow-state.h"
+#include "analyzer/ike.h"
+#include "config.h"
+#include "esp-sa.h"
+#include "ike-proto.h"
+#include "verdict.h"
+
+#define NAT_T_PORT 4500
+#define IKE_PORT 500
+
+enum { SIDE_I = 0, SIDE_R = 1 };
+
+/* What the NAT detection data said about one peer's address: its own
+ * source hash matched (or not) the address seen here; the other peer's
+ * destination hash matched (or not) the address seen here. */
+enum { NAT_SRC_OK = 1, NAT_SRC_BAD = 2, NAT_DST_OK = 4, NAT_DST_BAD = 8 };
+
+/* Shape of an encrypted IKE_AUTH response, judged from its size. */
+enum auth_shape { SHAPE_UNKNOWN = 0, SHAPE_NOTIFY_ONLY, SHAPE_NO_CHILD, SHAPE_FULL };
+
+/* Bits of ike_sa.reported: verdicts already given for this SA. */
+enum {
+	R_NO_RESPONSE = 1u << 0,
+	R_ICMP = 1u << 1,
+	R_NATT = 1u << 2,
+	R_NO_PROPOSAL = 1u << 3,
+	R_DH = 1u << 4,
+	R_AUTH_FAILED = 1u << 5,
+	R_TS = 1u << 6,
+	R_AUTH_LIKELY = 1u << 7,
+	R_CHILD_LIKELY = 1u << 8,
+	R_VERSION = 1u << 9,
+	R_FRAGS = 1u << 10,
+	R_DPD = 1u << 11,
+	R_REKEY = 1u << 12,
+	R_ABANDONED = 1u << 13,
+	R_ESP = 1u << 14,
+	R_OK = 1u << 15,
+};
+
+#define LOG_HEAD 14
+#define LOG_TAIL 10
+
+/* One IKE message, as remembered for evidence. */
+struct mrec {
+	uint64_t frame;
+	ts_usec ts;
+	uint32_t msgid;
+	uint16_t len;
+	uint16_t note; /* a notify worth naming (error, INVALID_KE, COOKIE) */
+	uint8_t exch;
+	uint8_t side;  /* sender */
+	uint8_t v1pos; /* IKEv1 main/aggressive position, 0 otherwise */
+	uint8_t skf_num, skf_total; /* IKEv2 fragment (RFC 7383), 0 if none */
+	bool response, retrans, natt, frag, enc, dpd_like;
+};
+
+/* The latest request of one side. For IKEv1, whose messages carry no
+ * request/response flag, a message expecting an answer (main mode 1-5,
+ * aggressive 1-2, quick mode 1-2) plays the request. */
+struct req {
+	bool active, answered, judged;
+	bool natt;         /* sent on 4500 */
+	bool frag;         /* seen as IP fragments */
+	uint8_t exch;
+	uint8_t v1pos;
+	uint8_t sends;     /* copies seen, the first one included */
+	uint8_t frag_firsts, frag_done;
+	uint16_t len;
+	uint32_t msgid;
+	uint32_t inner;    /* IKEv2: plaintext bytes the SK payload can hold */
+	uint32_t skf_mask; /* IKEv2 fragments of the current copy seen (bit n-1) */
+	uint64_t fp;       /* fingerprint of the message bytes */
+	uint64_t first_frame, last_frame, answer_frame;
+	ts_usec first_ts, last_ts, answer_ts;
+	/* an ICMP error about it */
+	uint8_t icmp_type, icmp_code;
+	uint64_t icmp_frame;
+	ts_usec icmp_ts;
+	uint16_t answer_note; /* the answer asked for a retry (INVALID_KE, COOKIE) */
+};
+
+struct ike_sa {
+	bool in_use;
+	uint8_t ver; /* 1 or 2 */
+	uint8_t spi_i[8], spi_r[8];
+	bool have_spir;
+	struct addr ini, rsp;
+	uint16_t iport, rport;         /* as in the first message */
+	uint16_t iport_now, rport_now; /* after the move to 4500 */
+	bool floated;
+	bool resp_natt;                /* the responder sent something on 4500 */
+	bool midstream;                /* the capture began after the SA was set up */
+	uint64_t flow_id;
+	uint64_t first_frame, last_frame;
+	ts_usec first_ts, last_ts;
+	uint32_t msgs[2];
+	uint32_t answered_reqs;
+	uint32_t generation;
+
+	/* setup progress */
+	bool init_ok;      /* IKE_SA_INIT / MM2 / AM2 answered with an SA */
+	bool auth_sent;
+	bool established;  /* the IKE SA is up */
+	bool child_up;     /* a child SA came up (or must have, as ESP flows) */
+	bool rekey_error;  /* a CREATE_CHILD_SA answer too small for success */
+	uint64_t rekey_err_frame;
+	ts_usec rekey_err_ts;
+	ts_usec child_ok_ts; /* latest child SA that came up */
+	ts_usec up_ts;
+	uint8_t v1_exch;   /* main or aggressive */
+	uint8_t mm_count;  /* distinct main/aggressive mode messages */
+	uint64_t mm_fp[2]; /* last main mode message of each side */
+	uint32_t qm_msgid;
+	uint8_t qm_count, qm_side, qm_done;
+	uint64_t qm_fp[2];
+	uint32_t n_v1_info[2];
+	uint32_t v1_info_after_auth; /* Informationals from the responder after main mode 5 */
+	uint64_t qm_refused_frame;   /* a quick mode offer answered by an Informational */
+	ts_usec qm_refused_ts;
+	uint8_t qm_refused_done;     /* qm_done at that time */
+	/* IKEv1 Informationals one side sent since the other's last message
+	 * (DPD R-U-THERE travels in them, encrypted) */
+	uint32_t v1_info_run[2];
+	uint64_t v1_info_frame[2];
+	ts_usec v1_info_first[2], v1_info_last[2];
+
+	/* IKE_AUTH answer */
+	uint8_t shape;
+	uint64_t auth_frame;
+	ts_usec auth_ts;
+	uint16_t auth_len;
+	uint32_t auth_inner, auth_req_inner;
+
+	/* negotiated crypto */
+	bool have_chosen;
+	uint16_t encr, encr_keylen, integ, prf, dh;
+	uint16_t v1_hash;
+	uint16_t ke_sent, ke_asked, ke_retry_group;
+	uint8_t n_invalid_ke, n_cookie;
+	uint64_t ke_frame;
+	ts_usec ke_ts;
+	bool ke_resolved;  /* a retry after INVALID_KE_PAYLOAD succeeded */
+	char offered[VERDICT_VALUE_LEN];
+	char chosen[160];
+
+	/* first cleartext error notify */
+	uint16_t err;
+	uint8_t err_side, err_exch;
+	uint64_t err_frame;
+	ts_usec err_ts;
+	char notifies[160]; /* names of every notify seen, once each */
+
+	/* NAT as seen from here */
+	uint8_t nat_i, nat_r;
+	bool natd_seen, natt_vid;
+	bool frag_supported;
+	char vendors[2][160];
+
+	struct req req[2];
+
+	/* message log: the first LOG_HEAD, then a ring of the last LOG_TAIL */
+	uint8_t nhead;
+	uint32_t nlog;
+	struct mrec head[LOG_HEAD], tail[LOG_TAIL];
+
+	uint32_t reported;
+	bool bad;     /* a warn or fail verdict was given about this SA */
+	bool final;   /* end-of-SA evaluation done */
+	bool esp_two_way; /* ESP seen both ways since up: ike_check_esp() has nothing left to find */
+	struct pflog_meta pf; /* of the last logged message (pfSense pflog0 captures) */
+	uint32_t prev; /* index+1 of the previous attempt between the same peers */
+	uint32_t next; /* index+1 of the attempt that followed */
+	uint32_t hnext;
+	uint32_t idx;
+};
+
+#define SA_CHUNK 128
+#define SA_MAX_CHUNKS 4096
+
+/* The SA table and the analyzer's counters (ike-sa.c owns it). */
+struct ike_tables {
+	struct ike_sa *chunks[SA_MAX_CHUNKS];
+	uint32_t nchunks, nused, cap;
+	uint32_t *buckets;
+	uint32_t *latest; /* by peer-pair hash: index+1 of the newest SA between them */
+	uint32_t nbuckets;
+	uint32_t recycle_cursor;
+	uint32_t generation;
+	ts_usec last_tick;
+	/* counters */
+	uint64_t msgs, bad_msgs, keepalives, esp_udp, esp_plain, fragments;
+	uint64_t sa_created, sa_recycled, table_full;
+};
+extern struct ike_tables ike_tab;
+
+
+/* ESP between the two peers since a time. */
+struct esp_sum {
+	const struct ike_sa *sa;
+	uint64_t pkts[2], bytes[2];
+	uint32_t nspi[2];
+	bool plain[2], udp[2];
+	uint64_t first_frame[2], last_frame[2];
+	ts_usec first_ts[2], last_ts[2];
+	uint32_t spi[2];
+	uint64_t gaps, replays;
+	char list[VERDICT_VALUE_LEN];
+};
+
+/* ike-sa.c */
+struct ike_sa *ike_sa_at(uint32_t idx);
+uint64_t ike_fingerprint(const uint8_t *b, size_t n);
+struct ike_sa *ike_sa_new(const uint8_t spi_i[8], ts_usec now);
+struct ike_sa *ike_sa_find(const struct ike_hdr *h);
+void ike_append_once(char *buf, size_t len, const char *item);
+const char *ike_exch_short(uint8_t ver, uint8_t exch);
+void ike_log_msg(struct ike_sa *sa, const struct mrec *r);
+void ike_ev_log(struct verdict *v, const struct ike_sa *sa, int only_side, int64_t only_msgid);
+const char *ike_nat_text(uint8_t st);
+bool ike_nat_found(uint8_t st);
+void ike_spi_hex(const uint8_t spi[8], char *buf);
+void ike_exchange_list(const struct ike_sa *sa, char *buf, size_t len);
+double ike_secs(ts_usec d);
+void ike_schedule(const struct ike_sa *sa, const struct req *r, int side, char *buf, size_t len);
+
+/* ike-verdicts.c */
+void ike_sa_verdict(struct verdict *v, enum verdict_id id, enum severity sev, struct ike_sa *sa);
+void ike_sa_details(struct verdict *v, const struct ike_sa *sa);
+void ike_emit_error_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t type, uint64_t frame, ts_usec ts);
+void ike_emit_auth_likely(struct ike_sa *sa, const char *after);
+void ike_sa_evaluate(struct ike_sa *sa, ts_usec now, bool at_end);
+void ike_sa_finalize(struct ike_sa *sa, ts_usec now);
+
+/* esp.c */
+void esp_summarize(const struct ike_sa *sa, ts_usec since, struct esp_sum *e);
+bool ike_saw_esp_since(const struct ike_sa *sa, ts_usec since);
+void ike_check_esp(struct ike_sa *sa, ts_usec now, bool at_end);
+
+/* ike-v2.c */
+void ike_handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, const struct pkt *p, struct mrec *rec,
+		      uint64_t fp, bool natt);
+
+/* ike-v1.c */
+void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const struct pkt *p, struct mrec *rec,
+		      uint64_t fp, bool natt);
+
+/* ike.c */
+bool ike_is_auth_error(bool v2, uint16_t t);
+bool ike_natd_match(const struct ike_sa *sa, const uint8_t *hash, size_t hlen, const struct addr *a,
+		       uint16_t port, const struct ike_hdr *h);
+void ike_nat_note(struct ike_sa *sa, int side, bool src_ok, bool dst_ok);
+void ike_keep_first_error(struct ike_sa *sa, int side, uint8_t ex, uint16_t err, const struct pkt *p);
+uint16_t ike_first_error(const struct ike_msg *m);
+void ike_mark_up(struct ike_sa *sa, ts_usec ts);
+void ike_new_request(struct req *r, const struct ike_msg *m, uint8_t v1pos, uint64_t fp, const struct pkt *p,
+			uint16_t len, bool natt, uint32_t room);
+void ike_answer(struct ike_sa *sa, int side_of_req, const struct pkt *p);
+
+#endif

@@ -1,0 +1,306 @@
+/* ike-sa.c - the IKE SA table (by initiator SPI, bounded, recycling the
+ * idlest SA when full), each SA's message log, and the text the verdicts
+ * make of an SA: exchanges, NAT status, SPIs, retransmission schedules. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike-int.h"
+
+struct ike_tables ike_tab;
+
+struct ike_sa *ike_sa_at(uint32_t idx)
+{
+	return &ike_tab.chunks[idx / SA_CHUNK][idx % SA_CHUNK];
+}
+
+static uint32_t spi_hash(const uint8_t spi[8])
+{
+	uint32_t h = 2166136261u;
+	for (int i = 0; i < 8; i++)
+		h = (h ^ spi[i]) * 16777619u;
+	return h & (ike_tab.nbuckets - 1);
+}
+
+uint64_t ike_fingerprint(const uint8_t *b, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h ^ n;
+}
+
+static const uint8_t zero8[8];
+
+void ike_free(void)
+{
+	for (uint32_t i = 0; i < ike_tab.nchunks; i++)
+		free(ike_tab.chunks[i]);
+	free(ike_tab.buckets);
+	free(ike_tab.latest);
+	memset(&ike_tab, 0, sizeof(ike_tab));
+	esp_table_free();
+}
+
+void ike_init(void)
+{
+	ike_free();
+	uint32_t max = sd_cfg.max_ike ? sd_cfg.max_ike : 16384;
+	if (max > (uint32_t)SA_CHUNK * SA_MAX_CHUNKS)
+		max = (uint32_t)SA_CHUNK * SA_MAX_CHUNKS;
+	ike_tab.cap = max;
+	ike_tab.nbuckets = 1;
+	while (ike_tab.nbuckets < max)
+		ike_tab.nbuckets <<= 1;
+	ike_tab.buckets = calloc(ike_tab.nbuckets, sizeof(*ike_tab.buckets));
+	ike_tab.latest = calloc(ike_tab.nbuckets, sizeof(*ike_tab.latest));
+	if (!ike_tab.buckets || !ike_tab.latest)
+		ike_tab.cap = ike_tab.nbuckets = 0;
+	/* ESP: two directions per child SA, a few child SAs per IKE SA. */
+	esp_table_init(max * 4);
+}
+
+static void sa_unlink(struct ike_sa *sa)
+{
+	uint32_t *pp = &ike_tab.buckets[spi_hash(sa->spi_i)];
+	while (*pp) {
+		struct ike_sa *e = ike_sa_at(*pp - 1);
+		if (e == sa) {
+			*pp = e->hnext;
+			return;
+		}
+		pp = &e->hnext;
+	}
+}
+
+struct ike_sa *ike_sa_new(const uint8_t spi_i[8], ts_usec now)
+{
+	uint32_t idx = UINT32_MAX;
+	if (ike_tab.nused < ike_tab.nchunks * SA_CHUNK) {
+		idx = ike_tab.nused++;
+	} else if (ike_tab.nused < ike_tab.cap && ike_tab.nchunks < SA_MAX_CHUNKS) {
+		struct ike_sa *c = calloc(SA_CHUNK, sizeof(*c));
+		if (c) {
+			ike_tab.chunks[ike_tab.nchunks++] = c;
+			idx = ike_tab.nused++;
+		}
+	}
+	if (idx == UINT32_MAX) {
+		/* Full: finish and recycle the SA idle the longest among a
+		 * rotating sample of 64 (an exact search would cost a scan of
+		 * the whole table for every new SA under load). */
+		ike_tab.table_full++;
+		for (uint32_t k = 0; k < 64 && k < ike_tab.nused; k++) {
+			uint32_t i = (ike_tab.recycle_cursor + k) % ike_tab.nused;
+			if (idx == UINT32_MAX || ike_sa_at(i)->last_ts < ike_sa_at(idx)->last_ts)
+				idx = i;
+		}
+		ike_tab.recycle_cursor = (ike_tab.recycle_cursor + 64) % (ike_tab.nused ? ike_tab.nused : 1);
+		if (idx == UINT32_MAX)
+			return NULL;
+		struct ike_sa *old = ike_sa_at(idx);
+		ike_sa_finalize(old, now);
+		sa_unlink(old);
+		ike_tab.sa_recycled++;
+	}
+	struct ike_sa *sa = ike_sa_at(idx);
+	memset(sa, 0, sizeof(*sa));
+	sa->in_use = true;
+	sa->idx = idx;
+	sa->generation = ++ike_tab.generation;
+	memcpy(sa->spi_i, spi_i, 8);
+	uint32_t h = spi_hash(spi_i);
+	sa->hnext = ike_tab.buckets[h];
+	ike_tab.buckets[h] = idx + 1;
+	ike_tab.sa_created++;
+	return sa;
+}
+
+/* The SA of a message: same initiator SPI, and the same responder SPI
+ * once both are known. */
+struct ike_sa *ike_sa_find(const struct ike_hdr *h)
+{
+	if (!ike_tab.nbuckets)
+		return NULL;
+	bool zr = memcmp(h->spi_r, zero8, 8) == 0;
+	struct ike_sa *loose = NULL;
+	for (uint32_t i = ike_tab.buckets[spi_hash(h->spi_i)]; i; i = ike_sa_at(i - 1)->hnext) {
+		struct ike_sa *sa = ike_sa_at(i - 1);
+		if (memcmp(sa->spi_i, h->spi_i, 8) != 0)
+			continue;
+		if (zr || !sa->have_spir)
+			return sa;
+		if (memcmp(sa->spi_r, h->spi_r, 8) == 0)
+			return sa;
+		loose = sa;
+	}
+	(void)loose;
+	return NULL;
+}
+
+void ike_append_once(char *buf, size_t len, const char *item)
+{
+	if (!item || !*item)
+		return;
+	size_t il = strlen(item);
+	for (const char *p = buf; (p = strstr(p, item)); p++) {
+		bool start = p == buf || p[-1] == ' ';
+		bool end = p[il] == 0 || p[il] == ',';
+		if (start && end)
+			return;
+	}
+	size_t n = strlen(buf);
+	snprintf(buf + n, len - n, "%s%s", n ? ", " : "", item);
+}
+
+const char *ike_exch_short(uint8_t ver, uint8_t exch)
+{
+	if (ver == 2)
+		return ike_exch_name(true, exch);
+	switch (exch) {
+	case IKEV1_MAIN: return "MM";
+	case IKEV1_AGGRESSIVE: return "AM";
+	case IKEV1_QUICK: return "QM";
+	case IKEV1_INFORMATIONAL: return "INFO";
+	case IKEV1_TRANSACTION: return "CFG";
+	default: return ike_exch_name(false, exch);
+	}
+}
+
+void ike_log_msg(struct ike_sa *sa, const struct mrec *r)
+{
+	if (sa->nhead < LOG_HEAD)
+		sa->head[sa->nhead++] = *r;
+	else
+		sa->tail[(sa->nlog - LOG_HEAD) % LOG_TAIL] = *r;
+	sa->nlog++;
+}
+
+static void ev_from_rec(struct verdict *v, const struct ike_sa *sa, const struct mrec *r)
+{
+	char what[64];
+	const char *ex = ike_exch_short(sa->ver, r->exch);
+	char pos[8] = "";
+	if (r->v1pos)
+		snprintf(pos, sizeof(pos), "%u", r->v1pos);
+	const char *kind = sa->ver == 2 ? (r->response ? " resp" : " req") : "";
+	char note[40] = "";
+	if (r->note) {
+		const char *n = ike_notify_name(sa->ver == 2, r->note);
+		snprintf(note, sizeof(note), " %s", n ? n : "N?");
+	} else if (r->dpd_like) {
+		snprintf(note, sizeof(note), " DPD/del");
+	}
+	char skf[16] = "";
+	if (r->skf_num)
+		snprintf(skf, sizeof(skf), " SKF %u/%u", r->skf_num, r->skf_total);
+	int n = snprintf(what, sizeof(what), "%s%s%s%s %uB%s%s%s%s", ex, pos, kind, r->retrans ? " again" : "",
+			 r->len, r->natt ? " :4500" : "", r->frag ? " frag" : "", skf, note);
+	(void)n; /* a label cut short is fine: evidence labels are short by design */
+	int dir = r->side == SIDE_I ? DIR_C2S : DIR_S2C;
+	verdict_evidence(v, r->frame, r->ts, dir, "%.39s", what);
+}
+
+/* Evidence from the message log; `only_side`/`only_msgid` filter when >= 0. */
+void ike_ev_log(struct verdict *v, const struct ike_sa *sa, int only_side, int64_t only_msgid)
+{
+	uint32_t ntail = sa->nlog > LOG_HEAD ? sa->nlog - LOG_HEAD : 0;
+	if (ntail > LOG_TAIL)
+		ntail = LOG_TAIL;
+	for (unsigned i = 0; i < sa->nhead; i++) {
+		const struct mrec *r = &sa->head[i];
+		if ((only_side < 0 || r->side == only_side) && (only_msgid < 0 || r->msgid == only_msgid))
+			ev_from_rec(v, sa, r);
+	}
+	uint32_t start = sa->nlog > LOG_HEAD + LOG_TAIL ? (sa->nlog - LOG_HEAD) % LOG_TAIL : 0;
+	for (uint32_t k = 0; k < ntail; k++) {
+		const struct mrec *r = &sa->tail[(start + k) % LOG_TAIL];
+		if ((only_side < 0 || r->side == only_side) && (only_msgid < 0 || r->msgid == only_msgid))
+			ev_from_rec(v, sa, r);
+	}
+}
+
+const char *ike_nat_text(uint8_t st)
+{
+	bool before = st & NAT_SRC_BAD, after = st & NAT_DST_BAD;
+	if (before && after)
+		return "inconsistent: both its own and its peer's hashes disagree with the addresses here (the "
+		       "peers compute them differently, or the capture's addresses were rewritten)";
+	if (before)
+		return "its own NAT detection hash does not match its address here: a NAT between it and this capture "
+		       "point, or UDP encapsulation forced on purpose (strongSwan encap=yes fakes this hash)";
+	if (after)
+		return "behind a NAT between this capture point and the other peer";
+	if (st)
+		return "no NAT";
+	return "unknown (no NAT detection payloads seen)";
+}
+
+bool ike_nat_found(uint8_t st)
+{
+	return (st & (NAT_SRC_BAD | NAT_DST_BAD)) != 0;
+}
+
+void ike_spi_hex(const uint8_t spi[8], char *buf)
+{
+	for (int i = 0; i < 8; i++)
+		snprintf(buf + 2 * i, 3, "%02x", spi[i]);
+}
+
+/* Exchanges seen, e.g. "IKE_SA_INIT x2, IKE_AUTH x1, INFORMATIONAL x2". */
+void ike_exchange_list(const struct ike_sa *sa, char *buf, size_t len)
+{
+	uint8_t ex[16];
+	uint32_t cnt[16];
+	unsigned n = 0;
+	uint32_t ntail = sa->nlog > LOG_HEAD ? sa->nlog - LOG_HEAD : 0;
+	if (ntail > LOG_TAIL)
+		ntail = LOG_TAIL;
+	for (unsigned i = 0; i < sa->nhead + ntail; i++) {
+		const struct mrec *r = i < sa->nhead ? &sa->head[i] : &sa->tail[i - sa->nhead];
+		unsigned k = 0;
+		while (k < n && ex[k] != r->exch)
+			k++;
+		if (k == n) {
+			if (n == 16)
+				continue;
+			ex[n] = r->exch;
+			cnt[n++] = 0;
+		}
+		cnt[k]++;
+	}
+	buf[0] = 0;
+	for (unsigned k = 0; k < n; k++) {
+		size_t l = strlen(buf);
+		snprintf(buf + l, len - l, "%s%s x%u", k ? ", " : "", ike_exch_name(sa->ver == 2, ex[k]), cnt[k]);
+	}
+	if (sa->nlog > LOG_HEAD + LOG_TAIL) {
+		size_t l = strlen(buf);
+		snprintf(buf + l, len - l, " (%u messages in all)", sa->nlog);
+	}
+}
+
+double ike_secs(ts_usec d)
+{
+	return (double)d / 1e6;
+}
+
+/* "+0.000 +1.000 +2.500 s": when each copy of a request left. */
+void ike_schedule(const struct ike_sa *sa, const struct req *r, int side, char *buf, size_t len)
+{
+	buf[0] = 0;
+	uint32_t ntail = sa->nlog > LOG_HEAD ? sa->nlog - LOG_HEAD : 0;
+	if (ntail > LOG_TAIL)
+		ntail = LOG_TAIL;
+	uint32_t start = sa->nlog > LOG_HEAD + LOG_TAIL ? (sa->nlog - LOG_HEAD) % LOG_TAIL : 0;
+	for (unsigned i = 0; i < sa->nhead + ntail; i++) {
+		const struct mrec *m = i < sa->nhead ? &sa->head[i] : &sa->tail[(start + i - sa->nhead) % LOG_TAIL];
+		if (m->side != side || m->response || m->msgid != r->msgid || m->exch != r->exch ||
+		    m->ts < r->first_ts)
+			continue;
+		size_t l = strlen(buf);
+		snprintf(buf + l, len - l, "%s+%.3f", l ? " " : "", ike_secs(m->ts - r->first_ts));
+	}
+	size_t l = strlen(buf);
+	snprintf(buf + l, len - l, " s");
+}

@@ -1,0 +1,79 @@
+/* tcp-int.h - private to the TCP tracker's files (tcp.c, tcp-verdicts.c):
+ * sequence arithmetic, the reported-verdict bits, and the functions the two
+ * share. Nothing outside the TCP tracker includes it. */
+#ifndef SHAKEDOWN_TCP_INT_H
+#define SHAKEDOWN_TCP_INT_H
+
+#include "flow-state.h"
+#include "config.h"
+#include "tcp.h"
+#include "verdict.h"
+
+/* sequence space comparisons, wrap-around safe */
+static inline bool seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+static inline bool seq_gt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+static inline bool seq_geq(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) >= 0;
+}
+
+/* bits of tcp_state.reported */
+enum {
+	R_SYN_UNANSWERED = 1 << 0,
+	R_REFUSED = 1 << 1,
+	R_ICMP = 1 << 2,
+	R_ONE_SIDED = 1 << 3,
+	R_FIN_UNACKED_C = 1 << 4,
+	R_FIN_UNACKED_S = 1 << 5,
+	R_HALF_CLOSED = 1 << 6,
+	R_TIME_WAIT = 1 << 7,
+	R_SLOW = 1 << 8,
+	R_RESET = 1 << 9,
+	R_OK = 1 << 10,
+	R_SYNACK_UNSEEN = 1 << 11, /* the client ACKed a SYN-ACK we never saw */
+	R_MIDSTREAM_COUNTED = 1 << 12,
+};
+
+static inline struct tcp_state *tcp_ts_of(struct flow *f)
+{
+	return flow_state(f)->tcp;
+}
+static inline const struct tcp_state *ts_of_c(const struct flow *f)
+{
+	return flow_state_c(f)->tcp;
+}
+
+#define USEC_F 1e6
+/* how long a closed or reset connection stays in the flow table after its
+ * last packet, to absorb the final ACKs and retransmissions */
+#define CLOSED_LINGER SEC(2)
+/* idle times by state, in the manner of pf's tcp.opening and tcp.closing:
+ * a half-open or half-closed flow that goes quiet leaves the table long
+ * before an established one (which may idle for minutes) */
+#define OPENING_IDLE SEC(30)
+#define CLOSING_IDLE SEC(45)
+
+
+/* tcp-verdicts.c */
+void tcp_report_refused(struct flow *f, const struct pkt *rst);
+void tcp_report_slow_handshake(struct flow *f);
+void tcp_report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool quiet);
+bool tcp_one_sided_evidence(const struct flow *f, int *only_dir, bool *works);
+void tcp_report_one_sided(struct flow *f, int only, bool works);
+void tcp_report_fin_unacked(struct flow *f, int dir, ts_usec now, bool ended);
+void tcp_report_half_closed(struct flow *f, int closer, ts_usec now, bool ended);
+void tcp_report_reset(struct flow *f);
+void tcp_report_ok(struct flow *f);
+void tcp_report_time_wait_reuse(struct flow *f, const char *peer_did);
+
+/* tcp.c */
+/* Empty the per-target aggregation of unanswered SYNs. */
+void tcp_syn_agg_reset(void);
+
+#endif
