@@ -413,6 +413,8 @@ int driver_run(const struct capture_opts *o, const struct driver_hooks *hooks, s
 	d->src = capture_source_open(o, err, errlen);
 	if (!d->src) {
 		rc = CAPTURE_INPUT_ERROR;
+	} else if (hooks && hooks->on_open && hooks->on_open(hooks->open_arg, err, errlen) != 0) {
+		rc = CAPTURE_INPUT_ERROR;
 	} else {
 		struct capture_sink sink = { sink_frame, sink_idle, d };
 		rc = capture_source_run(d->src, &sink, stop, err, errlen);

@@ -56,6 +56,11 @@ struct driver_hooks {
 	 * the live view redraws. */
 	void (*on_poll)(void *arg, const struct driver_snapshot *snap);
 	void *arg;
+	/* Once the source is open, before the first frame is read (the place
+	 * to give up privileges); non-zero stops the run with the message in
+	 * err as an input error. May be NULL. */
+	int (*on_open)(void *open_arg, char *err, size_t errlen);
+	void *open_arg;
 };
 
 struct driver;
