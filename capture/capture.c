@@ -4,6 +4,7 @@
  * sweep timers once per second of packet time. */
 #include "capture/capture.h"
 #include "decode.h"
+#include "gzsource.h"
 #include "stream.h"
 #include "../analyzer/analyzer.h"
 
@@ -265,7 +266,7 @@ static pcap_t *open_file(const char *path, int *lt, struct bpf_program *prog, bo
 {
 	*filtered = false;
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	pcap_t *pc = gzsource_open_offline(path, ebuf); /* plain or gzip-compressed */
 	if (!pc) {
 		/* libpcap's open errors already start with "path: " */
 		size_t pl = strlen(path);
