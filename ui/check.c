@@ -55,6 +55,7 @@ struct job {
 	/* while running */
 	pid_t pid;
 	int fd_out, fd_err;
+	int raw_fd; /* SHAKEDOWN_CHECK_RAW: a copy of the child's stdout */
 	char *part; /* an incomplete stdout line */
 	size_t partlen;
 	struct run *run; /* its own, or the shared run of another name */
@@ -272,6 +273,26 @@ static const char *open_why(int err)
 	return err == ELOOP ? "a symbolic link: refused" : err == EINVAL ? "not a regular file: refused" : strerror(err);
 }
 
+/* For tests: SHAKEDOWN_CHECK_RAW=DIR keeps each capture's --json output as
+ * DIR/<path with '/' as '_'>.jsonl, to compare with a run of its own. */
+static int raw_open(const char *capture)
+{
+	const char *dir = getenv("SHAKEDOWN_CHECK_RAW");
+	if (!dir)
+		return -1;
+	size_t len = strlen(dir) + strlen(capture) + 8;
+	char *name = malloc(len);
+	if (!name)
+		abort();
+	int n = snprintf(name, len, "%s/", dir);
+	for (const char *p = capture; *p; p++)
+		name[n++] = *p == '/' ? '_' : *p;
+	snprintf(name + n, len - (size_t)n, ".jsonl");
+	int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	free(name);
+	return fd;
+}
+
 /* Read the .expect and start the child; false when the job is already done. */
 static bool job_start(struct job *j)
 {
@@ -351,6 +372,7 @@ static bool job_start(struct job *j)
 	close(pe[1]);
 	j->fd_out = po[0];
 	j->fd_err = pe[0];
+	j->raw_fd = raw_open(j->path);
 	j->deadline = j->start + O->timeout;
 	return true;
 }
@@ -388,6 +410,10 @@ static bool job_read(struct job *j, bool is_err)
 		r->errtext[r->errlen] = 0;
 		return true;
 	}
+	if (j->raw_fd >= 0 && write(j->raw_fd, buf, (size_t)n) != n) {
+		close(j->raw_fd);
+		j->raw_fd = -1;
+	}
 	j->part = realloc(j->part, j->partlen + (size_t)n + 1);
 	if (!j->part)
 		abort();
@@ -417,6 +443,9 @@ static void run_finish(struct job *j, int status)
 	}
 	free(j->part);
 	j->part = NULL;
+	if (j->raw_fd >= 0)
+		close(j->raw_fd);
+	j->raw_fd = -1;
 	j->run->status = status;
 	j->run->secs = now() - j->start;
 	j->run->done = true;
@@ -470,11 +499,12 @@ static void job_judge(struct job *j)
 static void draft_lines(struct job *j, struct expect_lines *out)
 {
 	char line[512];
+	size_t first = out->n;
 	for (size_t i = 0; i < j->run->ngot; i++) {
 		expect_verdict_line(&j->run->got[i], true, line, sizeof line);
 		expect_lines_add(out, line);
 	}
-	qsort(out->v, out->n, sizeof *out->v, cmp_str);
+	qsort(out->v + first, out->n - first, sizeof *out->v, cmp_str);
 }
 
 /* Create ep (never through a link, never over an existing file) or, with
@@ -828,7 +858,7 @@ int check_run(const struct check_opts *opts)
 		while (nrun < (size_t)slots && next < n) {
 			struct job *j = &jobs[next];
 			j->path = w.caps.v[next];
-			j->fd_out = j->fd_err = -1;
+			j->fd_out = j->fd_err = j->raw_fd = -1;
 			if (job_start(j))
 				running[nrun++] = next;
 			else if (j->waiting && j->run->done)
