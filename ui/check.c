@@ -122,6 +122,13 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Sort the lines from index `from` on (bytewise). */
+static void sort_lines(struct expect_lines *l, size_t from)
+{
+	if (l->n > from + 1)
+		qsort(l->v + from, l->n - from, sizeof *l->v, cmp_str);
+}
+
 static bool ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
@@ -504,7 +511,7 @@ static void draft_lines(struct job *j, struct expect_lines *out)
 		expect_verdict_line(&j->run->got[i], true, line, sizeof line);
 		expect_lines_add(out, line);
 	}
-	qsort(out->v + first, out->n - first, sizeof *out->v, cmp_str);
+	sort_lines(out, first);
 }
 
 /* Create ep (never through a link, never over an existing file) or, with
@@ -793,10 +800,10 @@ static void find_orphans(struct walk *w, struct expect_lines *orphans)
 		expect_lines_add(&used, ep);
 		free(ep);
 	}
-	qsort(used.v, used.n, sizeof *used.v, cmp_str);
-	qsort(w->expects.v, w->expects.n, sizeof *w->expects.v, cmp_str);
+	sort_lines(&used, 0);
+	sort_lines(&w->expects, 0);
 	for (size_t i = 0; i < w->expects.n; i++)
-		if (!bsearch(&w->expects.v[i], used.v, used.n, sizeof *used.v, cmp_str))
+		if (!used.n || !bsearch(&w->expects.v[i], used.v, used.n, sizeof *used.v, cmp_str))
 			expect_lines_addf(orphans, "%s: no capture beside it", w->expects.v[i]);
 	expect_lines_free(&used);
 }
@@ -835,8 +842,8 @@ int check_run(const struct check_opts *opts)
 		fprintf(stderr, ": not a directory or a regular file\n");
 		return 2;
 	}
-	qsort(w.caps.v, w.caps.n, sizeof *w.caps.v, cmp_str);
-	qsort(w.skipped.v, w.skipped.n, sizeof *w.skipped.v, cmp_str);
+	sort_lines(&w.caps, 0);
+	sort_lines(&w.skipped, 0);
 	struct expect_lines orphans = { 0 };
 	find_orphans(&w, &orphans);
 
