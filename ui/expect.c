@@ -487,7 +487,7 @@ static bool parse_rule(char *line, struct expect_rule *r, char *why, size_t whyl
 		return false;
 	}
 	snprintf(r->id, sizeof r->id, "%s", w[i++]);
-	if (i < n && !strchr(w[i], '"')) {
+	if (i < n && !strpbrk(w[i], "=~\"")) {
 		/* a flow: PROTO CLIENT -> SERVER */
 		if (i + 4 > n || strcmp(w[i + 2], "->") || !word_chars(w[i], "*?") ||
 		    !parse_endpoint(w[i + 1], r->cip, sizeof r->cip, r->cport, sizeof r->cport) ||
