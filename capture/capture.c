@@ -3,6 +3,7 @@
  * the sink. Nothing here decodes a packet or knows an analyzer. */
 #include "capture/capture.h"
 #include "decode.h"
+#include "gzsource.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -124,7 +125,7 @@ static pcap_t *open_file(const struct capture_opts *o, const char *path, int *lt
 {
 	*filtered = false;
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	pcap_t *pc = gzsource_open_offline(path, ebuf); /* plain or gzip-compressed */
 	if (!pc) {
 		/* libpcap's open errors already start with "path: " */
 		size_t pl = strlen(path);

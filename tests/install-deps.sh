@@ -2,7 +2,7 @@
 # Installs what shakedown needs to build and test on Debian 12 (run as root).
 # Safe to run again: installs only what is missing.
 set -euo pipefail
-pkgs=(build-essential cmake pkg-config libpcap-dev libnids-dev libssl-dev libncurses-dev
+pkgs=(build-essential cmake pkg-config libpcap-dev libnids-dev libssl-dev libncurses-dev zlib1g-dev
       libcmocka-dev tcpdump tshark tmux iproute2 python3 time)
 missing=()
 for p in "${pkgs[@]}"; do

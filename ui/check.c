@@ -1,45 +1,120 @@
-/* check.c - `--check DIR`: run every capture under DIR, compare its
- * verdicts with the .expect file beside it, print the differences.
+/* check.c - `--check DIR`: run every capture under DIR, judge its verdicts
+ * against the .expect beside it (grammar in ui/expect.c), report per capture
+ * as text, JSON Lines or JUnit XML.
  *
- * Each capture runs in a child process of this same binary (libnids keeps
- * process-global state), with --json and the `# args:` of its .expect. */
+ * Owns the walk of the corpus (sorted, no symbolic links followed, regular
+ * files only), the scheduler (up to -j captures at once, each with a time
+ * limit, results printed in sorted order whatever finishes first), and
+ * --write-expect / --update-expect.
+ *
+ * Each capture runs in a child process: libnids and the analyzers keep
+ * process-wide state, so a capture needs a process that has never run one.
+ * The child either calls the command line's main function directly (a fork
+ * of this process, which never ran the engine: the default) or execs this
+ * binary again (SHAKEDOWN_CHECK_EXEC=1); both print the capture's --json
+ * lines on a pipe.  run_child() is the one place to change for a worker that
+ * runs many captures in one process once the engine can be re-run. */
+#include "expect.h"
 #include "output.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <fnmatch.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-#define MAX_CAPTURES 4096
-#define MAX_LINES 4096
-#define MAX_ARGS 32
+#define MAX_DEPTH 64		 /* directories deeper than this are listed as skipped */
+#define MAX_STDERR (64 * 1024) /* stderr kept per capture */
 
-struct lines {
-	char **v;
-	size_t n, cap;
+enum outcome { OUT_PASS, OUT_FAIL, OUT_ERROR };
+
+/* What one run of the engine on one capture printed.  A capture file with
+ * several names (hard links) and the same `# args:` runs once: its run is
+ * kept in a small table and the other names are judged against it. */
+struct run {
+	struct expect_verdict *got;
+	size_t ngot, capgot;
+	char *errtext;
+	size_t errlen;
+	int status;
+	bool timed_out, done;
+	double secs;
+	char *key;	  /* device, inode, size, mtime and args; NULL when not shared */
+	struct run *next; /* in the table */
 };
 
-static void lines_add(struct lines *l, const char *s)
+struct job {
+	char *path;
+	/* while running */
+	pid_t pid;
+	int fd_out, fd_err;
+	int raw_fd; /* SHAKEDOWN_CHECK_RAW: a copy of the child's stdout */
+	char *part; /* an incomplete stdout line */
+	size_t partlen;
+	struct run *run; /* its own, or the shared run of another name */
+	bool owns_run, waiting;
+	double start, deadline;
+	struct expect_file exp;
+	bool have_exp;
+	/* result */
+	bool done;
+	enum outcome outcome;
+	double secs;
+	char *message;		  /* one line: why it failed */
+	struct expect_lines diff; /* the lines under FAIL */
+	size_t nverdicts;
+};
+
+struct walk {
+	struct expect_lines caps, expects, skipped;
+};
+
+static const struct check_opts *O;
+
+#define RUN_BUCKETS 4096
+static struct run *run_table[RUN_BUCKETS];
+
+static unsigned run_hash(const char *key)
 {
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 32;
-		l->v = realloc(l->v, l->cap * sizeof *l->v);
-		if (!l->v)
-			abort();
-	}
-	l->v[l->n++] = strdup(s);
+	unsigned h = 2166136261u;
+	for (; *key; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h % RUN_BUCKETS;
 }
 
-static void lines_free(struct lines *l)
+static void run_free(struct run *r)
 {
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof *l);
+	for (size_t i = 0; i < r->ngot; i++)
+		expect_verdict_free(&r->got[i]);
+	free(r->got);
+	free(r->errtext);
+	free(r->key);
+	free(r);
+}
+
+/* Every file name printed by --check goes through here (text output). */
+static void check_print_name(FILE *out, const char *name)
+{
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\x%02x", *p);
+		else
+			putc(*p, out);
+	}
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -47,286 +122,878 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool is_capture(const char *name)
+/* Sort the lines from index `from` on (bytewise). */
+static void sort_lines(struct expect_lines *l, size_t from)
 {
-	const char *dot = strrchr(name, '.');
-	return dot && (!strcmp(dot, ".pcap") || !strcmp(dot, ".pcapng") || !strcmp(dot, ".cap"));
+	if (l->n > from + 1)
+		qsort(l->v + from, l->n - from, sizeof *l->v, cmp_str);
 }
 
-static void find_captures(const char *dir, struct lines *out, int depth)
+static bool ends_with(const char *s, const char *suffix)
 {
-	DIR *d = opendir(dir);
-	if (!d || depth > 8) {
-		if (d)
-			closedir(d);
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static const char *const capture_suffixes[] = { ".pcap.gz", ".pcapng.gz", ".cap.gz", ".pcap", ".pcapng", ".cap" };
+
+static size_t capture_suffix(const char *name)
+{
+	for (size_t i = 0; i < sizeof capture_suffixes / sizeof capture_suffixes[0]; i++)
+		if (ends_with(name, capture_suffixes[i]) && strlen(name) > strlen(capture_suffixes[i]))
+			return strlen(capture_suffixes[i]);
+	return 0;
+}
+
+/* NAME.expect beside the capture, from the file name only: a known capture
+ * suffix is dropped, else the last dot of the file name and what follows. */
+static char *expect_path(const char *capture)
+{
+	const char *base = strrchr(capture, '/');
+	base = base ? base + 1 : capture;
+	size_t keep = strlen(capture);
+	size_t suf = capture_suffix(base);
+	if (suf) {
+		keep -= suf;
+	} else {
+		const char *dot = strrchr(base, '.');
+		if (dot && dot > base)
+			keep = (size_t)(dot - capture);
+	}
+	char *out = malloc(keep + sizeof ".expect");
+	if (!out)
+		abort();
+	memcpy(out, capture, keep);
+	memcpy(out + keep, ".expect", sizeof ".expect");
+	return out;
+}
+
+/* ---- the walk ---- */
+
+static void walk_dir(int dfd, const char *path, int depth, struct walk *w)
+{
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		expect_lines_addf(&w->skipped, "%s: %s", path, strerror(errno));
 		return;
 	}
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char path[4096];
-		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		const char *name = e->d_name;
+		if (name[0] == '.')
+			continue; /* ".", "..", and hidden files (.git) */
+		size_t plen = strlen(path) + strlen(name) + 2;
+		char *full = malloc(plen);
+		if (!full)
+			abort();
+		snprintf(full, plen, "%s%s%s", path, ends_with(path, "/") ? "" : "/", name);
 		struct stat st;
-		if (stat(path, &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			find_captures(path, out, depth + 1);
-		else if (is_capture(e->d_name) && out->n < MAX_CAPTURES)
-			lines_add(out, path);
+		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			expect_lines_addf(&w->skipped, "%s: %s", full, strerror(errno));
+		} else if (S_ISLNK(st.st_mode)) {
+			expect_lines_addf(&w->skipped, "%s: a symbolic link, not followed", full);
+		} else if (S_ISDIR(st.st_mode)) {
+			int sub = depth + 1 < MAX_DEPTH
+					  ? openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+					  : -1;
+			if (depth + 1 >= MAX_DEPTH)
+				expect_lines_addf(&w->skipped, "%s: deeper than %d directories", full, MAX_DEPTH);
+			else if (sub < 0)
+				expect_lines_addf(&w->skipped, "%s: %s", full, strerror(errno));
+			else
+				walk_dir(sub, full, depth + 1, w);
+		} else if (capture_suffix(name)) {
+			if (!S_ISREG(st.st_mode))
+				expect_lines_addf(&w->skipped, "%s: not a regular file", full);
+			else if (faccessat(dirfd(d), name, R_OK, AT_EACCESS) < 0)
+				expect_lines_addf(&w->skipped, "%s: unreadable (%s)", full, strerror(errno));
+			else
+				expect_lines_add(&w->caps, full);
+		} else if (ends_with(name, ".expect")) {
+			expect_lines_add(&w->expects, full);
+		}
+		free(full);
 	}
 	closedir(d);
 }
 
-/* Pull "key":"value" or "key":number out of our own JSON line. */
-static bool json_field(const char *line, const char *key, char *out, size_t len)
-{
-	char pat[64];
-	snprintf(pat, sizeof pat, "\"%s\":", key);
-	const char *p = strstr(line, pat);
-	if (!p)
-		return false;
-	p += strlen(pat);
-	size_t n = 0;
-	if (*p == '"') {
-		p++;
-		while (*p && *p != '"' && n + 1 < len)
-			out[n++] = *p++;
-	} else {
-		while (*p && *p != ',' && *p != '}' && n + 1 < len)
-			out[n++] = *p++;
-	}
-	out[n] = 0;
-	return true;
-}
+/* ---- running one capture ---- */
 
-/* Turn one JSON verdict line into the .expect form. */
-static bool verdict_to_line(const char *json, char *out, size_t len)
+/* In the child: stdout and stderr are the pipes; never returns. */
+static void run_child(const struct job *j)
 {
-	if (!strstr(json, "\"type\":\"verdict\""))
-		return false;
-	char id[64], sev[16], proto[16] = "", cip[64] = "", sip[64] = "", cport[16] = "0", sport[16] = "0";
-	if (!json_field(json, "id", id, sizeof id) || !json_field(json, "severity", sev, sizeof sev))
-		return false;
-	json_field(json, "proto", proto, sizeof proto);
-	const char *c = strstr(json, "\"client\":");
-	const char *s = strstr(json, "\"server\":");
-	if (c)
-		json_field(c, "ip", cip, sizeof cip), json_field(c, "port", cport, sizeof cport);
-	if (s)
-		json_field(s, "ip", sip, sizeof sip), json_field(s, "port", sport, sizeof sport);
-	if (!strcmp(proto, "null") || !proto[0] || !strcmp(cip, "null") || !cip[0]) {
-		snprintf(out, len, "%s %s", sev, id);
-		return true;
-	}
-	bool v6c = strchr(cip, ':') != NULL, v6s = strchr(sip, ':') != NULL;
-	snprintf(out, len, "%s %s %s %s%s%s:%s -> %s%s%s:%s", sev, id, proto, v6c ? "[" : "", cip, v6c ? "]" : "", cport,
-		 v6s ? "[" : "", sip, v6s ? "]" : "", sport);
-	return true;
-}
-
-/* An expected line matches a produced one; "*" stands for any port. */
-static bool line_matches(const char *want, const char *got)
-{
-	char pat[512];
-	size_t n = 0;
-	for (const char *p = want; *p && n + 4 < sizeof pat; p++) {
-		if (*p == '[' || *p == ']') {
-			pat[n++] = '\\';
-			pat[n++] = *p;
-		} else {
-			pat[n++] = *p;
-		}
-	}
-	pat[n] = 0;
-	return fnmatch(pat, got, 0) == 0;
-}
-
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-		s[--n] = 0;
-	return s;
-}
-
-static bool read_expect(const char *path, struct lines *want, char *args, size_t argslen, bool *draft)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
-	char buf[1024];
-	args[0] = 0;
-	*draft = false;
-	while (fgets(buf, sizeof buf, f)) {
-		char *l = trim(buf);
-		if (!strncmp(l, "# args:", 7)) {
-			snprintf(args, argslen, "%s", trim(l + 7));
-			continue;
-		}
-		if (!strncmp(l, "# DRAFT", 7))
-			*draft = true;
-		if (!*l || *l == '#')
-			continue;
-		/* collapse runs of blanks so alignment in the file does not matter */
-		char norm[1024];
-		size_t n = 0;
-		for (char *p = l; *p && n + 1 < sizeof norm; p++)
-			if (!((*p == ' ' || *p == '\t') && n && norm[n - 1] == ' '))
-				norm[n++] = (*p == '\t') ? ' ' : *p;
-		norm[n] = 0;
-		lines_add(want, norm);
-	}
-	fclose(f);
-	return true;
-}
-
-static int run_one(const char *self, const char *capture, const char *args, struct lines *got, char *err,
-		   size_t errlen)
-{
-	char argbuf[1024];
-	snprintf(argbuf, sizeof argbuf, "%s", args);
-	char *argv[MAX_ARGS + 6];
+	char *argv[EXPECT_MAX_ARGS + 8];
 	int argc = 0;
-	argv[argc++] = (char *)self;
+	argv[argc++] = (char *)O->self;
 	argv[argc++] = (char *)"--json";
 	argv[argc++] = (char *)"-r";
-	argv[argc++] = (char *)capture;
-	for (char *tok = strtok(argbuf, " \t"); tok && argc < MAX_ARGS; tok = strtok(NULL, " \t"))
-		argv[argc++] = tok;
+	argv[argc++] = j->path;
+	for (size_t i = 0; j->have_exp && i < j->exp.nargs; i++)
+		argv[argc++] = j->exp.args[i];
 	argv[argc] = NULL;
-	int pfd[2];
-	if (pipe(pfd) < 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		return -1;
+	if (O->run_main && !getenv("SHAKEDOWN_CHECK_EXEC")) {
+		/* this process never ran a capture: its engine state is fresh */
+		int rc = O->run_main(argc, argv);
+		fflush(NULL);
+		_exit(rc);
 	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		close(pfd[1]);
-		execv(self, argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	FILE *in = fdopen(pfd[0], "r");
-	char *line = NULL;
-	size_t cap = 0;
-	while (in && getline(&line, &cap, in) > 0) {
-		char l[600];
-		if (verdict_to_line(line, l, sizeof l))
-			lines_add(got, l);
-	}
-	free(line);
-	if (in)
-		fclose(in);
-	int status = 0;
-	waitpid(pid, &status, 0);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {
-		snprintf(err, errlen, "shakedown exited with %s %d", WIFEXITED(status) ? "status" : "signal",
-			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-		return -1;
-	}
-	return 0;
+	execv(O->self, argv);
+	fprintf(stderr, "cannot run %s: %s\n", O->self, strerror(errno));
+	_exit(127);
 }
 
-static bool compare(const struct lines *want, const struct lines *got, const char *capture)
+static void job_fail(struct job *j, enum outcome o, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void job_fail(struct job *j, enum outcome o, const char *fmt, ...)
 {
-	bool *used = calloc(got->n + 1, sizeof *used);
-	bool ok = true;
-	for (size_t i = 0; i < want->n; i++) {
-		bool found = false;
-		for (size_t j = 0; j < got->n && !found; j++)
-			if (!used[j] && line_matches(want->v[i], got->v[j]))
-				used[j] = found = true;
-		if (!found) {
-			if (ok)
-				printf("FAIL %s\n", capture);
-			ok = false;
-			printf("  - expected, not produced: %s\n", want->v[i]);
-		}
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	j->outcome = o;
+	free(j->message);
+	j->message = strdup(buf);
+	if (!j->message)
+		abort();
+}
+
+/* Open a file for reading without following a link; regular files only.
+ * -1 with errno ELOOP for a link, EINVAL for anything not regular. */
+static int open_regular(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
 	}
-	for (size_t j = 0; j < got->n; j++)
-		if (!used[j]) {
-			if (ok)
-				printf("FAIL %s\n", capture);
-			ok = false;
-			printf("  + produced, not expected: %s\n", got->v[j]);
+	fcntl(fd, F_SETFL, 0);
+	return fd;
+}
+
+static const char *open_why(int err)
+{
+	return err == ELOOP ? "a symbolic link: refused" : err == EINVAL ? "not a regular file: refused" : strerror(err);
+}
+
+/* For tests: SHAKEDOWN_CHECK_RAW=DIR keeps each capture's --json output as
+ * DIR/<path with '/' as '_'>.jsonl, to compare with a run of its own. */
+static int raw_open(const char *capture)
+{
+	const char *dir = getenv("SHAKEDOWN_CHECK_RAW");
+	if (!dir)
+		return -1;
+	size_t len = strlen(dir) + strlen(capture) + 8;
+	char *name = malloc(len);
+	if (!name)
+		abort();
+	int n = snprintf(name, len, "%s/", dir);
+	for (const char *p = capture; *p; p++)
+		name[n++] = *p == '/' ? '_' : *p;
+	snprintf(name + n, len - (size_t)n, ".jsonl");
+	int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	free(name);
+	return fd;
+}
+
+/* Read the .expect and start the child; false when the job is already done. */
+static bool job_start(struct job *j)
+{
+	j->start = now();
+	int cfd = open_regular(j->path);
+	struct stat st;
+	if (cfd < 0 || fstat(cfd, &st) < 0) {
+		job_fail(j, OUT_ERROR, "%s", open_why(errno));
+		if (cfd >= 0)
+			close(cfd);
+		return false;
+	}
+	close(cfd);
+	char *ep = expect_path(j->path);
+	int efd = open_regular(ep);
+	if (efd >= 0) {
+		char err[600];
+		if (!expect_file_load(efd, &j->exp, err, sizeof err)) {
+			job_fail(j, OUT_ERROR, "%s%s", ep, err);
+			free(ep);
+			return false;
 		}
-	free(used);
+		j->have_exp = true;
+	} else if (errno != ENOENT) {
+		job_fail(j, OUT_ERROR, "%s: %s", ep, open_why(errno));
+		free(ep);
+		return false;
+	}
+	free(ep);
+	j->run = calloc(1, sizeof *j->run);
+	if (!j->run)
+		abort();
+	j->owns_run = true;
+	if (st.st_nlink > 1) {
+		/* the same file under another name may have run already */
+		char key[8192];
+		size_t kl = (size_t)snprintf(key, sizeof key, "%ju:%ju:%jd:%jd.%09ld", (uintmax_t)st.st_dev,
+					     (uintmax_t)st.st_ino, (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec,
+					     st.st_mtim.tv_nsec);
+		for (size_t i = 0; j->have_exp && i < j->exp.nargs && kl < sizeof key; i++)
+			kl += (size_t)snprintf(key + kl, sizeof key - kl, "\x1f%s", j->exp.args[i]);
+		unsigned h = run_hash(key);
+		for (struct run *r = run_table[h]; r; r = r->next)
+			if (!strcmp(r->key, key)) {
+				free(j->run);
+				j->run = r;
+				j->owns_run = false;
+				j->waiting = true;
+				return false;
+			}
+		j->run->key = strdup(key);
+		if (!j->run->key)
+			abort();
+		j->run->next = run_table[h];
+		run_table[h] = j->run;
+		j->owns_run = false; /* the table keeps it to the end */
+	}
+	int po[2], pe[2];
+	if (pipe2(po, O_CLOEXEC) < 0 || pipe2(pe, O_CLOEXEC) < 0) {
+		job_fail(j, OUT_ERROR, "pipe: %s", strerror(errno));
+		return false;
+	}
+	fflush(NULL);
+	j->pid = fork();
+	if (j->pid < 0) {
+		job_fail(j, OUT_ERROR, "fork: %s", strerror(errno));
+		close(po[0]), close(po[1]), close(pe[0]), close(pe[1]);
+		return false;
+	}
+	if (j->pid == 0) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		signal(SIGPIPE, SIG_DFL);
+		run_child(j);
+	}
+	close(po[1]);
+	close(pe[1]);
+	j->fd_out = po[0];
+	j->fd_err = pe[0];
+	j->raw_fd = raw_open(j->path);
+	j->deadline = j->start + O->timeout;
+	return true;
+}
+
+static void job_line(struct job *j, const char *line)
+{
+	struct run *r = j->run;
+	if (r->ngot == r->capgot) {
+		r->capgot = r->capgot ? r->capgot * 2 : 16;
+		r->got = realloc(r->got, r->capgot * sizeof *r->got);
+		if (!r->got)
+			abort();
+	}
+	if (expect_verdict_parse(line, &r->got[r->ngot]))
+		r->ngot++;
+}
+
+/* Take what the child wrote on one pipe; false at end of file. */
+static bool job_read(struct job *j, bool is_err)
+{
+	char buf[65536];
+	ssize_t n = read(is_err ? j->fd_err : j->fd_out, buf, sizeof buf);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0)
+		return false;
+	if (is_err) {
+		struct run *r = j->run;
+		size_t take = r->errlen + (size_t)n > MAX_STDERR ? MAX_STDERR - r->errlen : (size_t)n;
+		r->errtext = realloc(r->errtext, r->errlen + take + 1);
+		if (!r->errtext)
+			abort();
+		memcpy(r->errtext + r->errlen, buf, take);
+		r->errlen += take;
+		r->errtext[r->errlen] = 0;
+		return true;
+	}
+	if (j->raw_fd >= 0 && write(j->raw_fd, buf, (size_t)n) != n) {
+		close(j->raw_fd);
+		j->raw_fd = -1;
+	}
+	j->part = realloc(j->part, j->partlen + (size_t)n + 1);
+	if (!j->part)
+		abort();
+	memcpy(j->part + j->partlen, buf, (size_t)n);
+	j->partlen += (size_t)n;
+	j->part[j->partlen] = 0;
+	char *start = j->part, *nl;
+	while ((nl = memchr(start, '\n', j->partlen - (size_t)(start - j->part)))) {
+		*nl = 0;
+		job_line(j, start);
+		start = nl + 1;
+	}
+	j->partlen -= (size_t)(start - j->part);
+	memmove(j->part, start, j->partlen);
+	return true;
+}
+
+static void write_expect_file(struct job *j, const char *ep);
+static void update_expect_file(struct job *j, const char *ep);
+
+/* The child is gone: keep what it printed. */
+static void run_finish(struct job *j, int status)
+{
+	if (j->partlen) {
+		j->part[j->partlen] = 0;
+		job_line(j, j->part);
+	}
+	free(j->part);
+	j->part = NULL;
+	if (j->raw_fd >= 0)
+		close(j->raw_fd);
+	j->raw_fd = -1;
+	j->run->status = status;
+	j->run->secs = now() - j->start;
+	j->run->done = true;
+}
+
+/* Judge a capture against its run. */
+static void job_judge(struct job *j)
+{
+	const struct run *r = j->run;
+	j->secs = r->secs;
+	j->nverdicts = r->ngot;
+	int status = r->status;
+	char *ep = expect_path(j->path);
+	if (r->timed_out) {
+		job_fail(j, OUT_ERROR, "timed out after %g s (--check-timeout)", O->timeout);
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {
+		/* keep the child's own complaint: it says what was wrong */
+		char first[512] = "";
+		if (r->errtext)
+			snprintf(first, sizeof first, "%.*s", (int)strcspn(r->errtext, "\n"), r->errtext);
+		if (WIFEXITED(status))
+			job_fail(j, OUT_ERROR, "shakedown exited with status %d%s%s", WEXITSTATUS(status),
+				 first[0] ? ": " : "", first);
+		else
+			job_fail(j, OUT_ERROR, "shakedown died of signal %d", WTERMSIG(status));
+	} else if (!j->have_exp) {
+		if (O->write_missing)
+			write_expect_file(j, ep);
+		else
+			job_fail(j, OUT_FAIL, "no .expect file (%s); --write-expect writes a draft", ep);
+	} else if (j->exp.draft) {
+		job_fail(j, OUT_FAIL, "%s is still a DRAFT: check it against the capture and remove the DRAFT lines", ep);
+	} else if (!expect_file_judge(&j->exp, r->got, r->ngot, &j->diff)) {
+		j->outcome = OUT_FAIL;
+		if (O->update)
+			update_expect_file(j, ep);
+	} else {
+		j->outcome = OUT_PASS;
+	}
+	free(ep);
+	if (j->have_exp)
+		expect_file_free(&j->exp);
+	j->have_exp = false;
+	j->waiting = false;
+	j->done = true;
+}
+
+/* ---- writing .expect files ---- */
+
+/* The produced verdicts as sorted .expect lines, ephemeral client ports as *. */
+static void draft_lines(struct job *j, struct expect_lines *out)
+{
+	char line[512];
+	size_t first = out->n;
+	for (size_t i = 0; i < j->run->ngot; i++) {
+		expect_verdict_line(&j->run->got[i], true, line, sizeof line);
+		expect_lines_add(out, line);
+	}
+	sort_lines(out, first);
+}
+
+/* Create ep (never through a link, never over an existing file) or, with
+ * replace, write beside it and rename over it. */
+static bool write_lines(const char *ep, const struct expect_lines *lines, bool replace, char *err, size_t errlen)
+{
+	size_t tl = strlen(ep) + 16;
+	char *tmp = malloc(tl);
+	if (!tmp)
+		abort();
+	snprintf(tmp, tl, "%s.tmp%ld", ep, (long)getpid());
+	const char *target = replace ? tmp : ep;
+	int fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	bool ok = f != NULL;
+	if (!f) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	} else {
+		for (size_t i = 0; i < lines->n; i++)
+			fprintf(f, "%s\n", lines->v[i]);
+		ok = fclose(f) == 0;
+		if (!ok)
+			snprintf(err, errlen, "%s", strerror(errno));
+		if (ok && replace && rename(tmp, ep) < 0) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			ok = false;
+		}
+		if (!ok)
+			unlink(target);
+	}
+	free(tmp);
 	return ok;
 }
 
-static void write_draft(const char *path, const char *capture, struct lines *got)
+static void write_expect_file(struct job *j, const char *ep)
 {
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return;
-	fprintf(f, "# DRAFT written by shakedown --write-expect from its own output for %s.\n"
-		   "# Check every line against the capture (tshark/tcpdump), fix what is wrong, replace fixed\n"
-		   "# ephemeral ports with *, then delete these DRAFT lines: --check fails while they remain.\n",
-		capture);
-	qsort(got->v, got->n, sizeof *got->v, cmp_str);
-	for (size_t i = 0; i < got->n; i++)
-		fprintf(f, "%s\n", got->v[i]);
-	fclose(f);
+	struct expect_lines lines = { 0 };
+	expect_lines_add(&lines, "# DRAFT written by shakedown --write-expect from its own output.");
+	expect_lines_add(&lines, "# Check every line against the capture (tshark/tcpdump), fix what is wrong,");
+	expect_lines_add(&lines, "# then delete these DRAFT lines: --check fails while they remain.");
+	draft_lines(j, &lines);
+	char err[256];
+	if (write_lines(ep, &lines, false, err, sizeof err))
+		job_fail(j, OUT_FAIL, "no .expect; wrote a DRAFT to %s: check it against the capture", ep);
+	else
+		job_fail(j, OUT_FAIL, "no .expect; cannot write a draft to %s: %s", ep, err);
+	expect_lines_free(&lines);
 }
 
-int check_run(const char *self, const char *dir, bool write_missing)
+/* A unified diff of two line lists as one hunk with full context (longest
+ * common subsequence; .expect files are small). */
+static void unified_diff(const char *name, const struct expect_lines *a, const struct expect_lines *b,
+			 struct expect_lines *out)
 {
-	struct lines caps = { 0 };
+	size_t n = a->n, m = b->n;
+	unsigned *L = calloc((n + 1) * (m + 1), sizeof *L);
+	if (!L)
+		abort();
+	for (size_t i = n; i-- > 0;)
+		for (size_t k = m; k-- > 0;)
+			L[i * (m + 1) + k] = !strcmp(a->v[i], b->v[k]) ? L[(i + 1) * (m + 1) + k + 1] + 1
+					     : L[(i + 1) * (m + 1) + k] > L[i * (m + 1) + k + 1] ? L[(i + 1) * (m + 1) + k]
+												  : L[i * (m + 1) + k + 1];
+	expect_lines_addf(out, "  --- %s", name);
+	expect_lines_addf(out, "  +++ %s (new)", name);
+	expect_lines_addf(out, "  @@ -1,%zu +1,%zu @@", n, m);
+	size_t i = 0, k = 0;
+	while (i < n || k < m) {
+		if (i < n && k < m && !strcmp(a->v[i], b->v[k]))
+			expect_lines_addf(out, "   %s", a->v[i]), i++, k++;
+		else if (k < m && (i == n || L[i * (m + 1) + k + 1] >= L[(i + 1) * (m + 1) + k]))
+			expect_lines_addf(out, "  +%s", b->v[k++]);
+		else
+			expect_lines_addf(out, "  -%s", a->v[i++]);
+	}
+	free(L);
+}
+
+/* --update-expect: show how the file would change; write it with --yes. */
+static void update_expect_file(struct job *j, const char *ep)
+{
+	if (!j->exp.exact) {
+		job_fail(j, OUT_FAIL, "%s holds require/forbid lines: --update-expect rewrites exact files only", ep);
+		return;
+	}
+	int fd = open_regular(ep);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
+		job_fail(j, OUT_FAIL, "%s: cannot read it again", ep);
+		return;
+	}
+	struct expect_lines old = { 0 }, neu = { 0 };
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		if (len && line[len - 1] == '\n')
+			line[len - 1] = 0;
+		expect_lines_add(&old, line);
+	}
+	free(line);
+	fclose(f);
+	/* keep the comments and `# args:` above the first verdict line */
+	for (size_t i = 0; i < j->exp.head.n; i++)
+		expect_lines_add(&neu, j->exp.head.v[i]);
+	draft_lines(j, &neu);
+	unified_diff(ep, &old, &neu, &j->diff);
+	char err[256];
+	if (!O->yes)
+		job_fail(j, OUT_FAIL, "differs; --update-expect --yes writes %s as shown below", ep);
+	else if (write_lines(ep, &neu, true, err, sizeof err))
+		job_fail(j, OUT_FAIL, "updated %s as shown below: check the change against the capture", ep);
+	else
+		job_fail(j, OUT_FAIL, "cannot update %s: %s", ep, err);
+	expect_lines_free(&old);
+	expect_lines_free(&neu);
+}
+
+/* ---- reporting ---- */
+
+static const char *job_stderr(const struct job *j)
+{
+	return j->run && j->run->errtext ? j->run->errtext : "";
+}
+
+static void print_text(const struct job *j)
+{
+	fputs(j->outcome == OUT_PASS ? "PASS " : "FAIL ", stdout);
+	check_print_name(stdout, j->path);
+	if (j->outcome == OUT_PASS)
+		printf(" (%zu verdicts)\n", j->nverdicts);
+	else if (j->message) {
+		fputs(": ", stdout);
+		check_print_name(stdout, j->message);
+		putchar('\n');
+	} else
+		putchar('\n');
+	for (size_t i = 0; i < j->diff.n; i++) {
+		check_print_name(stdout, j->diff.v[i]);
+		putchar('\n');
+	}
+	/* what the capture run said on stderr, under its own name */
+	for (const char *p = job_stderr(j); *p;) {
+		size_t n = strcspn(p, "\n");
+		char *l = strndup(p, n);
+		fputs("  stderr: ", stdout);
+		check_print_name(stdout, l);
+		putchar('\n');
+		free(l);
+		p += n + (p[n] == '\n');
+	}
+}
+
+static const char *outcome_name(enum outcome o)
+{
+	return o == OUT_PASS ? "pass" : o == OUT_FAIL ? "fail" : "error";
+}
+
+static void print_json(const struct job *j)
+{
+	fputs("{\"schema\":1,\"type\":\"check\",\"capture\":", stdout);
+	json_write_string(stdout, j->path);
+	printf(",\"result\":\"%s\",\"verdicts\":%zu,\"time_s\":%.3f,\"message\":", outcome_name(j->outcome),
+	       j->nverdicts, j->secs);
+	if (j->message)
+		json_write_string(stdout, j->message);
+	else
+		fputs("null", stdout);
+	fputs(",\"diff\":[", stdout);
+	for (size_t i = 0; i < j->diff.n; i++) {
+		if (i)
+			putchar(',');
+		json_write_string(stdout, j->diff.v[i] + 2);
+	}
+	fputs("],\"stderr\":", stdout);
+	json_write_string(stdout, job_stderr(j));
+	fputs("}\n", stdout);
+}
+
+/* Text in XML: markup escaped, bytes XML 1.0 cannot hold shown as '?'. */
+static void xml_text(FILE *out, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\'': fputs("&apos;", out); break;
+		default:
+			putc((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f || *p >= 0x80 ? '?' : *p, out);
+		}
+	}
+}
+
+struct junit_case {
+	char *name, *text;
+	enum outcome outcome;
+	double secs;
+};
+
+static void junit_keep(struct junit_case *c, const struct job *j)
+{
+	c->name = strdup(j->path);
+	c->outcome = j->outcome;
+	c->secs = j->secs;
+	size_t len = 1 + (j->message ? strlen(j->message) + 1 : 0) + strlen(job_stderr(j));
+	for (size_t i = 0; i < j->diff.n; i++)
+		len += strlen(j->diff.v[i]) + 1;
+	c->text = malloc(len);
+	if (!c->name || !c->text)
+		abort();
+	size_t n = 0;
+	if (j->message)
+		n += (size_t)sprintf(c->text + n, "%s\n", j->message);
+	for (size_t i = 0; i < j->diff.n; i++)
+		n += (size_t)sprintf(c->text + n, "%s\n", j->diff.v[i]);
+	n += (size_t)sprintf(c->text + n, "%s", job_stderr(j));
+	c->text[n] = 0;
+}
+
+static bool junit_write(const char *file, struct junit_case *c, size_t n, double total)
+{
+	FILE *f = fopen(file, "w");
+	if (!f)
+		return false;
+	size_t failures = 0, errors = 0;
+	for (size_t i = 0; i < n; i++)
+		failures += c[i].outcome == OUT_FAIL, errors += c[i].outcome == OUT_ERROR;
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	fprintf(f, "<testsuites name=\"shakedown --check\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n",
+		n, failures, errors, total);
+	fprintf(f, "  <testsuite name=\"");
+	xml_text(f, O->dir);
+	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"%.3f\">\n", n, failures,
+		errors, total);
+	for (size_t i = 0; i < n; i++) {
+		fputs("    <testcase name=\"", f);
+		xml_text(f, c[i].name);
+		fputs("\" classname=\"shakedown.check\" time=\"", f);
+		fprintf(f, "%.3f\"", c[i].secs);
+		if (c[i].outcome == OUT_PASS) {
+			fputs("/>\n", f);
+			continue;
+		}
+		const char *tag = c[i].outcome == OUT_FAIL ? "failure" : "error";
+		fprintf(f, ">\n      <%s message=\"", tag);
+		char *first = strndup(c[i].text, strcspn(c[i].text, "\n"));
+		xml_text(f, first ? first : "");
+		free(first);
+		fprintf(f, "\" type=\"%s\">", outcome_name(c[i].outcome));
+		xml_text(f, c[i].text);
+		fprintf(f, "</%s>\n    </testcase>\n", tag);
+	}
+	fputs("  </testsuite>\n</testsuites>\n", f);
+	return fclose(f) == 0;
+}
+
+/* ---- the run ---- */
+
+static void print_list(const char *what, const struct expect_lines *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (O->json) {
+			printf("{\"schema\":1,\"type\":\"check_%s\",\"path\":", what);
+			json_write_string(stdout, l->v[i]);
+			fputs("}\n", stdout);
+		} else {
+			printf("%s: ", what);
+			check_print_name(stdout, l->v[i]);
+			putchar('\n');
+		}
+	}
+}
+
+/* .expect files that no capture uses */
+static void find_orphans(struct walk *w, struct expect_lines *orphans)
+{
+	struct expect_lines used = { 0 };
+	for (size_t i = 0; i < w->caps.n; i++) {
+		char *ep = expect_path(w->caps.v[i]);
+		expect_lines_add(&used, ep);
+		free(ep);
+	}
+	sort_lines(&used, 0);
+	sort_lines(&w->expects, 0);
+	for (size_t i = 0; i < w->expects.n; i++)
+		if (!used.n || !bsearch(&w->expects.v[i], used.v, used.n, sizeof *used.v, cmp_str))
+			expect_lines_addf(orphans, "%s: no capture beside it", w->expects.v[i]);
+	expect_lines_free(&used);
+}
+
+static void job_kill(struct job *j)
+{
+	kill(j->pid, SIGKILL);
+	j->run->timed_out = true;
+}
+
+int check_run(const struct check_opts *opts)
+{
+	O = opts;
+	struct walk w = { 0 };
 	struct stat st;
-	if (stat(dir, &st) < 0) {
-		fprintf(stderr, "shakedown: %s: %s\n", dir, strerror(errno));
+	if (stat(O->dir, &st) < 0) {
+		fprintf(stderr, "shakedown: ");
+		check_print_name(stderr, O->dir);
+		fprintf(stderr, ": %s\n", strerror(errno));
 		return 2;
 	}
-	if (S_ISDIR(st.st_mode))
-		find_captures(dir, &caps, 0);
-	else
-		lines_add(&caps, dir);
-	qsort(caps.v, caps.n, sizeof *caps.v, cmp_str);
-	unsigned passed = 0, failed = 0;
-	for (size_t i = 0; i < caps.n; i++) {
-		const char *cap = caps.v[i];
-		char exp[4096];
-		snprintf(exp, sizeof exp, "%s", cap);
-		char *dot = strrchr(exp, '.');
-		snprintf(dot, sizeof exp - (size_t)(dot - exp), ".expect");
-		struct lines want = { 0 }, got = { 0 };
-		char args[512], err[256] = "";
-		bool draft = false;
-		bool have = read_expect(exp, &want, args, sizeof args, &draft);
-		if (run_one(self, cap, have ? args : "", &got, err, sizeof err) < 0) {
-			printf("FAIL %s: %s\n", cap, err);
-			failed++;
-		} else if (!have) {
-			if (write_missing) {
-				write_draft(exp, cap, &got);
-				printf("FAIL %s: no .expect; wrote a DRAFT to %s: check it against the capture\n", cap, exp);
-			} else {
-				printf("FAIL %s: no .expect file (%s); --write-expect writes a draft\n", cap, exp);
-			}
-			failed++;
-		} else if (draft) {
-			printf("FAIL %s: %s is still a DRAFT: check it against the capture and remove the DRAFT lines\n",
-			       cap, exp);
-			failed++;
-		} else if (compare(&want, &got, cap)) {
-			printf("PASS %s (%zu verdicts)\n", cap, got.n);
-			passed++;
-		} else {
-			failed++;
+	if (S_ISDIR(st.st_mode)) {
+		int fd = open(O->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "shakedown: ");
+			check_print_name(stderr, O->dir);
+			fprintf(stderr, ": %s\n", strerror(errno));
+			return 2;
 		}
-		lines_free(&want);
-		lines_free(&got);
+		walk_dir(fd, O->dir, 0, &w);
+	} else if (S_ISREG(st.st_mode)) {
+		expect_lines_add(&w.caps, O->dir);
+	} else {
+		fprintf(stderr, "shakedown: --check ");
+		check_print_name(stderr, O->dir);
+		fprintf(stderr, ": not a directory or a regular file\n");
+		return 2;
 	}
-	lines_free(&caps);
-	printf("check: %u passed, %u failed\n", passed, failed);
-	return failed ? 1 : 0;
+	sort_lines(&w.caps, 0);
+	sort_lines(&w.skipped, 0);
+	struct expect_lines orphans = { 0 };
+	find_orphans(&w, &orphans);
+
+	size_t n = w.caps.n;
+	struct job *jobs = calloc(n + 1, sizeof *jobs);
+	struct junit_case *cases = O->junit ? calloc(n + 1, sizeof *cases) : NULL;
+	int slots = O->jobs > 0 ? O->jobs : 1;
+	struct pollfd *pfd = calloc((size_t)slots * 2, sizeof *pfd);
+	size_t *running = calloc((size_t)slots, sizeof *running);
+	size_t *waiting = calloc(n + 1, sizeof *waiting), nwait = 0;
+	if (!jobs || !pfd || !running || !waiting || (O->junit && !cases))
+		abort();
+	size_t next = 0, printed = 0, nrun = 0;
+	unsigned passed = 0, failed = 0, errors = 0;
+	double t0 = now();
+	signal(SIGPIPE, SIG_IGN);
+	while (printed < n) {
+		/* start what the slots allow */
+		while (nrun < (size_t)slots && next < n) {
+			struct job *j = &jobs[next];
+			j->path = w.caps.v[next];
+			j->fd_out = j->fd_err = j->raw_fd = -1;
+			if (job_start(j))
+				running[nrun++] = next;
+			else if (j->waiting && j->run->done)
+				job_judge(j);
+			else if (j->waiting)
+				waiting[nwait++] = next;
+			else
+				j->done = true, j->secs = now() - j->start;
+			next++;
+		}
+		/* print, in order, what is finished */
+		while (printed < n && jobs[printed].done) {
+			struct job *j = &jobs[printed];
+			if (O->json)
+				print_json(j);
+			else
+				print_text(j);
+			fflush(stdout);
+			passed += j->outcome == OUT_PASS;
+			failed += j->outcome == OUT_FAIL;
+			errors += j->outcome == OUT_ERROR;
+			if (cases)
+				junit_keep(&cases[printed], j);
+			free(j->message);
+			if (j->owns_run)
+				run_free(j->run);
+			j->run = NULL;
+			expect_lines_free(&j->diff);
+			j->message = NULL;
+			printed++;
+		}
+		if (!nrun)
+			continue;
+		/* wait for output, an exit, or the nearest deadline */
+		double soonest = 1e300, t = now();
+		for (size_t k = 0; k < nrun; k++) {
+			struct job *j = &jobs[running[k]];
+			pfd[2 * k] = (struct pollfd){ .fd = j->fd_out, .events = POLLIN };
+			pfd[2 * k + 1] = (struct pollfd){ .fd = j->fd_err, .events = POLLIN };
+			if (!j->run->timed_out && j->deadline < soonest)
+				soonest = j->deadline;
+		}
+		double wait_ms = soonest > 1e299 ? 1000 : (soonest - t) * 1000 + 1;
+		int rc = poll(pfd, (nfds_t)nrun * 2, wait_ms < 0 ? 0 : wait_ms > 60000 ? 60000 : (int)wait_ms);
+		if (rc < 0 && errno != EINTR) {
+			perror("shakedown: poll");
+			return 2;
+		}
+		t = now();
+		for (size_t k = 0; k < nrun;) {
+			struct job *j = &jobs[running[k]];
+			for (int e = 0; e < 2; e++) {
+				struct pollfd *p = &pfd[2 * k + (size_t)e];
+				int *fd = e ? &j->fd_err : &j->fd_out;
+				if (*fd >= 0 && p->revents && !job_read(j, e == 1)) {
+					close(*fd);
+					*fd = -1;
+				}
+			}
+			if (!j->run->timed_out && t >= j->deadline)
+				job_kill(j);
+			if (j->fd_out < 0 && j->fd_err < 0) {
+				int status = 0;
+				while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
+					;
+				run_finish(j, status);
+				job_judge(j);
+				/* other names of the same file waited for this run */
+				size_t keep = 0;
+				for (size_t q = 0; q < nwait; q++)
+					if (jobs[waiting[q]].run->done)
+						job_judge(&jobs[waiting[q]]);
+					else
+						waiting[keep++] = waiting[q];
+				nwait = keep;
+				running[k] = running[--nrun];
+				memmove(&pfd[2 * k], &pfd[2 * nrun], 2 * sizeof *pfd);
+				continue;
+			}
+			k++;
+		}
+	}
+	double total = now() - t0;
+	print_list("orphan", &orphans);
+	print_list("skipped", &w.skipped);
+	int ret;
+	if (!n) {
+		if (O->json)
+			printf("{\"schema\":1,\"type\":\"check_summary\",\"captures\":0,\"passed\":0,\"failed\":0,"
+			       "\"errors\":0,\"skipped\":%zu,\"orphans\":%zu,\"error\":\"no captures found\"}\n",
+			       w.skipped.n, orphans.n);
+		else
+			printf("check: no captures found\n");
+		ret = 2;
+	} else {
+		if (O->json)
+			printf("{\"schema\":1,\"type\":\"check_summary\",\"captures\":%zu,\"passed\":%u,\"failed\":%u,"
+			       "\"errors\":%u,\"skipped\":%zu,\"orphans\":%zu,\"time_s\":%.3f}\n",
+			       n, passed, failed, errors, w.skipped.n, orphans.n, total);
+		else
+			printf("check: %u passed, %u failed\n", passed, failed + errors);
+		ret = failed + errors ? 1 : 0;
+	}
+	if (cases) {
+		if (!junit_write(O->junit, cases, n, total)) {
+			fprintf(stderr, "shakedown: --junit ");
+			check_print_name(stderr, O->junit);
+			fprintf(stderr, ": %s\n", strerror(errno));
+			ret = 2;
+		}
+		for (size_t i = 0; i < n; i++)
+			free(cases[i].name), free(cases[i].text);
+		free(cases);
+	}
+	fflush(stdout);
+	free(jobs);
+	free(pfd);
+	free(running);
+	free(waiting);
+	for (size_t h = 0; h < RUN_BUCKETS; h++)
+		while (run_table[h]) {
+			struct run *r = run_table[h];
+			run_table[h] = r->next;
+			run_free(r);
+		}
+	expect_lines_free(&orphans);
+	expect_lines_free(&w.caps);
+	expect_lines_free(&w.expects);
+	expect_lines_free(&w.skipped);
+	return ret;
 }

@@ -29,14 +29,14 @@ static void usage(FILE *o)
 	fprintf(o,
 		"usage: shakedown -r FILE [-r FILE...] [options] [BPF filter]\n"
 		"       shakedown -i IFACE [options] [BPF filter]\n"
-		"       shakedown --check DIR [--write-expect]\n"
+		"       shakedown --check DIR [-j N] [--json] [--junit FILE] [--write-expect | --update-expect [--yes]]\n"
 		"\n"
 		"Tells, from the wire alone, why connections through a firewall fail:\n"
 		"unanswered SYNs, resets, stalled SSH handshakes, FINs never acknowledged,\n"
 		"asymmetric routes, blocked or mismatched IKE/IPsec.\n"
 		"\n"
 		"input:\n"
-		"  -r FILE              read a pcap or pcapng file ('-' for stdin); repeat for more\n"
+		"  -r FILE              read a pcap or pcapng file, plain or .gz ('-' for stdin); repeat\n"
 		"  -i IFACE             capture live on IFACE (needs root or cap_net_raw,cap_net_admin)\n"
 		"  --buffer-size MB     kernel capture buffer (live)\n"
 		"  --snaplen N          bytes kept per packet (live; default 262144)\n"
@@ -54,9 +54,20 @@ static void usage(FILE *o)
 		"  --fail-on SEV        exit 1 when a verdict of SEV or worse is found (ok|info|warn|fail;\n"
 		"                       default fail)\n"
 		"  --check DIR          run every capture under DIR against the .expect beside it\n"
+		"  -j, --jobs N         with --check: captures run at once (default: the number of cores)\n"
+		"  --check-timeout S    with --check: time limit per capture, a failure of it (default 300)\n"
+		"  --junit FILE         with --check: also write JUnit XML, one test case per capture\n"
 		"  --write-expect       with --check: write a DRAFT .expect where one is missing\n"
 		"  --list-verdicts      print every verdict (id, severity, title); with --json one\n"
 		"                       object per verdict, with its remediation and detail keys\n"
+		"  --update-expect      with --check: show a diff for each failing exact .expect\n"
+		"  --yes                with --update-expect: rewrite those files as shown\n"
+		"  .expect lines (see docs/user-guide.md):\n"
+		"    SEV ID [PROTO C:P -> S:P]               exact mode: every produced verdict listed\n"
+		"    require [N|N+] SEV[+] IDGLOB [FLOW] [CHECKS]  at least one (or N) such verdicts\n"
+		"    forbid SEV[+] IDGLOB [FLOW] [CHECKS]     no such verdict\n"
+		"    CHECKS: key=\"value\" or key~\"regex\" on the verdict's details;\n"
+		"    # args: --ssh-timeout 4 -- tcp port 22  thresholds and a BPF filter only\n"
 		"thresholds (seconds):\n"
 		"  --syn-timeout S      SYN unanswered (default 3)\n"
 		"  --rtt-warn S         handshake slower than this is slow (default 1)\n"
@@ -76,6 +87,10 @@ enum {
 	OPT_LIST_VERDICTS,
 	OPT_CHECK,
 	OPT_WRITE_EXPECT,
+	OPT_UPDATE_EXPECT,
+	OPT_YES,
+	OPT_JUNIT,
+	OPT_CHECK_TIMEOUT,
 	OPT_FAIL_ON,
 	OPT_MAX_FLOWS,
 	OPT_BUFFER,
@@ -109,13 +124,20 @@ static bool parse_seconds(const char *s, ts_usec *out)
 	return true;
 }
 
-int main(int argc, char **argv)
+/* The whole command line; --check runs it again, in a forked child, for
+ * each capture. */
+static int shakedown_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, 0, OPT_JSON },
 		{ "list-verdicts", no_argument, 0, OPT_LIST_VERDICTS },
 		{ "check", required_argument, 0, OPT_CHECK },
 		{ "write-expect", no_argument, 0, OPT_WRITE_EXPECT },
+		{ "update-expect", no_argument, 0, OPT_UPDATE_EXPECT },
+		{ "yes", no_argument, 0, OPT_YES },
+		{ "junit", required_argument, 0, OPT_JUNIT },
+		{ "check-timeout", required_argument, 0, OPT_CHECK_TIMEOUT },
+		{ "jobs", required_argument, 0, 'j' },
 		{ "fail-on", required_argument, 0, OPT_FAIL_ON },
 		{ "max-flows", required_argument, 0, OPT_MAX_FLOWS },
 		{ "buffer-size", required_argument, 0, OPT_BUFFER },
@@ -148,10 +170,14 @@ int main(int argc, char **argv)
 	bool evidence_all = false;
 	bool json = false, list_verdicts = false, write_expect = false, want_ui = false, no_ui = false, pace = false,
 	     banner_set = false;
+	struct check_opts co = { .run_main = shakedown_main, .timeout = 300 };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	co.jobs = ncpu > 0 ? (int)(ncpu > 256 ? 256 : ncpu) : 1;
+	optind = 0; /* getopt from scratch: a --check child parses again */
 	enum severity fail_on = SEV_FAIL;
 	int buffer_mb = 0, snaplen = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+r:i:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+r:i:j:vh", longopts, NULL)) != -1) {
 		ts_usec *target = NULL;
 		switch (c) {
 		case 'r':
@@ -185,6 +211,34 @@ int main(int argc, char **argv)
 		case OPT_WRITE_EXPECT:
 			write_expect = true;
 			break;
+		case OPT_UPDATE_EXPECT:
+			co.update = true;
+			break;
+		case OPT_YES:
+			co.yes = true;
+			break;
+		case OPT_JUNIT:
+			co.junit = optarg;
+			break;
+		case 'j': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 256) {
+				fprintf(stderr, "shakedown: -j takes 1 to 256\n");
+				return 2;
+			}
+			co.jobs = (int)n;
+			break;
+		}
+		case OPT_CHECK_TIMEOUT: {
+			char *end;
+			co.timeout = strtod(optarg, &end);
+			if (*end || end == optarg || !(co.timeout > 0 && co.timeout <= 86400)) {
+				fprintf(stderr, "shakedown: --check-timeout takes 0 to 86400 seconds\n");
+				return 2;
+			}
+			break;
+		}
 		case OPT_FAIL_ON:
 			if (!severity_parse(optarg, &fail_on)) {
 				fprintf(stderr, "shakedown: --fail-on takes ok, info, warn or fail\n");
@@ -285,7 +339,11 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		self[n] = 0;
-		return check_run(self, check_dir, write_expect);
+		co.self = self;
+		co.dir = check_dir;
+		co.write_missing = write_expect;
+		co.json = json;
+		return check_run(&co);
 	}
 
 	/* trailing arguments form the BPF filter, as in tcpdump */
@@ -372,4 +430,9 @@ int main(int argc, char **argv)
 		if (sum.counts[s])
 			return 1;
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	return shakedown_main(argc, argv);
 }

@@ -22,7 +22,20 @@ void expect_line(const struct verdict *v, char *buf, size_t len);
 /* --list-verdicts: the catalog, one line (or JSON object) per verdict. */
 int verdict_list_print(FILE *out, bool json);
 
-/* --check DIR: returns 0 when every capture matched, 1 otherwise. */
-int check_run(const char *self, const char *dir, bool write_missing);
+/* --check DIR (ui/check.c). */
+struct check_opts {
+	const char *self;	/* this binary, for the exec runner */
+	const char *dir;	/* a directory, or one capture file */
+	int (*run_main)(int argc, char **argv); /* the command line, run in a forked child */
+	bool write_missing;	/* --write-expect */
+	bool update, yes;	/* --update-expect [--yes] */
+	bool json;		/* one JSON object per capture and a summary */
+	const char *junit;	/* --junit FILE or NULL */
+	int jobs;		/* captures at once (-j) */
+	double timeout;		/* seconds per capture (--check-timeout) */
+};
+/* Returns 0 when every capture matched, 1 when one did not, 2 when there was
+ * nothing to check or the run could not start. */
+int check_run(const struct check_opts *o);
 
 #endif
