@@ -4,9 +4,11 @@
 #include "analyzer/config.h"
 #include "capture/capture.h"
 #include "output.h"
+#include "sanitize.h"
 #include "tui.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,14 +90,89 @@ enum {
 	OPT_IDLE,
 };
 
+/* Options are refused unless the whole argument is a plain decimal number
+ * in range: no sign, no leading space, no exponent, no hex, no nan or inf,
+ * no trailing junk. */
+static bool plain_decimal(const char *s, bool fraction)
+{
+	size_t digits = 0, dots = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (*p == '.' && fraction && !dots)
+			dots++;
+		else
+			return false;
+	}
+	return digits > 0 && digits <= 18;
+}
+
 static bool parse_seconds(const char *s, ts_usec *out)
 {
-	char *end;
-	double d = strtod(s, &end);
-	if (end == s || *end || d < 0 || d > 86400.0 * 365)
+	if (!plain_decimal(s, true))
+		return false;
+	double d = strtod(s, NULL);
+	if (!isfinite(d) || d < 0 || d > 86400.0 * 365)
 		return false;
 	*out = SEC(d);
 	return true;
+}
+
+static bool parse_count(const char *s, long long lo, long long hi, long long *out)
+{
+	if (!plain_decimal(s, false))
+		return false;
+	long long n = strtoll(s, NULL, 10);
+	if (n < lo || n > hi)
+		return false;
+	*out = n;
+	return true;
+}
+
+/* A whole-number option in [lo, hi]; false after saying why. */
+static bool count_option(const char *name, const char *arg, long long lo, long long hi, long long *out)
+{
+	if (parse_count(arg, lo, hi, out))
+		return true;
+	fprintf(stderr, "shakedown: --%s takes %lld to %lld (a whole number), not '", name, lo, hi);
+	sanitize_fputs(stderr, arg);
+	fputs("'\n", stderr);
+	return false;
+}
+
+/* The trailing arguments joined by spaces, as tcpdump does (NULL when
+ * there are none or memory runs out; *oom tells which). */
+static char *join_filter(int argc, char **argv, int first, bool *oom)
+{
+	size_t len = 0;
+	*oom = false;
+	if (first >= argc)
+		return NULL;
+	for (int i = first; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *f = malloc(len);
+	if (!f) {
+		*oom = true;
+		return NULL;
+	}
+	size_t o = 0;
+	for (int i = first; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+		if (i > first)
+			f[o++] = ' ';
+		memcpy(f + o, argv[i], n);
+		o += n;
+	}
+	f[o] = 0;
+	return f;
+}
+
+/* An error message that may quote a file name or a filter. */
+static void say_error(const char *msg)
+{
+	fputs("shakedown: ", stderr);
+	sanitize_fputs(stderr, msg);
+	fputc('\n', stderr);
 }
 
 int main(int argc, char **argv)
@@ -134,6 +211,7 @@ int main(int argc, char **argv)
 	enum severity fail_on = SEV_FAIL;
 	int buffer_mb = 0, snaplen = 0;
 	int c;
+	long long num;
 	while ((c = getopt_long(argc, argv, "+r:i:vh", longopts, NULL)) != -1) {
 		ts_usec *target = NULL;
 		switch (c) {
@@ -171,20 +249,21 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case OPT_MAX_FLOWS: {
-			long n = strtol(optarg, NULL, 10);
-			if (n < 16 || n > 50000000) {
-				fprintf(stderr, "shakedown: --max-flows takes 16 to 50000000\n");
+		case OPT_MAX_FLOWS:
+			if (!count_option("max-flows", optarg, 16, 50000000, &num))
 				return 2;
-			}
-			sd_cfg.max_flows = (uint32_t)n;
+			sd_cfg.max_flows = (uint32_t)num;
 			break;
-		}
 		case OPT_BUFFER:
-			buffer_mb = atoi(optarg);
+			/* libpcap takes the size in bytes as an int */
+			if (!count_option("buffer-size", optarg, 1, INT32_MAX / (1024 * 1024), &num))
+				return 2;
+			buffer_mb = (int)num;
 			break;
 		case OPT_SNAPLEN:
-			snaplen = atoi(optarg);
+			if (!count_option("snaplen", optarg, 16, 262144, &num))
+				return 2;
+			snaplen = (int)num;
 			break;
 		case OPT_UI:
 			want_ui = true;
@@ -231,7 +310,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		if (target && !parse_seconds(optarg, target)) {
-			fprintf(stderr, "shakedown: '%s' is not a number of seconds\n", optarg);
+			fputs("shakedown: '", stderr);
+			sanitize_fputs(stderr, optarg);
+			fputs("' is not a number of seconds (0 to 31536000, digits and one '.')\n", stderr);
 			return 2;
 		}
 	}
@@ -250,14 +331,15 @@ int main(int argc, char **argv)
 		return check_run(self, check_dir, write_expect);
 	}
 
-	/* trailing arguments form the BPF filter, as in tcpdump */
-	char filter[4096] = "";
-	size_t fl = 0;
-	for (int i = optind; i < argc; i++)
-		fl += (size_t)snprintf(filter + fl, fl < sizeof filter ? sizeof filter - fl : 0, "%s%s", i > optind ? " " : "",
-				      argv[i]);
 	if ((nfiles == 0) == (iface == NULL)) {
 		fprintf(stderr, "shakedown: give either -r FILE or -i IFACE (see --help)\n");
+		return 2;
+	}
+	/* trailing arguments form the BPF filter, as in tcpdump; used whole */
+	bool oom;
+	char *filter = join_filter(argc, argv, optind, &oom);
+	if (oom) {
+		fprintf(stderr, "shakedown: no memory for the capture filter\n");
 		return 2;
 	}
 	bool ui = !json && !no_ui && (want_ui || (iface && isatty(1)));
@@ -274,7 +356,7 @@ int main(int argc, char **argv)
 	o.files = files;
 	o.nfiles = nfiles;
 	o.iface = iface;
-	o.filter = filter[0] ? filter : NULL;
+	o.filter = filter && filter[0] ? filter : NULL;
 	o.buffer_mb = buffer_mb;
 	o.snaplen = snaplen;
 	o.max_flows = sd_cfg.max_flows;
@@ -290,7 +372,8 @@ int main(int argc, char **argv)
 	char err[512] = "";
 	if (ui) {
 		if (!tui_start(&o, source, o.filter, err, sizeof err)) {
-			fprintf(stderr, "shakedown: %s\n", err);
+			say_error(err);
+			free(filter);
 			return 2;
 		}
 	} else if (json) {
@@ -309,10 +392,12 @@ int main(int argc, char **argv)
 	if (ui)
 		tui_finish(&sum, &stop_flag);
 	if (rc != CAPTURE_OK) {
-		fprintf(stderr, "shakedown: %s\n", err);
+		say_error(err);
+		free(filter);
 		return 2;
 	}
 	verdict_emit_summary(&sum);
+	free(filter);
 	for (int s = SEV_FAIL; s >= (int)fail_on; s--)
 		if (sum.counts[s])
 			return 1;
