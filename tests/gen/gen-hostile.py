@@ -18,6 +18,8 @@ Each byte pattern of PATTERNS goes, one pattern per TCP connection, into:
   ssh-hostkey.pcap   a complete handshake whose negotiated algorithm names
                      (kex, host key, cipher, MAC) and the host-key type in
                      the server's ECDH_REPLY carry the pattern (ssh.ok)
+  ssh-foreign.pcap   an HTTP status line where the server's SSH
+                     identification should be (quoted in the verdict)
   pflog.pcap         the 16-byte interface name (and ruleset) of pflog
                      headers on SYNs that pf blocked (tcp.syn_unanswered
                      with pf_interface)
@@ -189,6 +191,13 @@ def gen_hostkey(out):
     per_pattern(os.path.join(out, "ssh-hostkey.pcap"), 42000, story)
 
 
+def gen_foreign(out):
+    def story(c, p):
+        c.seg(0, "PA", b"SSH-2.0-OpenSSH_9.2\r\n")
+        c.seg(1, "PA", b"HTTP/1.1 400 Bad" + p + b"Request\r\n\r\n")
+    per_pattern(os.path.join(out, "ssh-foreign.pcap"), 44000, story)
+
+
 def gen_pflog(out):
     frames = []
     t = T0
@@ -210,6 +219,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     gen_nocommon(out)
     gen_hostkey(out)
+    gen_foreign(out)
     gen_pflog(out)
 
 

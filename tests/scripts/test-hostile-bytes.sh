@@ -9,7 +9,8 @@
 # F4 90 80 80 / a truncated E2 82, NUL, DEL, U+202E) sits in the SSH
 # identification strings, the KEXINIT name-lists (ssh.no_common_algorithm
 # with client_list/server_list), the negotiated algorithm names, the
-# host-key type, the DISCONNECT text and the pflog interface name; a copy
+# host-key type, the DISCONNECT text, a non-SSH server's first line (quoted
+# by ssh.not_ssh) and the pflog interface name; a copy
 # of one capture gets a file name with ESC, BEL and a newline in it.
 #
 # Checked on the text report (plain and -v), --json and stderr:
@@ -72,7 +73,7 @@ EOF
 	fi
 }
 
-for cap in ssh-nocommon ssh-hostkey pflog; do
+for cap in ssh-nocommon ssh-hostkey ssh-foreign pflog; do
 	f=$H/$cap.pcap
 	run -r "$f"
 	[ $rc -le 1 ] || fail "$cap: text run exit $rc: $(head -3 "$tmp/err")"
@@ -130,6 +131,14 @@ assert len(hk) == 16, "verdicts with algorithm details: %d" % len(hk)
 assert hk[42006].get("server_host_key", "key\u009b") == "key\u009b", hk[42006].get("server_host_key")
 assert hk[42009]["host_key_algorithm"] == "ssh-ed25519\u00e0\u0080\u0080", hk[42009]["host_key_algorithm"]
 assert hk[42015]["kex"] == "curve25519-sha256\u202e", hk[42015]["kex"]
+
+v = load("ssh-foreign")
+ns = {o["client"]["port"]: o["summary"] for o in v if o.get("id") == "ssh.not_ssh"}
+assert sorted(ns) == list(range(44000, 44016)), "ssh.not_ssh for ports %s" % sorted(ns)
+assert 'Bad\u202eRequest' in ns[44015] and 'Bad\u00e0\u0080\u0080Request' in ns[44009], (ns[44015], ns[44009])
+t = open("%s/ssh-foreign.txt" % d, encoding="utf-8").read()
+for esc in (r"Bad\x9bRequest", r"Bad\u009bRequest", r"Bad\xed\xa0\x80Request", r"Bad\u202eRequest"):
+    assert esc in t, "missing in the text report: " + esc
 
 v = load("pflog")
 pf = {o["client"]["port"]: o["details"].get("pf_interface") for o in v if o.get("id") == "tcp.syn_unanswered"}
