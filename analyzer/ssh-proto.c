@@ -83,6 +83,9 @@ bool ssh_ident_parse(const char *line, size_t len, struct ssh_ident *id)
 {
 	memset(id, 0, sizeof *id);
 	copy_printable(id->line, sizeof id->line, line, len);
+	for (size_t k = 0; k < len; k++)
+		if ((unsigned char)line[k] < 0x20 || (unsigned char)line[k] > 0x7e)
+			id->bad_bytes = true;
 	id->too_long = len + 2 > 255;
 	if (len < 4 || memcmp(line, "SSH-", 4) != 0)
 		return false;
@@ -324,6 +327,7 @@ bool ssh_kexinit_parse(const uint8_t *payload, size_t len, struct ssh_kexinit *k
 		k->nl[i].off = (uint32_t)at;
 		k->nl[i].len = n;
 		k->nl[i].present = true;
+		k->nl[i].valid = ssh_namelist_valid((struct ssh_str){ (const char *)payload + at, n });
 		k->nlists = (uint8_t)(i + 1);
 	}
 	k->first_kex_follows = cursor_u8(&c) != 0;
@@ -366,6 +370,33 @@ static bool nl_next(struct ssh_str list, size_t *pos, struct ssh_str *name)
 			break;
 	}
 	return false;
+}
+
+bool ssh_name_valid(const char *name, size_t len)
+{
+	if (len == 0 || len > 64)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)name[i];
+		if (b < 0x21 || b > 0x7e || b == ',')
+			return false;
+	}
+	return true;
+}
+
+bool ssh_namelist_valid(struct ssh_str list)
+{
+	size_t start = 0;
+	if (!list.len)
+		return true;
+	for (size_t i = 0; i <= list.len; i++) {
+		if (i < list.len && list.s[i] != ',')
+			continue;
+		if (!ssh_name_valid(list.s + start, i - start))
+			return false;
+		start = i + 1;
+	}
+	return true;
 }
 
 bool ssh_nl_contains(struct ssh_str list, const char *name, size_t nlen)

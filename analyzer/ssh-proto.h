@@ -54,6 +54,8 @@ struct ssh_ident {
 	uint8_t major, minor;  /* 2.0, 1.99, 1.5 ... (0.0 when unparsable) */
 	bool crlf;             /* ended with CR LF (false: bare LF) */
 	bool too_long;         /* longer than the 255 bytes RFC 4253 allows */
+	bool bad_bytes;        /* a byte outside printable US-ASCII (RFC 4253 4.2);
+				* the fields keep it, sinks escape it */
 	char proto[12];        /* "2.0" */
 	char software[96];     /* "OpenSSH_9.2p1" */
 	char comments[96];     /* "Debian-2+deb12u3" */
@@ -155,6 +157,8 @@ enum ssh_nl {
 struct ssh_namelist {
 	uint32_t off, len; /* in the payload buffer the KEXINIT was parsed from */
 	bool present;      /* the whole list is in the buffer */
+	bool valid;        /* RFC 4251 section 5: every name valid (ssh_name_valid),
+			    * none empty; the raw bytes are kept either way */
 };
 
 struct ssh_kexinit {
@@ -183,6 +187,14 @@ static inline struct ssh_str ssh_kexinit_list(const struct ssh_kexinit *k, const
 	}
 	return r;
 }
+
+/* RFC 4251 section 6: an algorithm name is 1 to 64 printable US-ASCII
+ * characters (0x21-0x7e) other than ','. Also right for the host-key type
+ * that starts a public key blob. */
+bool ssh_name_valid(const char *name, size_t len);
+/* Every name of a comma-separated list valid and non-empty (an empty list
+ * is valid). */
+bool ssh_namelist_valid(struct ssh_str list);
 
 /* Is `name` one of the comma-separated names of `list`? */
 bool ssh_nl_contains(struct ssh_str list, const char *name, size_t nlen);

@@ -108,6 +108,17 @@ static enum decode_result decode_ethernet(struct decode_stats *ds, struct cursor
 	return decode_by_ethertype(ds, type, c, wirelen > hdr ? wirelen - hdr : 0, p);
 }
 
+/* pf writes interface and ruleset names as printable ASCII padded with
+ * NULs; anything else in those 16 bytes did not come from pf. Each byte of
+ * the name that is not printable ASCII (0x21-0x7e) becomes '?', so no
+ * report ever carries it. */
+static void pflog_name_clean(char *name, size_t len)
+{
+	for (size_t i = 0; i < len && name[i]; i++)
+		if ((unsigned char)name[i] <= 0x20 || (unsigned char)name[i] >= 0x7f)
+			name[i] = '?';
+}
+
 static enum decode_result decode_pflog(struct decode_stats *ds, struct cursor *c, uint32_t wirelen, struct pkt *p)
 {
 	uint8_t hlen = cursor_u8(c);
@@ -124,6 +135,8 @@ static enum decode_result decode_pflog(struct decode_stats *ds, struct cursor *c
 		return DECODE_MALFORMED;
 	p->pflog.ifname[16] = 0;
 	p->pflog.ruleset[16] = 0;
+	pflog_name_clean(p->pflog.ifname, 16);
+	pflog_name_clean(p->pflog.ruleset, 16);
 	p->pflog.present = true;
 	uint32_t padded = ((uint32_t)hlen + 3u) & ~3u;
 	struct cursor ip = cursor_make(c->p, c->len);

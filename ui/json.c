@@ -1,7 +1,9 @@
 /* json.c - JSON Lines output (schema 1, documented in docs/json.md). */
 #include "output.h"
 #include "community-id.h"
+#include "sanitize.h"
 
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -9,59 +11,9 @@ static FILE *json_out;
 static bool live_flush; /* flush each line (live capture, pipes) */
 static uint16_t community_id_seed;
 
-/* Length of a valid UTF-8 sequence at s, or 0. */
-static int utf8_len(const unsigned char *s)
-{
-	int n;
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0 && s[0] >= 0xc2)
-		n = 2;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3;
-	else if ((s[0] & 0xf8) == 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (int i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 void json_write_string(FILE *out, const char *str)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	putc_unlocked('"', out);
-	while (*s) {
-		/* copy runs of plain ASCII in one go */
-		const unsigned char *run = s;
-		while (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\')
-			s++;
-		if (s > run)
-			fwrite_unlocked(run, 1, (size_t)(s - run), out);
-		unsigned char c = *s;
-		if (!c)
-			break;
-		if (c == '"' || c == '\\') {
-			putc_unlocked('\\', out);
-			putc_unlocked(c, out);
-			s++;
-		} else if (c < 0x20 || c == 0x7f) {
-			fprintf(out, "\\u%04x", c);
-			s++;
-		} else {
-			int n = utf8_len(s);
-			if (n) {
-				fwrite_unlocked(s, 1, (size_t)n, out);
-				s += n;
-			} else {
-				fprintf(out, "\\u%04x", c); /* a stray byte, shown as Latin-1 */
-				s++;
-			}
-		}
-	}
-	putc_unlocked('"', out);
+	sanitize_json(out, str);
 }
 
 /* Numbers without printf: verdict lines are the bulk of a big run's output. */
@@ -222,7 +174,10 @@ static void json_verdict(const struct verdict *v, void *arg)
 			put_i64(o, d->i);
 			break;
 		case DETAIL_NUM:
-			fprintf(o, "%.6f", d->d);
+			if (isfinite(d->d))
+				fprintf(o, "%.6f", d->d);
+			else
+				put(o, "null"); /* JSON has no NaN or infinity */
 			break;
 		case DETAIL_BOOL:
 			put(o, d->i ? "true" : "false");

@@ -4,10 +4,13 @@
 #include "analyzer/config.h"
 #include "analyzer/driver.h"
 #include "evidence.h"
+#include "privdrop.h"
 #include "output.h"
+#include "sanitize.h"
 #include "tui.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,8 +41,10 @@ static void usage(FILE *o)
 		"input:\n"
 		"  -r FILE              read a pcap or pcapng file, plain or .gz ('-' for stdin); repeat\n"
 		"  -i IFACE             capture live on IFACE (needs root or cap_net_raw,cap_net_admin)\n"
-		"  --buffer-size MB     kernel capture buffer (live)\n"
-		"  --snaplen N          bytes kept per packet (live; default 262144)\n"
+		"  -B, --buffer-size MB kernel capture buffer in MiB (live)\n"
+		"  -Z USER              live: run as USER once the capture is open (default nobody when\n"
+		"                       started as root; -Z root keeps root); capabilities are dropped\n"
+		"  -s, --snaplen N      bytes kept per packet (live; default 262144)\n"
 		"  --max-flows N        flows tracked at once (default 131072)\n"
 		"output:\n"
 		"  --json               JSON Lines: one object per verdict, then a summary\n"
@@ -114,14 +119,94 @@ enum {
 	OPT_CID_SEED,
 };
 
+/* Options are refused unless the whole argument is a plain decimal number
+ * in range: no sign, no leading space, no exponent, no hex, no nan or inf,
+ * no trailing junk. */
+static bool plain_decimal(const char *s, bool fraction)
+{
+	size_t digits = 0, dots = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (*p == '.' && fraction && !dots)
+			dots++;
+		else
+			return false;
+	}
+	return digits > 0 && digits <= 18;
+}
+
 static bool parse_seconds(const char *s, ts_usec *out)
 {
-	char *end;
-	double d = strtod(s, &end);
-	if (end == s || *end || d < 0 || d > 86400.0 * 365)
+	if (!plain_decimal(s, true))
+		return false;
+	double d = strtod(s, NULL);
+	if (!isfinite(d) || d < 0 || d > 86400.0 * 365)
 		return false;
 	*out = SEC(d);
 	return true;
+}
+
+static bool parse_count(const char *s, long long lo, long long hi, long long *out)
+{
+	if (!plain_decimal(s, false))
+		return false;
+	long long n = strtoll(s, NULL, 10);
+	if (n < lo || n > hi)
+		return false;
+	*out = n;
+	return true;
+}
+
+/* A whole-number option in [lo, hi]; false after saying why. */
+static bool count_option(const char *name, const char *arg, long long lo, long long hi, long long *out)
+{
+	if (parse_count(arg, lo, hi, out))
+		return true;
+	fprintf(stderr, "shakedown: --%s takes %lld to %lld (a whole number), not '", name, lo, hi);
+	sanitize_fputs(stderr, arg);
+	fputs("'\n", stderr);
+	return false;
+}
+
+/* The trailing arguments joined by spaces, as tcpdump does (NULL when
+ * there are none or memory runs out; *oom tells which). */
+static char *join_filter(int argc, char **argv, int first, bool *oom)
+{
+	size_t len = 0;
+	*oom = false;
+	if (first >= argc)
+		return NULL;
+	for (int i = first; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *f = malloc(len);
+	if (!f) {
+		*oom = true;
+		return NULL;
+	}
+	size_t o = 0;
+	for (int i = first; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+		if (i > first)
+			f[o++] = ' ';
+		memcpy(f + o, argv[i], n);
+		o += n;
+	}
+	f[o] = 0;
+	return f;
+}
+
+/* An error message that may quote a file name or a filter. */
+static void say_error(const char *msg)
+{
+	fputs("shakedown: ", stderr);
+	sanitize_fputs(stderr, msg);
+	fputc('\n', stderr);
+}
+
+static int open_drop_privileges(void *user, char *err, size_t errlen)
+{
+	return priv_drop((const char *)user, err, errlen);
 }
 
 /* The whole command line; --check runs it again, in a forked child, for
@@ -166,7 +251,7 @@ static int shakedown_main(int argc, char **argv)
 	config_defaults(&sd_cfg);
 	const char *files[64];
 	int nfiles = 0;
-	const char *iface = NULL, *check_dir = NULL, *evidence_dir = NULL;
+	const char *iface = NULL, *check_dir = NULL, *evidence_dir = NULL, *drop_user = NULL;
 	bool evidence_all = false;
 	bool json = false, list_verdicts = false, write_expect = false, want_ui = false, no_ui = false, pace = false,
 	     banner_set = false;
@@ -177,7 +262,8 @@ static int shakedown_main(int argc, char **argv)
 	enum severity fail_on = SEV_FAIL;
 	int buffer_mb = 0, snaplen = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+r:i:j:vh", longopts, NULL)) != -1) {
+	long long num;
+	while ((c = getopt_long(argc, argv, "+r:i:j:s:B:Z:vh", longopts, NULL)) != -1) {
 		ts_usec *target = NULL;
 		switch (c) {
 		case 'r':
@@ -245,20 +331,26 @@ static int shakedown_main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case OPT_MAX_FLOWS: {
-			long n = strtol(optarg, NULL, 10);
-			if (n < 16 || n > 50000000) {
-				fprintf(stderr, "shakedown: --max-flows takes 16 to 50000000\n");
+		case OPT_MAX_FLOWS:
+			if (!count_option("max-flows", optarg, 16, 50000000, &num))
 				return 2;
-			}
-			sd_cfg.max_flows = (uint32_t)n;
+			sd_cfg.max_flows = (uint32_t)num;
 			break;
-		}
+		case 'B': /* tcpdump's spelling; tcpdump counts KiB, we count MiB */
 		case OPT_BUFFER:
-			buffer_mb = atoi(optarg);
+			/* libpcap takes the size in bytes as an int */
+			if (!count_option("buffer-size", optarg, 1, INT32_MAX / (1024 * 1024), &num))
+				return 2;
+			buffer_mb = (int)num;
 			break;
+		case 's': /* tcpdump's spelling */
 		case OPT_SNAPLEN:
-			snaplen = atoi(optarg);
+			if (!count_option("snaplen", optarg, 16, 262144, &num))
+				return 2;
+			snaplen = (int)num;
+			break;
+		case 'Z':
+			drop_user = optarg;
 			break;
 		case OPT_UI:
 			want_ui = true;
@@ -321,7 +413,9 @@ static int shakedown_main(int argc, char **argv)
 			return 2;
 		}
 		if (target && !parse_seconds(optarg, target)) {
-			fprintf(stderr, "shakedown: '%s' is not a number of seconds\n", optarg);
+			fputs("shakedown: '", stderr);
+			sanitize_fputs(stderr, optarg);
+			fputs("' is not a number of seconds (0 to 31536000, digits and one '.')\n", stderr);
 			return 2;
 		}
 	}
@@ -346,23 +440,31 @@ static int shakedown_main(int argc, char **argv)
 		return check_run(&co);
 	}
 
-	/* trailing arguments form the BPF filter, as in tcpdump */
-	char filter[4096] = "";
-	size_t fl = 0;
-	for (int i = optind; i < argc; i++)
-		fl += (size_t)snprintf(filter + fl, fl < sizeof filter ? sizeof filter - fl : 0, "%s%s", i > optind ? " " : "",
-				      argv[i]);
 	if ((nfiles == 0) == (iface == NULL)) {
 		fprintf(stderr, "shakedown: give either -r FILE or -i IFACE (see --help)\n");
 		return 2;
 	}
+	/* trailing arguments form the BPF filter, as in tcpdump; used whole */
+	bool oom;
+	char *filter = join_filter(argc, argv, optind, &oom);
+	if (oom) {
+		fprintf(stderr, "shakedown: no memory for the capture filter\n");
+		return 2;
+	}
+	if (drop_user && !iface) {
+		fprintf(stderr, "shakedown: -Z applies to live capture (-i) only\n");
+		free(filter);
+		return 2;
+	}
 	if (evidence_all && !evidence_dir) {
 		fprintf(stderr, "shakedown: --evidence-all goes with --evidence DIR\n");
+		free(filter);
 		return 2;
 	}
 	if (evidence_dir && (nfiles != 1 || !strcmp(files[0], "-"))) {
 		/* the frames are read again from the file at the end */
 		fprintf(stderr, "shakedown: --evidence works on one -r FILE (not stdin, not live)\n");
+		free(filter);
 		return 2;
 	}
 	bool ui = !json && !no_ui && (want_ui || (iface && isatty(1)));
@@ -379,7 +481,7 @@ static int shakedown_main(int argc, char **argv)
 	o.files = files;
 	o.nfiles = nfiles;
 	o.iface = iface;
-	o.filter = filter[0] ? filter : NULL;
+	o.filter = filter && filter[0] ? filter : NULL;
 	o.buffer_mb = buffer_mb;
 	o.snaplen = snaplen;
 	o.max_flows = sd_cfg.max_flows;
@@ -395,9 +497,15 @@ static int shakedown_main(int argc, char **argv)
 	char err[512] = "";
 	struct driver_hooks hooks;
 	memset(&hooks, 0, sizeof hooks);
+	if (iface) {
+		/* live: give up root and capabilities once the capture is open */
+		hooks.on_open = open_drop_privileges;
+		hooks.open_arg = (void *)drop_user;
+	}
 	if (ui) {
 		if (!tui_start(&o, &hooks, source, o.filter, err, sizeof err)) {
-			fprintf(stderr, "shakedown: %s\n", err);
+			say_error(err);
+			free(filter);
 			return 2;
 		}
 	} else if (json) {
@@ -409,23 +517,26 @@ static int shakedown_main(int argc, char **argv)
 	if (!json)
 		report_attach(stdout, sd_cfg.verbose);
 	if (evidence_dir && evidence_attach(evidence_dir, files[0], evidence_all, err, sizeof err) < 0) {
-		fprintf(stderr, "shakedown: %s\n", err);
+		say_error(err);
+		free(filter);
 		return 2;
 	}
 
 	struct run_summary sum;
-	int rc = driver_run(&o, ui ? &hooks : NULL, &sum, &stop_flag, err, sizeof err);
+	int rc = driver_run(&o, &hooks, &sum, &stop_flag, err, sizeof err);
 	sum.source = source;
 	verdict_counts(sum.counts);
 	if (ui)
 		tui_finish(&sum, &stop_flag);
 	if (rc != CAPTURE_OK) {
-		fprintf(stderr, "shakedown: %s\n", err);
+		say_error(err);
+		free(filter);
 		return 2;
 	}
 	verdict_emit_summary(&sum);
+	free(filter);
 	if (evidence_dir && evidence_status())
-		return 2;
+		return 2; /* filter was freed above */
 	for (int s = SEV_FAIL; s >= (int)fail_on; s--)
 		if (sum.counts[s])
 			return 1;

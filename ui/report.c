@@ -1,6 +1,9 @@
 /* report.c - the default text report: verdicts grouped by severity, each
- * with its evidence, details and remediation, then a summary line. */
+ * with its evidence, details and remediation, then a summary line. Every
+ * string of a verdict goes through sanitize.h on its way out: the only
+ * control bytes the report writes are its own newlines. */
 #include "output.h"
+#include "sanitize.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -53,9 +56,18 @@ static void report_verdict(const struct verdict *v, void *arg)
 }
 
 /* Print text word-wrapped at about 100 columns, each line indented. */
-static void print_wrapped(FILE *o, const char *lead, const char *text)
+static void print_wrapped(FILE *o, const char *lead, const char *raw)
 {
 	const int width = 100;
+	size_t cap = SANITIZE_GROWTH * strlen(raw) + 1;
+	char *text = malloc(cap);
+	if (!text) {
+		fputs(lead, o);
+		sanitize_fputs(o, raw);
+		fputc('\n', o);
+		return;
+	}
+	sanitize_text(raw, text, cap);
 	int col = fprintf(o, "%s", lead);
 	const int indent = col;
 	const char *p = text;
@@ -76,6 +88,7 @@ static void print_wrapped(FILE *o, const char *lead, const char *text)
 			p++;
 	}
 	fputc('\n', o);
+	free(text);
 }
 
 static void print_verdict(FILE *o, const struct verdict *v)
@@ -96,7 +109,9 @@ static void print_verdict(FILE *o, const struct verdict *v)
 			const char *arrow = e->dir == DIR_C2S ? "  -->" : e->dir == DIR_S2C ? "<--  " : " ~~~ ";
 			char when[32];
 			snprintf(when, sizeof when, "+%.3fs", (double)(e->ts - t0) / 1e6);
-			fprintf(o, "       #%-7llu %10s  %s  %s\n", (unsigned long long)e->frame, when, arrow, e->what);
+			fprintf(o, "       #%-7llu %10s  %s  ", (unsigned long long)e->frame, when, arrow);
+			sanitize_fwrite(o, e->what, sizeof e->what);
+			fputc('\n', o);
 		}
 	}
 	if (v->ndetails) {
@@ -104,10 +119,10 @@ static void print_verdict(FILE *o, const struct verdict *v)
 		int col = 14;
 		for (unsigned i = 0; i < v->ndetails; i++) {
 			const struct verdict_detail *d = &v->details[i];
-			char val[VERDICT_VALUE_LEN + 8];
+			char val[SANITIZE_GROWTH * VERDICT_VALUE_LEN + 8];
 			switch (d->kind) {
 			case DETAIL_STR:
-				snprintf(val, sizeof val, "%s", d->s);
+				sanitize_text_n(d->s, sizeof d->s, val, sizeof val);
 				break;
 			case DETAIL_INT:
 				snprintf(val, sizeof val, "%lld", d->i);
@@ -153,9 +168,11 @@ static void report_summary(const struct run_summary *s, void *arg)
 		fprintf(o, "(%llu more verdicts not shown: use --json for all of them)\n",
 			(unsigned long long)R.dropped_full);
 	uint64_t drops = s->drops_kernel + s->drops_iface;
-	fprintf(o, "shakedown: %s: %llu packets, %llu flows, %llu dropped by the capture%s; verdicts: %llu fail, %llu "
+	fputs("shakedown: ", o);
+	sanitize_fputs(o, s->source ? s->source : "");
+	fprintf(o, ": %llu packets, %llu flows, %llu dropped by the capture%s; verdicts: %llu fail, %llu "
 		"warn, %llu info, %llu ok\n",
-		s->source ? s->source : "", (unsigned long long)s->packets, (unsigned long long)s->flows,
+		(unsigned long long)s->packets, (unsigned long long)s->flows,
 		(unsigned long long)drops, drops ? " (verdicts about missing packets are suspect)" : "",
 		(unsigned long long)s->counts[SEV_FAIL], (unsigned long long)s->counts[SEV_WARN],
 		(unsigned long long)s->counts[SEV_INFO], (unsigned long long)s->counts[SEV_OK]);

@@ -1,7 +1,10 @@
 /* tui-store.c - the live view's bounded memory of verdicts and flows.
  * See tui-store.h for the policy; everything here is plain C so the
- * drawing code can stay about drawing. */
+ * drawing code can stay about drawing. Strings are stored in their
+ * sanitised text form (sanitize.h), so what is drawn and searched is what
+ * the text report prints. */
 #include "tui-store.h"
+#include "sanitize.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,7 +278,7 @@ static void flow_copy(struct ts_flow *r, const struct driver_flow_row *f)
 	memcpy(r->bytes, f->bytes, sizeof r->bytes);
 	r->first_ts = f->first_ts;
 	r->last_ts = f->last_ts;
-	memcpy(r->phase, f->phase, sizeof r->phase);
+	sanitize_text(f->phase, r->phase, sizeof r->phase);
 	r->phase_ts = f->phase_ts;
 }
 
@@ -428,7 +431,7 @@ static char *details_text(const struct verdict *v)
 {
 	size_t cap = 64, n = 0;
 	for (unsigned i = 0; i < v->ndetails; i++)
-		cap += strlen(v->details[i].key) + strlen(v->details[i].s) + 48;
+		cap += strlen(v->details[i].key) + SANITIZE_GROWTH * strlen(v->details[i].s) + 48;
 	char *out = malloc(cap);
 	if (!out)
 		return NULL;
@@ -436,9 +439,13 @@ static char *details_text(const struct verdict *v)
 	for (unsigned i = 0; i < v->ndetails; i++) {
 		const struct verdict_detail *d = &v->details[i];
 		switch (d->kind) {
-		case DETAIL_STR:
-			n += (size_t)snprintf(out + n, cap - n, "%s\t%s\n", d->key, d->s);
+		case DETAIL_STR: {
+			/* a tab or newline in the value is escaped: it cannot forge a line */
+			char val[SANITIZE_GROWTH * VERDICT_VALUE_LEN + 1];
+			sanitize_text_n(d->s, sizeof d->s, val, sizeof val);
+			n += (size_t)snprintf(out + n, cap - n, "%s\t%s\n", d->key, val);
 			break;
+		}
 		case DETAIL_INT:
 			n += (size_t)snprintf(out + n, cap - n, "%s\t%lld\n", d->key, d->i);
 			break;
@@ -500,10 +507,14 @@ void store_add(const struct verdict *v)
 	unsigned nev = v->nevidence < VERDICT_MAX_EVIDENCE ? v->nevidence : VERDICT_MAX_EVIDENCE;
 	if (nev && (r->ev = malloc(nev * sizeof *r->ev))) {
 		memcpy(r->ev, v->ev, nev * sizeof *r->ev);
+		for (unsigned k = 0; k < nev; k++)
+			sanitize_text_n(v->ev[k].what, sizeof v->ev[k].what, r->ev[k].what, sizeof r->ev[k].what);
 		qsort(r->ev, nev, sizeof *r->ev, ev_cmp);
 		r->nev = nev;
 	}
-	r->summary = strdup(v->summary);
+	char sum[SANITIZE_GROWTH * VERDICT_SUMMARY_LEN + 1];
+	sanitize_text_n(v->summary, sizeof v->summary, sum, sizeof sum);
+	r->summary = strdup(sum);
 	r->details = details_text(v);
 	r->remediation = v->remediation;
 

@@ -8,6 +8,7 @@
 #define NCURSES_WIDECHAR 1
 #include "tui.h"
 #include "tui-int.h"
+#include "sanitize.h"
 
 #include <langinfo.h>
 #include <locale.h>
@@ -461,8 +462,8 @@ bool tui_start(struct capture_opts *o, struct driver_hooks *hooks, const char *s
 		init_pair(PAIR_ALERT, COLOR_WHITE, COLOR_RED);
 		T.color = true;
 	}
-	snprintf(T.source, sizeof T.source, "%s", source ? source : "");
-	snprintf(T.bpf, sizeof T.bpf, "%s", filter ? filter : "");
+	sanitize_text(source ? source : "", T.source, sizeof T.source);
+	sanitize_text(filter ? filter : "", T.bpf, sizeof T.bpf);
 	T.sort = SORT_SEVERITY;
 	T.fsort = FSORT_RECENT;
 	T.pace = o->pace;

@@ -653,6 +653,17 @@ static void test_pflog(void **state)
 	assert_int_equal(strlen(x.p.pflog.ifname), 16);
 	done(&x);
 
+	/* an interface name pf never writes: ESC, BEL, CR, 0x9b, a C1 in
+	 * UTF-8, a space; each such byte becomes '?', the rest stays */
+	pflog_frame(&f, 69, 2, 1, 12, 1, false);
+	memcpy(f.b + 4, "e\x1b]0;\a\r \x9b\xc2\x9dm1\0", 13);
+	memcpy(f.b + 20, "r\x1b[2J\0", 6);
+	x = dec(LINK_PFLOG, &f);
+	assert_int_equal(x.r, DECODE_OK);
+	assert_string_equal(x.p.pflog.ifname, "e?]0;??????m1");
+	assert_string_equal(x.p.pflog.ruleset, "r?[2J");
+	done(&x);
+
 	pflog_frame(&f, 60, 2, 1, 12, 1, false); /* header length too small */
 	expect_r(LINK_PFLOG, f.b, f.n, f.n, DECODE_MALFORMED);
 	pflog_frame(&f, 200, 2, 1, 12, 1, false); /* header longer than the frame */

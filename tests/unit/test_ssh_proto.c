@@ -440,6 +440,7 @@ static void test_kexinit_parse(void **state)
 		struct ssh_str s = ssh_kexinit_list(&k, p, i);
 		assert_int_equal(s.len, strlen(client_lists[i]));
 		assert_memory_equal(s.s, client_lists[i], s.len);
+		assert_true(k.nl[i].valid);
 	}
 	assert_string_equal(ssh_nl_name(SSH_NL_COMP_S2C), "compression server->client");
 	/* not a KEXINIT */
@@ -660,6 +661,59 @@ static void test_namelist_match_exact_names(void **state)
 	assert_false(ssh_nl_first_match(c, empty, &m));
 }
 
+/* RFC 4251: names are 1-64 printable US-ASCII bytes without commas. The
+ * hostile byte patterns of tests/hostile/ are all refused; the raw list is
+ * kept (the sinks escape it). */
+static void test_name_validity(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"a\x1b]52;c;SGVsbG8=\a", "a\x1b[2J", "a\a", "a\b", "a\r\nFAIL x", "a\x9b", "a\xc2\x9b",
+		"a\xe0\x80\x80", "a\xed\xa0\x80", "a\xf4\x90\x80\x80", "a b", "a\x7f",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_false(ssh_name_valid(bad[i], strlen(bad[i])));
+		struct ssh_str l = { bad[i], strlen(bad[i]) };
+		assert_false(ssh_namelist_valid(l));
+	}
+	assert_false(ssh_name_valid("a\0b", 3));
+	assert_false(ssh_name_valid("", 0));
+	assert_false(ssh_name_valid("a,b", 3));
+	char long_name[66];
+	memset(long_name, 'x', sizeof long_name);
+	assert_true(ssh_name_valid(long_name, 64));
+	assert_false(ssh_name_valid(long_name, 65));
+	assert_true(ssh_name_valid("ssh-ed25519", 11));
+	assert_true(ssh_name_valid("chacha20-poly1305@openssh.com", 29));
+	struct ssh_str good = { "curve25519-sha256,ext-info-c", 28 }, empty = { "", 0 };
+	struct ssh_str hole = { "a,,b", 4 }, trail = { "a,", 2 };
+	assert_true(ssh_namelist_valid(good));
+	assert_true(ssh_namelist_valid(empty));
+	assert_false(ssh_namelist_valid(hole));
+	assert_false(ssh_namelist_valid(trail));
+
+	/* a KEXINIT whose kex list carries an escape sequence: parsed, kept
+	 * byte for byte, marked invalid */
+	const char *lists[10];
+	memcpy(lists, client_lists, sizeof lists);
+	lists[0] = "cli\x1b]0;x\akex,curve25519-sha256";
+	uint8_t p[1024];
+	size_t n = make_kexinit(p, lists, false);
+	struct ssh_kexinit k;
+	assert_true(ssh_kexinit_parse(p, n, &k));
+	assert_false(k.nl[SSH_NL_KEX].valid);
+	assert_true(k.nl[SSH_NL_HOSTKEY].valid);
+	struct ssh_str kx = ssh_kexinit_list(&k, p, SSH_NL_KEX);
+	assert_int_equal(kx.len, strlen(lists[0]));
+	assert_memory_equal(kx.s, lists[0], kx.len);
+
+	struct ssh_ident id;
+	assert_true(ssh_ident_parse("SSH-2.0-Open\x9bSSH", 17, &id));
+	assert_true(id.bad_bytes);
+	assert_true(ssh_ident_parse("SSH-2.0-OpenSSH_9.2 Debian", 26, &id));
+	assert_false(id.bad_bytes);
+}
+
 static void test_kex_family_and_names(void **state)
 {
 	(void)state;
@@ -717,6 +771,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ident_table),
+		cmocka_unit_test(test_name_validity),
 		cmocka_unit_test(test_ident_not_ssh_and_malformed),
 		cmocka_unit_test(test_line_crlf_and_bare_lf),
 		cmocka_unit_test(test_line_split_everywhere),
