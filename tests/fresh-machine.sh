@@ -67,6 +67,7 @@ if [ ! -s "$tarball" ]; then
 fi
 
 root=$(mktemp -d /var/tmp/shakedown-fresh.XXXXXX)
+chmod 755 "$root" # it becomes /: daemons' users (_apt, sshd) must traverse it
 cleanup() {
 	local m
 	# innermost first; lazy as a last resort so a stuck daemon cannot block us
