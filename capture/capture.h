@@ -43,5 +43,8 @@ void capture_end(bool resolve, struct run_summary *sum);
 struct flow_table *capture_flows(void);
 ts_usec capture_now(void);
 void capture_live_stats(uint64_t *pkts, uint64_t *bytes, uint64_t *drops);
+/* Library versions for --version: libpcap's own string, libnids' x.y. */
+const char *capture_pcap_version(void);
+const char *capture_nids_version(void);
 
 #endif

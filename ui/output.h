@@ -17,6 +17,11 @@ void json_write_string(FILE *out, const char *s);
 /* One verdict as the .expect line format: "fail tcp.refused tcp A:1 -> B:2". */
 void expect_line(const struct verdict *v, char *buf, size_t len);
 
+/* --version: shakedown's version, git revision and library versions. */
+void ui_print_version(FILE *out);
+/* The version alone ("0.1.0"), for the JSON summary. */
+const char *ui_version(void);
+
 /* --check DIR: returns 0 when every capture matched, 1 otherwise. */
 int check_run(const char *self, const char *dir, bool write_missing);
 
