@@ -3,7 +3,7 @@
 # Safe to run again: installs only what is missing.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libpcap-dev libnids-dev libssl-dev libncurses-dev
-      libcmocka-dev tcpdump tshark tmux iproute2 python3 time)
+      libcmocka-dev tcpdump tshark tmux iproute2 python3 time mandoc)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
