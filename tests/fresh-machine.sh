@@ -12,7 +12,7 @@
 #   tests/fresh-machine.sh               both commands (the live labs run in
 #                                        a private network namespace)
 #   tests/fresh-machine.sh --quick       command 1, then ctest -E lab
-#   tests/fresh-machine.sh --deb F.deb   apt-get install ./F.deb in a clean
+#   tests/fresh-machine.sh --deb F.deb   apt-get install ./F.deb (no Recommends) in a clean
 #                                        root and run shakedown --version
 #   tests/fresh-machine.sh --package     the Dockerfile's way: build without
 #                                        cmocka (BUILD_TESTING=OFF), cmake
@@ -114,7 +114,7 @@ in_root apt-get update -qq || die "apt-get update failed inside the root"
 if [ "$mode" = deb ]; then
 	cp "$deb" "$root/tmp/"
 	name=$(basename "$deb")
-	if in_root bash -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq /tmp/$name >/tmp/apt.log 2>&1 || { cat /tmp/apt.log; exit 1; }
+	if in_root bash -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends /tmp/$name >/tmp/apt.log 2>&1 || { cat /tmp/apt.log; exit 1; }
 		dpkg -s shakedown | sed -n 's/^\(Version\|Depends\): /  &/p'
 		shakedown --version && ls /usr/share/man/man1/shakedown.1* >/dev/null && test -f /lib/systemd/system/shakedown@.service"; then
 		say "PASS: $name installs in a clean Debian 12 root and shakedown --version runs"
