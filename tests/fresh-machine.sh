@@ -154,7 +154,7 @@ fi
 
 cmd1='tests/install-deps.sh && cmake -S . -B build && cmake --build build -j2 && build/shakedown -r pcaps/ssh/ssh-banner-stall.pcap'
 cmd2='tests/run-all.sh'
-log=$cache/last-run.log
+log=$cache/run-$mode.log
 : >"$log"
 run_step() {
 	local label=$1; shift
