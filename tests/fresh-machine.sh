@@ -75,6 +75,7 @@ root=$(mktemp -d /var/tmp/shakedown-fresh.XXXXXX)
 chmod 755 "$root" # it becomes /: daemons' users (_apt, sshd) must traverse it
 cleanup() {
 	local m
+	trap '' INT TERM # a second signal must not cut the unmounting short
 	# innermost first; lazy as a last resort so a stuck daemon cannot block us
 	for m in dev/pts dev sys proc; do
 		mountpoint -q "$root/$m" && { umount -R "$root/$m" 2>/dev/null || umount -lR "$root/$m"; }
