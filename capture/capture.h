@@ -65,5 +65,8 @@ void capture_source_drops(const struct capture_source *s, uint64_t *kernel, uint
 /* Files that ended in the middle of a packet. */
 uint64_t capture_source_files_truncated(const struct capture_source *s);
 void capture_source_close(struct capture_source *s);
+/* Library versions for --version: libpcap's own string, libnids' x.y. */
+const char *capture_pcap_version(void);
+const char *capture_nids_version(void);
 
 #endif

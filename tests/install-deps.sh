@@ -1,9 +1,10 @@
 #!/bin/bash
-# Installs what shakedown needs to build and test on Debian 12 (run as root).
+# Installs what shakedown needs to build, test and package on Debian 12 (run
+# as root); file is for cpack -G DEB (dpkg-shlibdeps).
 # Safe to run again: installs only what is missing.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libpcap-dev libnids-dev libssl-dev libncurses-dev zlib1g-dev
-      libcmocka-dev tcpdump tshark tmux iproute2 python3 time)
+      libcmocka-dev tcpdump tshark tmux iproute2 python3 time mandoc file)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -196,7 +196,7 @@ static void json_summary(const struct run_summary *s, void *arg)
 	(void)arg;
 	FILE *o = json_out;
 	fprintf(o,
-		"{\"schema\":1,\"type\":\"summary\",\"source\":");
+		"{\"schema\":1,\"type\":\"summary\",\"version\":\"%s\",\"source\":", ui_version());
 	json_write_string(o, s->source ? s->source : "");
 	fprintf(o,
 		",\"live\":%s,\"packets\":%llu,\"bytes\":%llu,\"flows\":%llu,\"flows_peak\":%llu,"

@@ -17,8 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SHAKEDOWN_VERSION "0.1.0"
-
 static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
@@ -283,7 +281,7 @@ static int shakedown_main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case OPT_VERSION:
-			printf("shakedown %s\n", SHAKEDOWN_VERSION);
+			ui_print_version(stdout);
 			return 0;
 		case OPT_JSON:
 			json = true;

@@ -38,4 +38,10 @@ struct check_opts {
  * nothing to check or the run could not start. */
 int check_run(const struct check_opts *o);
 
+/* --version: shakedown's version, git revision and library versions. */
+void ui_print_version(FILE *out);
+/* The version alone ("0.1.0"), for the JSON summary. */
+const char *ui_version(void);
+
+
 #endif

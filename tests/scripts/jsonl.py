@@ -69,6 +69,8 @@ for i, line in enumerate(lines, 1):
             raise SystemExit("%s: summary is not the last object" % where)
         for k in ("packets", "flows", "drops"):
             need(o, k, (int,), where)
+        if not need(o, "version", (str,), where):
+            raise SystemExit("%s: summary without the version" % where)
         counts = need(o, "counts", (dict,), where)
         for k in SEV:
             need(counts, k, (int,), where + " counts")
