@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* analyzer.c - dispatch from the engine to the tcp, ssh, ike and esp
  * analyzers, and the capture-quality verdicts (capture.*). */
 #include "analyzer.h"

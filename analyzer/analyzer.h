@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* analyzer.h - what the engine calls, and the per-flow state layout.
  *
  * The pipeline driver (driver.c) hands every decoded packet to analyzer_packet()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* catalog.c - the verdict catalog's tables, built from catalog.def, and
  * the lookups over them (which keys a verdict may carry, through its
  * groups). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* catalog.h - the verdict catalog: every verdict's id, default severity,
  * category, title, remediation and the detail keys it may carry. The data
  * is in catalog.def; this header gives the enums code raises verdicts by

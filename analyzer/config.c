@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config.c - default thresholds; ui/main.c overrides them from options. */
 #include "config.h"
 

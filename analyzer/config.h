@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* config.h - analyzer thresholds and limits, set from the command line.
  * Times are in microseconds of packet time. */
 #ifndef SHAKEDOWN_CONFIG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* driver.c - the pipeline driver. For every frame: keep the packet-time
  * clock, decode, find the flow, drop span-port duplicates, hand the packet
  * to the analyzers and its bytes to the reassembler; the reassembler's

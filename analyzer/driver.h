@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* driver.h - the pipeline driver: one place that runs, for every packet,
  * decode -> flow -> duplicate drop -> analyzers -> reassembly, keeps the
  * packet-time clock and sweeps the flow timers (as Suricata's FlowWorker

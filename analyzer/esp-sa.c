@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* esp-sa.c - per-SPI ESP accounting: packets, bytes, sequence numbers,
  * gaps and replays, first and last time, for each direction of each
  * child SA the capture shows. */

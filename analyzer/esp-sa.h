@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* esp-sa.h - the ESP SA table (internal to the IKE/ESP analyzer).
  *
  * One entry per (destination address, SPI): that is one direction of a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* esp.c - ESP seen from the IKE analyzer: ESP packets (IP protocol 50 and
  * ESP-in-UDP) counted into the ESP SA table (esp-sa.c), ESP summed per IKE
  * SA, and the esp.one_way / esp.missing verdicts. */

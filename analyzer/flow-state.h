@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* flow-state.h - the analyzers' per-flow state, kept in flow->state, and
  * the deadline a flow asks the engine for. It sits below the dispatcher
  * (analyzer.c) and every analyzer: they all include it, it includes none

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ike-int.h - private to the IKE analyzer's files (ike*.c, esp.c): the SA
  * record, its message log and requests, the SA table, and the functions
  * the files share. Nothing outside the IKE analyzer includes it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ike-names.c - IKE's wire numbers by name (exchanges, payloads, notifies,
  * transforms, DH groups, vendor ids) and the readable form of proposals
  * ("IKE:AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048") that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ike-proto.c - ISAKMP/IKEv1 and IKEv2 message parsing and NAT detection
  * hashes (the name tables are in ike-names.c). Pure functions: no state,
  * no allocation. */

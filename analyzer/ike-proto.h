@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ike-proto.h - pure parsers for ISAKMP/IKEv1 and IKEv2 messages, the
  * NAT detection hashes, and the number-to-name tables used in verdicts.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ike-sa.c - the IKE SA table (by initiator SPI, bounded, recycling the
  * idlest SA when full), each SA's message log, and the text the verdicts
  * make of an SA: exchanges, NAT status, SPIs, retransmission schedules. */

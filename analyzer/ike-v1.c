@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ike-v1.c - IKEv1 (RFC 2409): main, aggressive, quick and informational
  * exchanges by message position, and NAT-D (RFC 3947). */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ike-v2.c - IKEv2 (RFC 7296): what each exchange (IKE_SA_INIT, IKE_AUTH,
  * CREATE_CHILD_SA, INFORMATIONAL) means for the SA's state, the chosen
  * proposal, NAT detection and the size inference on encrypted answers. */

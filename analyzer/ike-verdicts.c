@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ike-verdicts.c - the ike.* verdicts: unanswered requests (by what they
  * were), cleartext error notifies, inferences from the size of encrypted
  * answers, DH group retries, abandoned initiations, failed rekeys and DPD,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ike.c - the IKE / NAT-T / ESP analyzer: follows every IKE SA it sees
  * (by SPI pair, across the move from UDP 500 to 4500) and every ESP SA
  * (by destination and SPI), and says why a tunnel does not come up or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ike.h - the IKEv1/IKEv2, NAT-T and ESP analyzer. It keeps its own
  * bounded tables of IKE SAs (by SPI pair, across the move from 500 to
  * 4500) and ESP SAs (by address pair and SPI). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ssh-int.h - counters of the SSH analyzer, for a run summary or a test.
  * (ssh.h stays the engine's interface; this is extra.) */
 #ifndef SHAKEDOWN_SSH_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ssh-judge.c - when a session's verdict is due and which: on a close, a
  * timer or the flow's end, from the phase the handshake reached, the
  * receiver's acknowledgements (a capture artefact or a real loss, and on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ssh-proto.c - pure SSH wire parsers: identification lines, cleartext
  * packet framing, KEXINIT, negotiation and HASSH. See ssh-proto.h. */
 #include "ssh-proto.h"

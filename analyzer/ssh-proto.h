@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ssh-proto.h - pure SSH wire parsers (RFC 4253), no flow state:
  * identification lines, binary packet framing before NEWKEYS, KEXINIT
  * name-lists, algorithm negotiation (section 7.1) and HASSH fingerprints.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ssh-report.c - building the ssh.* verdicts of a session: evidence
  * (identifications, key exchange messages, the close), the details common
  * to them (software, negotiated algorithms, HASSH, phase times) and one

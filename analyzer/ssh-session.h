@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ssh-session.h - private to the SSH analyzer's files (ssh.c,
  * ssh-judge.c, ssh-report.c): the per-flow session record, and the
  * functions the files share. Nothing outside the SSH analyzer includes it. */

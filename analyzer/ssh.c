@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ssh.c - the SSH analyzer: follows each SSH connection from the TCP
  * handshake to NEWKEYS and says where it stalled and why.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ssh.h - the SSH analyzer: identification lines, binary packet framing
  * up to NEWKEYS, KEXINIT negotiation, HASSH, and where a handshake stalls. */
 #ifndef SHAKEDOWN_SSH_H

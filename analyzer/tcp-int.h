@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcp-int.h - private to the TCP tracker's files (tcp.c, tcp-verdicts.c):
  * sequence arithmetic, the reported-verdict bits, and the functions the two
  * share. Nothing outside the TCP tracker includes it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcp-verdicts.c - the tcp.* verdicts: the evidence and details every one
  * carries (frames, pf's state pair, history, counts), one report function
  * per verdict, and the per-target aggregation of unanswered SYNs, reported

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcp.c - the per-packet TCP tracker (the tcp.* verdicts are built in
  * tcp-verdicts.c).
  *

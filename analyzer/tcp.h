@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tcp.h - the per-packet TCP tracker and its verdicts.
  *
  * tcp.c follows both directions of every TCP flow packet by packet, on

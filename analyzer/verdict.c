@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* verdict.c - building verdicts and fanning them out to the sinks. */
 #include "verdict.h"
 

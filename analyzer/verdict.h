@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* verdict.h - the verdict model: what every analyzer produces and every
  * sink (text report, JSON lines, --check, ncurses) consumes.
  *

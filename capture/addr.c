@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* addr.c - printing, parsing and ordering IPv4/IPv6 addresses. */
 #include "packet.h"
 

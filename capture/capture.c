@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* capture.c - the packet sources: open capture files (and stdin) or a
  * live interface, filter, number and pace frames, and hand each one to
  * the sink. Nothing here decodes a packet or knows an analyzer. */
 #include "capture/capture.h"
 #include "decode.h"
 #include "gzsource.h"
+#include "sanitize.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -201,8 +203,11 @@ static int run_file(struct capture_source *s, const char *path, volatile sig_ato
 			idle(s, false);
 	}
 	if (!(stop && *stop) && r == PCAP_ERROR) {
-		fprintf(stderr, "shakedown: %s: %s; keeping the %llu packets read before it\n", path, pcap_geterr(pc),
-			(unsigned long long)s->frame);
+		fputs("shakedown: ", stderr);
+		sanitize_fputs(stderr, path);
+		fputs(": ", stderr);
+		sanitize_fputs(stderr, pcap_geterr(pc));
+		fprintf(stderr, "; keeping the %llu packets read before it\n", (unsigned long long)s->frame);
 		s->files_truncated++;
 	}
 	if (filtered)
@@ -251,7 +256,11 @@ static int open_live(struct capture_source *s, const struct capture_opts *o, cha
 		pcap_close(pc);
 		return -1;
 	} else if (r > 0) {
-		fprintf(stderr, "shakedown: %s: %s\n", o->iface, pcap_geterr(pc));
+		fputs("shakedown: ", stderr);
+		sanitize_fputs(stderr, o->iface);
+		fputs(": ", stderr);
+		sanitize_fputs(stderr, pcap_geterr(pc));
+		fputc('\n', stderr);
 	}
 	int lt = check_linktype(pc, o->iface, err, errlen);
 	if (lt < 0 || set_filter(pc, o->filter, err, errlen) < 0) {

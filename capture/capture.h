@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* capture.h - packet sources: capture files (pcap, pcapng), stdin and live
  * interfaces. A source only produces frames: it opens its inputs, applies
  * the BPF filter, numbers frames as Wireshark does, paces a replay, and

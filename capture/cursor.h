@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cursor.h - the only way shakedown reads bytes taken off the wire.
  *
  * A cursor is a window over a byte buffer with a read offset. Every read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* decode.c - from a captured frame to struct pkt: link layers (Ethernet
  * with VLAN/QinQ/PPPoE, Linux cooked v1/v2, raw IP, BSD loopback, pflog,
  * enc, nflog), IPv4, IPv6 with extension headers, TCP, UDP, ICMP, ICMPv6

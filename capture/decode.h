@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* decode.h - link-layer, IP and transport decoding into struct pkt.
  *
  * decode.c knows every link type shakedown accepts; it reads only through

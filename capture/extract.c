@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* extract.c - cutting evidence out of a capture file: a second pass over a
  * file that writes, for each request, the frames of one flow within a frame
  * range (plus the ICMP errors that quote that flow) to a pcap of its own,

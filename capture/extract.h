@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* extract.h - write the frames behind a verdict from a capture file into a
  * small pcap of their own (--evidence). */
 #ifndef SHAKEDOWN_EXTRACT_H

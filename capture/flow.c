@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* flow.c - the flow table: hashing, orientation, a chunked pool bounded by
  * max_flows, LRU eviction when full, idle expiry and deadline sweeps, all
  * by packet time. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* flow.h - the flow table: one entry per TCP/UDP 5-tuple or ESP SPI.
  *
  * A flow is oriented: `cli` is the initiator (the sender of the first SYN,

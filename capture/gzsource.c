@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gzsource.c - reading gzip-compressed captures without unpacking them
  * first.  A regular file that starts with the gzip magic (1f 8b) is opened
  * with zlib and handed to libpcap as a stdio stream (fopencookie) whose

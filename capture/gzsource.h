@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gzsource.h - gzip-compressed capture files (.pcap.gz, .pcapng.gz) read
  * directly: capture.c opens every -r file through gzsource_open_offline. */
 #ifndef SHAKEDOWN_GZSOURCE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* packet.h - one decoded packet, as every analyzer sees it.
  *
  * decode.c fills a struct pkt from the link layer up to the transport

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pool.c - the fixed-size object pool (see pool.h). */
 #include "pool.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pool.h - one fixed-size object pool: slots of one size, handed out by
  * index, allocated in chunks as they are first needed up to a hard limit
  * (never per object), and given back to a free list. Nothing is freed

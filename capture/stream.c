@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* stream.c - the one module that talks to libnids, plus our IPv6 in-order
  * reassembler. libnids is process-global: one open struct stream per
  * process, reached from libnids' callbacks through `active`. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* stream.h - TCP reassembly and IPv4 defragmentation.
  *
  * IPv4: libnids (defragmentation and TCP reassembly), fed only the packets

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* summary.h - the statistics of one run: what the engine counted (packets,
  * flows, decode and capture problems), what the analyzers add (TCP flow
  * counts) and what the sinks add (verdict counts). The engine fills it at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* util.h - the small helpers every layer shares, each in one copy: a hash
  * (FNV-1a, 32 and 64 bits), TCP sequence-number arithmetic (RFC 9293 3.4,
  * modulo 2^32), the Internet checksum (RFC 1071) and the names of a flow's

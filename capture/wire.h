@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* wire.h - numbers as they appear on the wire, named, each with the RFC
  * that defines it, and the one walk over IPv6 extension headers. capture/
  * decodes with these; analyzer/ may use them too (ICMP types and codes). */

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs what shakedown needs to build, test and package on Debian 12 (run
 # as root); file is for cpack -G DEB (dpkg-shlibdeps).
 # Safe to run again: installs only what is missing.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The whole test suite: installs what is missing, builds with warnings as
 # errors, runs every test under ctest, then again under ASan+UBSan.
 set -euo pipefail

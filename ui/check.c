@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* check.c - `--check DIR`: run every capture under DIR, judge its verdicts
  * against the .expect beside it (grammar in ui/expect.c), report per capture
  * as text, JSON Lines or JUnit XML.
@@ -16,6 +17,7 @@
  * runs many captures in one process once the engine can be re-run. */
 #include "expect.h"
 #include "output.h"
+#include "capture/sanitize.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -102,12 +104,7 @@ static void run_free(struct run *r)
 /* Every file name printed by --check goes through here (text output). */
 static void check_print_name(FILE *out, const char *name)
 {
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\x%02x", *p);
-		else
-			putc(*p, out);
-	}
+	sanitize_fputs(out, name); /* the sinks' one escaping rule (sanitize.h) */
 }
 
 static double now(void)

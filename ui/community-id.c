@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* community-id.c - the Community ID flow hash, version 1.
  *
  * Spec: github.com/corelight/community-id-spec (the one Zeek, Suricata,

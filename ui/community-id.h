@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* community-id.h - the Community ID v1 flow hash (what Zeek, Suricata and
  * Elastic write as community_id), for joining our verdicts to their logs. */
 #ifndef SHAKEDOWN_COMMUNITY_ID_H

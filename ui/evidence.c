@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* evidence.c - the --evidence sink: for each warn/fail verdict (every
  * verdict with --evidence-all) a small pcap of the frames that prove it,
  * cut from the analysed file after the run, plus index.json (one JSON
@@ -17,6 +18,7 @@
 
 #include "capture/extract.h"
 #include "output.h"
+#include "capture/sanitize.h"
 
 #define EVIDENCE_MAX 10000
 #define EVIDENCE_BATCH 200 /* files open at once in one extraction pass */
@@ -43,17 +45,6 @@ static struct {
 	uint64_t skipped; /* over EVIDENCE_MAX */
 	int status;
 } EV;
-
-/* Outside strings in the README: printable ASCII as is, anything else as
- * \xNN (the sanitizer of the sinks will take this over). */
-static void report_write_text(FILE *f, const char *s)
-{
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
-		if (*c >= 0x20 && *c < 0x7f)
-			fputc(*c, f);
-		else
-			fprintf(f, "\\x%02x", *c);
-}
 
 static bool is_ike_verdict(const char *id)
 {
@@ -156,7 +147,7 @@ static void write_index(void)
 		   "with the flow's frames from the first to the last evidence frame and\n"
 		   "the ICMP errors that quote it. Frame numbers are the original\n"
 		   "capture's; timestamps are the original ones.\n\nsource: ");
-	report_write_text(t, EV.file);
+	sanitize_fputs(t, EV.file);
 	fputs("\n\n", t);
 	for (size_t i = 0; i < EV.n; i++) {
 		const struct ev_rec *r = &EV.rec[i];
@@ -177,7 +168,7 @@ static void write_index(void)
 			severity_name(r->sev), r->id, proto_name(r->proto), c, s, (unsigned long long)r->first_frame,
 			(unsigned long long)r->last_frame, (unsigned long long)r->written,
 			ts_iso(r->first_ts, ts, sizeof ts));
-		report_write_text(t, r->summary);
+		sanitize_fputs(t, r->summary);
 		fputs("\n\n", t);
 	}
 	if (EV.skipped)
@@ -212,7 +203,7 @@ static void on_summary(const struct run_summary *sum, void *arg)
 		char err[512];
 		if (capture_extract(EV.file, w, k, err, sizeof err) < 0) {
 			fputs("shakedown: --evidence: ", stderr);
-			report_write_text(stderr, err);
+			sanitize_fputs(stderr, err);
 			fputc('\n', stderr);
 			EV.status = 2;
 		}

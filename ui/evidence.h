@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* evidence.h - --evidence DIR: one small pcap per warn/fail verdict, cut
  * from the analysed capture file, with index.json and README.txt. */
 #ifndef SHAKEDOWN_EVIDENCE_H

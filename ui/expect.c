@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* expect.c - the .expect grammar used by `--check`.
  *
  * Owns: reading an expectation file strictly (every non-comment line is a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* expect.h - the .expect grammar of `--check`: parsing an expectation file,
  * reading shakedown's own JSON verdict lines back, and judging the produced
  * verdicts against the expectation (used by ui/check.c only). */

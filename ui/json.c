@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* json.c - JSON Lines output (schema 1, documented in docs/json.md). */
 #include "output.h"
 #include "community-id.h"
-#include "sanitize.h"
+#include "capture/sanitize.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* listing.c - shakedown --list-verdicts: the verdict catalog as a table
  * (id, severity, title) or, with --json, one JSON object per verdict with
  * its remediation texts and the detail keys it may carry. */

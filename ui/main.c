@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* main.c - the command line: parse options, pick the sinks, run the
  * capture, choose the exit status (0 clean, 1 verdict at or above
  * --fail-on, 2 usage or input error). */
@@ -6,7 +7,7 @@
 #include "evidence.h"
 #include "privdrop.h"
 #include "output.h"
-#include "sanitize.h"
+#include "capture/sanitize.h"
 #include "tui.h"
 
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* output.h - the sinks: text report, JSON Lines, and the --check runner. */
 #ifndef SHAKEDOWN_OUTPUT_H
 #define SHAKEDOWN_OUTPUT_H

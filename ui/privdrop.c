@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* privdrop.c - giving up privileges once the live capture is open, as
  * tcpdump does with -Z: packets written by strangers are parsed by a
  * process that can no longer do anything a capture needs root for.

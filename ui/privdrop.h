@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* privdrop.h - drop root and every capability once the capture is open
  * (-Z USER, default nobody when started as root; -Z root keeps root). */
 #ifndef SHAKEDOWN_PRIVDROP_H

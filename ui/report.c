@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* report.c - the default text report: verdicts grouped by severity, each
  * with its evidence, details and remediation, then a summary line. Every
  * string of a verdict goes through sanitize.h on its way out: the only
  * control bytes the report writes are its own newlines. */
 #include "output.h"
-#include "sanitize.h"
+#include "capture/sanitize.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tui-draw.c - painting the live view: header, verdict list, flows list,
  * detail pane with the ladder diagram, help overlay, footer. Everything
  * here reads the state in T and the store; nothing changes either. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tui-int.h - state shared by the live view's input side (tui.c) and its
  * drawing side (tui-draw.c). One view per process. */
 #ifndef SHAKEDOWN_TUI_INT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tui-out.c - keep a slow terminal from ever stopping the capture.
  *
  * ncurses writes each frame with blocking write(2)s; a terminal that reads

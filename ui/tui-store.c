@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tui-store.c - the live view's bounded memory of verdicts and flows.
  * See tui-store.h for the policy; everything here is plain C so the
  * drawing code can stay about drawing. Strings are stored in their
  * sanitised text form (sanitize.h), so what is drawn and searched is what
  * the text report prints. */
 #include "tui-store.h"
-#include "sanitize.h"
+#include "capture/sanitize.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tui-store.h - what the live view remembers, with no curses in sight.
  *
  * Verdicts are copied (the engine's struct verdict lives on its stack)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tui.c - the ncurses live view: terminal setup and teardown, the verdict
  * sink, the engine's poll hook (read keys without waiting, refresh the
  * figures, redraw), and the browsing loop once the input is over.
@@ -8,7 +9,7 @@
 #define NCURSES_WIDECHAR 1
 #include "tui.h"
 #include "tui-int.h"
-#include "sanitize.h"
+#include "capture/sanitize.h"
 
 #include <langinfo.h>
 #include <locale.h>

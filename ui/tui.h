@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tui.h - the ncurses live view. */
 #ifndef SHAKEDOWN_TUI_H
 #define SHAKEDOWN_TUI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* bare-read.c - the baseline for the benchmark: read every packet of a
  * capture with libpcap and touch its first and last byte, nothing else. */
 #include <pcap.h>

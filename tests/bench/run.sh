@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark (not a test): shakedown against a bare libpcap read loop on the
 # workload from ../shared/bench/gen-mixed.c. Prints the time ratio and peak
 # memory of each. Usage: tests/bench/run.sh [small|large] [build-dir]

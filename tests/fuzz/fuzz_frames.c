@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_frames.c - libFuzzer target: a sequence of frames through the whole
  * pipeline (decode, flows, TCP/SSH/IKE analyzers, reassembly, verdicts).
  *

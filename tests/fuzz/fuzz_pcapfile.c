@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_pcapfile.c - libFuzzer target: a whole capture file (pcap or pcapng,
  * any link type libpcap accepts) read by libpcap from memory
  * (pcap_fopen_offline on fmemopen) and fed through the whole pipeline:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fuzz_sinks.c - libFuzzer target: verdicts built from fuzzed bytes (every
  * string field: summary, evidence labels, detail values, the source name;
  * numbers including NaN and infinities) rendered by the text report and the

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Turn pcap files into fuzz seeds for fuzz_frames.c: link type byte, then
 (2-byte length, 1-byte time step, frame) records. Usage: make-seeds.py OUTDIR PCAP..."""
 import os

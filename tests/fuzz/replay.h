@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* replay.h - the main() of a fuzz target built without libFuzzer
  * (-DFUZZ_STANDALONE): runs LLVMFuzzerTestOneInput once per file named on
  * the command line, and once per file inside a named directory (a seed

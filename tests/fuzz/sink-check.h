@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sink-check.h - for the fuzz targets: the text and JSON sinks written
  * into memory, and the checks on what they wrote: valid UTF-8 without a
  * control byte (newline and tab in text, newline between JSON lines), DEL
@@ -7,7 +8,7 @@
 #define SHAKEDOWN_FUZZ_SINK_CHECK_H
 
 #include "ui/output.h"
-#include "ui/sanitize.h"
+#include "capture/sanitize.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """gen-hostile.py - craft the captures of tests/hostile/: hostile bytes in
 every string shakedown reads off the wire. These are CRAFTED captures, no
 real traffic: they exist so that tests/scripts/test-hostile-bytes.sh can

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """gen-ike.py - crafted IKE/ESP captures for what the strongSwan lab cannot
 easily produce: ICMP errors for IKE, IKE messages lost as IP fragments, a
 version mismatch, cleartext IKEv1 error notifies, rekeys that go

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """gen-link.py - craft the link-layer regression captures of pcaps/link/
 and the damaged-input captures of pcaps/bad/.
 

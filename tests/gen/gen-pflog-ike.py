@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Rewrap the IPv4 packets of a real Ethernet capture as pfSense would log
 them on pflog0: every packet blocked by one rule on one interface. Used to
 make pcaps/ike-crafted/ike-pflog-blocked.pcap from the lab's

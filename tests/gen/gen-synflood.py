@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Write a SYN flood capture: COUNT half-open SYNs from spoofed sources in
 203.0.113.0/24 (random ports) to 198.51.100.20:80, 20 us apart, plus one
 healthy connection between 192.0.2.10 and 198.51.100.20:22 in the middle.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # lab-ipsec.sh: play IPsec (IKE/ESP) scenarios between two strongSwan
 # gateways in network namespaces and record what the firewall in the middle
 # sees on the wire.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Real-traffic lab, SSH and TCP half.
 #
 # Builds network namespaces (prefix sdt-), plays one scenario at a time with

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Small TCP actors for tests/lab/lab-tcp-ssh.sh.
 
 Every subcommand does one thing, prints what it did (with a monotonic

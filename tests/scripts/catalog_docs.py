@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """catalog_docs.py LISTING DOC - check docs/verdicts.md against the verdict
 catalog (LISTING: the output of `shakedown --list-verdicts --json`).
 

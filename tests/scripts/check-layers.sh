@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # check-layers.sh SOURCE_DIR [STAMP] - fail on an include that goes against
 # the direction of the layers. Run by the build (target shakedown_layering,
 # part of the default build) before anything is compiled.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """jsonl.py FILE - read shakedown's --json output (used by the test-*.sh
 scripts). Checks the schema of every object (schema 1, types of every
 documented field, the summary last) and prints a digest: one line per

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # lib-common.sh - sourced by the tests/scripts/test-*.sh scripts (not a test
 # itself: ctest runs only test-*.sh). Sets SD (the binary), SRC (the source
 # tree), PY, a scratch directory $tmp removed on exit, the PASS/FAIL

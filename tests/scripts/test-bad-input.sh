@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test-bad-input.sh SHAKEDOWN SOURCE_DIR
 #
 # Bad input must give a defined exit status and a one-line message naming

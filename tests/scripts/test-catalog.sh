@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test-catalog.sh SHAKEDOWN SOURCE_DIR
 #
 # The verdict catalog against its documentation: --list-verdicts prints

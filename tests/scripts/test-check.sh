@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test-check.sh - `--check` as a CI runner (issue 14): no cap on the number
 # of captures, hostile corpora (symbolic links, FIFOs, `# args:` injection,
 # long comments, malformed lines), the require/forbid/count/detail grammar,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test-cli.sh SHAKEDOWN SOURCE_DIR
 #
 # The command line contract: several -r files in order, -r - (stdin), a BPF

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # --evidence: for every warn/fail verdict of the bundled captures, the pcap
 # written holds exactly the frames tshark selects from the original capture
 # (the verdict's flow between its first and last evidence frame, ICMP errors

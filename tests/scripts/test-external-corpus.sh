@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test-external-corpus.sh SHAKEDOWN SOURCE_DIR
 #
 # Runs shakedown over the public captures of ../shared/corpus/external

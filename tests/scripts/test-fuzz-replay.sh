@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Replays fuzz seeds (every capture in pcaps/ and ../shared/corpus, turned into
 # fuzz_frames inputs) through the whole pipeline. Under the ASan+UBSan build
 # this is the memory-safety check for every decoder and analyzer.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test-hostile-bytes.sh SHAKEDOWN SOURCE_DIR
 #
 # Bytes an attacker writes on the wire must never reach the analyst's

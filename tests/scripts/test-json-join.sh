@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The JSON join keys: every verdict's community_id equals what tshark's own
 # Community ID implementation (an independent one) computes for the
 # verdict's first evidence frame, for TCP over IPv4 and IPv6, UDP (IKE on

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Live end-to-end test: every IPsec lab scenario plays with two real
 # strongSwan daemons and nftables while shakedown captures live (-i) on the
 # router, and the verdicts it printed must match the committed .expect.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test-layering.sh SHAKEDOWN SOURCE_DIR
 #
 # The build refuses an include against the direction of the layers. The
@@ -21,6 +22,11 @@ copy_tree() {
 	rm -rf "$tmp/t"
 	mkdir -p "$tmp/t/tests"
 	cp -r "$SRC/capture" "$SRC/analyzer" "$SRC/ui" "$SRC/CMakeLists.txt" "$tmp/t/"
+	# what the install and version rules of CMakeLists.txt refer to
+	local extra
+	for extra in cmake dist docs README.md LICENSE; do
+		[ -e "$SRC/$extra" ] && cp -r "$SRC/$extra" "$tmp/t/"
+	done
 	cp -r "$SRC/tests/CMakeLists.txt" "$SRC/tests/scripts" "$SRC/tests/unit" "$SRC/tests/fuzz" "$tmp/t/tests/"
 }
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test-options.sh SHAKEDOWN SOURCE_DIR
 #
 # Option values are taken whole or refused: every numeric option must be a

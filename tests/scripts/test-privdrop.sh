@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Live capture gives up its privileges once the capture is open (-Z):
 # started as root it runs as nobody (or the -Z user) with no effective,
 # permitted or bounding capabilities; started as a normal user with file

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # A SYN flood keeps memory flat (bounded by --max-flows) and is reported in
 # aggregate: a few lines per target, not one per SYN. Crafted capture.
 bin=$1 src=$2

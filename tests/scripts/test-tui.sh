@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # test-tui.sh SHAKEDOWN SOURCE_DIR
 #
 # Drives the ncurses live view (--ui) of the real program in a detached

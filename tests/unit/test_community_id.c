@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_community_id.c - ui/community-id.c against values computed by an
  * independent implementation: tshark 4.0's communityid post-dissector
  * (`tshark --enable-protocol communityid -T fields -e communityid`) on

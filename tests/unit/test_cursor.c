@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_cursor.c - capture/cursor.h: every accessor at the end of its
  * window and one byte past it, the latching of `bad`, sub-cursors and
  * peeks. Buffers are heap copies of exactly the bytes under test, so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_decode.c - capture/decode.c: every link layer shakedown accepts,
  * IPv4 options, IPv6 extension headers, TCP options, ICMP/ICMPv6 quotes,
  * checksums, lengths that lie, and frames cut at every byte. Frames are

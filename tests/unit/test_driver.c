@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_driver.c - the pipeline driver runs capture after capture in one
  * process, each from a clean state: the same input twice gives the same
  * verdicts and the same summary, byte for byte. */

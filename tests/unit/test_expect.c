@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_expect.c - ui/expect.c, the .expect grammar of --check: reading our
  * own JSON verdict lines back, the exact-line form with * for the ephemeral
  * port, strict parsing with line numbers, the `# args:` allow-list, and the

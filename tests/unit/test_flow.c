@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_flow.c - capture/flow.c: one flow for both directions of a
  * 5-tuple, who is the client (SYN, SYN-ACK first, guesses), ESP keyed by
  * SPI, packets that have no flow, eviction of the least recently active

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_ike.c - the IKE SA / ESP SA tracker and its verdicts, driven
  * packet by packet through the engine hooks (ike_claims, ike_packet,
  * esp_packet, ike_icmp, ike_tick, ike_finish) with a verdict sink that

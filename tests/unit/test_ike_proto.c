@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_ike_proto.c - the IKEv1/IKEv2 payload parsers, name tables,
  * proposal rendering and NAT detection hashes. Messages are assembled
  * byte by byte here with a small builder, then parsed whole, cut at every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_sanitize.c - the escaping rule of ui/sanitize.h, byte pattern by
  * byte pattern, in its text and JSON forms; truncation never cuts an
  * escape; the UTF-8 check refuses what RFC 3629 refuses. */
@@ -11,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "ui/sanitize.h"
+#include "capture/sanitize.h"
 
 struct pair {
 	const char *in, *text, *json;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_ssh_common.h - builders of SSH wire bytes shared by the SSH tests. */
 #ifndef SHAKEDOWN_TEST_SSH_COMMON_H
 #define SHAKEDOWN_TEST_SSH_COMMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_ssh_flow.c - the SSH analyzer on whole connections: synthetic TCP
  * packets go through the flow table, the TCP tracker and the SSH analyzer
  * (as capture.c drives them), with in-order stream bytes handed over the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_ssh_proto.c - the pure SSH parsers: identification lines, packet
  * framing, KEXINIT, negotiation (RFC 4253 7.1) and HASSH. */
 #include <setjmp.h>

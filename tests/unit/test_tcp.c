@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_tcp.c - the TCP tracker's transitions and verdicts, driven through the
  * real pipeline (driver_feed) with packets built here. */
 #include <setjmp.h>

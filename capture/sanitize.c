@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sanitize.c - owns the escaping of outside strings for every sink: the
  * UTF-8 check, the text form and the JSON form. The rule is in
  * sanitize.h. */

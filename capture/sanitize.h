@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sanitize.h - the one rule for showing strings that came from outside
  * (the wire, file names, interface names, the command line) on a terminal
  * or in JSON. Every sink passes such strings through one of these.
