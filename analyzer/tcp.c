@@ -19,15 +19,23 @@ static struct {
 } counters;
 
 /* Closed connections leave the flow table two seconds after their last
- * packet; what TIME_WAIT reuse needs of them stays here: the 4-tuple's
- * hash, when and where it closed. A later entry overwrites an older one in
- * its slot, so this costs a fixed 1 MiB whatever the traffic. */
+ * packet; what TIME_WAIT reuse needs of them stays here: the 4-tuple
+ * itself (a hash alone matched unrelated connections now and then: false
+ * tcp.time_wait_reuse warnings), when and where it closed. A later entry
+ * overwrites an older one in its slot, so this costs a fixed ~3.5 MiB
+ * whatever the traffic. */
 #define TW_SLOTS 65536
 struct tw_slot {
-	uint32_t hash;
+	struct flow_key key;
 	uint32_t frame;
 	ts_usec close_ts;
 };
+
+static bool tw_same_tuple(const struct flow_key *x, const struct flow_key *y)
+{
+	return x->proto == y->proto && x->pa == y->pa && x->pb == y->pb && addr_eq(&x->a, &y->a) &&
+	       addr_eq(&x->b, &y->b);
+}
 static struct tw_slot time_wait[TW_SLOTS];
 
 static void tcp_pool_reset(void);
@@ -110,7 +118,7 @@ void tcp_flow_new(struct flow *f, const struct pkt *p)
 	counters.flows++;
 	if (p->proto == IPPROTO_NUM_TCP && (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN) {
 		const struct tw_slot *w = &time_wait[f->hash & (TW_SLOTS - 1)];
-		if (w->close_ts && w->hash == f->hash && p->ts >= w->close_ts && p->ts - w->close_ts < 2 * sd_cfg.msl) {
+		if (w->close_ts && tw_same_tuple(&w->key, &f->key) && p->ts >= w->close_ts && p->ts - w->close_ts < 2 * sd_cfg.msl) {
 			t->prev_time_wait = true;
 			t->prev_close_ts = w->close_ts;
 			t->prev_close_frame = w->frame;
@@ -610,7 +618,7 @@ void tcp_flow_end(struct flow *f, int why, ts_usec now)
 	connection_end(f, now, why == FLOW_END_EOF);
 	if (t->phase == TCPS_CLOSED) {
 		struct tw_slot *w = &time_wait[f->hash & (TW_SLOTS - 1)];
-		w->hash = f->hash;
+		w->key = f->key;
 		close_time(t, &w->close_ts, &w->frame);
 	}
 	tcp_state_put(t);
