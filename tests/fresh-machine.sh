@@ -93,6 +93,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 tar --numeric-owner -C "$root" -xzf "$tarball" || die "cannot unpack $tarball"
+# the tarball's "." carries the mode of debootstrap's mktemp folder (0700):
+# set it again, or no unprivileged user (nobody, _apt, sshd) can reach /usr
+chmod 755 "$root"
 # / must be a mount point inside the root: ip netns remounts it
 mount --bind "$root" "$root"
 mount -t proc proc "$root/proc"
