@@ -73,28 +73,6 @@ static size_t addr_bytes(const struct addr *a)
 	return a->family == 6 ? 16 : 4;
 }
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void base64(const uint8_t *in, size_t n, char *out)
-{
-	size_t i, o = 0;
-	for (i = 0; i + 2 < n; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		out[o++] = b64[v >> 18 & 63];
-		out[o++] = b64[v >> 12 & 63];
-		out[o++] = b64[v >> 6 & 63];
-		out[o++] = b64[v & 63];
-	}
-	if (i < n) {
-		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
-		out[o++] = b64[v >> 18 & 63];
-		out[o++] = b64[v >> 12 & 63];
-		out[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
-		out[o++] = '=';
-	}
-	out[o] = 0;
-}
-
 bool community_id_v1(uint16_t seed, uint8_t proto, const struct addr *src, uint16_t sport,
 		     const struct addr *dst, uint16_t dport, char out[COMMUNITY_ID_LEN])
 {
@@ -140,6 +118,6 @@ bool community_id_v1(uint16_t seed, uint8_t proto, const struct addr *src, uint1
 		return false;
 	out[0] = '1';
 	out[1] = ':';
-	base64(md, sizeof md, out + 2);
+	EVP_EncodeBlock((unsigned char *)out + 2, md, (int)sizeof md); /* 28 characters and a NUL */
 	return true;
 }

@@ -6,7 +6,6 @@
 
 #include <math.h>
 #include <string.h>
-#include <time.h>
 
 static FILE *json_out;
 static bool live_flush; /* flush each line (live capture, pipes) */
@@ -91,11 +90,10 @@ static void write_join_keys(FILE *o, const struct verdict *v)
 	char b[64];
 	put(o, ",\"timestamp\":");
 	if (v->first_ts) {
-		time_t sec = (time_t)(v->first_ts / 1000000);
-		struct tm tm;
-		gmtime_r(&sec, &tm);
-		size_t n = strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(b + n, sizeof b - n, ".%06u+0000", (unsigned)(v->first_ts % 1000000));
+		/* ts_iso's "...123456Z" written as EVE writes it: "...123456+0000" */
+		size_t n = strlen(ts_iso(v->first_ts, b, sizeof b - 4));
+		if (n && b[n - 1] == 'Z')
+			memcpy(b + n - 1, "+0000", 6);
 		json_write_string(o, b);
 	} else {
 		put(o, "null");

@@ -19,11 +19,11 @@ live_check() {
 	shift 2
 	"$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
 	local pid=$! i
+	# the drop comes once the capture is open: wait for it (5 s at most)
 	for i in $(seq 50); do
-		[ -s "$tmp/$name.err" ] && grep -q "listening\|capturing" "$tmp/$name.err" && break
+		[ "$(status_of "$pid" CapEff 2>/dev/null)" = 0000000000000000 ] && break
 		sleep 0.1
 	done
-	sleep 0.5
 	local uid capeff capprm capbnd
 	uid=$(status_of "$pid" Uid | awk '{print $2}')
 	capeff=$(status_of "$pid" CapEff)
