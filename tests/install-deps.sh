@@ -5,7 +5,7 @@
 # Safe to run again: installs only what is missing.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libpcap-dev libnids-dev libssl-dev libncurses-dev zlib1g-dev
-      libcmocka-dev tcpdump tshark tmux iproute2 python3 time mandoc file)
+      libcmocka-dev tcpdump tshark tmux iproute2 python3 time mandoc file strace)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

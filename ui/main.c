@@ -247,7 +247,12 @@ static int shakedown_main(int argc, char **argv)
 		{ "community-id-seed", required_argument, 0, OPT_CID_SEED },
 		{ 0, 0, 0, 0 },
 	};
+	/* a --check worker calls this again for every capture: start clean */
 	config_defaults(&sd_cfg);
+	verdict_clear_sinks();
+	verdict_reset_counts();
+	json_set_community_id_seed(0);
+	stop_flag = 0;
 	const char *files[64];
 	int nfiles = 0;
 	const char *iface = NULL, *check_dir = NULL, *evidence_dir = NULL, *drop_user = NULL;
@@ -509,8 +514,11 @@ static int shakedown_main(int argc, char **argv)
 		}
 	} else if (json) {
 		static char outbuf[1 << 16];
-		if (!iface)
+		static bool buffered; /* setvbuf only before the stream's first use */
+		if (!iface && !buffered) {
 			setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+			buffered = true;
+		}
 		json_attach(stdout, iface != NULL);
 	}
 	if (!json)

@@ -4,7 +4,8 @@
 # of captures, hostile corpora (symbolic links, FIFOs, `# args:` injection,
 # long comments, malformed lines), the require/forbid/count/detail grammar,
 # --json and --junit results, -j, --write-expect/--update-expect, gzip
-# captures, and the forked runner printing what a fresh process prints.
+# captures, and the in-process workers printing what a fresh process prints
+# (two workers for -j 2, not a process per capture).
 # Every run has a time limit: a hang is a failure, not a stuck CI job.
 . "$(dirname "$0")/lib-common.sh"
 RUN_TIMEOUT=60
@@ -214,6 +215,14 @@ cp "$SLOW" "$d/s.pcap"
 run --check "$d" --check-timeout 0.001
 expect "--check-timeout: a capture over its time limit fails" '[ "$rc" -eq 1 ] && has "timed out after 0.001 s"'
 
+# A worker killed on timeout is replaced: every capture after it still runs
+cp "$REFUSED" "$d/t1.pcap"
+cp "$REFUSED" "$d/t2.pcap"
+run --check "$d" --check-timeout 0.001 -j 1
+expect "--check-timeout with one worker: each of three captures times out on its own, none hangs" \
+	'[ "$rc" -eq 1 ] && [ "$(grep -c "timed out after 0.001 s" "$tmp/out")" -eq 3 ]'
+rm -f "$d"/t[12].pcap
+
 # ---- --write-expect: DRAFT and * for the ephemeral port; --update-expect
 run --check "$d" --write-expect
 expect "--write-expect writes a DRAFT with * for the client's ephemeral port" \
@@ -266,8 +275,18 @@ while IFS= read -r f; do
 	}
 	n=$((n + 1))
 done < <(find "$P" -name '*.pcap*' | sort)
-expect "every bundled capture ($n): the forked runner prints byte for byte what a fresh process prints" \
+expect "every bundled capture ($n): the in-process workers print byte for byte what a fresh process prints" \
 	'[ "$diffs" -eq 0 ] && [ "$n" -gt 50 ]'
+
+# No process per capture: -j 2 forks two workers for the whole corpus
+if command -v strace >/dev/null; then
+	strace -f -qq -e trace=fork,vfork,clone,clone3 -o "$tmp/strace" "$SD" --check "$P" -j 2 >/dev/null 2>&1
+	# processes only: LeakSanitizer's helper at exit is a clone sharing memory
+	nproc=$(grep -E '(fork|clone3?)\(' "$tmp/strace" | grep -vc 'CLONE_VM')
+	expect "--check -j 2 over $n captures starts 2 processes, not one per capture (saw $nproc)" '[ "$nproc" -eq 2 ]'
+else
+	echo "SKIP: strace is not installed (tests/install-deps.sh installs it): fork count not checked"
+fi
 
 echo "$fails failed"
 [ "$fails" -eq 0 ]
