@@ -8,6 +8,10 @@
 #include "sanitize.h"
 
 #include <errno.h>
+#ifdef __linux__
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+#endif
 #include <net/if.h>
 #include <pcap.h>
 #include <poll.h>
@@ -216,6 +220,23 @@ static int run_file(struct capture_source *s, const char *path, volatile sig_ato
 	return 0;
 }
 
+/* --workers: share the interface's packets with the other workers' sockets. */
+static int join_fanout(pcap_t *pc, const struct capture_opts *o, char *err, size_t errlen)
+{
+	if (!o->fanout_group)
+		return 0;
+#if defined(__linux__) && defined(PACKET_FANOUT)
+	uint32_t arg = o->fanout_group | ((uint32_t)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
+	if (setsockopt(pcap_fileno(pc), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) == 0)
+		return 0;
+	snprintf(err, errlen, "%s: cannot join packet fanout group %u: %s", o->iface, o->fanout_group,
+		 strerror(errno));
+#else
+	snprintf(err, errlen, "%s: --workers needs Linux packet fanout", o->iface);
+#endif
+	return -1;
+}
+
 static int open_live(struct capture_source *s, const struct capture_opts *o, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
@@ -263,7 +284,7 @@ static int open_live(struct capture_source *s, const struct capture_opts *o, cha
 		fputc('\n', stderr);
 	}
 	int lt = check_linktype(pc, o->iface, err, errlen);
-	if (lt < 0 || set_filter(pc, o->filter, err, errlen) < 0) {
+	if (lt < 0 || set_filter(pc, o->filter, err, errlen) < 0 || join_fanout(pc, o, err, errlen) < 0) {
 		pcap_close(pc);
 		return -1;
 	}

@@ -26,6 +26,11 @@ struct capture_opts {
 	int poll_ms;
 	/* Replay offline input at the speed of its timestamps (--pace). */
 	bool pace;
+	/* Live, Linux: join PACKET_FANOUT group fanout_group (1-65535; 0 =
+	 * none) in hash mode, so that the kernel spreads flows over every
+	 * socket of the group and both directions of a flow (and the
+	 * fragments of a datagram) reach the same one (--workers). */
+	uint16_t fanout_group;
 };
 
 enum capture_status {

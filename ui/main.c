@@ -9,6 +9,7 @@
 #include "output.h"
 #include "capture/sanitize.h"
 #include "tui.h"
+#include "workers.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -43,6 +44,8 @@ static void usage(FILE *o)
 		"  -B, --buffer-size MB kernel capture buffer in MiB (live)\n"
 		"  -Z USER              live: run as USER once the capture is open (default nobody when\n"
 		"                       started as root; -Z root keeps root); capabilities are dropped\n"
+		"  --workers N          live: spread the interface over N processes (Linux packet\n"
+		"                       fanout, flows kept whole); one merged JSON/text output\n"
 		"  -s, --snaplen N      bytes kept per packet (live; default 262144)\n"
 		"  --max-flows N        flows tracked at once (default 131072)\n"
 		"output:\n"
@@ -116,6 +119,7 @@ enum {
 	OPT_EVIDENCE,
 	OPT_EVIDENCE_ALL,
 	OPT_CID_SEED,
+	OPT_WORKERS,
 };
 
 /* Options are refused unless the whole argument is a plain decimal number
@@ -245,6 +249,7 @@ static int shakedown_main(int argc, char **argv)
 		{ "evidence", required_argument, 0, OPT_EVIDENCE },
 		{ "evidence-all", no_argument, 0, OPT_EVIDENCE_ALL },
 		{ "community-id-seed", required_argument, 0, OPT_CID_SEED },
+		{ "workers", required_argument, 0, OPT_WORKERS },
 		{ 0, 0, 0, 0 },
 	};
 	/* a --check worker calls this again for every capture: start clean */
@@ -264,7 +269,7 @@ static int shakedown_main(int argc, char **argv)
 	co.jobs = ncpu > 0 ? (int)(ncpu > 256 ? 256 : ncpu) : 1;
 	optind = 0; /* getopt from scratch: a --check child parses again */
 	enum severity fail_on = SEV_FAIL;
-	int buffer_mb = 0, snaplen = 0;
+	int buffer_mb = 0, snaplen = 0, nworkers = 1;
 	int c;
 	long long num;
 	while ((c = getopt_long(argc, argv, "+r:i:j:s:B:Z:vh", longopts, NULL)) != -1) {
@@ -402,6 +407,11 @@ static int shakedown_main(int argc, char **argv)
 		case OPT_EVIDENCE_ALL:
 			evidence_all = true;
 			break;
+		case OPT_WORKERS:
+			if (!count_option("--workers", optarg, 1, WORKERS_MAX, &num))
+				return 2;
+			nworkers = (int)num;
+			break;
 		case OPT_CID_SEED: {
 			char *end;
 			long seed = strtol(optarg, &end, 10);
@@ -471,7 +481,17 @@ static int shakedown_main(int argc, char **argv)
 		free(filter);
 		return 2;
 	}
-	bool ui = !json && !no_ui && (want_ui || (iface && isatty(1)));
+	if (nworkers > 1 && !iface) {
+		fprintf(stderr, "shakedown: --workers applies to live capture (-i) only\n");
+		free(filter);
+		return 2;
+	}
+	if (nworkers > 1 && want_ui) {
+		fprintf(stderr, "shakedown: --workers does not drive the live view (--ui); use --json or the text report\n");
+		free(filter);
+		return 2;
+	}
+	bool ui = !json && !no_ui && nworkers == 1 && (want_ui || (iface && isatty(1)));
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -530,7 +550,9 @@ static int shakedown_main(int argc, char **argv)
 	}
 
 	struct run_summary sum;
-	int rc = driver_run(&o, &hooks, &sum, &stop_flag, err, sizeof err);
+	int rc = nworkers > 1 ? workers_run(nworkers, &o, &hooks, open_drop_privileges, (void *)drop_user, &sum,
+					    &stop_flag, err, sizeof err)
+			      : driver_run(&o, &hooks, &sum, &stop_flag, err, sizeof err);
 	sum.source = source;
 	verdict_counts(sum.counts);
 	if (ui)
