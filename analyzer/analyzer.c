@@ -4,6 +4,7 @@
 #include "analyzer.h"
 #include "analyzer/ike.h"
 #include "analyzer/ssh.h"
+#include "ssh-int.h"
 #include "verdict.h"
 
 #include <stddef.h>
@@ -223,11 +224,39 @@ static void quality_verdicts(const struct run_summary *s)
 		verdict_int(&qv, c->key, (long long)n);
 		verdict_emit(&qv);
 	}
-	if (s->flows_evicted || s->nids_evicted) {
-		capture_verdict(V_CAPTURE_FLOW_TABLE_FULL,
-				"the flow table was full: %llu flows were evicted early (reassembly evicted %llu)",
-				(unsigned long long)s->flows_evicted, (unsigned long long)s->nids_evicted);
-		verdict_int(&qv, "evicted", (long long)s->flows_evicted);
+}
+
+/* One verdict per bounded table that was full: which, how often, since
+ * when, what was lost and what raises it. The flow table keeps its own id. */
+static void limit_verdicts(const struct run_summary *s)
+{
+	for (int i = 0; i < LIMIT_COUNT; i++) {
+		const struct limit_hit *h = &s->limits[i];
+		const struct limit_info *li = limit_info((enum limit_table)i);
+		if (!h->times)
+			continue;
+		char when[48] = "";
+		if (h->first_ts) {
+			char iso[40];
+			snprintf(when, sizeof when, ", first at %s", ts_iso(h->first_ts, iso, sizeof iso));
+		}
+		char raise[64] = "";
+		if (li->option)
+			snprintf(raise, sizeof raise, "; raise %s or filter", li->option);
+		capture_verdict(i == LIMIT_FLOWS ? V_CAPTURE_FLOW_TABLE_FULL : V_CAPTURE_LIMITS_REACHED,
+				"%s full %llu times (limit %llu %s%s): %s%s", li->table, (unsigned long long)h->times,
+				(unsigned long long)h->limit, li->unit, when, li->lost, raise);
+		if (h->first_frame)
+			verdict_evidence(&qv, h->first_frame, h->first_ts, -1, "first hit: %s full", li->table);
+		if (i == LIMIT_FLOWS)
+			verdict_int(&qv, "evicted", (long long)h->times);
+		verdict_str(&qv, "table", "%s", li->key);
+		verdict_int(&qv, "limit", (long long)h->limit);
+		verdict_str(&qv, "unit", "%s", li->unit);
+		verdict_int(&qv, "times", (long long)h->times);
+		verdict_num(&qv, "first_hit_ts", (double)h->first_ts / 1e6);
+		verdict_str(&qv, "option", "%s", li->option ? li->option : "");
+		verdict_str(&qv, "lost", "%s", li->lost);
 		verdict_emit(&qv);
 	}
 }
@@ -237,7 +266,11 @@ void analyzer_finish(ts_usec now, struct run_summary *sum)
 	tcp_finish(now);
 	ike_finish(now);
 	tcp_fill_summary(sum);
+	sum->limits[LIMIT_SSH] = ssh_stats()->full;
+	ike_fill_limits(&sum->limits[LIMIT_IKE], &sum->limits[LIMIT_ESP]);
 	quality_verdicts(sum);
+	verdict_fill_limits(sum);
+	limit_verdicts(sum);
 }
 
 void analyzer_describe(const struct flow *f, ts_usec now, char *buf, size_t len)

@@ -343,6 +343,13 @@ struct driver *driver_begin(const struct capture_opts *o, const struct driver_ho
 	d->stream = stream_new(o->max_flows, d->flows, &sh, err, errlen);
 	if (!d->stream)
 		goto fail;
+	if ((o->max_frag_datagrams || o->max_frag_bytes) &&
+	    !stream_set_frag_limits(d->stream, o->max_frag_datagrams ? o->max_frag_datagrams : STREAM_FRAG_DATAGRAMS,
+				    o->max_frag_bytes ? o->max_frag_bytes : STREAM_FRAG_BYTES)) {
+		snprintf(err, errlen, "out of memory for %u fragmented datagrams", o->max_frag_datagrams);
+		stream_free(d->stream);
+		goto fail;
+	}
 	analyzer_init();
 	driver_open = true;
 	return d;
@@ -386,8 +393,16 @@ void driver_end(struct driver *d, bool resolve, struct run_summary *sum)
 	sum->decode_errors = d->decode.malformed;
 	capture_source_drops(d->src, &sum->drops_kernel, &sum->drops_iface);
 	sum->files_truncated = capture_source_files_truncated(d->src);
-	sum->nids_evicted = stream_stats(d->stream)->nids_evicted;
-	sum->v6_out_of_order = stream_stats(d->stream)->v6_out_of_order;
+	const struct stream_stats *ss = stream_stats(d->stream);
+	sum->nids_evicted = ss->nids_evicted;
+	sum->v6_out_of_order = ss->v6_out_of_order;
+	sum->nids_warnings = ss->nids_warnings;
+	sum->reassembled = ss->reassembled;
+	sum->fragments = d->decode.fragments;
+	sum->limits[LIMIT_FLOWS] = (struct limit_hit){ fs->evicted, fs->max_flows, fs->first_evicted_ts, 0 };
+	sum->limits[LIMIT_NIDS_STREAMS] = ss->nids_full;
+	sum->limits[LIMIT_FRAGMENTS] = ss->frag_full;
+	sum->limits[LIMIT_FRAGMENT_BYTES] = ss->frag_bytes_full;
 	sum->first_ts = d->first_ts;
 	sum->last_ts = d->now;
 	if (resolve)

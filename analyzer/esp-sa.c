@@ -54,6 +54,7 @@ void esp_table_init(uint32_t max_sas)
 	if (max_sas > (uint32_t)ESP_CHUNK * ESP_MAX_CHUNKS)
 		max_sas = (uint32_t)ESP_CHUNK * ESP_MAX_CHUNKS;
 	cap = max_sas;
+	stats.full.limit = cap;
 	nbuckets = 1;
 	while (nbuckets < max_sas)
 		nbuckets <<= 1;
@@ -158,7 +159,10 @@ struct esp_sa *esp_account(const struct pkt *p, uint32_t spi, uint32_t seq, bool
 		}
 	}
 	if (!s) {
+		uint64_t full_before = stats.table_full;
 		uint32_t idx = take_slot();
+		if (stats.table_full != full_before)
+			limit_note(&stats.full, p->ts, p->frame);
 		if (idx == UINT32_MAX)
 			return NULL;
 		s = at(idx);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../capture/limits.h"
 #include "../capture/packet.h"
 
 struct esp_sa {
@@ -32,6 +33,7 @@ struct esp_sa {
 
 struct esp_stats {
 	uint64_t sas, recycled, table_full, packets;
+	struct limit_hit full; /* the table was full: an idle SA was forgotten */
 };
 
 void esp_table_init(uint32_t max_sas);

@@ -192,9 +192,28 @@ static void note_ports(struct ike_sa *sa, int side, const struct pkt *p, bool na
 	}
 }
 
+/* When the SA table was first full in this run (ike-sa.c counts how
+ * often; its counter starts at 0 with every run). */
+static struct limit_hit ike_full;
+
+void ike_fill_limits(struct limit_hit *ike, struct limit_hit *esp)
+{
+	*ike = ike_full;
+	if (!ike_tab.table_full)
+		memset(ike, 0, sizeof *ike);
+	ike->times = ike_tab.table_full;
+	ike->limit = ike_tab.cap;
+	*esp = esp_table_stats()->full;
+}
+
 static struct ike_sa *sa_create(const struct ike_msg *m, const struct pkt *p, const struct flow *f)
 {
+	uint64_t full_before = ike_tab.table_full;
 	struct ike_sa *sa = ike_sa_new(m->h.spi_i, p->ts);
+	if (ike_tab.table_full != full_before && full_before == 0) {
+		ike_full.first_ts = p->ts;
+		ike_full.first_frame = p->frame;
+	}
 	if (!sa)
 		return NULL;
 	sa->ver = m->v2 ? 2 : 1;

@@ -6,6 +6,7 @@
 #define SHAKEDOWN_IKE_H
 
 #include "../capture/flow.h"
+#include "../capture/limits.h"
 
 struct pkt;
 
@@ -22,6 +23,8 @@ void ike_icmp(struct flow *f, int dir, const struct pkt *icmp);
 void ike_tick(ts_usec now);
 void ike_flow_end(struct flow *f, int why, ts_usec now);
 void ike_finish(ts_usec now);
+/* How often the IKE and ESP SA tables were full, and since when. */
+void ike_fill_limits(struct limit_hit *ike, struct limit_hit *esp);
 void ike_describe(const struct flow *f, ts_usec now, char *buf, size_t len);
 
 #endif

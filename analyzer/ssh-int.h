@@ -5,6 +5,7 @@
 #define SHAKEDOWN_SSH_INT_H
 
 #include <stdint.h>
+#include "../capture/limits.h"
 
 struct ssh_stats {
 	uint64_t sessions;  /* pool entries handed out */
@@ -13,6 +14,7 @@ struct ssh_stats {
 	uint64_t verdicts;  /* ssh.* verdicts emitted */
 	uint32_t active;    /* entries in use now */
 	uint32_t peak;
+	struct limit_hit full; /* the pool was full: a new connection not followed */
 };
 
 const struct ssh_stats *ssh_stats(void);

@@ -42,16 +42,25 @@ static void pool_reset(void)
 	dur_next = mname_next = 0;
 }
 
+/* No room for this connection: it is given up for good (APP_OTHER: not
+ * tried again on its next packet), so each one counts once. */
+static void ssh_pool_full(struct flow *f)
+{
+	pool.st.pool_full++;
+	limit_note(&pool.st.full, f->last_ts, f->last_frame);
+	flow_state(f)->app = APP_OTHER;
+}
+
 static struct ssh_sess *sess_new(struct flow *f)
 {
 	if (pool.free_head == NONE32) {
 		if (pool.nchunks >= pool.maxchunks) {
-			pool.st.pool_full++;
+			ssh_pool_full(f);
 			return NULL;
 		}
 		struct ssh_sess *c = calloc(POOL_CHUNK, sizeof *c);
 		if (!c) {
-			pool.st.pool_full++;
+			ssh_pool_full(f);
 			return NULL;
 		}
 		uint32_t base = pool.nchunks * POOL_CHUNK;
@@ -64,7 +73,7 @@ static struct ssh_sess *sess_new(struct flow *f)
 			pool.free_head = base + i;
 		}
 		if (pool.free_head == NONE32) {
-			pool.st.pool_full++;
+			ssh_pool_full(f);
 			return NULL;
 		}
 	}
@@ -108,6 +117,7 @@ void ssh_init(void)
 {
 	pool_reset();
 	pool.cap = sd_cfg.max_ssh ? sd_cfg.max_ssh : 1;
+	pool.st.full.limit = pool.cap;
 	pool.maxchunks = (pool.cap + POOL_CHUNK - 1) / POOL_CHUNK;
 	pool.chunks = calloc(pool.maxchunks, sizeof *pool.chunks);
 	if (!pool.chunks)

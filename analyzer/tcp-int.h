@@ -76,5 +76,6 @@ void tcp_report_time_wait_reuse(struct flow *f, const char *peer_did);
 /* tcp.c */
 /* Empty the per-target aggregation of unanswered SYNs. */
 void tcp_syn_agg_reset(void);
+struct limit_hit tcp_syn_agg_limit(void);
 
 #endif

@@ -27,12 +27,18 @@ struct syn_agg {
 };
 
 static struct syn_agg syn_agg[SYN_AGG_SLOTS];
-static uint64_t syn_agg_overflow; /* targets that found no free slot */
+static struct limit_hit syn_agg_overflow; /* attempts whose target found no free slot */
 
 void tcp_syn_agg_reset(void)
 {
 	memset(syn_agg, 0, sizeof syn_agg);
-	syn_agg_overflow = 0;
+	memset(&syn_agg_overflow, 0, sizeof syn_agg_overflow);
+	syn_agg_overflow.limit = SYN_AGG_SLOTS;
+}
+
+struct limit_hit tcp_syn_agg_limit(void)
+{
+	return syn_agg_overflow;
 }
 
 static struct syn_agg *syn_agg_slot(const struct addr *target)
@@ -51,7 +57,6 @@ static struct syn_agg *syn_agg_slot(const struct addr *target)
 		if (addr_eq(&a->target, target))
 			return a;
 	}
-	syn_agg_overflow++;
 	return NULL;
 }
 
@@ -227,6 +232,8 @@ void tcp_report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool qui
 	const struct tcp_side *c = &t->side[DIR_C2S];
 	t->reported |= R_SYN_UNANSWERED;
 	struct syn_agg *a = syn_agg_slot(&f->srv);
+	if (!a)
+		limit_note(&syn_agg_overflow, c->first_syn_ts, c->first_syn_frame);
 	if (quiet && !a)
 		return;
 	if (a) {

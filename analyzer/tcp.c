@@ -37,6 +37,7 @@ static bool tw_same_tuple(const struct flow_key *x, const struct flow_key *y)
 	       addr_eq(&x->b, &y->b);
 }
 static struct tw_slot time_wait[TW_SLOTS];
+static struct limit_hit tw_full; /* a slot still in TIME_WAIT was overwritten */
 
 static void tcp_pool_reset(void);
 
@@ -45,6 +46,8 @@ void tcp_tracker_init(void)
 	memset(&counters, 0, sizeof counters);
 	tcp_syn_agg_reset();
 	memset(time_wait, 0, sizeof time_wait);
+	memset(&tw_full, 0, sizeof tw_full);
+	tw_full.limit = TW_SLOTS;
 	tcp_pool_reset();
 }
 
@@ -618,8 +621,16 @@ void tcp_flow_end(struct flow *f, int why, ts_usec now)
 	connection_end(f, now, why == FLOW_END_EOF);
 	if (t->phase == TCPS_CLOSED) {
 		struct tw_slot *w = &time_wait[f->hash & (TW_SLOTS - 1)];
+		ts_usec close_ts;
+		uint32_t frame;
+		close_time(t, &close_ts, &frame);
+		/* the slot still holds another connection in TIME_WAIT */
+		if (w->close_ts && close_ts >= w->close_ts && close_ts - w->close_ts < 2 * sd_cfg.msl &&
+		    !tw_same_tuple(&w->key, &f->key))
+			limit_note(&tw_full, close_ts, frame);
 		w->key = f->key;
-		close_time(t, &w->close_ts, &w->frame);
+		w->close_ts = close_ts;
+		w->frame = frame;
 	}
 	tcp_state_put(t);
 	flow_state(f)->tcp = NULL;
@@ -680,6 +691,8 @@ bool tcp_peer_ack(const struct flow *f, int dir, uint32_t *ack)
 
 void tcp_fill_summary(struct run_summary *sum)
 {
+	sum->limits[LIMIT_TIME_WAIT] = tw_full;
+	sum->limits[LIMIT_SYN_TARGETS] = tcp_syn_agg_limit();
 	sum->tcp_flows = counters.flows;
 	sum->tcp_midstream = counters.midstream;
 	sum->tcp_one_direction = counters.one_direction;

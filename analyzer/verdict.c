@@ -65,10 +65,24 @@ void verdict_endpoints(struct verdict *v, uint8_t proto, const struct addr *cli,
 	v->sport = sport;
 }
 
+/* Evidence and details a verdict had no room for. */
+static struct limit_hit evidence_full = { .limit = VERDICT_MAX_EVIDENCE },
+			details_full = { .limit = VERDICT_MAX_DETAILS };
+
+void verdict_fill_limits(struct run_summary *sum)
+{
+	sum->limits[LIMIT_EVIDENCE] = evidence_full;
+	sum->limits[LIMIT_DETAILS] = details_full;
+}
+
 void verdict_evidence(struct verdict *v, uint64_t frame, ts_usec ts, int dir, const char *fmt, ...)
 {
-	if (v->nevidence >= VERDICT_MAX_EVIDENCE || !frame)
+	if (!frame)
 		return;
+	if (v->nevidence >= VERDICT_MAX_EVIDENCE) {
+		limit_note(&evidence_full, ts, frame);
+		return;
+	}
 	struct evidence *e = &v->ev[v->nevidence++];
 	e->frame = frame;
 	e->ts = ts;
@@ -89,6 +103,15 @@ void verdict_add_evidence(struct verdict *v, const struct evidence *e, unsigned 
 		if (!seen)
 			v->ev[v->nevidence++] = e[i];
 	}
+	/* what did not fit (duplicates of listed frames are no loss) */
+	for (unsigned i = 0; i < n && v->nevidence >= VERDICT_MAX_EVIDENCE; i++) {
+		bool seen = false;
+		for (unsigned j = 0; j < v->nevidence; j++)
+			if (v->ev[j].frame == e[i].frame)
+				seen = true;
+		if (!seen)
+			limit_note(&evidence_full, e[i].ts, e[i].frame);
+	}
 }
 
 void verdict_summary(struct verdict *v, const char *fmt, ...)
@@ -106,8 +129,10 @@ static struct verdict_detail *detail_slot(struct verdict *v, const char *key)
 	for (unsigned i = 0; i < v->ndetails; i++)
 		if (!strcmp(v->details[i].key, key))
 			return &v->details[i];
-	if (v->ndetails >= VERDICT_MAX_DETAILS)
+	if (v->ndetails >= VERDICT_MAX_DETAILS) {
+		limit_note(&details_full, v->last_ts, 0);
 		return NULL;
+	}
 	struct verdict_detail *d = &v->details[v->ndetails++];
 	d->key = key;
 	return d;
@@ -197,6 +222,10 @@ void verdict_counts(uint64_t out[4])
 void verdict_reset_counts(void)
 {
 	memset(counts, 0, sizeof counts);
+	memset(&evidence_full, 0, sizeof evidence_full);
+	memset(&details_full, 0, sizeof details_full);
+	evidence_full.limit = VERDICT_MAX_EVIDENCE;
+	details_full.limit = VERDICT_MAX_DETAILS;
 }
 
 void verdict_emit_summary(const struct run_summary *s)

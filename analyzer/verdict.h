@@ -98,6 +98,8 @@ void verdict_add_sink(const struct verdict_sink *s);
 void verdict_clear_sinks(void);
 void verdict_counts(uint64_t counts[4]);
 void verdict_reset_counts(void);
+/* How often a verdict had no room for evidence or a detail. */
+void verdict_fill_limits(struct run_summary *sum);
 void verdict_emit_summary(const struct run_summary *s);
 
 /* Format "+1.234567" style seconds and "2024-01-02T03:04:05.123456Z". */

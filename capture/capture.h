@@ -20,6 +20,10 @@ struct capture_opts {
 	int buffer_mb;      /* --buffer-size, live */
 	int snaplen;
 	uint32_t max_flows;
+	/* the global cap on IPv4 fragments in reassembly (0: the defaults
+	 * of stream.h) */
+	uint32_t max_frag_datagrams;
+	uint64_t max_frag_bytes;
 	ts_usec idle_timeout;
 	/* About how often (wall time) the source calls the sink's on_idle,
 	 * and the driver its on_poll hook; 0 = 200 ms. */

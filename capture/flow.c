@@ -157,7 +157,8 @@ static struct flow *alloc_slot(struct flow_table *t, ts_usec now)
 	t->evict_cursor = (t->evict_cursor + 32) % used;
 	if (!victim)
 		return NULL;
-	t->st.evicted++;
+	if (!t->st.evicted++)
+		t->st.first_evicted_ts = now;
 	release(t, victim, FLOW_END_EVICTED, now);
 	f = pool_take(&t->pool, &i);
 	if (f)

@@ -74,6 +74,7 @@ struct flow_table;
 struct flow_stats {
 	uint64_t created;
 	uint64_t evicted; /* pushed out because the table was full */
+	ts_usec first_evicted_ts; /* packet time of the first eviction */
 	uint64_t expired; /* idle timeout */
 	uint64_t active;
 	uint64_t peak;

@@ -12,6 +12,38 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
+
+/* The IPv4 datagrams libnids is rebuilding, as far as we can tell: one
+ * slot per datagram (addresses, id, protocol), with the bytes handed over
+ * and when. A slot is freed when libnids gives the datagram back whole, or
+ * once libnids has surely dropped it: it expires a datagram 30 s of WALL
+ * time after its last fragment (not packet time), so a capture file read
+ * in seconds keeps its incomplete datagrams for the whole run. Refusing
+ * fragments beyond both caps bounds libnids' fragment memory globally
+ * (libnids itself bounds it only per destination address). */
+#define FRAG_WALL_EXPIRY 31000000 /* libnids' 30 s, plus a margin */
+#define FRAG_OVERHEAD 128         /* libnids' bookkeeping per fragment, about */
+#define NO_SLOT UINT32_MAX
+
+struct frag_slot {
+	uint8_t src[4], dst[4];
+	uint16_t id;
+	uint8_t proto;
+	bool used;
+	uint32_t bytes;
+	int64_t wall;               /* monotonic usec of the last fragment */
+	uint32_t hnext;             /* hash chain */
+	uint32_t older, newer;      /* age list, oldest first */
+};
+
+struct frag_table {
+	struct frag_slot *slot;
+	uint32_t *bucket;
+	uint32_t max, nbuckets, used, free_head;
+	uint32_t oldest, newest;
+	uint64_t bytes, max_bytes;
+};
 
 struct stream {
 	struct stream_stats st;
@@ -21,6 +53,7 @@ struct stream {
 	const uint8_t *fed_data; /* the buffer we last handed to libnids */
 	const struct pkt *fed_pkt;
 	struct nids_chksum_ctl nocheck;
+	struct frag_table frag;
 	uint8_t fixbuf[65536];
 };
 
@@ -35,8 +68,179 @@ static void nids_warning(int type, int err, struct ip *iph, void *data)
 	if (!active)
 		return;
 	active->st.nids_warnings++;
-	if (err == NIDS_WARN_TCP_TOOMUCH)
+	if (err == NIDS_WARN_TCP_TOOMUCH) {
 		active->st.nids_evicted++;
+		const struct pkt *p = active->fed_pkt;
+		limit_note(&active->st.nids_full, p ? p->ts : 0, p ? p->frame : 0);
+	}
+}
+
+static int64_t mono_usec(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
+static uint32_t frag_hash(const struct frag_table *T, const uint8_t *src, const uint8_t *dst, uint16_t id,
+			  uint8_t proto)
+{
+	uint32_t h = HASH32_SEED;
+	uint32_t w[3] = { (uint32_t)src[0] << 24 | (uint32_t)src[1] << 16 | (uint32_t)src[2] << 8 | src[3],
+			  (uint32_t)dst[0] << 24 | (uint32_t)dst[1] << 16 | (uint32_t)dst[2] << 8 | dst[3],
+			  (uint32_t)id << 8 | proto };
+	for (int i = 0; i < 3; i++)
+		h = hash32_word(h, w[i]);
+	return h & (T->nbuckets - 1);
+}
+
+static void frag_age_unlink(struct frag_table *T, uint32_t i)
+{
+	struct frag_slot *e = &T->slot[i];
+	if (e->older != NO_SLOT)
+		T->slot[e->older].newer = e->newer;
+	else
+		T->oldest = e->newer;
+	if (e->newer != NO_SLOT)
+		T->slot[e->newer].older = e->older;
+	else
+		T->newest = e->older;
+}
+
+static void frag_age_append(struct frag_table *T, uint32_t i)
+{
+	struct frag_slot *e = &T->slot[i];
+	e->older = T->newest;
+	e->newer = NO_SLOT;
+	if (T->newest != NO_SLOT)
+		T->slot[T->newest].newer = i;
+	else
+		T->oldest = i;
+	T->newest = i;
+}
+
+static uint32_t frag_find(const struct frag_table *T, const uint8_t *src, const uint8_t *dst, uint16_t id,
+			  uint8_t proto, uint32_t **link)
+{
+	uint32_t *pp = &T->bucket[frag_hash(T, src, dst, id, proto)];
+	while (*pp) {
+		const struct frag_slot *e = &T->slot[*pp - 1];
+		if (e->id == id && e->proto == proto && !memcmp(e->src, src, 4) && !memcmp(e->dst, dst, 4))
+			break;
+		pp = &T->slot[*pp - 1].hnext;
+	}
+	*link = pp;
+	return *pp ? *pp - 1 : NO_SLOT;
+}
+
+static void frag_release(struct frag_table *T, uint32_t i)
+{
+	struct frag_slot *e = &T->slot[i];
+	uint32_t *link;
+	frag_find(T, e->src, e->dst, e->id, e->proto, &link);
+	if (*link == i + 1)
+		*link = e->hnext;
+	frag_age_unlink(T, i);
+	T->bytes -= e->bytes;
+	T->used--;
+	e->used = false;
+	e->hnext = T->free_head;
+	T->free_head = i + 1;
+}
+
+/* A datagram came back whole: libnids freed its fragments. */
+static void frag_done(struct frag_table *T, const uint8_t *ip)
+{
+	uint32_t *link;
+	uint16_t id = (uint16_t)(ip[4] << 8 | ip[5]);
+	if (!T->max)
+		return;
+	uint32_t i = frag_find(T, ip + 12, ip + 16, id, ip[9], &link);
+	if (i != NO_SLOT)
+		frag_release(T, i);
+}
+
+/* May this fragment go to libnids? Counts it against both caps. */
+static bool frag_admit(struct stream *S, const uint8_t *ip, const struct pkt *p)
+{
+	struct frag_table *T = &S->frag;
+	if (!T->max)
+		return true;
+	int64_t now = mono_usec();
+	while (T->oldest != NO_SLOT && now - T->slot[T->oldest].wall > FRAG_WALL_EXPIRY)
+		frag_release(T, T->oldest);
+	uint32_t *link;
+	uint16_t id = (uint16_t)(ip[4] << 8 | ip[5]);
+	uint32_t i = frag_find(T, ip + 12, ip + 16, id, ip[9], &link);
+	uint32_t cost = p->l3_len + FRAG_OVERHEAD;
+	if (T->bytes + cost > T->max_bytes) {
+		limit_note(&S->st.frag_bytes_full, p->ts, p->frame);
+		return false;
+	}
+	if (i == NO_SLOT) {
+		if (!T->free_head) {
+			limit_note(&S->st.frag_full, p->ts, p->frame);
+			return false;
+		}
+		i = T->free_head - 1;
+		struct frag_slot *e = &T->slot[i];
+		T->free_head = e->hnext;
+		memcpy(e->src, ip + 12, 4);
+		memcpy(e->dst, ip + 16, 4);
+		e->id = id;
+		e->proto = ip[9];
+		e->used = true;
+		e->bytes = 0;
+		e->hnext = 0;
+		*link = i + 1;
+		T->used++;
+	} else {
+		frag_age_unlink(T, i);
+	}
+	struct frag_slot *e = &T->slot[i];
+	e->bytes += cost;
+	e->wall = now;
+	T->bytes += cost;
+	frag_age_append(T, i);
+	if (T->used > S->st.frag_peak)
+		S->st.frag_peak = T->used;
+	if (T->bytes > S->st.frag_bytes_peak)
+		S->st.frag_bytes_peak = T->bytes;
+	return true;
+}
+
+static void frag_table_free(struct frag_table *T)
+{
+	free(T->slot);
+	free(T->bucket);
+	memset(T, 0, sizeof *T);
+}
+
+bool stream_set_frag_limits(struct stream *S, uint32_t datagrams, uint64_t bytes)
+{
+	struct frag_table *T = &S->frag;
+	frag_table_free(T);
+	T->oldest = T->newest = NO_SLOT;
+	S->st.frag_full.limit = datagrams;
+	S->st.frag_bytes_full.limit = bytes;
+	if (!datagrams)
+		return true;
+	T->nbuckets = 16;
+	while (T->nbuckets < datagrams && T->nbuckets < (1u << 30))
+		T->nbuckets <<= 1;
+	T->slot = calloc(datagrams, sizeof *T->slot);
+	T->bucket = calloc(T->nbuckets, sizeof *T->bucket);
+	if (!T->slot || !T->bucket) {
+		frag_table_free(T);
+		return false;
+	}
+	T->max = datagrams;
+	T->max_bytes = bytes;
+	for (uint32_t i = datagrams; i-- > 0;) {
+		T->slot[i].hnext = T->free_head;
+		T->free_head = i + 1;
+	}
+	return true;
 }
 
 static void nids_nomem(char *where)
@@ -116,6 +320,7 @@ static void nids_ip_cb(struct ip *iph, int len)
 		return;
 	/* a datagram libnids rebuilt from fragments */
 	S->st.reassembled++;
+	frag_done(&S->frag, (const uint8_t *)iph);
 	uint32_t total = ntohs(iph->ip_len);
 	S->hooks.on_datagram(S->hooks.arg, (const uint8_t *)iph, total);
 }
@@ -150,6 +355,14 @@ struct stream *stream_new(uint32_t max_streams, struct flow_table *ft, const str
 		max_streams = 65536;
 	nids_params.pcap_desc = S->dead;
 	nids_params.n_tcp_streams = (int)(max_streams / 3 * 4 + 16);
+	/* libnids refuses a new stream beyond 3/4 of n_tcp_streams */
+	S->st.nids_full.limit = (uint64_t)nids_params.n_tcp_streams * 3 / 4;
+	if (!stream_set_frag_limits(S, STREAM_FRAG_DATAGRAMS, STREAM_FRAG_BYTES)) {
+		snprintf(err, errlen, "out of memory for the fragment table");
+		pcap_close(S->dead);
+		free(S);
+		return NULL;
+	}
 	nids_params.n_hosts = 1024;
 	nids_params.scan_num_hosts = 0; /* no port-scan detector */
 	nids_params.syslog = nids_warning;
@@ -181,6 +394,7 @@ void stream_free(struct stream *S)
 	nids_unregister_tcp((void *)nids_tcp_cb);
 	nids_unregister_ip((void *)nids_ip_cb);
 	nids_exit();
+	frag_table_free(&S->frag);
 	pcap_close(S->dead);
 	if (active == S)
 		active = NULL;
@@ -199,6 +413,8 @@ void stream_feed_ipv4(struct stream *S, const struct pkt *p)
 	const uint8_t *data = p->l3;
 	size_t ihl = (size_t)(data[0] & 15) * 4;
 	if (ihl < 20 || ihl > p->l3_len)
+		return;
+	if (p->is_fragment && !frag_admit(S, data, p))
 		return;
 	/* libnids drops a bad IP header checksum (crafted captures, some
 	 * offload setups): hand it a corrected copy instead. */

@@ -16,6 +16,11 @@
 #define SHAKEDOWN_STREAM_H
 
 #include "flow.h"
+#include "limits.h"
+
+/* Defaults of the global cap on IPv4 fragments held for reassembly. */
+#define STREAM_FRAG_DATAGRAMS 4096
+#define STREAM_FRAG_BYTES (32ull << 20)
 
 struct stream_stats {
 	uint64_t nids_packets;     /* packets handed to libnids */
@@ -25,6 +30,11 @@ struct stream_stats {
 	uint64_t reassembled;      /* IPv4 datagrams rebuilt from fragments */
 	uint64_t v6_out_of_order;  /* IPv6 segments skipped by our in-order reassembler */
 	uint64_t bytes_delivered;
+	uint32_t frag_peak;          /* datagrams in reassembly at once, at most */
+	uint64_t frag_bytes_peak;
+	struct limit_hit nids_full;  /* libnids dropped a stream for room */
+	struct limit_hit frag_full;  /* fragments refused: no datagram slot */
+	struct limit_hit frag_bytes_full; /* fragments refused: over the byte cap */
 };
 
 struct stream_hooks {
@@ -44,6 +54,10 @@ struct stream;
 struct stream *stream_new(uint32_t max_streams, struct flow_table *ft, const struct stream_hooks *hooks, char *err,
 			  size_t errlen);
 void stream_free(struct stream *s);
+/* The global cap on IPv4 fragments handed to libnids: at most `datagrams`
+ * datagrams and `bytes` bytes in reassembly at once; fragments beyond it
+ * are refused and counted. 0 datagrams: no cap. False: out of memory. */
+bool stream_set_frag_limits(struct stream *s, uint32_t datagrams, uint64_t bytes);
 /* Hand an IPv4 packet (TCP of a wanted flow, or a fragment) to libnids. */
 void stream_feed_ipv4(struct stream *s, const struct pkt *p);
 /* IPv6 TCP segment of a wanted flow. */

@@ -9,8 +9,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "limits.h"
 #include "packet.h"
 
+/* New counters must also be added up in ui/workers.c (summary_add). */
 struct run_summary {
 	uint64_t packets, bytes;
 	uint64_t flows, flows_evicted, flows_expired, flows_peak;
@@ -22,6 +24,10 @@ struct run_summary {
 	uint64_t bad_checksums, truncated, non_ip, decode_errors, out_of_order, duplicates;
 	uint64_t files_truncated, nids_evicted, v6_out_of_order;
 	uint64_t tcp_flows, tcp_midstream, tcp_one_direction; /* filled by the analyzers */
+	uint64_t fragments, reassembled; /* IP fragments seen, IPv4 datagrams rebuilt */
+	uint64_t nids_warnings;          /* libnids complaints (odd segments, no room) */
+	/* every bounded table: how often it was full (engine and analyzers fill it) */
+	struct limit_hit limits[LIMIT_COUNT];
 	const char *source;
 };
 

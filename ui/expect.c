@@ -271,7 +271,7 @@ void expect_verdict_line(const struct expect_verdict *v, bool star_ephemeral, ch
 static const char *const allowed_opts[] = {
 	"--syn-timeout", "--rtt-warn",	  "--fin-timeout", "--half-close-timeout", "--msl",
 	"--ssh-timeout", "--banner-timeout", "--ike-timeout", "--esp-timeout",	 "--idle-timeout",
-	"--max-flows",
+	"--max-flows", "--max-ssh", "--max-ike", "--max-frag-datagrams", "--max-frag-mb",
 };
 
 static bool is_number(const char *s)
@@ -308,7 +308,7 @@ bool expect_args_allowed(char *const *words, size_t n, char *err, size_t errlen)
 			snprintf(err, errlen,
 				 "`# args:` may not set '%.*s': only thresholds (--syn-timeout, --rtt-warn, --fin-timeout, "
 				 "--half-close-timeout, --msl, --ssh-timeout, --banner-timeout, --ike-timeout, "
-				 "--esp-timeout, --idle-timeout, --max-flows) and a BPF filter",
+				 "--esp-timeout, --idle-timeout, --max-flows and the other --max-* limits) and a BPF filter",
 				 (int)(len > 64 ? 64 : len), w);
 			return false;
 		}

@@ -201,15 +201,24 @@ static void json_summary(const struct run_summary *s, void *arg)
 		",\"live\":%s,\"packets\":%llu,\"bytes\":%llu,\"flows\":%llu,\"flows_peak\":%llu,"
 		"\"flows_evicted\":%llu,\"drops\":%llu,\"drops_kernel\":%llu,\"drops_interface\":%llu,"
 		"\"bad_checksums\":%llu,\"truncated\":%llu,\"decode_errors\":%llu,\"duplicates\":%llu,"
-		"\"counts\":{\"ok\":%llu,\"info\":%llu,\"warn\":%llu,\"fail\":%llu}}\n",
+		"\"fragments\":%llu,\"reassembled\":%llu,\"nids_warnings\":%llu,\"ipv6_segments_skipped\":%llu,"
+		"\"counts\":{\"ok\":%llu,\"info\":%llu,\"warn\":%llu,\"fail\":%llu},",
 		s->live ? "true" : "false", (unsigned long long)s->packets, (unsigned long long)s->bytes,
 		(unsigned long long)s->flows, (unsigned long long)s->flows_peak, (unsigned long long)s->flows_evicted,
 		(unsigned long long)(s->drops_kernel + s->drops_iface), (unsigned long long)s->drops_kernel,
 		(unsigned long long)s->drops_iface, (unsigned long long)s->bad_checksums,
 		(unsigned long long)s->truncated, (unsigned long long)s->decode_errors,
-		(unsigned long long)s->duplicates, (unsigned long long)s->counts[SEV_OK],
+		(unsigned long long)s->duplicates, (unsigned long long)s->fragments,
+		(unsigned long long)s->reassembled, (unsigned long long)s->nids_warnings,
+		(unsigned long long)s->v6_out_of_order, (unsigned long long)s->counts[SEV_OK],
 		(unsigned long long)s->counts[SEV_INFO], (unsigned long long)s->counts[SEV_WARN],
 		(unsigned long long)s->counts[SEV_FAIL]);
+	/* every bounded table: how often it was full (0: never) */
+	put(o, "\"limits\":{");
+	for (int i = 0; i < LIMIT_COUNT; i++)
+		fprintf(o, "%s\"%s\":%llu", i ? "," : "", limit_info((enum limit_table)i)->key,
+			(unsigned long long)s->limits[i].times);
+	put(o, "}}\n");
 	fflush(o);
 }
 

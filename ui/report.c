@@ -11,6 +11,7 @@
 
 #define REPORT_MAX_FULL 1000
 #define REPORT_MAX_OK 500
+#define REPORT_MAX_CAPTURE 64 /* capture.* verdicts kept beyond REPORT_MAX_FULL */
 
 static struct {
 	FILE *out;
@@ -39,7 +40,10 @@ static void report_verdict(const struct verdict *v, void *arg)
 		snprintf(R.ok[R.nok++], sizeof R.ok[0], "%s", line + 3);
 		return;
 	}
-	if (R.nfull >= REPORT_MAX_FULL) {
+	/* capture.* verdicts (drops, full tables) say how far to trust the
+	 * rest: a flood of other verdicts must not push them out */
+	bool capture = catalog_get(v->vid)->cat == CAT_CAPTURE;
+	if (R.nfull >= REPORT_MAX_FULL + (capture ? REPORT_MAX_CAPTURE : 0)) {
 		R.dropped_full++;
 		return;
 	}
@@ -177,6 +181,18 @@ static void report_summary(const struct run_summary *s, void *arg)
 		(unsigned long long)drops, drops ? " (verdicts about missing packets are suspect)" : "",
 		(unsigned long long)s->counts[SEV_FAIL], (unsigned long long)s->counts[SEV_WARN],
 		(unsigned long long)s->counts[SEV_INFO], (unsigned long long)s->counts[SEV_OK]);
+	/* the bounded tables that were full (each has its verdict above) */
+	const char *sep = "shakedown: limits reached: ";
+	for (int i = 0; i < LIMIT_COUNT; i++) {
+		if (!s->limits[i].times)
+			continue;
+		const struct limit_info *li = limit_info((enum limit_table)i);
+		fprintf(o, "%s%s %llu times (limit %llu%s%s)", sep, li->table, (unsigned long long)s->limits[i].times,
+			(unsigned long long)s->limits[i].limit, li->option ? ", " : "", li->option ? li->option : "");
+		sep = "; ";
+	}
+	if (sep[0] == ';')
+		fputc('\n', o);
 	fflush(o);
 	free(R.full);
 	free(R.ok);

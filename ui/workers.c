@@ -126,6 +126,20 @@ static void summary_add(struct run_summary *t, const struct run_summary *s)
 	t->tcp_flows += s->tcp_flows;
 	t->tcp_midstream += s->tcp_midstream;
 	t->tcp_one_direction += s->tcp_one_direction;
+	t->fragments += s->fragments;
+	t->reassembled += s->reassembled;
+	t->nids_warnings += s->nids_warnings;
+	for (int i = 0; i < LIMIT_COUNT; i++) {
+		struct limit_hit *th = &t->limits[i];
+		const struct limit_hit *sh = &s->limits[i];
+		if (sh->times && (!th->times || sh->first_ts < th->first_ts)) {
+			th->first_ts = sh->first_ts;
+			th->first_frame = sh->first_frame;
+		}
+		th->times += sh->times;
+		if (sh->limit > th->limit)
+			th->limit = sh->limit;
+	}
 }
 
 /* Take the complete records in w's buffer. */
