@@ -4,6 +4,7 @@
  * --fail-on, 2 usage or input error). */
 #include "analyzer/config.h"
 #include "analyzer/driver.h"
+#include "analyzer/points.h"
 #include "evidence.h"
 #include "privdrop.h"
 #include "output.h"
@@ -39,6 +40,10 @@ static void usage(FILE *o)
 		"\n"
 		"input:\n"
 		"  -r FILE              read a pcap or pcapng file, plain or .gz ('-' for stdin); repeat\n"
+		"  --points             the -r files are the same traffic captured at once at several points\n"
+		"                       (-r NAME=FILE, e.g. -r lan=lan.pcap -r wan=wan.pcap, path order):\n"
+		"                       the first is analysed, and each verdict says where its packets were\n"
+		"                       seen and where they were lost\n"
 		"  -i IFACE             capture live on IFACE (needs root or cap_net_raw,cap_net_admin)\n"
 		"  -B, --buffer-size MB kernel capture buffer in MiB (live)\n"
 		"  -Z USER              live: run as USER once the capture is open (default nobody when\n"
@@ -116,6 +121,7 @@ enum {
 	OPT_EVIDENCE,
 	OPT_EVIDENCE_ALL,
 	OPT_CID_SEED,
+	OPT_POINTS,
 };
 
 /* Options are refused unless the whole argument is a plain decimal number
@@ -245,13 +251,14 @@ static int shakedown_main(int argc, char **argv)
 		{ "evidence", required_argument, 0, OPT_EVIDENCE },
 		{ "evidence-all", no_argument, 0, OPT_EVIDENCE_ALL },
 		{ "community-id-seed", required_argument, 0, OPT_CID_SEED },
+		{ "points", no_argument, 0, OPT_POINTS },
 		{ 0, 0, 0, 0 },
 	};
 	config_defaults(&sd_cfg);
 	const char *files[64];
 	int nfiles = 0;
 	const char *iface = NULL, *check_dir = NULL, *evidence_dir = NULL, *drop_user = NULL;
-	bool evidence_all = false;
+	bool evidence_all = false, points = false;
 	bool json = false, list_verdicts = false, write_expect = false, want_ui = false, no_ui = false, pace = false,
 	     banner_set = false;
 	struct check_opts co = { .run_main = shakedown_main, .timeout = 300 };
@@ -397,6 +404,9 @@ static int shakedown_main(int argc, char **argv)
 		case OPT_EVIDENCE_ALL:
 			evidence_all = true;
 			break;
+		case OPT_POINTS:
+			points = true;
+			break;
 		case OPT_CID_SEED: {
 			char *end;
 			long seed = strtol(optarg, &end, 10);
@@ -467,6 +477,44 @@ static int shakedown_main(int argc, char **argv)
 		return 2;
 	}
 	bool ui = !json && !no_ui && (want_ui || (iface && isatty(1)));
+	struct points *P = NULL;
+	char source_note[256] = "";
+	if (points) {
+		char names[POINTS_MAX][POINTS_NAME_LEN];
+		const char *paths[POINTS_MAX];
+		char err[512] = "";
+		if (iface || ui || evidence_dir || nfiles < 2 || nfiles > POINTS_MAX) {
+			fprintf(stderr, "shakedown: --points takes 2 to %d -r files (not -i, --ui or --evidence)\n",
+				POINTS_MAX);
+			free(filter);
+			return 2;
+		}
+		for (int i = 0; i < nfiles; i++)
+			if (!points_parse_arg(files[i], names[i], sizeof names[i], &paths[i]) || !strcmp(paths[i], "-")) {
+				fputs("shakedown: --points: '", stderr);
+				sanitize_fputs(stderr, files[i]);
+				fputs("' is not NAME=FILE or FILE (a file, with a name of 1 to 31 bytes)\n", stderr);
+				free(filter);
+				return 2;
+			}
+		P = points_load((unsigned)nfiles, names, paths, filter && filter[0] ? filter : NULL, err, sizeof err);
+		if (!P) {
+			say_error(err);
+			free(filter);
+			return 2;
+		}
+		/* the first point is analysed as usual; the others explain it */
+		files[0] = paths[0];
+		nfiles = 1;
+		size_t o = 0;
+		for (unsigned i = 0; i < P->n && o < sizeof source_note; i++)
+			o += (size_t)snprintf(source_note + o, sizeof source_note - o, "%s%s", i ? ", " : " (points: ",
+					      P->p[i].name);
+		if (o < sizeof source_note)
+			snprintf(source_note + o, sizeof source_note - o, ")");
+		points_activate(P);
+		verdict_set_annotator(points_annotate, P);
+	}
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -491,7 +539,7 @@ static int shakedown_main(int argc, char **argv)
 	if (iface)
 		snprintf(source, sizeof source, "%s", iface);
 	else
-		snprintf(source, sizeof source, "%s%s", files[0], nfiles > 1 ? " (+more)" : "");
+		snprintf(source, sizeof source, "%s%s%s", files[0], nfiles > 1 ? " (+more)" : "", source_note);
 
 	char err[512] = "";
 	struct driver_hooks hooks;
@@ -530,10 +578,16 @@ static int shakedown_main(int argc, char **argv)
 	if (rc != CAPTURE_OK) {
 		say_error(err);
 		free(filter);
+		points_free(P);
 		return 2;
 	}
 	verdict_emit_summary(&sum);
 	free(filter);
+	if (P) {
+		verdict_set_annotator(NULL, NULL);
+		points_activate(NULL);
+		points_free(P);
+	}
 	if (evidence_dir && evidence_status())
 		return 2; /* filter was freed above */
 	for (int s = SEV_FAIL; s >= (int)fail_on; s--)
