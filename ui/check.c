@@ -226,8 +226,25 @@ static void run_child(const struct job *j)
 	argv[argc++] = (char *)"--json";
 	argv[argc++] = (char *)"-r";
 	argv[argc++] = j->path;
-	for (size_t i = 0; j->have_exp && i < j->exp.nargs; i++)
-		argv[argc++] = j->exp.args[i];
+	/* a --points capture's other files lie beside it: -r [NAME=]FILE
+	 * becomes -r [NAME=]DIR/FILE (the child's memory, freed at its exit) */
+	const char *slash = strrchr(j->path, '/');
+	int dirlen = slash ? (int)(slash - j->path) : 1;
+	const char *dir = slash ? j->path : ".";
+	for (size_t i = 0; j->have_exp && i < j->exp.nargs; i++) {
+		const char *a = j->exp.args[i];
+		if (i > 0 && !strcmp(j->exp.args[i - 1], "-r")) {
+			const char *eq = strchr(a, '=');
+			size_t len = strlen(a) + (size_t)dirlen + 2;
+			char *full = malloc(len);
+			if (full) {
+				snprintf(full, len, "%.*s%.*s/%s", eq ? (int)(eq - a + 1) : 0, a, dirlen, dir,
+					 eq ? eq + 1 : a);
+				a = full;
+			}
+		}
+		argv[argc++] = (char *)a;
+	}
 	argv[argc] = NULL;
 	if (O->run_main && !getenv("SHAKEDOWN_CHECK_EXEC")) {
 		/* this process never ran a capture: its engine state is fresh */

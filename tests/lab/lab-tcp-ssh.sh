@@ -799,7 +799,10 @@ main() {
     OUTDIR=${1:-pcaps}
     shift || true
     local list=("$@") name failed=()
-    [ "${#list[@]}" -gt 0 ] || read -r -a list <<<"$(echo $SSH_SCENARIOS $TCP_SCENARIOS $POINTS_SCENARIOS)"
+    # the points-* scenarios capture at three points; --live watches one
+    local all="$SSH_SCENARIOS $TCP_SCENARIOS"
+    [ -n "$LIVE_BIN" ] || all="$all $POINTS_SCENARIOS"
+    [ "${#list[@]}" -gt 0 ] || read -r -a list <<<"$(echo $all)"
     if ip netns list | grep -qE "^($NS_CLI|$NS_R1|$NS_R2|$NS_SRV)( |\$)"; then
         die "namespaces $NS_CLI... already exist; not touching them"
     fi
