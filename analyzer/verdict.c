@@ -14,6 +14,8 @@
 static struct verdict_sink sinks[MAX_SINKS];
 static unsigned nsinks;
 static uint64_t counts[4];
+static void (*annotator)(struct verdict *v, void *arg);
+static void *annotator_arg;
 
 static const char *const sev_names[] = { "ok", "info", "warn", "fail" };
 
@@ -197,6 +199,8 @@ void verdict_emit(struct verdict *v)
 		if (v->ev[i].ts > v->last_ts)
 			v->last_ts = v->ev[i].ts;
 	}
+	if (annotator)
+		annotator(v, annotator_arg);
 	counts[v->sev]++;
 	for (unsigned i = 0; i < nsinks; i++)
 		if (sinks[i].on_verdict)
@@ -207,6 +211,12 @@ void verdict_add_sink(const struct verdict_sink *s)
 {
 	if (nsinks < MAX_SINKS)
 		sinks[nsinks++] = *s;
+}
+
+void verdict_set_annotator(void (*fn)(struct verdict *v, void *arg), void *arg)
+{
+	annotator = fn;
+	annotator_arg = arg;
 }
 
 void verdict_clear_sinks(void)

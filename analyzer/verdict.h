@@ -95,6 +95,9 @@ struct verdict_sink {
 };
 
 void verdict_add_sink(const struct verdict_sink *s);
+/* A hook that may add details to every verdict after its times are set
+ * and before any sink sees it (--points); NULL removes it. */
+void verdict_set_annotator(void (*fn)(struct verdict *v, void *arg), void *arg);
 void verdict_clear_sinks(void);
 void verdict_counts(uint64_t counts[4]);
 void verdict_reset_counts(void);

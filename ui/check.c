@@ -235,18 +235,47 @@ static void walk_dir(int dfd, const char *path, int depth, struct walk *w)
 
 /* ---- running one capture ---- */
 
-/* The argument vector of one capture's run. */
-static int job_argv(const struct job *j, char **argv)
+/* The argument vector of one capture's run; owned[i] says that argv[i]
+ * was allocated here (job_argv_free frees those). */
+static int job_argv(const struct job *j, char **argv, bool *owned)
 {
 	int argc = 0;
+	for (int i = 0; i < 4; i++)
+		owned[i] = false;
 	argv[argc++] = (char *)O->self;
 	argv[argc++] = (char *)"--json";
 	argv[argc++] = (char *)"-r";
 	argv[argc++] = j->path;
-	for (size_t i = 0; j->have_exp && i < j->exp.nargs; i++)
-		argv[argc++] = j->exp.args[i];
+	/* a --points capture's other files lie beside it: -r [NAME=]FILE
+	 * becomes -r [NAME=]DIR/FILE */
+	const char *slash = strrchr(j->path, '/');
+	int dirlen = slash ? (int)(slash - j->path) : 1;
+	const char *dir = slash ? j->path : ".";
+	for (size_t i = 0; j->have_exp && i < j->exp.nargs; i++) {
+		const char *a = j->exp.args[i];
+		owned[argc] = false;
+		if (i > 0 && !strcmp(j->exp.args[i - 1], "-r")) {
+			const char *eq = strchr(a, '=');
+			size_t len = strlen(a) + (size_t)dirlen + 2;
+			char *full = malloc(len);
+			if (full) {
+				snprintf(full, len, "%.*s%.*s/%s", eq ? (int)(eq - a + 1) : 0, a, dirlen, dir,
+					 eq ? eq + 1 : a);
+				a = full;
+				owned[argc] = true;
+			}
+		}
+		argv[argc++] = (char *)a;
+	}
 	argv[argc] = NULL;
 	return argc;
+}
+
+static void job_argv_free(char **argv, const bool *owned, int argc)
+{
+	for (int i = 0; i < argc; i++)
+		if (owned[i])
+			free(argv[i]);
 }
 
 /* The exec runner, in a child per capture whose stdout and stderr are the
@@ -254,7 +283,8 @@ static int job_argv(const struct job *j, char **argv)
 static void run_child(const struct job *j)
 {
 	char *argv[EXPECT_MAX_ARGS + 8];
-	job_argv(j, argv);
+	bool owned[EXPECT_MAX_ARGS + 8];
+	job_argv(j, argv, owned);
 	execv(O->self, argv);
 	fprintf(stderr, "cannot run %s: %s\n", O->self, strerror(errno));
 	_exit(127);
@@ -360,17 +390,20 @@ static bool worker_send(struct worker *w, const struct job *j, int out_fd, int e
 {
 	static char msg[WORKER_MSG_MAX];
 	char *argv[EXPECT_MAX_ARGS + 8];
-	int argc = job_argv(j, argv);
+	bool owned[EXPECT_MAX_ARGS + 8];
+	int argc = job_argv(j, argv, owned);
 	size_t len = 0;
 	for (int i = 0; i < argc; i++) {
 		size_t l = strlen(argv[i]) + 1;
 		if (len + l > sizeof msg) {
+			job_argv_free(argv, owned, argc);
 			errno = E2BIG;
 			return false;
 		}
 		memcpy(msg + len, argv[i], l);
 		len += l;
 	}
+	job_argv_free(argv, owned, argc);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (w->pid <= 0 && !worker_spawn(w))
 			return false;

@@ -294,6 +294,15 @@ static bool opt_allowed(const char *name, size_t len)
 	return false;
 }
 
+/* "-r [NAME=]FILE" in `# args:` (a --points capture): a file beside the
+ * capture, by its plain name. */
+static bool sibling_capture(const char *v)
+{
+	const char *eq = strchr(v, '=');
+	const char *file = eq ? eq + 1 : v;
+	return *file && *file != '.' && *file != '-' && !strchr(v, '/') && (!eq || eq > v);
+}
+
 bool expect_args_allowed(char *const *words, size_t n, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -302,13 +311,24 @@ bool expect_args_allowed(char *const *words, size_t n, char *err, size_t errlen)
 			return true; /* the rest is a BPF filter */
 		if (w[0] != '-')
 			return true; /* a BPF filter starts here, as on the command line */
+		if (!strcmp(w, "--points"))
+			continue;
+		if (!strcmp(w, "-r")) {
+			if (i + 1 >= n || !sibling_capture(words[i + 1])) {
+				snprintf(err, errlen, "`# args:` -r takes [NAME=]FILE, a capture beside this one (no '/')");
+				return false;
+			}
+			i++;
+			continue;
+		}
 		const char *eq = strchr(w, '=');
 		size_t len = eq ? (size_t)(eq - w) : strlen(w);
 		if (!opt_allowed(w, len)) {
 			snprintf(err, errlen,
 				 "`# args:` may not set '%.*s': only thresholds (--syn-timeout, --rtt-warn, --fin-timeout, "
 				 "--half-close-timeout, --msl, --ssh-timeout, --banner-timeout, --ike-timeout, "
-				 "--esp-timeout, --idle-timeout, --max-flows and the other --max-* limits) and a BPF filter",
+				 "--esp-timeout, --idle-timeout, --max-flows and the other --max-* limits), --points with "
+				 "-r [NAME=]FILE beside the capture, and a BPF filter",
 				 (int)(len > 64 ? 64 : len), w);
 			return false;
 		}
@@ -558,7 +578,7 @@ static bool load_args(struct expect_file *e, const char *text, char *why, size_t
 				continue;
 		}
 		e->args[e->nargs++] = strdup(w[i]);
-		if (!filter && !strchr(w[i], '=') && i + 1 < n)
+		if (!filter && !strchr(w[i], '=') && strcmp(w[i], "--points") && i + 1 < n)
 			e->args[e->nargs++] = strdup(w[++i]); /* the option's value */
 	}
 	return true;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* json.c - JSON Lines output (schema 1, documented in docs/json.md). */
 #include "output.h"
+#include "analyzer/points.h"
 #include "community-id.h"
 #include "capture/sanitize.h"
 
@@ -112,6 +113,121 @@ static void write_join_keys(FILE *o, const struct verdict *v)
 		put(o, "null");
 }
 
+/* --points: where the flow's packets were seen (docs/json.md). */
+#define JSON_LADDER_MAX 200
+
+static void write_name_list(FILE *o, const struct points *P, unsigned mask)
+{
+	putc_unlocked('[', o);
+	bool first = true;
+	for (unsigned k = 0; k < P->n; k++)
+		if ((mask >> k) & 1) {
+			if (!first)
+				putc_unlocked(',', o);
+			first = false;
+			json_write_string(o, P->p[k].name);
+		}
+	putc_unlocked(']', o);
+}
+
+static void write_points(FILE *o, const struct verdict *v)
+{
+	const struct points *P = points_active();
+	struct points_view w;
+	if (!P || !points_explain(P, v, &w))
+		return;
+	put(o, ",\"points\":{\"seen_at\":");
+	write_name_list(o, P, w.seen_mask);
+	put(o, ",\"lost_between\":");
+	if (w.lost_between[0]) {
+		/* "from,to" (names have no comma: points_parse_arg) */
+		char from[sizeof w.lost_between];
+		snprintf(from, sizeof from, "%s", w.lost_between);
+		char *comma = strrchr(from, ',');
+		if (comma)
+			*comma++ = 0;
+		putc_unlocked('[', o);
+		json_write_string(o, from);
+		putc_unlocked(',', o);
+		json_write_string(o, comma ? comma : "");
+		putc_unlocked(']', o);
+	} else {
+		put(o, "null");
+	}
+	put(o, ",\"direction\":");
+	if (w.direction[0])
+		json_write_string(o, w.direction);
+	else
+		put(o, "null");
+	put(o, ",\"place\":");
+	json_write_string(o, w.place);
+	put(o, ",\"lost_packets\":");
+	put_u64(o, w.nlost);
+	put(o, ",\"conclusion\":");
+	json_write_string(o, w.conclusion);
+	put(o, ",\"ladder\":[");
+	unsigned rows = w.ncross < JSON_LADDER_MAX ? w.ncross : JSON_LADDER_MAX;
+	for (unsigned i = 0; i < rows; i++) {
+		const struct points_cross *c = &w.c[i];
+		put(o, i ? ",{\"ts\":" : "{\"ts\":");
+		put_ts(o, c->t0);
+		put(o, c->dir == DIR_C2S ? ",\"dir\":\"c2s\",\"what\":" : ",\"dir\":\"s2c\",\"what\":");
+		json_write_string(o, c->what);
+		put(o, ",\"frames\":{");
+		for (unsigned k = 0; k < P->n; k++) {
+			if (k)
+				putc_unlocked(',', o);
+			json_write_string(o, P->p[k].name);
+			putc_unlocked(':', o);
+			if (c->rec[k] != POINTS_NONE)
+				put_u64(o, P->rec[c->rec[k]].frame);
+			else
+				put(o, c->judged[k] || P->p[k].pflog ? "null" : "\"not capturing\"");
+		}
+		put(o, c->lost ? "},\"lost\":true}" : "},\"lost\":false}");
+	}
+	put(o, "],\"ladder_rows_left_out\":");
+	put_u64(o, w.ncross - rows);
+	putc_unlocked('}', o);
+	points_view_free(&w);
+}
+
+static void write_points_summary(FILE *o)
+{
+	const struct points *P = points_active();
+	if (!P)
+		return;
+	put(o, ",\"points\":[");
+	for (unsigned k = 0; k < P->n; k++) {
+		const struct point *p = &P->p[k];
+		put(o, k ? ",{\"name\":" : "{\"name\":");
+		json_write_string(o, p->name);
+		put(o, ",\"file\":");
+		json_write_string(o, p->path);
+		put(o, p->pflog ? ",\"pflog\":true,\"ip_packets\":" : ",\"pflog\":false,\"ip_packets\":");
+		put_u64(o, p->ip_packets);
+		put(o, ",\"first_ts\":");
+		put_ts(o, p->first_ts);
+		put(o, ",\"last_ts\":");
+		put_ts(o, p->last_ts);
+		put(o, ",\"clock_offset_s\":");
+		if (k == 0 || p->offset_samples)
+			fprintf(o, "%.6f", (double)p->offset / 1e6);
+		else
+			put(o, "null");
+		put(o, ",\"offset_samples\":");
+		put_u64(o, p->offset_samples);
+		put(o, ",\"matched\":");
+		put_u64(o, p->matched);
+		put(o, ",\"duplicates\":");
+		put_u64(o, p->duplicates);
+		put(o, ",\"not_compared\":");
+		put_u64(o, p->not_kept);
+		putc_unlocked('}', o);
+	}
+	putc_unlocked(']', o);
+}
+
 static void json_verdict(const struct verdict *v, void *arg)
 {
 	(void)arg;
@@ -185,6 +301,7 @@ static void json_verdict(const struct verdict *v, void *arg)
 	}
 	put(o, "},\"remediation\":");
 	json_write_string(o, v->remediation ? v->remediation : "");
+	write_points(o, v);
 	put(o, "}\n");
 	if (live_flush)
 		fflush(o);
@@ -218,7 +335,9 @@ static void json_summary(const struct run_summary *s, void *arg)
 	for (int i = 0; i < LIMIT_COUNT; i++)
 		fprintf(o, "%s\"%s\":%llu", i ? "," : "", limit_info((enum limit_table)i)->key,
 			(unsigned long long)s->limits[i].times);
-	put(o, "}}\n");
+	put(o, "}");
+	write_points_summary(o);
+	put(o, "}\n");
 	fflush(o);
 }
 

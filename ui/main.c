@@ -4,6 +4,7 @@
  * --fail-on, 2 usage or input error). */
 #include "analyzer/config.h"
 #include "analyzer/driver.h"
+#include "analyzer/points.h"
 #include "evidence.h"
 #include "privdrop.h"
 #include "output.h"
@@ -74,6 +75,8 @@ static int shakedown_main(int argc, char **argv)
 	/* a --check worker runs this again for every capture: start clean */
 	verdict_clear_sinks();
 	verdict_reset_counts();
+	verdict_set_annotator(NULL, NULL);
+	points_activate(NULL);
 	stop_flag = 0;
 	int rc0 = cli_parse(argc, argv, &cl, shakedown_main);
 	if (rc0 != CLI_RUN)
@@ -145,6 +148,44 @@ static int shakedown_main(int argc, char **argv)
 		return 2;
 	}
 	bool ui = !json && !no_ui && nworkers == 1 && (want_ui || (iface && isatty(1)));
+	struct points *P = NULL;
+	char source_note[256] = "";
+	if (cl.points) {
+		char names[POINTS_MAX][POINTS_NAME_LEN];
+		const char *paths[POINTS_MAX];
+		char err[512] = "";
+		if (iface || ui || evidence_dir || nfiles < 2 || nfiles > POINTS_MAX) {
+			fprintf(stderr, "shakedown: --points takes 2 to %d -r files (not -i, --ui or --evidence)\n",
+				POINTS_MAX);
+			free(filter);
+			return 2;
+		}
+		for (int i = 0; i < nfiles; i++)
+			if (!points_parse_arg(files[i], names[i], sizeof names[i], &paths[i]) || !strcmp(paths[i], "-")) {
+				fputs("shakedown: --points: '", stderr);
+				sanitize_fputs(stderr, files[i]);
+				fputs("' is not NAME=FILE or FILE (a file, with a name of 1 to 31 bytes)\n", stderr);
+				free(filter);
+				return 2;
+			}
+		P = points_load((unsigned)nfiles, names, paths, filter && filter[0] ? filter : NULL, err, sizeof err);
+		if (!P) {
+			say_error(err);
+			free(filter);
+			return 2;
+		}
+		/* the first point is analysed as usual; the others explain it */
+		files[0] = paths[0];
+		nfiles = 1;
+		size_t o = 0;
+		for (unsigned i = 0; i < P->n && o < sizeof source_note; i++)
+			o += (size_t)snprintf(source_note + o, sizeof source_note - o, "%s%s", i ? ", " : " (points: ",
+					      P->p[i].name);
+		if (o < sizeof source_note)
+			snprintf(source_note + o, sizeof source_note - o, ")");
+		points_activate(P);
+		verdict_set_annotator(points_annotate, P);
+	}
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -171,7 +212,7 @@ static int shakedown_main(int argc, char **argv)
 	if (iface)
 		snprintf(source, sizeof source, "%s", iface);
 	else
-		snprintf(source, sizeof source, "%s%s", files[0], nfiles > 1 ? " (+more)" : "");
+		snprintf(source, sizeof source, "%s%s%s", files[0], nfiles > 1 ? " (+more)" : "", source_note);
 
 	char err[512] = "";
 	struct driver_hooks hooks;
@@ -212,13 +253,18 @@ static int shakedown_main(int argc, char **argv)
 	verdict_counts(sum.counts);
 	if (ui)
 		tui_finish(&sum, &stop_flag);
-	if (rc != CAPTURE_OK) {
+	if (rc == CAPTURE_OK)
+		verdict_emit_summary(&sum);
+	else
 		say_error(err);
-		free(filter);
-		return 2;
-	}
-	verdict_emit_summary(&sum);
 	free(filter);
+	if (P) {
+		verdict_set_annotator(NULL, NULL);
+		points_activate(NULL);
+		points_free(P);
+	}
+	if (rc != CAPTURE_OK)
+		return 2;
 	if (evidence_dir && evidence_status())
 		return 2; /* filter was freed above */
 	for (int s = SEV_FAIL; s >= (int)fail_on; s--)

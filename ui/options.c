@@ -28,6 +28,10 @@ void cli_usage(FILE *o)
 		"\n"
 		"input:\n"
 		"  -r FILE              read a pcap or pcapng file, plain or .gz ('-' for stdin); repeat\n"
+		"  --points             the -r files are the same traffic captured at once at several points\n"
+		"                       (-r NAME=FILE, e.g. -r lan=lan.pcap -r wan=wan.pcap, path order):\n"
+		"                       the first is analysed, and each verdict says where its packets were\n"
+		"                       seen and where they were lost\n"
 		"  -i IFACE             capture live on IFACE (needs root or cap_net_raw,cap_net_admin)\n"
 		"  -B, --buffer-size MB kernel capture buffer in MiB (live)\n"
 		"  -Z USER              live: run as USER once the capture is open (default nobody when\n"
@@ -66,7 +70,8 @@ void cli_usage(FILE *o)
 		"    require [N|N+] SEV[+] IDGLOB [FLOW] [CHECKS]  at least one (or N) such verdicts\n"
 		"    forbid SEV[+] IDGLOB [FLOW] [CHECKS]     no such verdict\n"
 		"    CHECKS: key=\"value\" or key~\"regex\" on the verdict's details;\n"
-		"    # args: --ssh-timeout 4 -- tcp port 22  thresholds and a BPF filter only\n"
+		"    # args: --ssh-timeout 4 -- tcp port 22  thresholds and a BPF filter only (and --points\n"
+		"                       with -r [NAME=]FILE beside the capture)\n"
 		"thresholds (seconds):\n"
 		"  --syn-timeout S      SYN unanswered (default 3)\n"
 		"  --rtt-warn S         handshake slower than this is slow (default 1)\n"
@@ -116,6 +121,7 @@ enum {
 	OPT_MAX_FRAG,
 	OPT_MAX_FRAG_MB,
 	OPT_WORKERS,
+	OPT_POINTS,
 };
 
 /* Options are refused unless the whole argument is a plain decimal number
@@ -208,6 +214,7 @@ int cli_parse(int argc, char **argv, struct cli *c, int (*run_main)(int argc, ch
 		{ "evidence-all", no_argument, 0, OPT_EVIDENCE_ALL },
 		{ "community-id-seed", required_argument, 0, OPT_CID_SEED },
 		{ "workers", required_argument, 0, OPT_WORKERS },
+		{ "points", no_argument, 0, OPT_POINTS },
 		{ 0, 0, 0, 0 },
 	};
 	/* a --check worker parses again for every capture: start clean */
@@ -377,6 +384,9 @@ int cli_parse(int argc, char **argv, struct cli *c, int (*run_main)(int argc, ch
 			break;
 		case OPT_EVIDENCE_ALL:
 			c->evidence_all = true;
+			break;
+		case OPT_POINTS:
+			c->points = true;
 			break;
 		case OPT_WORKERS:
 			if (!count_option("workers", optarg, 1, WORKERS_MAX, &num))

@@ -16,7 +16,7 @@ struct cli {
 	const char *files[CLI_MAX_FILES]; /* -r, in order */
 	int nfiles;
 	const char *iface, *check_dir, *evidence_dir, *drop_user;
-	bool evidence_all, json, list_verdicts, write_expect, want_ui, no_ui, pace, banner_set;
+	bool evidence_all, points, json, list_verdicts, write_expect, want_ui, no_ui, pace, banner_set;
 	struct check_opts co;
 	enum severity fail_on;
 	int buffer_mb, snaplen;

@@ -25,6 +25,10 @@
 #      |
 #   sdt-srv  s0 198.51.100.20/24 2001:db8:2::20/64
 #
+#   points-* scenarios capture at three points at once (--points): the
+#   client's c0 (cli.pcap), router 1's r1c (lan.pcap) and r1s (wan.pcap),
+#   into OUTDIR/points/<scenario>/.
+#
 #   asymmetric scenarios add sdt-r2: srv s1 203.0.113.20 -- r2s 203.0.113.2,
 #   r2c -- cli c1 (no address on c1, r2 reaches 192.0.2.10 on-link), and the
 #   server's route to 192.0.2.0/24 goes through r2, so router 1 sees only the
@@ -52,12 +56,14 @@ ssh-filtered ssh-icmp-reject ssh-maxstartups ssh-no-common-kex ssh-auth-fail
 ssh-ipv6-ok ssh-port-2222-ok"
 TCP_SCENARIOS="tcp-asym-works tcp-asym-stateful-drop tcp-fin-unacked tcp-half-closed
 tcp-http-ok tcp-time-wait-reuse tcp-slow-handshake tcp-reset"
+POINTS_SCENARIOS="points-ok points-drop-c2s points-drop-s2c points-nat-drop points-beyond"
 
 LIVE_BIN=""
 WORK=""
 PIDS=()          # background jobs started by this script (timeout wrappers)
 MY_NS=()         # namespaces created by this script
 CAP_PID="" LIVE_PID="" LIVE_ARGS="" LOG="" PCAP="" T_START="" BG_PID=""
+PT_DIR="" PT_PIDS=()  # points-* scenarios: their directory and tcpdumps
 
 # ---------------------------------------------------------------- plumbing
 
@@ -223,7 +229,7 @@ cleanup() {
     exit "$rc"
 }
 
-# nft_load RULES: a forward filter on router 1 (rules one per line, given
+# nft_load RULES [TABLES]: a forward filter on router 1 (rules one per line, given
 # without the table/chain wrapper); the ruleset goes into the log
 nft_load() {
     {
@@ -233,6 +239,7 @@ nft_load() {
         printf '%s\n' "$1" | sed 's/^/    /'
         echo "  }"
         echo "}"
+        [ -n "${2:-}" ] && printf '%s\n' "$2"
     } >"$WORK/rules.nft"
     in_ns "$NS_R1" timeout 10 nft -f "$WORK/rules.nft" || die "nft rejected the rules"
     note "router 1 nftables ruleset loaded (listing with counters at the end)"
@@ -579,14 +586,118 @@ sc_tcp_time_wait_reuse() {
     helper_report server "tcpssh-helper.py serve on the server"
 }
 
+# --------------------------------------------------------------- points
+
+PT_NAMES="cli lan wan"
+
+# points_start FILTER: tcpdump at three points at once, started together:
+# the client's own interface (cli), router 1's client side (lan) and its
+# server side (wan)
+points_start() {
+    local spec ns ifc name
+    PT_PIDS=()
+    for spec in "$NS_CLI:c0:cli" "$NS_R1:r1c:lan" "$NS_R1:r1s:wan"; do
+        IFS=: read -r ns ifc name <<<"$spec"
+        : >"$WORK/tcpdump-$name.err"
+        bg "$ns" 120 tcpdump -i "$ifc" --immediate-mode -U -Z root -w "$PT_DIR/$name.pcap" "$1" \
+            2>"$WORK/tcpdump-$name.err"
+        PT_PIDS+=("$BG_PID")
+    done
+    for name in $PT_NAMES; do
+        wait_for_text "$WORK/tcpdump-$name.err" "listening on" 5 || die "tcpdump ($name) did not start"
+    done
+    note "tcpdump at cli (c0), lan (r1c) and wan (r1s), filter: $1"
+}
+
+points_stop() {
+    local pid name
+    sleep "${1:-1}"
+    note "stopping the three captures"
+    for pid in "${PT_PIDS[@]}"; do stop_pid "$pid" INT; done
+    PT_PIDS=()
+    for name in $PT_NAMES; do
+        echo "$name: $(grep -E 'packets captured' "$WORK/tcpdump-$name.err")" >>"$LOG"
+    done
+}
+
+# Each scenario lets a handshake cross router 1: the TTL step it shows
+# between lan and wan is how shakedown knows where the firewall is.
+PT_FILTER="tcp port 22"
+PT_SSH_OPTS=(-o ConnectTimeout=6)
+
+sc_points_ok() {
+    sshd_start "$SRV4" 22
+    points_start "$PT_FILTER"
+    ssh_try 20 "$SRV4" 22 "$WORK/ssh/good" "${OK_OPTS[@]}"
+    points_stop 1
+    sshd_report
+}
+
+# points_ssh_blocked NOTE [RULES [TABLES]]: an ssh attempt through router 1
+# loaded with RULES (nft_load), captured at the three points
+points_ssh_blocked() {
+    sshd_start "$SRV4" 22
+    [ "$#" -gt 1 ] && nft_load "$2" "${3:-}"
+    note "$1"
+    points_start "$PT_FILTER"
+    ssh_try 8 "$SRV4" 22 "$WORK/ssh/good" "${PT_SSH_OPTS[@]}"
+    points_stop 1
+    nft_report
+    sshd_report
+}
+
+sc_points_drop_c2s() {
+    points_ssh_blocked "router 1 drops the client's segments that carry data (its banner, its KEXINIT): lan->wan" \
+        "ip saddr $CLI4 tcp dport 22 meta length > 80 counter drop"
+}
+
+sc_points_drop_s2c() {
+    points_ssh_blocked "router 1 drops the server's segments that carry data (its banner first): wan->lan" \
+        "ip saddr $SRV4 tcp sport 22 meta length > 80 counter drop"
+}
+
+sc_points_nat_drop() {
+    # the filter at postrouting priority 200 runs after the source NAT
+    # (100): it sees the translated address
+    points_ssh_blocked "router 1 masquerades lan->wan as $R1S4 and, after the NAT, drops the client's data segments" \
+        "" "table ip sdt_nat {
+  chain post {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname \"r1s\" counter masquerade
+  }
+}
+table ip sdt_after_nat {
+  chain post {
+    type filter hook postrouting priority 200; policy accept;
+    ip saddr $R1S4 tcp dport 22 meta length > 80 counter drop
+  }
+}"
+}
+
+sc_points_beyond() {
+    sshd_start "$SRV4" 22
+    printf '%s\n' "table inet sdt_srv {" "  chain input {" \
+        "    type filter hook input priority 0; policy accept;" "    tcp dport 22 counter drop" "  }" "}" \
+        >"$WORK/srv.nft"
+    in_ns "$NS_SRV" timeout 10 nft -f "$WORK/srv.nft" || die "nft rejected the server's rules"
+    note "the server's own nftables drops every SYN to port 22 (router 1 passes everything)"
+    points_start "$PT_FILTER"
+    ssh_try 10 "$SRV4" 22 "$WORK/ssh/good" "${PT_SSH_OPTS[@]}"
+    points_stop 1
+    in_ns "$NS_SRV" timeout 10 nft list ruleset >"$WORK/srv-ruleset.txt" 2>&1
+    section "nft list ruleset (server, after the scenario)" "$WORK/srv-ruleset.txt"
+    sshd_report
+}
+
 # ------------------------------------------------------------------ runner
 
 summarise_capture() {
-    timeout 30 tshark -r "$PCAP" -T fields -E separator=' ' -e frame.number \
+    local f=${1:-$PCAP}
+    timeout 30 tshark -r "$f" -T fields -E separator=' ' -e frame.number \
         -e frame.time_relative -e ip.src -e ipv6.src -e tcp.srcport -e ip.dst -e ipv6.dst \
         -e tcp.dstport -e tcp.flags.str -e tcp.len -e icmp.type -e icmp.code \
         >"$WORK/summary.txt" 2>/dev/null
-    section "tshark summary (frame, time, src, sport, dst, dport, flags, tcp.len, icmp)" \
+    section "tshark summary of $(basename "$f") (frame, time, src, sport, dst, dport, flags, tcp.len, icmp)" \
         "$WORK/summary.txt"
     wc -l <"$WORK/summary.txt"
 }
@@ -634,6 +745,12 @@ run_scenario() {
     declare -F "$fn" >/dev/null || { echo "unknown scenario $name" >&2; return 2; }
     mkdir -p "$OUTDIR/$proto"
     PCAP="$OUTDIR/$proto/$name.pcap" LOG="$OUTDIR/$proto/$name.log"
+    if [ "$proto" = points ]; then
+        PT_DIR="$OUTDIR/points/$name"
+        mkdir -p "$PT_DIR"
+        rm -f "$PT_DIR"/*.pcap
+        PCAP="$PT_DIR/cli.pcap" LOG="$PT_DIR/$name.log"
+    fi
     rm -f "$PCAP"
     T_START=$(now)
     {
@@ -648,6 +765,10 @@ run_scenario() {
     "$fn"
     topo_down
     frames=$(summarise_capture)
+    if [ "$proto" = points ]; then
+        summarise_capture "$PT_DIR/lan.pcap" >/dev/null
+        summarise_capture "$PT_DIR/wan.pcap" >/dev/null
+    fi
     echo "lab-tcp-ssh: $name: $frames frames -> $PCAP" >&2
     [ "$frames" -gt 0 ] 2>/dev/null || rc=1
     if [ -n "$LIVE_BIN" ] && [ "$rc" = 0 ]; then
@@ -663,7 +784,7 @@ run_scenario() {
 
 main() {
     if [ "${1:-}" = "--list" ]; then
-        echo $SSH_SCENARIOS $TCP_SCENARIOS | tr ' ' '\n'
+        echo $SSH_SCENARIOS $TCP_SCENARIOS $POINTS_SCENARIOS | tr ' ' '\n'
         exit 0
     fi
     if [ "${1:-}" = "--live" ]; then
@@ -678,7 +799,10 @@ main() {
     OUTDIR=${1:-pcaps}
     shift || true
     local list=("$@") name failed=()
-    [ "${#list[@]}" -gt 0 ] || read -r -a list <<<"$(echo $SSH_SCENARIOS $TCP_SCENARIOS)"
+    # the points-* scenarios capture at three points; --live watches one
+    local all="$SSH_SCENARIOS $TCP_SCENARIOS"
+    [ -n "$LIVE_BIN" ] || all="$all $POINTS_SCENARIOS"
+    [ "${#list[@]}" -gt 0 ] || read -r -a list <<<"$(echo $all)"
     if ip netns list | grep -qE "^($NS_CLI|$NS_R1|$NS_R2|$NS_SRV)( |\$)"; then
         die "namespaces $NS_CLI... already exist; not touching them"
     fi

@@ -267,9 +267,17 @@ diffs=0
 n=0
 while IFS= read -r f; do
 	e="${f%.*}.expect"
-	args=$(sed -n 's/^# args://p' "$e")
-	# shellcheck disable=SC2086
-	"$SD" --json -r "$f" $args 2>/dev/null | cmp -s - "$tmp/raw/$(echo "$f" | tr / _).jsonl" || {
+	# -r [NAME=]FILE in `# args:` (--points) names a file beside the capture
+	args=()
+	prev=
+	for a in $(sed -n 's/^# args://p' "$e"); do
+		if [ "$prev" = -r ]; then
+			case $a in *=*) a="${a%%=*}=$(dirname "$f")/${a#*=}" ;; *) a="$(dirname "$f")/$a" ;; esac
+		fi
+		args+=("$a")
+		prev=$a
+	done
+	"$SD" --json -r "$f" "${args[@]}" 2>/dev/null | cmp -s - "$tmp/raw/$(echo "$f" | tr / _).jsonl" || {
 		echo "    differs: $f"
 		diffs=$((diffs + 1))
 	}
