@@ -170,6 +170,7 @@ struct ike_sa {
 	uint64_t err_frame;
 	ts_usec err_ts;
 	char notifies[160]; /* names of every notify seen, once each */
+	bool no_prop_pending, no_prop_phase2; /* NO_PROPOSAL_CHOSEN seen, verdict not given yet */
 
 	/* NAT as seen from here */
 	uint8_t nat_i, nat_r;

@@ -189,10 +189,10 @@ void ike_limits_verdict(void)
 	verdict_summary(&v, "the IKE SA table (%u SAs) was full %llu times: %llu SAs were ended early, %llu of them "
 			    "half-open with a single message (those cannot become a verdict; SAs with "
 			    "retransmissions or answers were kept as long as possible)",
-			ike_tab.cap, (unsigned long long)ike_tab.table_full, (unsigned long long)ike_tab.sa_recycled,
+			ike_tab.nused, (unsigned long long)ike_tab.table_full, (unsigned long long)ike_tab.sa_recycled,
 			(unsigned long long)ike_tab.half_open_evicted);
 	verdict_int(&v, "evicted", (long long)ike_tab.sa_recycled);
-	verdict_int(&v, "ike_sa_limit", ike_tab.cap);
+	verdict_int(&v, "ike_sa_limit", ike_tab.nused);
 	verdict_int(&v, "ike_half_open_evicted", (long long)ike_tab.half_open_evicted);
 	verdict_remedy(&v, RV_CAPTURE_FLOW_TABLE_FULL_IKE);
 	verdict_emit(&v);

@@ -282,14 +282,11 @@ void ike_emit_error_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t 
 	bool phase2 = ike_hs_reached(sa, IKE_HS_UP) || m->h.exch == IKEV2_CREATE_CHILD_SA || m->h.exch == IKEV1_QUICK;
 
 	if (type == IKE_N_NO_PROPOSAL_CHOSEN) {
-		if (sa->reported & R_NO_PROPOSAL)
-			return;
-		sa->reported |= R_NO_PROPOSAL;
-		ike_sa_verdict(&v, V_IKE_NO_PROPOSAL_CHOSEN, SEV_FAIL, sa);
-		verdict_summary(&v, "The responder refused every %s proposal the initiator offered (%s in %s)",
-				phase2 ? "child SA" : "IKE", nn, ex);
-		ike_ev_log(&v, sa, -1, -1);
-		ike_sa_details(&v, sa);
+		/* Given by ike_sa_evaluate(), once it is known whether a later
+		 * attempt between the same peers came up (then it is info). */
+		sa->no_prop_pending = true;
+		sa->no_prop_phase2 = phase2;
+		return;
 	} else if (type == IKE_N_INVALID_MAJOR_VERSION) {
 		if (sa->reported & R_VERSION)
 			return;
@@ -318,6 +315,53 @@ void ike_emit_error_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t 
 	}
 	(void)frame;
 	(void)ts;
+	verdict_emit(&v);
+}
+
+/* The first later attempt between the same peers that came up, if any. */
+static const struct ike_sa *later_success(const struct ike_sa *sa)
+{
+	const struct ike_sa *o = sa;
+	for (int k = 0; k < 16 && o->next; k++) {
+		o = ike_sa_at(o->next - 1);
+		if (!o->in_use)
+			return NULL;
+		if (ike_hs_reached(o, IKE_HS_UP))
+			return o;
+	}
+	return NULL;
+}
+
+/* NO_PROPOSAL_CHOSEN: a failure, or at info when a later attempt between
+ * the same peers came up (the configuration was fixed, or the initiator
+ * offered something else). Decided after --ike-timeout or at the end. */
+static void judge_no_proposal(struct ike_sa *sa, ts_usec now, bool at_end)
+{
+	if (!sa->no_prop_pending || (sa->reported & R_NO_PROPOSAL))
+		return;
+	const struct ike_sa *ok = later_success(sa);
+	if (!ok && !at_end && now < sa->err_ts + sd_cfg.ike_timeout)
+		return;
+	struct verdict v;
+	if (!begin_once(&v, sa, R_NO_PROPOSAL, V_IKE_NO_PROPOSAL_CHOSEN, ok ? SEV_INFO : SEV_FAIL))
+		return;
+	char nn[48];
+	ike_notify_str(sa->ver == 2, IKE_N_NO_PROPOSAL_CHOSEN, nn, sizeof(nn));
+	const char *what = sa->no_prop_phase2 ? "child SA" : "IKE";
+	const char *ex = ike_exch_short(sa->ver, sa->err_exch);
+	if (ok) {
+		char spi[17];
+		ike_spi_hex(ok->spi_i, spi);
+		verdict_summary(&v, "The responder refused every %s proposal of this attempt (%s in %s), and a later "
+				    "attempt between the same peers (SPI %s) came up %.1f s after: recovered",
+				what, nn, ex, spi, ike_secs(ok->up_ts - sa->err_ts));
+	} else {
+		verdict_summary(&v, "The responder refused every %s proposal the initiator offered (%s in %s)", what, nn, ex);
+	}
+	ike_ev_log(&v, sa, -1, -1);
+	ike_sa_details(&v, sa);
+	if (ok)
+		verdict_remedy(&v, RV_IKE_NO_PROPOSAL_CHOSEN_RECOVERED);
 	verdict_emit(&v);
 }
 
@@ -437,21 +481,39 @@ static void emit_rekey_refused(struct ike_sa *sa, uint64_t frame, ts_usec ts)
 		return;
 	sa->reported |= R_REKEY;
 	bool alive = sa->last_ts > ts + SEC(1) || ike_saw_esp_since(sa, ts + SEC(1));
+	/* Not alive, yet ESP flowed before: the old child SA ran out and took
+	 * the traffic with it (no ESP after the latest refusal). */
+	struct esp_sum e;
+	esp_summarize(sa, sa->up_ts, &e);
+	ts_usec esp_end = e.last_ts[0] > e.last_ts[1] ? e.last_ts[0] : e.last_ts[1];
+	bool expired = !alive && e.pkts[0] + e.pkts[1] > 0;
+	char tail[120] = "";
+	if (alive)
+		snprintf(tail, sizeof(tail), "; the tunnel kept working on its older SAs");
+	else if (expired)
+		snprintf(tail, sizeof(tail), "; the old child SA then ran out and the traffic stopped (last ESP %.1f s after "
+					     "the SA came up)", ike_secs(esp_end - sa->up_ts));
 	struct verdict v;
 	ike_sa_verdict(&v, V_IKE_REKEY_FAILED, alive ? SEV_WARN : SEV_FAIL, sa);
 	if (sa->ver == 2)
 		verdict_summary(&v, "A CREATE_CHILD_SA request was answered with a message too small to hold a new "
 				    "child SA (an error notify: inference from sizes, the notify is encrypted) and no "
-				    "child SA came up after it%s",
-				alive ? "; the tunnel kept working on its older SAs" : "");
+				    "child SA came up after it%s", tail);
 	else
 		verdict_summary(&v, "A new quick mode offer was answered by an encrypted Informational instead of quick "
 				    "mode message 2 (inference: the refusal notify is encrypted) and no quick mode "
-				    "completed after it%s",
-				alive ? "; the tunnel kept working on its older SAs" : "");
+				    "completed after it%s", tail);
 	ike_ev_log(&v, sa, -1, -1);
 	verdict_evidence(&v, frame, ts, -1, "refusal-sized answer");
+	if (expired)
+		verdict_evidence(&v, e.last_ts[0] > e.last_ts[1] ? e.last_frame[0] : e.last_frame[1], esp_end, -1,
+				 "last ESP");
 	ike_sa_details(&v, sa);
+	if (expired) {
+		verdict_remedy(&v, RV_IKE_REKEY_FAILED_EXPIRED);
+		verdict_emit(&v);
+		return;
+	}
 	verdict_remedy(&v, RV_IKE_REKEY_FAILED_REFUSED);
 	verdict_emit(&v);
 }
@@ -519,6 +581,7 @@ static bool restarted(const struct ike_sa *sa)
 void ike_sa_evaluate(struct ike_sa *sa, ts_usec now, bool at_end)
 {
 	judge_requests(sa, now, at_end);
+	judge_no_proposal(sa, now, at_end);
 
 	if (sa->n_invalid_ke && !(sa->reported & R_DH)) {
 		if (sa->ke_resolved)
