@@ -50,10 +50,14 @@ bool ike_saw_esp_since(const struct ike_sa *sa, ts_usec since)
 	return e.pkts[0] + e.pkts[1] > 0;
 }
 
+static bool esp_stopped(struct ike_sa *sa, ts_usec now, bool at_end);
+
 /* ESP verdicts for an established IKE SA. */
 void ike_check_esp(struct ike_sa *sa, ts_usec now, bool at_end)
 {
-	if ((sa->reported & (R_ESP | R_DPD)) || !sa->established || !(sa->child_up || sa->qm_done) ||
+	if (ike_hs_reached(sa, IKE_HS_UP) && esp_stopped(sa, now, at_end))
+		return;
+	if ((sa->reported & (R_ESP | R_DPD)) || !ike_hs_reached(sa, IKE_HS_UP) || !(sa->child_up || sa->qm_done) ||
 	    sa->esp_two_way)
 		return;
 	struct esp_sum e;
@@ -113,4 +117,94 @@ void esp_packet(struct flow *f, int dir, const struct pkt *p)
 	ike_tab.esp_plain++;
 	uint32_t wire = p->payload_wire_len ? p->payload_wire_len : p->payload_len;
 	esp_account(p, p->esp_spi, p->esp_seq, false, wire);
+	ike_esp_note(NULL, p, p->esp_spi);
+}
+
+/* One ESP packet, for the IKE SA between its two addresses: the SA of
+ * its UDP flow (ESP-in-UDP shares the 4500 flow with IKE), else the
+ * newest SA set up between the two gateways. */
+void ike_esp_note(struct flow *f, const struct pkt *p, uint32_t spi)
+{
+	struct ike_sa *sa = f ? flow_state(f)->app_state : NULL;
+	if (sa && (!sa->in_use || !((addr_eq(&sa->ini, &p->src) && addr_eq(&sa->rsp, &p->dst)) ||
+				      (addr_eq(&sa->rsp, &p->src) && addr_eq(&sa->ini, &p->dst)))))
+		sa = NULL;
+	if (!sa)
+		sa = ike_sa_between(&p->src, &p->dst);
+	if (!sa)
+		return;
+	int s = addr_eq(&p->src, &sa->ini) ? SIDE_I : SIDE_R;
+	sa->esp_n[s]++;
+	sa->esp_last[s] = p->ts;
+	sa->esp_last_frame[s] = p->frame;
+	sa->esp_spi_last[s] = spi;
+	sa->esp_run[1 - s] = 0;
+	if (sa->esp_n[1 - s] && sa->esp_run[s]++ == 0) {
+		sa->esp_run_first[s] = p->ts;
+		sa->esp_run_frame[s] = p->frame;
+	}
+}
+
+/* Both directions flowed, then one went on sending for a while with
+ * nothing back: the reverse stopped (a rule, a state that expired, a
+ * child SA one peer deleted). Needs several packets and seconds of
+ * silence, at the end of the capture or for esp_timeout. */
+#define ESP_STOP_PKTS 4
+#define ESP_STOP_GAP SEC(2)
+
+static bool esp_stopped(struct ike_sa *sa, ts_usec now, bool at_end)
+{
+	if (sa->reported & (R_ESP_STOP | R_DPD))
+		return false;
+	for (int from = 0; from < 2; from++) {
+		int o = 1 - from;
+		if (!sa->esp_n[o] || sa->esp_run[from] < ESP_STOP_PKTS ||
+		    sa->esp_last[from] < sa->esp_last[o] + ESP_STOP_GAP)
+			continue;
+		ts_usec gap = (at_end ? sa->esp_last[from] : now) - sa->esp_last[o];
+		if (!at_end && gap < sd_cfg.esp_timeout)
+			continue;
+		sa->reported |= R_ESP_STOP;
+		struct verdict v;
+		verdict_begin(&v, V_ESP_ONE_WAY, SEV_FAIL, NULL);
+		const struct addr *src = from == SIDE_I ? &sa->ini : &sa->rsp;
+		const struct addr *dst = from == SIDE_I ? &sa->rsp : &sa->ini;
+		verdict_endpoints(&v, IPPROTO_NUM_ESP, src, 0, dst, 0);
+		char sa_s[56], da_s[56], when[40];
+		addr_str(src, sa_s, sizeof(sa_s));
+		addr_str(dst, da_s, sizeof(da_s));
+		ts_iso(sa->esp_last[o], when, sizeof(when));
+		verdict_summary(&v, "ESP flowed both ways until %s stopped at %s (%.1f s after the SA came up, SPI "
+				    "0x%08x); %s then sent %u packets over %.1f s into SPI 0x%08x with nothing back%s: the way "
+				    "back is dropped, or one peer's child SA is gone",
+				da_s, when, ike_secs(sa->esp_last[o] - sa->up_ts), sa->esp_spi_last[o], sa_s, sa->esp_run[from],
+				ike_secs(sa->esp_last[from] - sa->esp_run_first[from]), sa->esp_spi_last[from],
+				at_end ? " until the capture ended" : "");
+		verdict_evidence(&v, sa->esp_last_frame[o], sa->esp_last[o], from == SIDE_I ? DIR_S2C : DIR_C2S,
+				 "last ESP back spi 0x%08x", sa->esp_spi_last[o]);
+		verdict_evidence(&v, sa->esp_run_frame[from], sa->esp_run_first[from], from == SIDE_I ? DIR_C2S : DIR_S2C,
+				 "ESP with no answer, first");
+		verdict_evidence(&v, sa->esp_last_frame[from], sa->esp_last[from], from == SIDE_I ? DIR_C2S : DIR_S2C,
+				 "ESP x%u unanswered, last", sa->esp_run[from]);
+		struct esp_sum e;
+		esp_summarize(sa, sa->up_ts, &e);
+		if (e.list[0])
+			verdict_str(&v, "esp_sas", "%s", e.list);
+		verdict_int(&v, "packets", (long long)sa->esp_n[from]);
+		verdict_int(&v, "bytes", (long long)e.bytes[from]);
+		verdict_int(&v, "reverse_packets", (long long)sa->esp_n[o]);
+		verdict_num(&v, "stopped_at", ike_secs(sa->esp_last[o]));
+		verdict_num(&v, "silent_for_s", ike_secs(gap));
+		verdict_int(&v, "packets_after_stop", sa->esp_run[from]);
+		verdict_str(&v, "spi_sending", "0x%08x", sa->esp_spi_last[from]);
+		verdict_str(&v, "spi_stopped", "0x%08x", sa->esp_spi_last[o]);
+		verdict_bool(&v, "udp_encapsulated", e.udp[from]);
+		char si[17];
+		ike_spi_hex(sa->spi_i, si);
+		verdict_str(&v, "ike_spi_i", "%s", si);
+		verdict_remedy(&v, RV_ESP_ONE_WAY_STOPPED);
+		verdict_emit(&v);
+		return true;
+	}
+	return false;
 }

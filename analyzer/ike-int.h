@@ -26,6 +26,16 @@ enum { NAT_SRC_OK = 1, NAT_SRC_BAD = 2, NAT_DST_OK = 4, NAT_DST_BAD = 8 };
 /* Shape of an encrypted IKE_AUTH response, judged from its size. */
 enum auth_shape { SHAPE_UNKNOWN = 0, SHAPE_NOTIFY_ONLY, SHAPE_NO_CHILD, SHAPE_FULL };
 
+/* How far the IKE SA's setup has come. Each message handler checks the
+ * state it expects and moves the SA forward, never back: a capture that
+ * began mid-way (or lost a message) may skip a state.
+ *   NEW        the first message seen, nothing proves an answer yet
+ *   INIT_DONE  IKE_SA_INIT / main mode 2 / aggressive mode 2 chose a proposal
+ *   AUTH_SENT  IKE_AUTH / main mode 5 left the initiator
+ *   UP         the IKE SA is established (IKE_AUTH answered, MM6, AM3, or a
+ *              quick mode proves phase 1 done) */
+enum ike_hs { IKE_HS_NEW = 0, IKE_HS_INIT_DONE, IKE_HS_AUTH_SENT, IKE_HS_UP };
+
 /* Bits of ike_sa.reported: verdicts already given for this SA. */
 enum {
 	R_NO_RESPONSE = 1u << 0,
@@ -44,6 +54,8 @@ enum {
 	R_ABANDONED = 1u << 13,
 	R_ESP = 1u << 14,
 	R_OK = 1u << 15,
+	R_LOST = 1u << 16,
+	R_ESP_STOP = 1u << 17,
 };
 
 #define LOG_HEAD 14
@@ -73,6 +85,8 @@ struct req {
 	uint8_t exch;
 	uint8_t v1pos;
 	uint8_t sends;     /* copies seen, the first one included */
+	uint8_t answers;   /* answers seen (retransmitted answers included) */
+	uint8_t resent_after_answer; /* copies that left after an answer had passed here */
 	uint8_t frag_firsts, frag_done;
 	uint16_t len;
 	uint32_t msgid;
@@ -106,10 +120,8 @@ struct ike_sa {
 	uint32_t answered_reqs;
 	uint32_t generation;
 
-	/* setup progress */
-	bool init_ok;      /* IKE_SA_INIT / MM2 / AM2 answered with an SA */
-	bool auth_sent;
-	bool established;  /* the IKE SA is up */
+	/* setup progress: one state, advanced by the message handlers */
+	uint8_t hs;        /* enum ike_hs */
 	bool child_up;     /* a child SA came up (or must have, as ESP flows) */
 	bool rekey_error;  /* a CREATE_CHILD_SA answer too small for success */
 	uint64_t rekey_err_frame;
@@ -158,6 +170,7 @@ struct ike_sa {
 	uint64_t err_frame;
 	ts_usec err_ts;
 	char notifies[160]; /* names of every notify seen, once each */
+	bool no_prop_pending, no_prop_phase2; /* NO_PROPOSAL_CHOSEN seen, verdict not given yet */
 
 	/* NAT as seen from here */
 	uint8_t nat_i, nat_r;
@@ -176,12 +189,37 @@ struct ike_sa {
 	bool bad;     /* a warn or fail verdict was given about this SA */
 	bool final;   /* end-of-SA evaluation done */
 	bool esp_two_way; /* ESP seen both ways since up: ike_check_esp() has nothing left to find */
+	/* ESP between the peers packet by packet (esp.c), to see one direction
+	 * stop while the other keeps sending */
+	uint64_t esp_n[2];
+	ts_usec esp_last[2];
+	uint64_t esp_last_frame[2];
+	uint32_t esp_spi_last[2];
+	uint32_t esp_run[2];      /* packets from a side since the other side's last one */
+	ts_usec esp_run_first[2];
+	uint64_t esp_run_frame[2];
 	struct pflog_meta pf; /* of the last logged message (pfSense pflog0 captures) */
 	uint32_t prev; /* index+1 of the previous attempt between the same peers */
 	uint32_t next; /* index+1 of the attempt that followed */
 	uint32_t hnext;
 	uint32_t idx;
+	/* the half-open list (ike-sa.c): SAs of one message so far, oldest first */
+	uint32_t ho_prev, ho_next; /* index+1; 0 = none */
+	bool ho_linked;
 };
+
+/* Has the SA's setup reached state `s`? */
+static inline bool ike_hs_reached(const struct ike_sa *sa, enum ike_hs s)
+{
+	return sa->hs >= s;
+}
+
+/* Move the SA forward to `s` (a state already passed stays). */
+static inline void ike_hs_advance(struct ike_sa *sa, enum ike_hs s)
+{
+	if (sa->hs < s)
+		sa->hs = (uint8_t)s;
+}
 
 #define SA_CHUNK 128
 #define SA_MAX_CHUNKS 4096
@@ -195,10 +233,12 @@ struct ike_tables {
 	uint32_t nbuckets;
 	uint32_t recycle_cursor;
 	uint32_t generation;
+	uint32_t ho_head, ho_tail; /* the half-open list, index+1 */
 	ts_usec last_tick;
 	/* counters */
 	uint64_t msgs, bad_msgs, keepalives, esp_udp, esp_plain, fragments;
 	uint64_t sa_created, sa_recycled, table_full;
+	uint64_t half_open_evicted; /* recycled SAs that had shown one message only */
 };
 extern struct ike_tables ike_tab;
 
@@ -221,6 +261,7 @@ struct ike_sa *ike_sa_at(uint32_t idx);
 uint64_t ike_fingerprint(const uint8_t *b, size_t n);
 struct ike_sa *ike_sa_new(const uint8_t spi_i[8], ts_usec now);
 struct ike_sa *ike_sa_find(const struct ike_hdr *h);
+void ike_sa_seen_twice(struct ike_sa *sa);
 void ike_append_once(char *buf, size_t len, const char *item);
 const char *ike_exch_short(uint8_t ver, uint8_t exch);
 void ike_log_msg(struct ike_sa *sa, const struct mrec *r);
@@ -253,7 +294,11 @@ void ike_handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const struct pkt *p, struct mrec *rec,
 		      uint64_t fp, bool natt);
 
+/* esp.c */
+void ike_esp_note(struct flow *f, const struct pkt *p, uint32_t spi);
+
 /* ike.c */
+struct ike_sa *ike_sa_between(const struct addr *a, const struct addr *b);
 bool ike_is_auth_error(bool v2, uint16_t t);
 bool ike_natd_match(const struct ike_sa *sa, const uint8_t *hash, size_t hlen, const struct addr *a,
 		       uint16_t port, const struct ike_hdr *h);
@@ -264,5 +309,7 @@ void ike_mark_up(struct ike_sa *sa, ts_usec ts);
 void ike_new_request(struct req *r, const struct ike_msg *m, uint8_t v1pos, uint64_t fp, const struct pkt *p,
 			uint16_t len, bool natt, uint32_t room);
 void ike_answer(struct ike_sa *sa, int side_of_req, const struct pkt *p);
+void ike_answer_again(struct ike_sa *sa, int side_of_req);
+void ike_resent(struct req *r);
 
 #endif

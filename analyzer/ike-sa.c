@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* ike-sa.c - the IKE SA table (by initiator SPI, bounded, recycling the
- * idlest SA when full), each SA's message log, and the text the verdicts
+/* ike-sa.c - the IKE SA table (by initiator SPI, bounded; when full it
+ * recycles first the oldest SA that has shown a single message, since it
+ * cannot carry a verdict yet, then the idlest one), each SA's message log, and the text the verdicts
  * make of an SA: exchanges, NAT status, SPIs, retransmission schedules. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,72 @@ static void sa_unlink(struct ike_sa *sa)
 	}
 }
 
+/* The half-open list: SAs that have shown one message only (a lone
+ * IKE_SA_INIT or main mode 1), oldest first. When the table is full they
+ * go first: a single copy of a request says nothing yet (every initiator
+ * retransmits), while an SA with a retransmission or an answer may be the
+ * evidence of a verdict. A flood of spoofed one-off requests thus cannot
+ * push out the one real tunnel that is retrying. */
+static void ho_unlink(struct ike_sa *sa)
+{
+	if (!sa->ho_linked)
+		return;
+	if (sa->ho_prev)
+		ike_sa_at(sa->ho_prev - 1)->ho_next = sa->ho_next;
+	else
+		ike_tab.ho_head = sa->ho_next;
+	if (sa->ho_next)
+		ike_sa_at(sa->ho_next - 1)->ho_prev = sa->ho_prev;
+	else
+		ike_tab.ho_tail = sa->ho_prev;
+	sa->ho_prev = sa->ho_next = 0;
+	sa->ho_linked = false;
+}
+
+static void ho_append(struct ike_sa *sa)
+{
+	sa->ho_prev = ike_tab.ho_tail;
+	sa->ho_next = 0;
+	if (ike_tab.ho_tail)
+		ike_sa_at(ike_tab.ho_tail - 1)->ho_next = sa->idx + 1;
+	else
+		ike_tab.ho_head = sa->idx + 1;
+	ike_tab.ho_tail = sa->idx + 1;
+	sa->ho_linked = true;
+}
+
+/* A second message for the SA: it leaves the half-open list. */
+void ike_sa_seen_twice(struct ike_sa *sa)
+{
+	ho_unlink(sa);
+}
+
+/* The slot to recycle when the table is full: the oldest half-open SA;
+ * failing that, among a rotating sample of 64 (an exact search would cost
+ * a scan of the whole table for every new SA under load), an SA already
+ * given its last word, else the one idle the longest. */
+static uint32_t pick_victim(void)
+{
+	if (ike_tab.ho_head) {
+		ike_tab.half_open_evicted++;
+		return ike_tab.ho_head - 1;
+	}
+	uint32_t idx = UINT32_MAX;
+	for (uint32_t k = 0; k < 64 && k < ike_tab.nused; k++) {
+		uint32_t i = (ike_tab.recycle_cursor + k) % ike_tab.nused;
+		const struct ike_sa *c = ike_sa_at(i);
+		if (idx == UINT32_MAX) {
+			idx = i;
+			continue;
+		}
+		const struct ike_sa *b = ike_sa_at(idx);
+		if ((c->final && !b->final) || (c->final == b->final && c->last_ts < b->last_ts))
+			idx = i;
+	}
+	ike_tab.recycle_cursor = (ike_tab.recycle_cursor + 64) % (ike_tab.nused ? ike_tab.nused : 1);
+	return idx;
+}
+
 struct ike_sa *ike_sa_new(const uint8_t spi_i[8], ts_usec now)
 {
 	uint32_t idx = UINT32_MAX;
@@ -87,21 +154,15 @@ struct ike_sa *ike_sa_new(const uint8_t spi_i[8], ts_usec now)
 		}
 	}
 	if (idx == UINT32_MAX) {
-		/* Full: finish and recycle the SA idle the longest among a
-		 * rotating sample of 64 (an exact search would cost a scan of
-		 * the whole table for every new SA under load). */
+		/* Full: finish and recycle a slot. */
 		ike_tab.table_full++;
-		for (uint32_t k = 0; k < 64 && k < ike_tab.nused; k++) {
-			uint32_t i = (ike_tab.recycle_cursor + k) % ike_tab.nused;
-			if (idx == UINT32_MAX || ike_sa_at(i)->last_ts < ike_sa_at(idx)->last_ts)
-				idx = i;
-		}
-		ike_tab.recycle_cursor = (ike_tab.recycle_cursor + 64) % (ike_tab.nused ? ike_tab.nused : 1);
+		idx = pick_victim();
 		if (idx == UINT32_MAX)
 			return NULL;
 		struct ike_sa *old = ike_sa_at(idx);
 		ike_sa_finalize(old, now);
 		sa_unlink(old);
+		ho_unlink(old);
 		ike_tab.sa_recycled++;
 	}
 	struct ike_sa *sa = ike_sa_at(idx);
@@ -114,6 +175,7 @@ struct ike_sa *ike_sa_new(const uint8_t spi_i[8], ts_usec now)
 	sa->hnext = ike_tab.buckets[h];
 	ike_tab.buckets[h] = idx + 1;
 	ike_tab.sa_created++;
+	ho_append(sa);
 	return sa;
 }
 

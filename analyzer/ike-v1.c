@@ -31,11 +31,12 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 			rec->retrans = true;
 			struct req *r = &sa->req[side];
 			if (r->active && r->fp == fp) {
-				if (r->sends < 255)
-					r->sends++;
+				ike_resent(r);
 				r->last_frame = p->frame;
 				r->last_ts = p->ts;
 			}
+			/* it also answers the other side's message again */
+			ike_answer_again(sa, 1 - side);
 			rec->v1pos = r->active ? r->v1pos : 0;
 			return;
 		}
@@ -55,7 +56,7 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 		if (pos == 1 && m->has_sa)
 			ike_format_sa(false, &m->sa, sa->offered, sizeof(sa->offered));
 		if (pos == 2 && m->has_sa && m->sa.nprops && m->sa.p[0].nx) {
-			sa->init_ok = true;
+			ike_hs_advance(sa, IKE_HS_INIT_DONE);
 			sa->have_chosen = true;
 			sa->v1_hash = m->sa.p[0].x[0].v1_hash;
 			ike_format_sa(false, &m->sa, sa->chosen, sizeof(sa->chosen));
@@ -63,7 +64,7 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 		if (m->nnatd >= 2)
 			nat_check_v1(sa, side, m, p);
 		if (pos >= 5 && ex == IKEV1_MAIN)
-			sa->auth_sent = true;
+			ike_hs_advance(sa, IKE_HS_AUTH_SENT);
 		if ((ex == IKEV1_MAIN && pos == 6) || (ex == IKEV1_AGGRESSIVE && pos == 3))
 			ike_mark_up(sa, p->ts);
 		return;
@@ -103,7 +104,7 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 	}
 	if (ex == IKEV1_INFORMATIONAL) {
 		sa->n_v1_info[side]++;
-		if (m->encrypted && sa->established && !rec->retrans) {
+		if (m->encrypted && ike_hs_reached(sa, IKE_HS_UP) && !rec->retrans) {
 			if (!sa->v1_info_run[side]++) {
 				sa->v1_info_first[side] = p->ts;
 				sa->v1_info_frame[side] = p->frame;
@@ -111,7 +112,7 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 			sa->v1_info_last[side] = p->ts;
 		}
 		struct req *other = &sa->req[1 - side];
-		if (side == SIDE_R && sa->auth_sent && !sa->established)
+		if (side == SIDE_R && ike_hs_reached(sa, IKE_HS_AUTH_SENT) && !ike_hs_reached(sa, IKE_HS_UP))
 			sa->v1_info_after_auth++;
 		if (other->active && !other->answered && other->exch == IKEV1_QUICK && other->msgid == sa->qm_msgid &&
 		    sa->qm_count == 1 && !sa->qm_refused_frame) {
@@ -130,7 +131,7 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 			if (err == IKE_N_NO_PROPOSAL_CHOSEN || err == IKE_N_INVALID_MAJOR_VERSION ||
 			    ike_is_auth_error(false, err))
 				ike_emit_error_notify(sa, m, err, p->frame, p->ts);
-			else if ((err == IKEV1_N_PAYLOAD_MALFORMED || err == 1) && sa->auth_sent && !sa->established) {
+			else if ((err == IKEV1_N_PAYLOAD_MALFORMED || err == 1) && ike_hs_reached(sa, IKE_HS_AUTH_SENT) && !ike_hs_reached(sa, IKE_HS_UP)) {
 				sa->bad = true;
 				ike_emit_auth_likely(sa, "phase 1 stopped there");
 			}

@@ -108,8 +108,7 @@ void ike_handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 				if (r->len < 0xffff - m->h.length)
 					r->len = (uint16_t)(r->len + m->h.length);
 			} else {
-				if (r->sends < 255)
-					r->sends++;
+				ike_resent(r);
 				r->skf_mask = fbit;
 				rec->retrans = true;
 			}
@@ -132,7 +131,7 @@ void ike_handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 			}
 			nat_check_v2(sa, side, m, p);
 		} else if (ex == IKEV2_AUTH) {
-			sa->auth_sent = true;
+			ike_hs_advance(sa, IKE_HS_AUTH_SENT);
 			if (room != UINT32_MAX)
 				sa->auth_req_inner = room;
 		}
@@ -142,8 +141,10 @@ void ike_handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 	int rs = 1 - side;
 	struct req *r = &sa->req[rs];
 	if (r->active && r->msgid == m->h.msgid) {
-		if (r->answered && !(m->skf && m->frag_num > 1))
+		if (r->answered && !(m->skf && m->frag_num > 1)) {
 			rec->retrans = true;
+			ike_answer_again(sa, rs);
+		}
 		ike_answer(sa, rs, p);
 	}
 	uint16_t err = ike_first_error(m);
@@ -164,7 +165,7 @@ void ike_handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 			rec->note = IKEV2_N_COOKIE;
 			r->answer_note = rec->note;
 		} else if (m->has_sa && m->has_ke) {
-			sa->init_ok = true;
+			ike_hs_advance(sa, IKE_HS_INIT_DONE);
 			record_chosen_v2(sa, m);
 			if (sa->n_invalid_ke)
 				sa->ke_resolved = true;

@@ -19,6 +19,16 @@ void ike_sa_verdict(struct verdict *v, enum verdict_id id, enum severity sev, st
 		sa->bad = true;
 }
 
+/* Begin a verdict about the SA unless `bit` says it was given already. */
+static bool begin_once(struct verdict *v, struct ike_sa *sa, uint32_t bit, enum verdict_id id, enum severity sev)
+{
+	if (sa->reported & bit)
+		return false;
+	sa->reported |= bit;
+	ike_sa_verdict(v, id, sev, sa);
+	return true;
+}
+
 /* The details every IKE verdict carries. */
 void ike_sa_details(struct verdict *v, const struct ike_sa *sa)
 {
@@ -127,7 +137,7 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_en
 		ike_ev_log(&v, sa, -1, -1);
 		verdict_str(&v, "sent_at", "%s", sched);
 		ike_sa_details(&v, sa);
-	} else if (is_info && sa->established) {
+	} else if (is_info && ike_hs_reached(sa, IKE_HS_UP)) {
 		bit = R_DPD;
 		if (sa->reported & bit)
 			return;
@@ -172,6 +182,60 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_en
 	verdict_emit(&v);
 }
 
+/* A request that was answered here, yet its sender kept sending it: the
+ * answers leave this point and do not arrive (or the sender cannot use
+ * them). Said in the verdict of what fails: DPD, a rekey, the setup. */
+static void emit_responses_lost(struct ike_sa *sa, int side, bool at_end)
+{
+	if (sa->reported & R_LOST)
+		return;
+	sa->reported |= R_LOST;
+	struct req *r = &sa->req[side];
+	struct verdict v;
+	char sched[160];
+	const char *ex = ike_exch_short(sa->ver, r->exch);
+	const char *who = side == SIDE_I ? "initiator" : "responder";
+	const char *peer = side == SIDE_I ? "responder" : "initiator";
+	const char *until = at_end ? "until the capture ended" : "for the whole timeout";
+	bool is_info = r->exch == IKEV2_INFORMATIONAL || r->exch == IKEV1_INFORMATIONAL;
+	bool is_child = r->exch == IKEV2_CREATE_CHILD_SA || r->exch == IKEV1_QUICK;
+	bool up = ike_hs_reached(sa, IKE_HS_UP);
+	enum verdict_remedy rv;
+	const char *what;
+	ike_schedule(sa, r, side, sched, sizeof(sched));
+	if (is_info && up && (sa->reported & R_DPD) == 0) {
+		sa->reported |= R_DPD;
+		ike_sa_verdict(&v, V_IKE_DPD_FAILED, SEV_FAIL, sa);
+		rv = RV_IKE_DPD_FAILED_RESPONSES_LOST;
+		what = "its liveness check fails";
+	} else if (is_child && (sa->child_up || sa->qm_done) && (sa->reported & R_REKEY) == 0) {
+		sa->reported |= R_REKEY;
+		ike_sa_verdict(&v, V_IKE_REKEY_FAILED, SEV_FAIL, sa);
+		rv = RV_IKE_REKEY_FAILED_RESPONSES_LOST;
+		what = "the rekey of a working tunnel fails";
+	} else {
+		sa->reported |= R_NO_RESPONSE;
+		ike_sa_verdict(&v, V_IKE_NO_RESPONSE, SEV_FAIL, sa);
+		rv = RV_IKE_NO_RESPONSE_RESPONSES_LOST;
+		what = r->exch == IKEV2_AUTH || (sa->ver == 1 && r->v1pos >= 5) ? "IKE_AUTH never completes for it"
+										   : "the exchange never completes for it";
+	}
+	verdict_summary(&v, "%s %s from the %s (message ID %u) seen %u times and answered %u times here, and the %s "
+			    "kept re-sending it %s: the responses leave here but do not arrive (lost between this "
+			    "point and the %s, or it cannot process them), so %s",
+			ex, sa->ver == 2 ? "request" : "message", who, r->msgid, r->sends, r->answers, who, until, who,
+			what);
+	ike_ev_log(&v, sa, -1, r->msgid);
+	verdict_str(&v, "sent_at", "%s", sched);
+	verdict_int(&v, "requests_seen", r->sends);
+	verdict_int(&v, "responses_seen", r->answers);
+	verdict_bool(&v, "responses_lost_beyond_capture", true);
+	ike_sa_details(&v, sa);
+	verdict_remedy(&v, rv);
+	(void)peer;
+	verdict_emit(&v);
+}
+
 /* A request is unanswered once ike_timeout has passed since its first
  * copy and a little more since its latest one (an answer to the latest
  * retransmission may still be on its way). The sender must have sent it
@@ -180,11 +244,21 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_en
  * capture three copies (two retransmissions) are enough, or one ICMP
  * error. */
 #define IKE_GRACE SEC(2)
+/* Silence after an answered IKE_SA_INIT, at the end of a capture, that
+ * says the initiator's next message (due at once) is not coming here. */
+#define NATT_QUIET_END SEC(3)
 
 static void judge_requests(struct ike_sa *sa, ts_usec now, bool at_end)
 {
 	for (int s = 0; s < 2; s++) {
 		struct req *r = &sa->req[s];
+		if (r->active && r->answered && !r->judged && r->resent_after_answer >= 2 &&
+		    r->answers + 1 >= r->sends &&
+		    (at_end || (now >= r->last_ts + IKE_GRACE && now >= r->first_ts + sd_cfg.ike_timeout))) {
+			r->judged = true;
+			emit_responses_lost(sa, s, at_end && now < r->first_ts + sd_cfg.ike_timeout);
+			continue;
+		}
 		if (!r->active || r->answered || r->judged)
 			continue;
 		bool old = now >= r->first_ts + sd_cfg.ike_timeout && now >= r->last_ts + IKE_GRACE;
@@ -205,17 +279,14 @@ void ike_emit_error_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t 
 	char nn[48];
 	ike_notify_str(v2, type, nn, sizeof(nn));
 	const char *ex = ike_exch_short(sa->ver, m->h.exch);
-	bool phase2 = sa->established || m->h.exch == IKEV2_CREATE_CHILD_SA || m->h.exch == IKEV1_QUICK;
+	bool phase2 = ike_hs_reached(sa, IKE_HS_UP) || m->h.exch == IKEV2_CREATE_CHILD_SA || m->h.exch == IKEV1_QUICK;
 
 	if (type == IKE_N_NO_PROPOSAL_CHOSEN) {
-		if (sa->reported & R_NO_PROPOSAL)
-			return;
-		sa->reported |= R_NO_PROPOSAL;
-		ike_sa_verdict(&v, V_IKE_NO_PROPOSAL_CHOSEN, SEV_FAIL, sa);
-		verdict_summary(&v, "The responder refused every %s proposal the initiator offered (%s in %s)",
-				phase2 ? "child SA" : "IKE", nn, ex);
-		ike_ev_log(&v, sa, -1, -1);
-		ike_sa_details(&v, sa);
+		/* Given by ike_sa_evaluate(), once it is known whether a later
+		 * attempt between the same peers came up (then it is info). */
+		sa->no_prop_pending = true;
+		sa->no_prop_phase2 = phase2;
+		return;
 	} else if (type == IKE_N_INVALID_MAJOR_VERSION) {
 		if (sa->reported & R_VERSION)
 			return;
@@ -244,6 +315,53 @@ void ike_emit_error_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t 
 	}
 	(void)frame;
 	(void)ts;
+	verdict_emit(&v);
+}
+
+/* The first later attempt between the same peers that came up, if any. */
+static const struct ike_sa *later_success(const struct ike_sa *sa)
+{
+	const struct ike_sa *o = sa;
+	for (int k = 0; k < 16 && o->next; k++) {
+		o = ike_sa_at(o->next - 1);
+		if (!o->in_use)
+			return NULL;
+		if (ike_hs_reached(o, IKE_HS_UP))
+			return o;
+	}
+	return NULL;
+}
+
+/* NO_PROPOSAL_CHOSEN: a failure, or at info when a later attempt between
+ * the same peers came up (the configuration was fixed, or the initiator
+ * offered something else). Decided after --ike-timeout or at the end. */
+static void judge_no_proposal(struct ike_sa *sa, ts_usec now, bool at_end)
+{
+	if (!sa->no_prop_pending || (sa->reported & R_NO_PROPOSAL))
+		return;
+	const struct ike_sa *ok = later_success(sa);
+	if (!ok && !at_end && now < sa->err_ts + sd_cfg.ike_timeout)
+		return;
+	struct verdict v;
+	if (!begin_once(&v, sa, R_NO_PROPOSAL, V_IKE_NO_PROPOSAL_CHOSEN, ok ? SEV_INFO : SEV_FAIL))
+		return;
+	char nn[48];
+	ike_notify_str(sa->ver == 2, IKE_N_NO_PROPOSAL_CHOSEN, nn, sizeof(nn));
+	const char *what = sa->no_prop_phase2 ? "child SA" : "IKE";
+	const char *ex = ike_exch_short(sa->ver, sa->err_exch);
+	if (ok) {
+		char spi[17];
+		ike_spi_hex(ok->spi_i, spi);
+		verdict_summary(&v, "The responder refused every %s proposal of this attempt (%s in %s), and a later "
+				    "attempt between the same peers (SPI %s) came up %.1f s after: recovered",
+				what, nn, ex, spi, ike_secs(ok->up_ts - sa->err_ts));
+	} else {
+		verdict_summary(&v, "The responder refused every %s proposal the initiator offered (%s in %s)", what, nn, ex);
+	}
+	ike_ev_log(&v, sa, -1, -1);
+	ike_sa_details(&v, sa);
+	if (ok)
+		verdict_remedy(&v, RV_IKE_NO_PROPOSAL_CHOSEN_RECOVERED);
 	verdict_emit(&v);
 }
 
@@ -363,21 +481,39 @@ static void emit_rekey_refused(struct ike_sa *sa, uint64_t frame, ts_usec ts)
 		return;
 	sa->reported |= R_REKEY;
 	bool alive = sa->last_ts > ts + SEC(1) || ike_saw_esp_since(sa, ts + SEC(1));
+	/* Not alive, yet ESP flowed before: the old child SA ran out and took
+	 * the traffic with it (no ESP after the latest refusal). */
+	struct esp_sum e;
+	esp_summarize(sa, sa->up_ts, &e);
+	ts_usec esp_end = e.last_ts[0] > e.last_ts[1] ? e.last_ts[0] : e.last_ts[1];
+	bool expired = !alive && e.pkts[0] + e.pkts[1] > 0;
+	char tail[120] = "";
+	if (alive)
+		snprintf(tail, sizeof(tail), "; the tunnel kept working on its older SAs");
+	else if (expired)
+		snprintf(tail, sizeof(tail), "; the old child SA then ran out and the traffic stopped (last ESP %.1f s after "
+					     "the SA came up)", ike_secs(esp_end - sa->up_ts));
 	struct verdict v;
 	ike_sa_verdict(&v, V_IKE_REKEY_FAILED, alive ? SEV_WARN : SEV_FAIL, sa);
 	if (sa->ver == 2)
 		verdict_summary(&v, "A CREATE_CHILD_SA request was answered with a message too small to hold a new "
 				    "child SA (an error notify: inference from sizes, the notify is encrypted) and no "
-				    "child SA came up after it%s",
-				alive ? "; the tunnel kept working on its older SAs" : "");
+				    "child SA came up after it%s", tail);
 	else
 		verdict_summary(&v, "A new quick mode offer was answered by an encrypted Informational instead of quick "
 				    "mode message 2 (inference: the refusal notify is encrypted) and no quick mode "
-				    "completed after it%s",
-				alive ? "; the tunnel kept working on its older SAs" : "");
+				    "completed after it%s", tail);
 	ike_ev_log(&v, sa, -1, -1);
 	verdict_evidence(&v, frame, ts, -1, "refusal-sized answer");
+	if (expired)
+		verdict_evidence(&v, e.last_ts[0] > e.last_ts[1] ? e.last_frame[0] : e.last_frame[1], esp_end, -1,
+				 "last ESP");
 	ike_sa_details(&v, sa);
+	if (expired) {
+		verdict_remedy(&v, RV_IKE_REKEY_FAILED_EXPIRED);
+		verdict_emit(&v);
+		return;
+	}
 	verdict_remedy(&v, RV_IKE_REKEY_FAILED_REFUSED);
 	verdict_emit(&v);
 }
@@ -387,11 +523,9 @@ static void emit_rekey_refused(struct ike_sa *sa, uint64_t frame, ts_usec ts)
  * relation on the wire, so this is an inference from the pattern. */
 static void emit_v1_dpd(struct ike_sa *sa, int side, bool at_end)
 {
-	if (sa->reported & R_DPD)
-		return;
-	sa->reported |= R_DPD;
 	struct verdict v;
-	ike_sa_verdict(&v, V_IKE_DPD_FAILED, SEV_FAIL, sa);
+	if (!begin_once(&v, sa, R_DPD, V_IKE_DPD_FAILED, SEV_FAIL))
+		return;
 	verdict_summary(&v, "The %s sent %u encrypted Informationals over %.1f s and nothing came back from the peer "
 			    "%s: its dead peer detection (R-U-THERE) went unanswered (inference: IKEv1 DPD is encrypted "
 			    "and unpaired on the wire)",
@@ -402,6 +536,37 @@ static void emit_v1_dpd(struct ike_sa *sa, int side, bool at_end)
 	verdict_int(&v, "unanswered_informationals", sa->v1_info_run[side]);
 	ike_sa_details(&v, sa);
 	verdict_remedy(&v, RV_IKE_DPD_FAILED_V1_INFERRED);
+	verdict_emit(&v);
+}
+
+/* Seen from the responder's side: IKE_SA_INIT (IKEv1: main mode 4) was
+ * answered here with NAT detected, so the initiator has to go on over UDP
+ * 4500, and nothing from it reached this point since. A real initiator
+ * sends its next message at once and retries it for a while; when none of
+ * that arrives, 4500 is blocked between it and here. */
+static void natt_before_here(struct ike_sa *sa, ts_usec now, bool at_end)
+{
+	const struct req *ri = &sa->req[SIDE_I];
+	if (sa->bad || sa->midstream || sa->floated ||
+	    ike_hs_reached(sa, IKE_HS_AUTH_SENT) || !ike_hs_reached(sa, IKE_HS_INIT_DONE) || !ri->active ||
+	    !ri->answered || sa->last_frame != ri->answer_frame ||
+	    !(ike_nat_found(sa->nat_i) || ike_nat_found(sa->nat_r)))
+		return;
+	bool v2_init = sa->ver == 2 && ri->exch == IKEV2_SA_INIT;
+	bool v1_mm3 = sa->ver == 1 && sa->v1_exch == IKEV1_MAIN && ri->v1pos == 3;
+	ts_usec wait = at_end ? NATT_QUIET_END : sd_cfg.ike_timeout;
+	struct verdict v;
+	if ((!v2_init && !v1_mm3) || now < ri->answer_ts + wait || !begin_once(&v, sa, R_NATT, V_IKE_NATT_BLOCKED, SEV_FAIL))
+		return;
+	double silent = ike_secs(now - ri->answer_ts);
+	verdict_summary(&v, "%s was answered here on UDP %u with NAT detected, so the initiator had to continue on UDP "
+			    "4500, and nothing from it reached this point in the %.1f s after (it would have been "
+			    "sending and retrying its %s): UDP 4500 is blocked between the initiator and this point",
+			v2_init ? "IKE_SA_INIT" : "Main mode 3", sa->rport, silent, v2_init ? "IKE_AUTH" : "message 5");
+	ike_ev_log(&v, sa, -1, -1);
+	verdict_num(&v, "silent_for_s", silent);
+	ike_sa_details(&v, sa);
+	verdict_remedy(&v, RV_IKE_NATT_BLOCKED_BEFORE_HERE);
 	verdict_emit(&v);
 }
 
@@ -416,6 +581,7 @@ static bool restarted(const struct ike_sa *sa)
 void ike_sa_evaluate(struct ike_sa *sa, ts_usec now, bool at_end)
 {
 	judge_requests(sa, now, at_end);
+	judge_no_proposal(sa, now, at_end);
 
 	if (sa->n_invalid_ke && !(sa->reported & R_DH)) {
 		if (sa->ke_resolved)
@@ -429,7 +595,7 @@ void ike_sa_evaluate(struct ike_sa *sa, ts_usec now, bool at_end)
 	    sa->last_ts <= sa->auth_ts + SEC(2))
 		ike_emit_auth_likely(sa, restarted(sa) ? "the initiator started over with a new IKE SA"
 						   : "the SA was abandoned right after");
-	if (sa->ver == 1 && sa->auth_sent && !sa->established && sa->v1_info_after_auth && quiet)
+	if (sa->ver == 1 && ike_hs_reached(sa, IKE_HS_AUTH_SENT) && !ike_hs_reached(sa, IKE_HS_UP) && sa->v1_info_after_auth && quiet)
 		ike_emit_auth_likely(sa, "message 6 never came");
 	for (int sd = 0; sd < 2 && sa->ver == 1 && quiet; sd++)
 		if (sa->v1_info_run[sd] >= 3 && sa->v1_info_last[sd] >= sa->v1_info_first[sd] + SEC(2))
@@ -444,10 +610,12 @@ void ike_sa_evaluate(struct ike_sa *sa, ts_usec now, bool at_end)
 	    (at_end || now >= sa->auth_ts + sd_cfg.esp_timeout) && !ike_saw_esp_since(sa, sa->auth_ts))
 		emit_child_likely(sa);
 
+	natt_before_here(sa, now, at_end);
+
 	/* The initiator's turn, and it never took it. */
 	const struct req *ri = &sa->req[SIDE_I];
-	if (!sa->established && !sa->bad && !sa->midstream && ri->active && ri->answered && !restarted(sa) &&
-	    !sa->n_invalid_ke && now >= sa->last_ts + sd_cfg.ike_timeout && sa->init_ok)
+	if (!ike_hs_reached(sa, IKE_HS_UP) && !sa->bad && !sa->midstream && ri->active && ri->answered && !restarted(sa) &&
+	    !sa->n_invalid_ke && now >= sa->last_ts + sd_cfg.ike_timeout && ike_hs_reached(sa, IKE_HS_INIT_DONE))
 		emit_abandoned(sa);
 
 	if (sa->rekey_error && !(sa->reported & R_REKEY) && sa->child_ok_ts < sa->rekey_err_ts &&
@@ -505,7 +673,7 @@ void ike_sa_finalize(struct ike_sa *sa, ts_usec now)
 		return;
 	ike_sa_evaluate(sa, now, true);
 	sa->final = true;
-	bool healthy = sa->established || (sa->midstream && sa->answered_reqs > 0);
+	bool healthy = ike_hs_reached(sa, IKE_HS_UP) || (sa->midstream && sa->answered_reqs > 0);
 	if (healthy && !sa->bad)
 		emit_ok(sa, now);
 }

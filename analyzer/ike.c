@@ -100,8 +100,8 @@ void ike_keep_first_error(struct ike_sa *sa, int side, uint8_t ex, uint16_t err,
 
 void ike_mark_up(struct ike_sa *sa, ts_usec ts)
 {
-	if (!sa->established) {
-		sa->established = true;
+	if (!ike_hs_reached(sa, IKE_HS_UP)) {
+		ike_hs_advance(sa, IKE_HS_UP);
 		sa->up_ts = ts;
 	}
 }
@@ -129,9 +129,28 @@ void ike_answer(struct ike_sa *sa, int side_of_req, const struct pkt *p)
 	if (!r->active || r->answered)
 		return;
 	r->answered = true;
+	r->answers = 1;
 	r->answer_frame = p->frame;
 	r->answer_ts = p->ts;
 	sa->answered_reqs++;
+}
+
+/* Another copy of the answer to the side's current request. */
+void ike_answer_again(struct ike_sa *sa, int side_of_req)
+{
+	struct req *r = &sa->req[side_of_req];
+	if (r->active && r->answered && r->answers < 255)
+		r->answers++;
+}
+
+/* Another copy of a request: counted, and noted when an answer to it had
+ * already passed this point (the sender did not get it). */
+void ike_resent(struct req *r)
+{
+	if (r->sends < 255)
+		r->sends++;
+	if (r->answered && r->resent_after_answer < 255)
+		r->resent_after_answer++;
 }
 
 static uint32_t peers_hash(const struct addr *a, const struct addr *b)
@@ -158,6 +177,23 @@ static void link_attempt(struct ike_sa *sa)
 		}
 	}
 	*slot = sa->idx + 1;
+}
+
+/* The newest SA set up between two addresses (either way round), or NULL. */
+struct ike_sa *ike_sa_between(const struct addr *a, const struct addr *b)
+{
+	if (!ike_tab.nbuckets)
+		return NULL;
+	for (int k = 0; k < 2; k++) {
+		const struct addr *x = k ? b : a, *y = k ? a : b;
+		uint32_t slot = ike_tab.latest[peers_hash(x, y)];
+		if (!slot)
+			continue;
+		struct ike_sa *sa = ike_sa_at(slot - 1);
+		if (sa->in_use && addr_eq(&sa->ini, x) && addr_eq(&sa->rsp, y))
+			return sa;
+	}
+	return NULL;
 }
 
 /* Which side of the SA sent this packet? */
@@ -285,6 +321,8 @@ static void handle_message(struct flow *f, const uint8_t *b, size_t n, const str
 	}
 	if (sa->msgs[side] < UINT32_MAX)
 		sa->msgs[side]++;
+	if (sa->msgs[SIDE_I] + sa->msgs[SIDE_R] >= 2)
+		ike_sa_seen_twice(sa);
 	sa->last_frame = p->frame;
 	sa->last_ts = p->ts;
 	if (p->pflog.present)
@@ -352,6 +390,7 @@ static void handle_fragment(struct flow *f, const uint8_t *b, size_t n, const st
 	int side = side_of(sa, &m, p);
 	sa->last_frame = p->frame;
 	sa->last_ts = p->ts;
+	ike_sa_seen_twice(sa);
 	if (p->pflog.present)
 		sa->pf = p->pflog;
 	struct req *r = &sa->req[side];
@@ -369,11 +408,11 @@ static void handle_fragment(struct flow *f, const uint8_t *b, size_t n, const st
 				sa->mm_count++;
 				sa->mm_fp[side] = 0;
 				if (pos >= 5 && h.exch == IKEV1_MAIN)
-					sa->auth_sent = true;
+					ike_hs_advance(sa, IKE_HS_AUTH_SENT);
 			}
 			ike_new_request(r, &m, pos, 0, p, (uint16_t)h.length, natt, UINT32_MAX);
 			if (m.v2 && h.exch == IKEV2_AUTH)
-				sa->auth_sent = true;
+				ike_hs_advance(sa, IKE_HS_AUTH_SENT);
 		}
 		r->frag = true;
 		if (r->frag_firsts < 255)
@@ -439,6 +478,7 @@ void ike_packet(struct flow *f, int dir, const struct pkt *p)
 			ike_tab.esp_udp++;
 			uint32_t wire = p->payload_wire_len ? p->payload_wire_len : p->payload_len;
 			esp_account(p, spi, seq, true, wire);
+			ike_esp_note(f, p, spi);
 			return;
 		}
 		marker = true;
@@ -542,7 +582,7 @@ void ike_describe(const struct flow *f, ts_usec now, char *buf, size_t len)
 		return;
 	}
 	const struct req *ri = &sa->req[SIDE_I];
-	if (sa->established) {
+	if (ike_hs_reached(sa, IKE_HS_UP)) {
 		struct esp_sum e;
 		esp_summarize(sa, sa->up_ts, &e);
 		snprintf(buf, len, "IKEv%u up%s, ESP %llu/%llu%s", sa->ver, sa->floated ? " (NAT-T)" : "",

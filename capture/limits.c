@@ -26,8 +26,9 @@ static const struct limit_info infos[LIMIT_COUNT] = {
 	[LIMIT_SSH] = { "ssh_sessions", "SSH handshake table", "sessions", "--max-ssh",
 			"a new SSH connection was not followed (no ssh.* verdict for it)" },
 	[LIMIT_IKE] = { "ike_sas", "IKE SA table", "SAs", "--max-ike",
-			"the SA idle the longest was judged early and forgotten: a later retransmission or "
-			"answer starts a new SA" },
+			"an SA that had shown a single message (a lone IKE_SA_INIT, as in a flood) was forgotten "
+			"first, oldest first; failing that, the SA idle the longest was judged early: a later "
+			"retransmission or answer starts a new SA" },
 	[LIMIT_ESP] = { "esp_sas", "ESP SA table", "SAs", "--max-ike",
 			"the ESP SA idle the longest was forgotten (its packet counts restart)" },
 	[LIMIT_EVIDENCE] = { "verdict_evidence", "evidence frames per verdict", "frames", NULL,

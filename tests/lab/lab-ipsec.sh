@@ -45,6 +45,10 @@ ALL_SCENARIOS=(
 	ikev1-main-ok ikev1-no-proposal ike-dpd-timeout ike-esp-blocked
 	ike-port-unreachable ike-version-mismatch ike-rekey-timeout
 	ike-ip-frag-lost ike-ikefrag-ok ikev1-psk-mismatch ikev1-ts-mismatch
+	ike-dpd-responses-lost ike-rekey-responses-lost ike-auth-responses-lost
+	ike-natt-4500-blocked-responder ike-esp-one-way-stop ike-rekey-pfs-mismatch
+	ike-rekey-ok ike-dpd-ok ikev1-aggressive-ok ikev1-aggressive-psk-mismatch
+	ike-no-proposal-recovered
 )
 
 WORK=""
@@ -154,7 +158,8 @@ reset_params() {
 	FRAGMENTATION=yes
 	A_VERSION=2 B_VERSION=2
 	B_CHARON=1
-	A_CHILD_REKEY=0
+	A_CHILD_REKEY=0 A_CHILD_LIFE=60s
+	AGGRESSIVE=no
 	A_PROPOSALS=aes128-sha256-ecp256 B_PROPOSALS=aes128-sha256-ecp256
 	A_ESP=aes128-sha256 B_ESP=aes128-sha256
 	A_PSK=lab-secret-7f3a91 B_PSK=lab-secret-7f3a91
@@ -245,7 +250,7 @@ write_gw() {
 		local_addr=$A_ADDR remote_addrs=$B_ADDR my_id=gw-a.example peer_id=gw-b.example
 		proposals=$A_PROPOSALS esp=$A_ESP psk=$A_PSK lts=$A_LTS rts=$A_RTS dpd=$A_DPD
 		crypto=$A_CRYPTO version=$A_VERSION child_rekey=$A_CHILD_REKEY
-		if [[ $child_rekey != 0 ]]; then child_life=60s; fi
+		if [[ $child_rekey != 0 ]]; then child_life=$A_CHILD_LIFE; fi
 	else
 		local_addr=$B_ADDR remote_addrs=%any my_id=gw-b.example peer_id=gw-a.example
 		proposals=$B_PROPOSALS esp=$B_ESP psk=$B_PSK lts=$B_LTS rts=$B_RTS dpd=0s
@@ -267,6 +272,8 @@ write_gw() {
 		retransmit_tries = $RETRY_TRIES
 		retransmit_timeout = $RETRY_TIMEOUT
 		retransmit_base = $RETRY_BASE
+		# a responder refuses IKEv1 aggressive mode with a PSK unless told
+		i_dont_care_about_security_and_use_aggressive_mode_psk = $AGGRESSIVE
 		half_open_timeout = 20
 		filelog {
 			lab {
@@ -303,6 +310,7 @@ write_gw() {
 			local_addrs = $local_addr
 			remote_addrs = $remote_addrs
 			proposals = $proposals
+			aggressive = $AGGRESSIVE
 			dpd_delay = $dpd
 			rekey_time = 0
 			fragmentation = $FRAGMENTATION
@@ -671,6 +679,139 @@ sc_ike_ikefrag_ok() {
 	AUTH=cert FRAGMENTATION=yes CAP_IF=rb
 	play_start "$1"
 	fw_rule ip frag-off \& 0x1fff != 0 drop
+	tunnel_up_and_ping
+	terminate_clean
+}
+
+# ---- far side: the capture point sees what B sends, the peer does not
+
+sc_ike_dpd_responses_lost() {
+	# A checks liveness every 2 s; once the tunnel is up the router drops
+	# everything B sends. Captured on the B side: B answers every copy of
+	# A's DPD request, but none of the answers gets past the router.
+	A_DPD=2s CAP_IF=rb
+	play_start "$1"
+	tunnel_up_and_ping
+	fw_rule ip saddr "$B_ADDR" drop
+	wait_log a 'giving up after .* retransmits' 40 || true
+	sleep 1
+}
+
+sc_ike_rekey_responses_lost() {
+	# A rekeys its child SA after 4 s; IKE from B on 4500 (zero non-ESP
+	# marker) dies in the router, ESP still passes. Captured on the B side.
+	A_CHILD_REKEY=4s CAP_IF=rb
+	play_start "$1"
+	tunnel_up_and_ping
+	fw_rule ip saddr "$B_ADDR" udp sport 4500 @th,64,32 == 0 drop
+	wait_log a 'giving up after .* retransmits' 40 || true
+	sleep 1
+}
+
+sc_ike_auth_responses_lost() {
+	# IKE_SA_INIT on 500 passes both ways; B's IKE_AUTH answers on 4500 die
+	# in the router. Captured on the B side: B answers every copy.
+	CAP_IF=rb
+	play_start "$1"
+	fw_rule ip saddr "$B_ADDR" udp sport 4500 @th,64,32 == 0 drop
+	initiate 40 || true
+	wait_log a 'giving up after|establishing IKE_SA failed' 40 || true
+	sleep 1
+}
+
+sc_ike_natt_4500_blocked_responder() {
+	# ike-natt-4500-blocked seen from the responder's side of the router:
+	# IKE_SA_INIT detects the NAT, then nothing on 4500 gets here.
+	NAT=1 CAP_IF=rb
+	play_start "$1"
+	fw_rule udp dport 4500 drop
+	initiate 40 || true
+	wait_log a 'giving up after|establishing IKE_SA failed' 40 || true
+}
+
+# ---- after the handshake
+
+sc_ike_esp_one_way_stop() {
+	# The tunnel works both ways, then the router drops ESP from B (IKE on
+	# 4500 still passes): A keeps sending into its child SA, nothing returns.
+	play_start "$1"
+	tunnel_up_and_ping
+	fw_rule ip saddr "$B_ADDR" udp sport 4500 @th,64,32 != 0 drop
+	ping_inner a 12 || true
+}
+
+sc_ike_rekey_pfs_mismatch() {
+	# A wants PFS (MODP-2048) for its child SAs, B has none. The first child
+	# SA comes up inside IKE_AUTH (no key exchange there); A's rekey after
+	# 3 s carries a KE payload and B refuses it. The child SA expires at
+	# 10 s and the traffic stops.
+	A_ESP=aes128-sha256-modp2048 B_ESP=aes128-sha256
+	A_CHILD_REKEY=3s A_CHILD_LIFE=10s
+	play_start "$1"
+	tunnel_up_and_ping
+	wait_log a 'CREATE_CHILD_SA|rekeying' 10 || true
+	ping_inner a 6 || true
+	wait_log a 'closing expired CHILD_SA|deleting CHILD_SA|CHILD_SA .* expired' 15 || true
+	ping_inner a 8 || true
+}
+
+sc_ike_rekey_ok() {
+	# healthy control: both sides use PFS with the same group, A rekeys its
+	# child SA after 3 s, traffic before and after
+	A_ESP=aes128-sha256-modp2048 B_ESP=aes128-sha256-modp2048
+	A_CHILD_REKEY=3s
+	play_start "$1"
+	tunnel_up_and_ping
+	wait_log a 'CHILD_SA net\{[0-9]+\} established.*' 10 || true
+	sleep 3
+	ping_inner a 3 || true
+	ping_inner b 3 || true
+	terminate_clean
+}
+
+sc_ike_dpd_ok() {
+	# healthy control: A checks liveness every second and B answers
+	A_DPD=1s
+	play_start "$1"
+	tunnel_up_and_ping
+	sleep 5
+	ping_inner a 3 || true
+	terminate_clean
+}
+
+# ---- IKEv1 aggressive mode and recovered failures
+
+sc_ikev1_aggressive_ok() {
+	A_VERSION=1 B_VERSION=1 AGGRESSIVE=yes
+	A_PROPOSALS=aes128-sha256-modp2048 B_PROPOSALS=aes128-sha256-modp2048
+	play_start "$1"
+	tunnel_up_and_ping
+	terminate_clean
+}
+
+sc_ikev1_aggressive_psk_mismatch() {
+	# the initiator cannot verify the responder's hash in message 2
+	A_VERSION=1 B_VERSION=1 AGGRESSIVE=yes
+	A_PROPOSALS=aes128-sha256-modp2048 B_PROPOSALS=aes128-sha256-modp2048
+	B_PSK=some-other-secret-0c42
+	play_start "$1"
+	initiate 20 || true
+	wait_log b 'giving up after|establishing IKE_SA failed|deleting half open' 30 || true
+	sleep 1
+}
+
+sc_ike_no_proposal_recovered() {
+	# B first refuses every proposal; its configuration is then fixed and
+	# reloaded, and A's next attempt brings the tunnel up
+	A_PROPOSALS=aes128-sha256-ecp256
+	B_PROPOSALS=aes256gcm16-prfsha384-ecp384
+	play_start "$1"
+	initiate 10 || true
+	B_PROPOSALS=aes128-sha256-ecp256
+	write_gw b
+	sw b --load-all --file "$WORK/b/swanctl.conf" >/dev/null
+	note "gateway b: proposals now $B_PROPOSALS"
+	sleep 1
 	tunnel_up_and_ping
 	terminate_clean
 }
