@@ -39,6 +39,9 @@ enum {
 	R_OK = 1 << 10,
 	R_SYNACK_UNSEEN = 1 << 11, /* the client ACKed a SYN-ACK we never saw */
 	R_MIDSTREAM_COUNTED = 1 << 12,
+	R_STALLED = 1 << 13,
+	R_ZERO_WINDOW = 1 << 14,
+	R_CAPTURE_ENDED = 1 << 15,
 };
 
 static inline struct tcp_state *tcp_ts_of(struct flow *f)
@@ -59,6 +62,11 @@ static inline const struct tcp_state *ts_of_c(const struct flow *f)
  * before an established one (which may idle for minutes) */
 #define OPENING_IDLE SEC(30)
 #define CLOSING_IDLE SEC(45)
+/* a stall is called while the connection goes on only after this long
+ * without an acknowledgement (at its end, two retransmissions suffice) */
+#define STALL_WAIT SEC(10)
+/* a zero window is worth a verdict when it lasts this long while probed */
+#define ZERO_WINDOW_WARN SEC(1)
 
 
 /* tcp-verdicts.c */
@@ -72,6 +80,9 @@ void tcp_report_half_closed(struct flow *f, int closer, ts_usec now, bool ended)
 void tcp_report_reset(struct flow *f);
 void tcp_report_ok(struct flow *f);
 void tcp_report_time_wait_reuse(struct flow *f, const char *peer_did);
+void tcp_report_stalled(struct flow *f, int dir, ts_usec now, bool acked_here);
+void tcp_report_zero_window(struct flow *f, int dir, ts_usec now);
+void tcp_report_capture_ended(struct flow *f, ts_usec now);
 
 /* tcp.c */
 /* Empty the per-target aggregation of unanswered SYNs. */

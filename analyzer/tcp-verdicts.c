@@ -29,11 +29,20 @@ struct syn_agg {
 static struct syn_agg syn_agg[SYN_AGG_SLOTS];
 static struct limit_hit syn_agg_overflow; /* attempts whose target found no free slot */
 
+/* SYNs the capture ended too soon after: the first few one by one, the
+ * rest counted into one line at the end */
+static struct {
+	uint64_t total;
+	uint32_t first_frame, last_frame;
+	ts_usec first_ts, last_ts;
+} cap_ended;
+
 void tcp_syn_agg_reset(void)
 {
 	memset(syn_agg, 0, sizeof syn_agg);
 	memset(&syn_agg_overflow, 0, sizeof syn_agg_overflow);
 	syn_agg_overflow.limit = SYN_AGG_SLOTS;
+	memset(&cap_ended, 0, sizeof cap_ended);
 }
 
 struct limit_hit tcp_syn_agg_limit(void)
@@ -299,8 +308,23 @@ bool tcp_one_sided_evidence(const struct flow *f, int *only_dir, bool *works)
 {
 	const struct tcp_state *t = ts_of_c(f);
 	int only = f->pkts[DIR_S2C] == 0 ? DIR_C2S : f->pkts[DIR_C2S] == 0 ? DIR_S2C : -1;
-	if (only < 0)
+	if (only < 0) {
+		/* Both directions pass here, yet one side acknowledges what this
+		 * point never saw: the SYN-ACK, or more of the peer's bytes than
+		 * passed here (a banner did, the rest took another path). */
+		for (int d = 0; d < 2; d++) {
+			const struct tcp_side *me = &t->side[d], *u = &t->side[!d];
+			/* a SYN-ACK alone missing while the server's data passes here
+			 * is more likely a gap in the capture than another path */
+			bool synack_unseen = d == DIR_C2S && (t->reported & R_SYNACK_UNSEEN) && !u->data_bytes;
+			if (!synack_unseen && !(u->acked_unseen >= 512 && u->acked_unseen > u->data_bytes))
+				continue;
+			*only_dir = d;
+			*works = u->acked_unseen > 1 || (me->data_pkts >= 2 && me->retrans < 2);
+			return true;
+		}
 		return false;
+	}
 	const struct tcp_side *s = &t->side[only];
 	*only_dir = only;
 	const struct tcp_side *unseen = &t->side[!only]; /* the side the capture never sees */
@@ -330,7 +354,17 @@ void tcp_report_one_sided(struct flow *f, int only, bool works)
 	const struct tcp_side *s = &t->side[only];
 	struct verdict v;
 	begin(&v, V_TCP_ONE_SIDED, works ? SEV_WARN : SEV_FAIL, f);
-	if (only == DIR_C2S) {
+	const struct tcp_side *u = &t->side[!only];
+	if (f->pkts[!only]) {
+		/* some of the other direction passed: the acknowledgements prove the rest did not */
+		verdict_summary(&v, "the %s acknowledges %s%llu bytes from the %s that never passed this point, while "
+				"only %llu of the %s's packets (%llu bytes) did: most of the %s->%s path bypasses "
+				"this point (asymmetric routing, or a one-sided capture)%s", side_name(only),
+				(only == DIR_C2S && (t->reported & R_SYNACK_UNSEEN)) ? "a SYN-ACK and " : "",
+				(unsigned long long)u->acked_unseen, side_name(!only), (unsigned long long)f->pkts[!only],
+				side_name(!only), (unsigned long long)u->data_bytes, side_name(!only), side_name(only),
+				works ? "; data flows" : "");
+	} else if (only == DIR_C2S) {
 		if (works)
 			verdict_summary(&v, "only client->server packets pass this point, yet the client acknowledges "
 					"%llu bytes of server data it received by another path: asymmetric routing "
@@ -352,6 +386,7 @@ void tcp_report_one_sided(struct flow *f, int only, bool works)
 	verdict_str(&v, "seen_direction", "%s", only == DIR_C2S ? "client->server" : "server->client");
 	verdict_bool(&v, "connection_works", works);
 	verdict_int(&v, "acked_unseen_bytes", (long long)t->side[!only].acked_unseen);
+	verdict_int(&v, "other_direction_packets", (long long)f->pkts[!only]);
 	verdict_emit(&v);
 	t->reported |= R_ONE_SIDED;
 }
@@ -392,6 +427,58 @@ void tcp_report_half_closed(struct flow *f, int closer, ts_usec now, bool ended)
 	t->reported |= R_HALF_CLOSED;
 }
 
+/* How a reset compares with the packets its sender sent before it. */
+struct rst_print {
+	bool ttl_unlike, ip_id_unlike, win_unlike, forged;
+	char why[96];
+};
+
+static void rst_fingerprint(const struct tcp_side *s, struct rst_print *fp)
+{
+	memset(fp, 0, sizeof *fp);
+	/* the sender's own packets cross the same hops: the same TTL */
+	fp->ttl_unlike = s->ttl_known && (s->rst_ttl < s->ttl_min || s->rst_ttl > s->ttl_max);
+	/* its IP IDs count up per packet (Linux: per connection); a reset
+	 * from the same stack carries the next few, a forged one anything */
+	uint16_t step = (uint16_t)(s->rst_ip_id - s->ip_id_last);
+	fp->ip_id_unlike = s->ip_id_varies && s->rst_ip_id && step > 256;
+	fp->win_unlike = s->rst_win == 0 && s->win_last != 0;
+	/* Only the TTL decides: a stack answering for a socket it already
+	 * closed (or lost) sends its reset from another socket, with an IP ID
+	 * of 0 or from another counter and a zero window, so IP ID and window
+	 * alone do not tell a forged reset from the peer's own; they support
+	 * a TTL that differs. */
+	fp->forged = fp->ttl_unlike;
+	size_t n = 0;
+	if (fp->ttl_unlike)
+		n += (size_t)snprintf(fp->why + n, sizeof fp->why - n, "TTL %u, its packets %u", s->rst_ttl, s->ttl_min);
+	if (fp->forged && fp->ip_id_unlike && n < sizeof fp->why)
+		n += (size_t)snprintf(fp->why + n, sizeof fp->why - n, "%sIP ID %u, its last %u", n ? "; " : "",
+				      s->rst_ip_id, s->ip_id_last);
+	if (fp->forged && fp->win_unlike && n < sizeof fp->why)
+		snprintf(fp->why + n, sizeof fp->why - n, "; window 0, its own %u", s->win_last);
+}
+
+static void rst_fingerprint_details(struct verdict *v, const struct tcp_side *s, const struct rst_print *fp)
+{
+	verdict_int(v, "rst_ttl", s->rst_ttl);
+	if (s->ttl_known) {
+		if (s->ttl_min == s->ttl_max)
+			verdict_str(v, "sender_ttl", "%u", s->ttl_min);
+		else
+			verdict_str(v, "sender_ttl", "%u-%u", s->ttl_min, s->ttl_max);
+	}
+	if (s->ip_id_known) {
+		verdict_int(v, "rst_ip_id", s->rst_ip_id);
+		verdict_int(v, "sender_last_ip_id", s->ip_id_last);
+	}
+	verdict_int(v, "rst_window", s->rst_win);
+	verdict_bool(v, "ip_id_unlike", fp->ip_id_unlike);
+	verdict_bool(v, "forged_likely", fp->forged);
+	if (fp->forged)
+		verdict_str(v, "fingerprint_mismatch", "%s", fp->why);
+}
+
 void tcp_report_reset(struct flow *f)
 {
 	struct tcp_state *t = tcp_ts_of(f);
@@ -400,17 +487,30 @@ void tcp_report_reset(struct flow *f)
 		by = t->side[DIR_C2S].rst_ts <= t->side[DIR_S2C].rst_ts ? DIR_C2S : DIR_S2C;
 	const struct tcp_side *s = &t->side[by];
 	bool closing = t->side[0].fin || t->side[1].fin;
-	/* beside an application verdict the reset is a supporting fact: the
-	 * application verdict carries the severity */
-	bool explained = flow_state(f)->app_verdict;
+	/* A reset during the close is how many applications end quickly: info.
+	 * One that cuts a session short stays a warning, whatever the
+	 * application analyzer said about the session's start. */
+	struct rst_print fp;
+	rst_fingerprint(s, &fp);
 	struct verdict v;
-	begin(&v, V_TCP_RESET, closing || explained ? SEV_INFO : SEV_WARN, f);
-	verdict_summary(&v, "connection reset by the %s after %llu+%llu bytes of data%s", side_name(by),
-			(unsigned long long)t->side[DIR_C2S].data_bytes, (unsigned long long)t->side[DIR_S2C].data_bytes,
-			closing ? ", during the close (an abortive close)" : ", with no close before it");
+	begin(&v, V_TCP_RESET, closing && !fp.forged ? SEV_INFO : SEV_WARN, f);
+	if (fp.forged)
+		verdict_summary(&v, "connection reset in the %s's name after %llu+%llu bytes of data%s, but the reset "
+				"does not look like the %s's own packets (%s): a middlebox, usually the firewall, "
+				"forged it", side_name(by), (unsigned long long)t->side[DIR_C2S].data_bytes,
+				(unsigned long long)t->side[DIR_S2C].data_bytes,
+				closing ? ", during the close" : ", with no close before it", side_name(by), fp.why);
+	else
+		verdict_summary(&v, "connection reset by the %s after %llu+%llu bytes of data%s", side_name(by),
+				(unsigned long long)t->side[DIR_C2S].data_bytes,
+				(unsigned long long)t->side[DIR_S2C].data_bytes,
+				closing ? ", during the close (an abortive close)" : ", with no close before it");
 	verdict_str(&v, "reset_by", "%s", side_name(by));
 	verdict_int(&v, "rst_frame", s->rst_frame);
-	if (closing)
+	rst_fingerprint_details(&v, s, &fp);
+	if (fp.forged)
+		verdict_remedy(&v, RV_TCP_RESET_FORGED);
+	else if (closing)
 		verdict_remedy(&v, RV_TCP_RESET_CLOSING);
 	verdict_emit(&v);
 	t->reported |= R_RESET;
@@ -453,9 +553,121 @@ void tcp_report_time_wait_reuse(struct flow *f, const char *peer_did)
 	t->reported |= R_TIME_WAIT;
 }
 
+static double rel_bytes(const struct tcp_side *x, uint32_t ack)
+{
+	/* stream bytes the peer acknowledged: from the first data byte */
+	return (double)(uint32_t)(ack - x->isn - 1);
+}
+
+void tcp_report_stalled(struct flow *f, int dir, ts_usec now, bool acked_here)
+{
+	struct tcp_state *t = tcp_ts_of(f);
+	const struct tcp_side *x = &t->side[dir], *y = &t->side[!dir];
+	uint32_t n = acked_here ? x->rtx_acked : x->rtx_unacked;
+	ts_usec since = acked_here ? x->first_rtx_acked_ts : x->first_rtx_ts;
+	uint32_t since_frame = acked_here ? x->first_rtx_acked_frame : x->first_rtx_frame;
+	ts_usec end = now > x->last_rtx_ts ? now : x->last_rtx_ts;
+	double for_s = (double)(end - since) / USEC_F;
+	/* did the peer still send after the stall began? its packets reach
+	 * here, so the path from it works; ours do not reach it */
+	bool peer_talks = y->pkts > x->peer_pkts_at_rtx && y->last_ts > since;
+	/* with no ACK seen from the peer, count from the first byte seen */
+	uint32_t acked = y->ack_known ? y->ack_hi : x->isn + 1;
+	uint32_t unacked = seq_gt(x->seq_next, acked) ? x->seq_next - acked : 0;
+	struct verdict v;
+	begin(&v, V_TCP_STALLED, SEV_FAIL, f);
+	char upto[48] = "no ACK from the peer seen here";
+	if (y->ack_known)
+		snprintf(upto, sizeof upto, "acknowledged up to byte %.0f", rel_bytes(x, acked));
+	if (acked_here)
+		verdict_summary(&v, "the %s re-sent data %u times over %.1f s that the %s had already acknowledged "
+				"here: the %s's ACKs pass this point but never reach the %s", side_name(dir), n,
+				for_s, side_name(!dir), side_name(!dir), side_name(dir));
+	else
+		verdict_summary(&v, "the %s's data stalled%s: re-sent %u times over %.1f s, never acknowledged (%s, "
+				"%u bytes outstanding); the %s %s", side_name(dir),
+				t->handshake_seen ? " after the handshake" : "", n, for_s, upto, unacked, side_name(!dir),
+				peer_talks  ? "kept sending without acknowledging them: they do not reach it"
+				: y->pkts ? "sent nothing since: its packets, or the peer itself, are gone"
+					    : "sent nothing this point saw: its packets, or the peer itself, are gone");
+	verdict_str(&v, "stalled_side", "%s", side_name(dir));
+	verdict_int(&v, "retransmissions", n);
+	verdict_int(&v, "first_retransmission_frame", since_frame);
+	verdict_num(&v, "stalled_for_s", for_s);
+	if (x->last_ack_frame)
+		verdict_int(&v, "last_ack_frame", x->last_ack_frame);
+	if (y->ack_known && x->seq_known)
+		verdict_int(&v, "last_acked_byte", (long long)rel_bytes(x, y->ack_hi));
+	verdict_int(&v, "peer_packets_seen", (long long)y->pkts);
+	verdict_int(&v, "unacked_bytes", unacked);
+	verdict_bool(&v, "peer_sent_after", peer_talks);
+	verdict_bool(&v, "acked_here", acked_here);
+	if (acked_here)
+		verdict_remedy(&v, RV_TCP_STALLED_ACKS_LOST);
+	verdict_emit(&v);
+	t->reported |= R_STALLED;
+}
+
+void tcp_report_zero_window(struct flow *f, int dir, ts_usec now)
+{
+	struct tcp_state *t = tcp_ts_of(f);
+	const struct tcp_side *x = &t->side[dir];
+	bool cur = x->zw_on;
+	double len = (double)(cur ? now - x->zw_ts : x->zw_max_s) / USEC_F;
+	uint32_t probes = cur ? x->zw_probes : x->zw_max_probes;
+	uint32_t frame = cur ? x->zw_frame : x->zw_max_frame;
+	struct verdict v;
+	begin(&v, V_TCP_ZERO_WINDOW, SEV_WARN, f);
+	verdict_summary(&v, "the %s advertised a zero window for %.1f s%s while the %s probed it %u times: the "
+			"%s's application is not reading its socket (flow control, not a network stall)",
+			side_name(dir), len, cur ? " (still closed)" : "", side_name(!dir), probes, side_name(dir));
+	verdict_str(&v, "zero_window_side", "%s", side_name(dir));
+	verdict_num(&v, "zero_window_s", len);
+	verdict_int(&v, "zero_window_probes", probes);
+	verdict_int(&v, "zero_window_frame", frame);
+	verdict_bool(&v, "still_closed", cur);
+	verdict_emit(&v);
+	t->reported |= R_ZERO_WINDOW;
+}
+
+void tcp_report_capture_ended(struct flow *f, ts_usec now)
+{
+	struct tcp_state *t = tcp_ts_of(f);
+	const struct tcp_side *c = &t->side[DIR_C2S];
+	t->reported |= R_CAPTURE_ENDED;
+	if (++cap_ended.total > SYN_AGG_INDIVIDUAL) {
+		if (!cap_ended.first_frame) {
+			cap_ended.first_frame = c->first_syn_frame;
+			cap_ended.first_ts = c->first_syn_ts;
+		}
+		cap_ended.last_frame = c->first_syn_frame;
+		cap_ended.last_ts = c->first_syn_ts;
+		return;
+	}
+	double waited = (double)(now - c->first_syn_ts) / USEC_F;
+	struct verdict v;
+	begin(&v, V_TCP_CAPTURE_ENDED, SEV_INFO, f);
+	verdict_summary(&v, "one SYN, then the capture ended %.3f s later, before any answer or retransmission "
+			"was due: too soon to tell whether this connection works", waited);
+	verdict_num(&v, "waited_s", waited);
+	verdict_emit(&v);
+}
+
 void tcp_finish(ts_usec now)
 {
 	(void)now;
+	if (cap_ended.total > SYN_AGG_INDIVIDUAL) {
+		struct verdict v;
+		verdict_begin(&v, V_TCP_CAPTURE_ENDED, SEV_INFO, NULL);
+		verdict_evidence(&v, cap_ended.first_frame, cap_ended.first_ts, DIR_C2S, "SYN (first of the rest)");
+		verdict_evidence(&v, cap_ended.last_frame, cap_ended.last_ts, DIR_C2S, "SYN (last of the rest)");
+		uint64_t more = cap_ended.total - SYN_AGG_INDIVIDUAL;
+		verdict_summary(&v, "%llu more connection attempts were cut off by the end of the capture right after "
+				"their first SYN; reported as one line", (unsigned long long)more);
+		verdict_bool(&v, "aggregate", true);
+		verdict_int(&v, "attempts", (long long)more);
+		verdict_emit(&v);
+	}
 	for (unsigned i = 0; i < SYN_AGG_SLOTS; i++) {
 		struct syn_agg *a = &syn_agg[i];
 		if (!a->used || !a->attempts)

@@ -29,6 +29,12 @@ struct tw_slot {
 	struct flow_key key;
 	uint32_t frame;
 	ts_usec close_ts;
+	/* or: an attempt the client itself reset before any answer; a SYN
+	 * with the same ISN later continues it (the same attempt) */
+	bool rst_attempt;
+	uint8_t syn_count;
+	uint32_t isn, first_syn_frame;
+	ts_usec first_syn_ts;
 };
 
 static bool tw_same_tuple(const struct flow_key *x, const struct flow_key *y)
@@ -121,7 +127,18 @@ void tcp_flow_new(struct flow *f, const struct pkt *p)
 	counters.flows++;
 	if (p->proto == IPPROTO_NUM_TCP && (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN) {
 		const struct tw_slot *w = &time_wait[f->hash & (TW_SLOTS - 1)];
-		if (w->close_ts && tw_same_tuple(&w->key, &f->key) && p->ts >= w->close_ts && p->ts - w->close_ts < 2 * sd_cfg.msl) {
+		if (w->rst_attempt && tw_same_tuple(&w->key, &f->key) && p->seq == w->isn && p->ts >= w->close_ts &&
+		    p->ts - w->close_ts < 2 * sd_cfg.msl) {
+			struct tcp_side *c = &t->side[DIR_C2S];
+			c->syn = c->seq_known = true;
+			c->isn = w->isn;
+			c->seq_next = w->isn + 1;
+			c->syn_count = w->syn_count;
+			c->first_syn_ts = c->syn_ts = w->first_syn_ts;
+			c->first_syn_frame = c->syn_frame = w->first_syn_frame;
+			t->phase = TCPS_SYN_SENT;
+		} else if (!w->rst_attempt && w->close_ts && tw_same_tuple(&w->key, &f->key) && p->ts >= w->close_ts &&
+			   p->ts - w->close_ts < 2 * sd_cfg.msl) {
 			t->prev_time_wait = true;
 			t->prev_close_ts = w->close_ts;
 			t->prev_close_frame = w->frame;
@@ -282,10 +299,18 @@ void tcp_restart(struct flow *f, const struct pkt *p)
 	counters.flows++;
 }
 
-static void track_syn(struct tcp_state *t, int dir, const struct pkt *p, struct tcp_side *me)
+static void track_syn(struct flow *f, struct tcp_state *t, int dir, const struct pkt *p, struct tcp_side *me)
 {
 	bool synack = p->tcp_flags & TH_ACK;
 	if ((synack ? me->synack : me->syn) && p->seq == me->isn) {
+		/* the client reset its own unanswered attempt and sends the same
+		 * SYN again: still the same attempt, timed from the first SYN */
+		if (!synack && t->phase == TCPS_RESET && me->rst && !t->side[!dir].rst && !t->side[!dir].synack &&
+		    !t->est_ts) {
+			t->phase = TCPS_SYN_SENT;
+			me->rst = false;
+			f->idle_timeout = OPENING_IDLE;
+		}
 		me->syn_count++;
 		me->syn_ts = p->ts;
 		me->syn_frame = (uint32_t)p->frame;
@@ -317,6 +342,10 @@ static void track_ack(struct flow *f, struct tcp_state *t, int dir, const struct
 	if (!me->ack_known || seq_gt(ack, me->ack_hi)) {
 		me->ack_hi = ack;
 		me->ack_known = true;
+		/* the peer's bytes are moving again: no stall so far */
+		peer->rtx_unacked = 0;
+		peer->last_ack_ts = p->ts;
+		peer->last_ack_frame = (uint32_t)p->frame;
 	}
 	/* bytes acknowledged that this capture never saw the peer send */
 	if (peer->seq_known && seq_gt(ack, peer->seq_next) && (uint32_t)(ack - peer->seq_next) < (1u << 30)) {
@@ -385,6 +414,7 @@ static uint8_t track_data(struct tcp_state *t, int dir, const struct pkt *p)
 		me->data_bytes += len;
 		me->data_pkts++;
 		me->seq_next = end;
+		me->rtx_acked = 0; /* new bytes: the sender got the ACKs it needed */
 	} else if (seq_gt(end, me->seq_next)) {
 		me->data_bytes += end - me->seq_next;
 		me->data_pkts++;
@@ -407,12 +437,15 @@ static uint8_t track_data(struct tcp_state *t, int dir, const struct pkt *p)
 	return note;
 }
 
-static void track_fin(struct flow *f, struct tcp_state *t, int dir, const struct pkt *p)
+/* Returns true for a FIN sent again. */
+static bool track_fin(struct flow *f, struct tcp_state *t, int dir, const struct pkt *p)
 {
 	struct tcp_side *me = &t->side[dir];
 	uint32_t fin_seq = p->seq + p->payload_wire_len;
+	bool again = false;
 	if (me->fin && fin_seq == me->fin_seq) {
 		me->fin_count++;
+		again = true;
 	} else if (!me->fin) {
 		me->fin = true;
 		me->fin_seq = fin_seq;
@@ -428,6 +461,94 @@ static void track_fin(struct flow *f, struct tcp_state *t, int dir, const struct
 	if (t->phase == TCPS_ESTABLISHED || t->phase == TCPS_MIDSTREAM || t->phase == TCPS_SYN_RCVD) {
 		t->phase = TCPS_CLOSING;
 		f->idle_timeout = CLOSING_IDLE;
+	}
+	return again;
+}
+
+/* Side dir sent bytes (or its FIN) again, up to sequence number end. Bytes
+ * the peer has not acknowledged count toward a stall; bytes the peer did
+ * acknowledge here mean its ACKs get lost beyond this point. */
+static void note_retransmission(struct flow *f, struct tcp_state *t, int dir, const struct pkt *p, uint32_t end)
+{
+	struct tcp_side *me = &t->side[dir], *peer = &t->side[!dir];
+	if ((!peer->ack_known && peer->pkts) || (t->reported & R_STALLED))
+		return;
+	if (peer->zw_on)
+		return; /* a probe of a zero window, not a stall */
+	/* a peer never seen acknowledged nothing here */
+	if (!peer->ack_known || seq_gt(end, peer->ack_hi)) {
+		if (!me->rtx_unacked) {
+			me->first_rtx_ts = p->ts;
+			me->first_rtx_frame = (uint32_t)p->frame;
+			me->peer_pkts_at_rtx = peer->pkts;
+		}
+		me->rtx_unacked++;
+		me->last_rtx_ts = p->ts;
+		flow_set_deadline(f, me->first_rtx_ts + STALL_WAIT);
+	} else {
+		if (!me->rtx_acked) {
+			me->first_rtx_acked_ts = p->ts;
+			me->first_rtx_acked_frame = (uint32_t)p->frame;
+		}
+		me->rtx_acked++;
+		me->last_rtx_ts = p->ts;
+	}
+}
+
+/* What side dir's own packets look like, to recognise a reset forged in
+ * its name; resets themselves are not part of it. */
+static void note_fingerprint(struct tcp_side *me, const struct pkt *p)
+{
+	if (!me->ttl_known) {
+		me->ttl_min = me->ttl_max = p->ttl;
+		me->ttl_known = true;
+	} else if (p->ttl < me->ttl_min) {
+		me->ttl_min = p->ttl;
+	} else if (p->ttl > me->ttl_max) {
+		me->ttl_max = p->ttl;
+	}
+	/* SYN-ACKs of some stacks carry IP ID 0 whatever the socket's counter */
+	if (p->ipver == 4 && p->ip_id && !(p->tcp_flags & TH_SYN)) {
+		if (me->ip_id_known && p->ip_id != me->ip_id_last)
+			me->ip_id_varies = true;
+		me->ip_id_last = p->ip_id;
+		me->ip_id_known = true;
+	}
+	me->win_last = p->win;
+}
+
+static void zero_window_close(struct tcp_side *me, ts_usec now)
+{
+	ts_usec len = now - me->zw_ts;
+	if (me->zw_probes && len > me->zw_max_s) {
+		me->zw_max_s = len;
+		me->zw_max_start = me->zw_ts;
+		me->zw_max_probes = me->zw_probes;
+		me->zw_max_frame = me->zw_frame;
+	}
+	me->zw_on = false;
+}
+
+/* Zero windows: side dir advertises one, or the peer probes it. */
+static void track_zero_window(struct flow *f, struct tcp_state *t, int dir, const struct pkt *p, uint8_t note)
+{
+	struct tcp_side *me = &t->side[dir], *peer = &t->side[!dir];
+	if (p->tcp_flags & (TH_SYN | TH_RST))
+		return;
+	if (peer->zw_on && (p->payload_wire_len || note == TCP_EVN_KEEPALIVE)) {
+		peer->zw_probes++;
+		if (!(t->reported & R_ZERO_WINDOW) && peer->zw_probes >= 2 && p->ts - peer->zw_ts >= ZERO_WINDOW_WARN)
+			tcp_report_zero_window(f, !dir, p->ts);
+	}
+	if (!(p->tcp_flags & TH_ACK))
+		return;
+	if (p->win == 0 && !me->zw_on) {
+		me->zw_on = true;
+		me->zw_ts = p->ts;
+		me->zw_frame = (uint32_t)p->frame;
+		me->zw_probes = 0;
+	} else if (p->win && me->zw_on) {
+		zero_window_close(me, p->ts);
 	}
 }
 
@@ -471,6 +592,9 @@ enum tcp_step tcp_packet(struct flow *f, int dir, const struct pkt *p)
 			me->rst = true;
 			me->rst_ts = p->ts;
 			me->rst_frame = (uint32_t)p->frame;
+			me->rst_ttl = p->ttl;
+			me->rst_ip_id = p->ipver == 4 ? p->ip_id : 0;
+			me->rst_win = p->win;
 		}
 		if (dir == DIR_S2C && t->phase == TCPS_SYN_SENT && !me->synack && !(t->reported & R_REFUSED)) {
 			if (t->prev_time_wait && !(t->reported & R_TIME_WAIT))
@@ -481,9 +605,10 @@ enum tcp_step tcp_packet(struct flow *f, int dir, const struct pkt *p)
 		f->idle_timeout = CLOSED_LINGER;
 		return TCP_STEP_DONE;
 	}
+	note_fingerprint(me, p);
 	if (fl & TH_SYN) {
 		hist_add(t, dir, (fl & TH_ACK) ? 'H' : 'S');
-		track_syn(t, dir, p, me);
+		track_syn(f, t, dir, p, me);
 		if (!(fl & TH_ACK)) {
 			flow_set_deadline(f, p->ts + sd_cfg.syn_timeout);
 			f->idle_timeout = OPENING_IDLE;
@@ -501,6 +626,7 @@ enum tcp_step tcp_packet(struct flow *f, int dir, const struct pkt *p)
 		note = track_data(t, dir, p);
 		if (p->payload_wire_len && note != TCP_EVN_RETRANS)
 			hist_add(t, dir, 'D');
+		track_zero_window(f, t, dir, p, note);
 	}
 	if (p->win == 0 && !(fl & TH_SYN) && t->phase != TCPS_NONE) {
 		me->zero_window = true;
@@ -508,10 +634,13 @@ enum tcp_step tcp_packet(struct flow *f, int dir, const struct pkt *p)
 		if (note == TCP_EVN_NONE)
 			note = TCP_EVN_ZEROWIN;
 	}
+	bool fin_again = false;
 	if (fl & TH_FIN) {
 		hist_add(t, dir, 'F');
-		track_fin(f, t, dir, p);
+		fin_again = track_fin(f, t, dir, p);
 	}
+	if (note == TCP_EVN_RETRANS || fin_again)
+		note_retransmission(f, t, dir, p, p->seq + p->payload_wire_len + (fin_again ? 1 : 0));
 	/* the server's answer to a SYN that reused a recently closed 4-tuple */
 	if (dir == DIR_S2C && t->prev_time_wait && !(t->reported & R_TIME_WAIT) && !(fl & TH_SYN) &&
 	    t->phase == TCPS_SYN_SENT)
@@ -523,6 +652,28 @@ enum tcp_step tcp_packet(struct flow *f, int dir, const struct pkt *p)
 	if (p->opt.mptcp)
 		t->mptcp = true;
 	return TCP_STEP_DONE;
+}
+
+static void stall_check(struct flow *f, ts_usec now, bool final);
+
+/* one direction only: at the end of the connection; before that only on
+ * strong evidence (the client repeating itself, or ACKing data that keeps
+ * arriving by another path), so a slow peer is not called asymmetric while
+ * the connection is still going on */
+static void one_sided_check(struct flow *f, ts_usec now, bool final)
+{
+	struct tcp_state *t = tcp_ts_of(f);
+	int only;
+	bool works;
+	if ((t->reported & R_ONE_SIDED) || !tcp_one_sided_evidence(f, &only, &works))
+		return;
+	const struct tcp_side *o = &t->side[only];
+	bool strong = only == DIR_C2S && f->pkts[DIR_S2C] == 0 && now - f->first_ts >= SEC(10) &&
+		      (o->retrans >= 3 || (o->pkts >= 4 && t->side[!only].acked_unseen > 0));
+	if (final || strong) {
+		tcp_report_one_sided(f, only, works);
+		counters.one_direction++;
+	}
 }
 
 /* Verdicts that are due at time now, whether by deadline or at the end. */
@@ -544,29 +695,15 @@ static void evaluate(struct flow *f, ts_usec now, bool ended)
 			tcp_report_syn_unanswered(f, now, ended, false);
 		else if (!ended)
 			flow_set_deadline(f, c->syn_ts + wait);
+		else if (!(t->reported & R_CAPTURE_ENDED))
+			tcp_report_capture_ended(f, now); /* one SYN, then the end: too soon to tell */
 	}
 
-	/* one direction only: at the end of the connection; before that only on
-	 * strong evidence (the client repeating itself, or ACKing data that
-	 * keeps arriving by another path), so a slow peer is not called
-	 * asymmetric while the connection is still going on */
-	if (!(t->reported & R_ONE_SIDED)) {
-		int only;
-		bool works;
-		if (tcp_one_sided_evidence(f, &only, &works)) {
-			const struct tcp_side *o = &t->side[only];
-			bool strong = only == DIR_C2S && now - f->first_ts >= SEC(10) &&
-				      (o->retrans >= 3 || (o->pkts >= 4 && t->side[!only].acked_unseen > 0));
-			if (ended || strong) {
-				tcp_report_one_sided(f, only, works);
-				counters.one_direction++;
-			}
-		}
-	}
+	one_sided_check(f, now, ended);
 
 	for (int d = 0; d < 2; d++) {
 		const struct tcp_side *x = &t->side[d];
-		uint16_t bit = d == DIR_C2S ? R_FIN_UNACKED_C : R_FIN_UNACKED_S;
+		uint32_t bit = d == DIR_C2S ? R_FIN_UNACKED_C : R_FIN_UNACKED_S;
 		if (x->fin && !x->fin_acked && x->fin_count >= 2 && !(t->reported & (bit | R_ONE_SIDED)) &&
 		    !t->side[!d].rst && !x->rst) {
 			if (now - x->first_fin_ts >= sd_cfg.fin_timeout || ended)
@@ -582,8 +719,52 @@ static void evaluate(struct flow *f, ts_usec now, bool ended)
 				flow_set_deadline(f, x->fin_ack_ts + sd_cfg.half_close_timeout);
 		}
 	}
+	stall_check(f, now, ended);
 	(void)s;
 	(void)fs;
+}
+
+/* Is side d's data stalled: re-sent with nothing acknowledging it? final:
+ * the connection is over, so what is unacknowledged now stays so. */
+static bool stall_due(const struct tcp_state *t, int d, ts_usec now, bool final,
+		      bool *acked_here)
+{
+	const struct tcp_side *x = &t->side[d], *y = &t->side[!d];
+	if (t->reported & (R_STALLED | R_ONE_SIDED))
+		return false;
+	if (!t->est_ts && t->phase != TCPS_MIDSTREAM && !(t->phase == TCPS_CLOSING && t->handshake_seen))
+		return false;
+	if (y->zw_on || (y->win_last == 0 && y->ack_known))
+		return false; /* a zero window: tcp.zero_window */
+	uint32_t n;
+	ts_usec since;
+	if (x->rtx_unacked) {
+		/* only the FIN outstanding: that is tcp.fin_unacked */
+		if (x->fin && y->ack_known && seq_geq(y->ack_hi, x->fin_seq))
+			return false;
+		n = x->rtx_unacked;
+		since = x->first_rtx_ts;
+		*acked_here = false;
+	} else if (x->rtx_acked >= 3) {
+		n = x->rtx_acked;
+		since = x->first_rtx_acked_ts;
+		*acked_here = true;
+	} else {
+		return false;
+	}
+	if (final)
+		return n >= 3 || (n >= 2 && x->last_rtx_ts - since >= SEC(1));
+	return n >= 3 && now - since >= STALL_WAIT;
+}
+
+static void stall_check(struct flow *f, ts_usec now, bool final)
+{
+	struct tcp_state *t = tcp_ts_of(f);
+	for (int d = 0; d < 2; d++) {
+		bool acked_here;
+		if (stall_due(t, d, now, final, &acked_here))
+			tcp_report_stalled(f, d, now, acked_here);
+	}
 }
 
 void tcp_timer(struct flow *f, ts_usec now)
@@ -596,15 +777,24 @@ static void connection_end(struct flow *f, ts_usec now, bool ended)
 {
 	struct tcp_state *t = tcp_ts_of(f);
 	struct flow_state *fs = flow_state(f);
+	one_sided_check(f, now, true);
 	evaluate(f, now, ended);
+	stall_check(f, now, true);
+	for (int d = 0; d < 2; d++) {
+		struct tcp_side *x = &t->side[d];
+		if (x->zw_on)
+			zero_window_close(x, now);
+		if (x->zw_max_probes >= 2 && x->zw_max_s >= ZERO_WINDOW_WARN && !(t->reported & R_ZERO_WINDOW))
+			tcp_report_zero_window(f, d, now);
+	}
 	if ((t->side[0].rst || t->side[1].rst) && t->phase == TCPS_RESET &&
 	    !(t->reported & (R_REFUSED | R_RESET | R_ICMP)) && (t->handshake_seen || t->phase == TCPS_RESET) &&
 	    (t->side[0].data_bytes || t->side[1].data_bytes))
 		tcp_report_reset(f);
 	if (t->prev_time_wait && !(t->reported & R_TIME_WAIT))
 		tcp_report_time_wait_reuse(f, "did not answer");
-	uint16_t bad = R_SYN_UNANSWERED | R_REFUSED | R_ICMP | R_ONE_SIDED | R_FIN_UNACKED_C | R_FIN_UNACKED_S |
-		       R_HALF_CLOSED | R_TIME_WAIT | R_SLOW | R_RESET;
+	uint32_t bad = R_SYN_UNANSWERED | R_REFUSED | R_ICMP | R_ONE_SIDED | R_FIN_UNACKED_C | R_FIN_UNACKED_S |
+		       R_HALF_CLOSED | R_TIME_WAIT | R_SLOW | R_RESET | R_STALLED | R_ZERO_WINDOW;
 	if (!fs->app_verdict && !(t->reported & bad) && t->handshake_seen && t->phase == TCPS_CLOSED)
 		tcp_report_ok(f);
 }
@@ -619,6 +809,7 @@ void tcp_flow_end(struct flow *f, int why, ts_usec now)
 	    !(t->reported & (R_SYN_UNANSWERED | R_ICMP | R_SYNACK_UNSEEN)))
 		tcp_report_syn_unanswered(f, now, false, true);
 	connection_end(f, now, why == FLOW_END_EOF);
+	const struct tcp_side *c = &t->side[DIR_C2S];
 	if (t->phase == TCPS_CLOSED) {
 		struct tw_slot *w = &time_wait[f->hash & (TW_SLOTS - 1)];
 		ts_usec close_ts;
@@ -629,8 +820,19 @@ void tcp_flow_end(struct flow *f, int why, ts_usec now)
 		    !tw_same_tuple(&w->key, &f->key))
 			limit_note(&tw_full, close_ts, frame);
 		w->key = f->key;
+		w->rst_attempt = false;
 		w->close_ts = close_ts;
 		w->frame = frame;
+	} else if (t->phase == TCPS_RESET && c->syn && c->rst && !t->side[DIR_S2C].pkts && !t->est_ts) {
+		struct tw_slot *w = &time_wait[f->hash & (TW_SLOTS - 1)];
+		w->key = f->key;
+		w->rst_attempt = true;
+		w->close_ts = c->rst_ts;
+		w->frame = c->rst_frame;
+		w->isn = c->isn;
+		w->syn_count = c->syn_count;
+		w->first_syn_ts = c->first_syn_ts;
+		w->first_syn_frame = c->first_syn_frame;
 	}
 	tcp_state_put(t);
 	flow_state(f)->tcp = NULL;

@@ -43,6 +43,26 @@ struct tcp_side {
 		fin_ack_frame;
 	ts_usec first_syn_ts, syn_ts, first_fin_ts, fin_ts, rst_ts, first_data_ts, last_data_ts, last_ts, fin_ack_ts;
 	ts_usec first_ts;    /* first packet from this side */
+	/* fingerprint of this side's own packets (not SYNs, not resets), to
+	 * tell its resets from ones a middlebox forged in its name */
+	bool ttl_known, ip_id_known, ip_id_varies;
+	uint8_t ttl_min, ttl_max;
+	uint16_t ip_id_last;
+	uint16_t win_last;   /* raw window of this side's latest packet */
+	uint8_t rst_ttl;
+	uint16_t rst_ip_id, rst_win;
+	/* a stall of this side's data: retransmissions of bytes the peer has
+	 * not acknowledged, counted since the peer's ACK last moved */
+	uint32_t rtx_unacked;
+	uint32_t rtx_acked;  /* re-sent bytes the peer had already acknowledged (here) */
+	uint32_t first_rtx_frame, last_ack_frame, first_rtx_acked_frame;
+	ts_usec first_rtx_acked_ts;
+	ts_usec first_rtx_ts, last_rtx_ts, last_ack_ts; /* last_ack: the peer last acknowledged new bytes */
+	uint32_t peer_pkts_at_rtx; /* the peer's packet count at the first retransmission */
+	/* zero window advertised by this side while the peer probes */
+	bool zw_on;
+	uint32_t zw_frame, zw_probes, zw_max_probes, zw_max_frame;
+	ts_usec zw_ts, zw_max_s, zw_max_start;
 };
 
 /* A compact record of a packet worth showing as evidence. */
@@ -68,7 +88,7 @@ struct tcp_state {
 	bool mptcp;                  /* Multipath TCP options seen: bytes may travel on another subflow */
 	uint8_t bad_rsts;            /* resets that did not acknowledge the SYN (ignored) */
 	bool prev_time_wait;         /* this 4-tuple closed recently (time_wait_reuse) */
-	uint16_t reported;           /* bitmask of verdicts already emitted */
+	uint32_t reported;           /* bitmask of verdicts already emitted */
 	uint32_t est_frame;          /* handshake ACK */
 	ts_usec est_ts;
 	ts_usec prev_close_ts;       /* previous connection's close on this tuple */

@@ -37,6 +37,17 @@ bool decode_link_supported(int lt)
 	case LINK_IPV6:
 	case LINK_NFLOG:
 	case LINK_LINUX_SLL2:
+	case LINK_PPP:
+	case LINK_ATM_RFC1483:
+	case LINK_PPP_SERIAL:
+	case LINK_PPP_ETHER:
+	case LINK_C_HDLC:
+	case LINK_IEEE802_11:
+	case LINK_IEEE802_11_RADIO:
+	case LINK_PPP_WITH_DIR:
+	case LINK_IPNET:
+	case LINK_IPOIB:
+	case LINK_PKTAP:
 		return true;
 	default:
 		return false;
@@ -65,6 +76,84 @@ static enum decode_result decode_by_ethertype(struct decode_stats *ds, uint16_t 
 		return decode_ip(ds, cursor_here(c), (uint32_t)cursor_left(c), wire_left, p);
 	ds->not_ip++;
 	return DECODE_NOT_IP;
+}
+
+/* What follows at c, as the rest of a frame of wirelen bytes on the wire. */
+static enum decode_result decode_rest(struct decode_stats *ds, uint16_t type, struct cursor *c, uint32_t wirelen,
+				      struct pkt *p)
+{
+	if (!cursor_ok(c))
+		return DECODE_MALFORMED;
+	uint32_t hdr = (uint32_t)c->off;
+	return decode_by_ethertype(ds, type, c, wirelen > hdr ? wirelen - hdr : 0, p);
+}
+
+/* A PPP protocol field (RFC 1661; an odd first byte is a compressed,
+ * one-byte protocol), as an Ethertype for IP, or 0. */
+static uint16_t ppp_proto_ethertype(struct cursor *c)
+{
+	uint16_t proto = cursor_u8(c);
+	if (!(proto & 1))
+		proto = (uint16_t)(proto << 8 | cursor_u8(c));
+	return proto == PPP_IPV4 ? ETH_IPV4 : proto == PPP_IPV6 ? ETH_IPV6 : 0;
+}
+
+/* PPP, with or without the HDLC-like address and control bytes (ff 03). */
+static enum decode_result decode_ppp(struct decode_stats *ds, struct cursor *c, uint32_t wirelen, struct pkt *p)
+{
+	struct cursor peek = *c;
+	const uint8_t *b = cursor_bytes(&peek, 2);
+	if (!b)
+		return DECODE_MALFORMED;
+	if (b[0] == 0xff && b[1] == 0x03)
+		*c = peek; /* else no framing bytes: the protocol starts here */
+	return decode_rest(ds, ppp_proto_ethertype(c), c, wirelen, p);
+}
+
+/* Cisco HDLC: address (0x0f unicast, 0x8f broadcast), control 0, Ethertype. */
+static enum decode_result decode_chdlc(struct decode_stats *ds, struct cursor *c, uint32_t wirelen, struct pkt *p)
+{
+	cursor_skip(c, 2);
+	uint16_t type = cursor_be16(c);
+	return decode_rest(ds, type, c, wirelen, p);
+}
+
+/* An LLC/SNAP header with the zero OUI carries an Ethertype (802.11 data,
+ * ATM RFC 1483); any other LLC is not IP for us. */
+static enum decode_result decode_llc_snap(struct decode_stats *ds, struct cursor *c, uint32_t wirelen, struct pkt *p)
+{
+	const uint8_t *llc = cursor_bytes(c, 6);
+	uint16_t type = cursor_be16(c);
+	if (!cursor_ok(c))
+		return DECODE_MALFORMED;
+	if (!(llc[0] == 0xaa && llc[1] == 0xaa && llc[2] == 0x03 && llc[3] == 0 && llc[4] == 0 && llc[5] == 0)) {
+		ds->not_ip++;
+		return DECODE_NOT_IP;
+	}
+	return decode_rest(ds, type, c, wirelen, p);
+}
+
+/* An 802.11 frame: only unprotected data frames carry IP we can read. */
+static enum decode_result decode_80211(struct decode_stats *ds, struct cursor *c, uint32_t wirelen, struct pkt *p)
+{
+	uint8_t fc0 = cursor_u8(c), fc1 = cursor_u8(c);
+	if (!cursor_ok(c))
+		return DECODE_MALFORMED;
+	uint8_t type = (fc0 >> 2) & 3, subtype = fc0 >> 4;
+	if (type != 2 || (subtype & 4) || (fc1 & 0x40)) { /* not data, no data (null), or protected */
+		ds->not_ip++;
+		return DECODE_NOT_IP;
+	}
+	size_t hdr = 24 - 2; /* duration, three addresses, sequence control */
+	if ((fc1 & 3) == 3)
+		hdr += 6; /* a fourth address between two distribution systems */
+	if (subtype & 8)
+		hdr += 2; /* QoS control */
+	if ((subtype & 8) && (fc1 & 0x80))
+		hdr += 4; /* HT control, signalled by the Order bit in QoS frames */
+	if (!cursor_skip(c, hdr))
+		return DECODE_MALFORMED;
+	return decode_llc_snap(ds, c, wirelen, p);
 }
 
 static enum decode_result decode_ethernet(struct decode_stats *ds, struct cursor *c, uint32_t wirelen, struct pkt *p)
@@ -226,6 +315,90 @@ enum decode_result decode_frame(struct decode_stats *ds, int lt, const uint8_t *
 		return decode_pflog(ds, &c, wl, p);
 	case LINK_NFLOG:
 		return decode_nflog(ds, &c, wl, p);
+	case LINK_PPP:
+	case LINK_PPP_SERIAL: {
+		/* on the serial type, BSDs also write Cisco HDLC (address 0x0f/0x8f) */
+		struct cursor peek = c;
+		const uint8_t *b = cursor_bytes(&peek, 1);
+		if (!b)
+			return DECODE_MALFORMED;
+		if (lt == LINK_PPP_SERIAL && (b[0] == 0x0f || b[0] == 0x8f))
+			return decode_chdlc(ds, &c, wl, p);
+		return decode_ppp(ds, &c, wl, p);
+	}
+	case LINK_PPP_WITH_DIR:
+		cursor_skip(&c, 1); /* direction */
+		return decode_ppp(ds, &c, wl, p);
+	case LINK_C_HDLC:
+		return decode_chdlc(ds, &c, wl, p);
+	case LINK_PPP_ETHER: {
+		/* the PPPoE session header (version/type, code, session, length) */
+		uint8_t vt = cursor_u8(&c);
+		cursor_skip(&c, 5);
+		uint16_t type = ppp_proto_ethertype(&c);
+		if (cursor_ok(&c) && vt != 0x11)
+			return DECODE_MALFORMED;
+		return decode_rest(ds, type, &c, wl, p);
+	}
+	case LINK_ATM_RFC1483:
+		return decode_llc_snap(ds, &c, wl, p);
+	case LINK_IEEE802_11:
+		return decode_80211(ds, &c, wl, p);
+	case LINK_IEEE802_11_RADIO: {
+		/* radiotap: version 0, pad, length (little-endian) of the whole header */
+		if (cursor_u8(&c) != 0 || !cursor_skip(&c, 1))
+			return DECODE_MALFORMED;
+		uint16_t len = cursor_le16(&c);
+		if (!cursor_ok(&c) || len < 8)
+			return DECODE_MALFORMED;
+		c = cursor_make(data, caplen);
+		if (!cursor_skip(&c, len))
+			return DECODE_MALFORMED;
+		return decode_80211(ds, &c, wl, p);
+	}
+	case LINK_IPNET: {
+		/* Solaris ipnet: version, family (2 IPv4, 26 IPv6), 22 more bytes */
+		cursor_u8(&c);
+		uint8_t fam = cursor_u8(&c);
+		if (!cursor_skip(&c, 22))
+			return DECODE_MALFORMED;
+		return decode_rest(ds, fam == 2 ? ETH_IPV4 : fam == 26 ? ETH_IPV6 : 0, &c, wl, p);
+	}
+	case LINK_IPOIB: {
+		/* RFC 4391: a 2-byte Ethertype and 2 reserved (zero) bytes. Linux
+		 * captures put the 40-byte InfiniBand global route header before
+		 * them (as Wireshark reads this link type); tell them apart by
+		 * where an IP Ethertype with a zero reserved field sits. */
+		uint16_t type = cursor_be16(&c);
+		uint16_t rsv = cursor_be16(&c);
+		if (!cursor_ok(&c))
+			return DECODE_MALFORMED;
+		if (!((type == ETH_IPV4 || type == ETH_IPV6) && rsv == 0)) {
+			c = cursor_make(data, caplen);
+			cursor_skip(&c, 40);
+			type = cursor_be16(&c);
+			cursor_skip(&c, 2);
+		}
+		return decode_rest(ds, type, &c, wl, p);
+	}
+	case LINK_PKTAP: {
+		/* Apple pktap: header length (little-endian) and, at offset 8,
+		 * the link type of the frame that follows the header */
+		uint32_t hlen = cursor_le32(&c);
+		cursor_skip(&c, 4);
+		uint32_t inner = cursor_le32(&c);
+		if (!cursor_ok(&c) || hlen < 12 || hlen > caplen || inner == LINK_PKTAP)
+			return DECODE_MALFORMED;
+		if (!decode_link_supported((int)inner)) {
+			ds->not_ip++;
+			return DECODE_NOT_IP;
+		}
+		p->wirelen = wl > hlen ? wl - hlen : 0;
+		enum decode_result r = decode_frame(ds, (int)inner, data + hlen, caplen - hlen, p);
+		p->wirelen = wl;
+		p->linktype = lt;
+		return r;
+	}
 	default:
 		return DECODE_NOT_IP;
 	}

@@ -12,15 +12,26 @@
 enum {
 	LINK_NULL = 0,
 	LINK_EN10MB = 1,
+	LINK_PPP = 9,
+	LINK_ATM_RFC1483 = 11, /* LLC/SNAP over ATM (file linktype 100) */
 	LINK_RAW = 12,
 	LINK_RAW_OPENBSD = 14,
+	LINK_PPP_SERIAL = 50, /* PPP in HDLC-like framing, or Cisco HDLC */
+	LINK_PPP_ETHER = 51,  /* PPPoE session header, no Ethernet */
+	LINK_C_HDLC = 104,
+	LINK_IEEE802_11 = 105,
 	LINK_LOOP = 108,
 	LINK_ENC = 109,
 	LINK_LINUX_SLL = 113,
 	LINK_PFLOG = 117,
+	LINK_IEEE802_11_RADIO = 127, /* radiotap + 802.11 */
+	LINK_PPP_WITH_DIR = 204,
+	LINK_IPNET = 226, /* Solaris ipnet */
 	LINK_IPV4 = 228,
 	LINK_IPV6 = 229,
 	LINK_NFLOG = 239,
+	LINK_IPOIB = 242, /* IP over InfiniBand, RFC 4391 section 6 */
+	LINK_PKTAP = 258, /* Apple pktap: a header naming the inner link type */
 	LINK_LINUX_SLL2 = 276,
 };
 

@@ -230,6 +230,81 @@ def nflog(ipb, group=5):
     return hdr + tlvs
 
 
+def ppp_proto(ipb):
+    return struct.pack(">H", 0x0057 if ipb[0] >> 4 == 6 else 0x0021)
+
+
+def ppp_hdlc(ipb):
+    # address 0xff, control 0x03, then the PPP protocol (RFC 1662)
+    return b"\xff\x03" + ppp_proto(ipb) + ipb
+
+
+def chdlc(ipb):
+    # Cisco HDLC: unicast address 0x0f, control 0, Ethertype
+    return struct.pack(">BBH", 0x0F, 0x00, ethertype_of(ipb)) + ipb
+
+
+def with_dir(d, frame):
+    # PPP_WITH_DIR: one byte, 0 = received, 1 = sent
+    return bytes([0 if d == C2S else 1]) + frame
+
+
+def ppp_ether(ipb):
+    ppp = ppp_proto(ipb) + ipb
+    return struct.pack(">BBHH", 0x11, 0x00, 0x2A17, len(ppp)) + ppp
+
+
+def llc_snap(ipb):
+    return b"\xaa\xaa\x03\x00\x00\x00" + struct.pack(">H", ethertype_of(ipb)) + ipb
+
+
+def wlan(d, ipb, qos=False):
+    # an unprotected data frame between a station and its access point
+    # (to-DS from the client, from-DS to it), then LLC/SNAP
+    bssid = bytes.fromhex("0200000000ff")
+    if d == C2S:
+        fc1, a1, a2, a3 = 0x01, bssid, MAC_CLI, MAC_GW
+    else:
+        fc1, a1, a2, a3 = 0x02, MAC_CLI, bssid, MAC_GW
+    fc0 = 0x88 if qos else 0x08  # type data, subtype QoS data or data
+    hdr = struct.pack("<BBH", fc0, fc1, 0) + a1 + a2 + a3 + struct.pack("<H", 0)
+    if qos:
+        hdr += struct.pack("<H", 0)
+    return hdr + llc_snap(ipb)
+
+
+def radiotap(d, ipb):
+    # the smallest radiotap header: version 0, length 8, no fields present
+    return struct.pack("<BBHI", 0, 0, 8, 0) + wlan(d, ipb, qos=True)
+
+
+def ipnet(d, ipb):
+    # Solaris ipnet: version 1, family (2 or 26), htype, packet length,
+    # interface index, group interface index, source and destination zones
+    fam = 26 if ipb[0] >> 4 == 6 else 2
+    htype = 1 if d == C2S else 2  # IPNET_HTYPE: outbound / inbound
+    return struct.pack(">BBHIIIII", 1, fam, htype, len(ipb), 2, 0, 0, 0) + ipb
+
+
+def ipoib(ipb):
+    # RFC 4391 section 6: Ethertype and 2 reserved bytes, after the 40-byte
+    # InfiniBand global route header Linux captures carry (IP version 6 in
+    # its first nibble, source and destination GIDs; as Wireshark reads the
+    # link type)
+    grh = struct.pack(">IHBB", 0x60000000, len(ipb) + 4, 0x1B, 64)
+    grh += bytes.fromhex("fe800000000000000002c9030000000a") + bytes.fromhex("fe800000000000000002c90300000014")
+    return grh + struct.pack(">HH", ethertype_of(ipb), 0) + ipb
+
+
+def pktap(d, ipb):
+    # Apple pktap (host order, little-endian): header length, record type
+    # 1 (packet), inner link type 1 (Ethernet), interface name; the rest of
+    # the 108-byte header (flags, process info) left zero
+    hdr = struct.pack("<III", 108, 1, 1) + b"en0".ljust(24, b"\0")
+    hdr = hdr.ljust(108, b"\0")
+    return hdr + eth(d, ipb)
+
+
 # ------------------------------------------------------------ captures
 
 
@@ -260,6 +335,17 @@ def gen_link(out):
         "loop": (108, frames_of(v4 + extra6, lambda d, b: null_hdr(b, True, 24)), False),
         "enc": (109, frames_of(v4, lambda d, b: enc(b, 0xC1A0F001 if d == C2S else 0xC1A0F002)), False),
         "nflog": (239, frames_of(v4, lambda d, b: nflog(b)), False),
+        "ppp": (9, frames_of(v4, lambda d, b: ppp_hdlc(b)), False),
+        "ppp-hdlc": (50, frames_of(v4, lambda d, b: ppp_hdlc(b)), False),
+        "ppp-ether": (51, frames_of(v4, lambda d, b: ppp_ether(b)), False),
+        "ppp-dir": (204, frames_of(v4, lambda d, b: with_dir(d, ppp_hdlc(b))), False),
+        "chdlc": (104, frames_of(v4, lambda d, b: chdlc(b)), False),
+        "atm-rfc1483": (100, frames_of(v4, lambda d, b: llc_snap(b)), False),
+        "wlan": (105, frames_of(v4, wlan), False),
+        "radiotap": (127, frames_of(v4, radiotap), False),
+        "ipnet": (226, frames_of(v4, ipnet), False),
+        "ipoib": (242, frames_of(v4, lambda d, b: ipoib(b)), False),
+        "pktap": (258, frames_of(v4, pktap), False),
     }
 
     # pflog: the two connections logged by a pass rule with "log (all)" on

@@ -29,7 +29,7 @@ keys = {d["key"]: d for d in tcp_ok["details"]}
 assert keys["client_bytes"]["type"] == "integer" and keys["client_bytes"]["group"] is None
 assert keys["pf_state"]["group"] == "tcp" and keys["pf_rule"]["group"] == "pflog"
 reset = [o for o in objs if o["id"] == "tcp.reset"][0]
-assert list(reset["remediation_variants"]) == ["CLOSING"]
+assert list(reset["remediation_variants"]) == ["CLOSING", "FORGED"]
 PY
 then
 	pass "--list-verdicts --json: same ids, types, groups and variants"

@@ -31,10 +31,14 @@ static void sink(const struct verdict *v, void *arg)
 }
 
 static struct capture_opts opts;
+static uint8_t next_ttl = 64;     /* TTL of the packets built next */
+static uint16_t next_win = 64240; /* window of the segments built next */
 
 static void start(void)
 {
 	ngot = 0;
+	next_ttl = 64;
+	next_win = 64240;
 	config_defaults(&sd_cfg);
 	verdict_clear_sinks();
 	struct verdict_sink s = { sink, NULL, NULL };
@@ -90,6 +94,7 @@ static const struct verdict_detail *detail(const struct verdict *v, const char *
 static ts_usec now_us = 1700000000000000ull;
 static uint16_t ip_id = 1;
 
+
 static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
@@ -120,7 +125,7 @@ static size_t build_ip(uint8_t *b, uint32_t src, uint32_t dst, uint8_t proto, si
 	b[0] = 0x45;
 	put16(b + 2, (uint16_t)(20 + l4len));
 	put16(b + 4, ip_id++);
-	b[8] = 64;
+	b[8] = next_ttl;
 	b[9] = proto;
 	put32(b + 12, src);
 	put32(b + 16, dst);
@@ -141,7 +146,7 @@ static size_t build_tcp(uint8_t *b, uint32_t src, uint16_t sport, uint32_t dst, 
 	put32(t + 8, ack);
 	t[12] = 5 << 4;
 	t[13] = flags;
-	put16(t + 14, 64240);
+	put16(t + 14, next_win);
 	for (uint16_t i = 0; i < paylen; i++)
 		t[20 + i] = (uint8_t)('a' + i % 26);
 	uint8_t ph[12];
@@ -248,6 +253,11 @@ static void test_single_syn_at_capture_end_is_not_a_verdict(void **st)
 	c2s(100, A, 77, 77, 0); /* an unrelated flow's packet would not matter either */
 	finish();
 	assert_null(find_verdict("tcp.syn_unanswered"));
+	/* but not silence either: the capture ended too soon to tell */
+	const struct verdict *v = find_verdict("tcp.capture_ended");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_INFO);
+	assert_true(detail(v, "waited_s")->d > 0.09 && detail(v, "waited_s")->d < 0.11);
 }
 
 static void test_syn_unanswered_by_deadline(void **st)
@@ -581,10 +591,180 @@ static void test_slow_handshake_after_syn_retransmission(void **st)
 	assert_null(find_verdict("tcp.ok"));
 }
 
+/* client data re-sent with exponential backoff, the server silent */
+static void test_stalled_after_handshake(void **st)
+{
+	(void)st;
+	start();
+	open_and_talk(CISN, SISN);
+	c2s(1, P | A, CISN + 11, SISN + 11, 100);
+	c2s(200, P | A, CISN + 11, SISN + 11, 100);
+	c2s(400, P | A, CISN + 11, SISN + 11, 100);
+	c2s(800, P | A, CISN + 11, SISN + 11, 100);
+	c2s(1600, P | A, CISN + 11, SISN + 11, 100);
+	finish();
+	const struct verdict *v = find_verdict("tcp.stalled");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_FAIL);
+	assert_string_equal(detail(v, "stalled_side")->s, "client");
+	assert_int_equal(detail(v, "retransmissions")->i, 4);
+	assert_int_equal(detail(v, "last_acked_byte")->i, 10);
+	assert_int_equal(detail(v, "unacked_bytes")->i, 100);
+	assert_false(detail(v, "peer_sent_after")->i);
+	assert_true(detail(v, "stalled_for_s")->d > 2.7 && detail(v, "stalled_for_s")->d < 2.9);
+	assert_null(find_verdict("tcp.zero_window"));
+}
+
+/* a loss repaired by one retransmission is no stall */
+static void test_retransmission_then_ack_is_not_stalled(void **st)
+{
+	(void)st;
+	start();
+	open_and_talk(CISN, SISN);
+	c2s(1, P | A, CISN + 11, SISN + 11, 100);
+	c2s(200, P | A, CISN + 11, SISN + 11, 100);
+	c2s(400, P | A, CISN + 11, SISN + 11, 100);
+	s2c(10, A, SISN + 11, CISN + 111, 0);
+	c2s(1, F | A, CISN + 111, SISN + 11, 0);
+	s2c(1, F | A, SISN + 11, CISN + 112, 0);
+	c2s(1, A, CISN + 112, SISN + 12, 0);
+	finish();
+	assert_null(find_verdict("tcp.stalled"));
+	assert_non_null(find_verdict("tcp.ok"));
+}
+
+/* the client's window stays 0; the server probes it: flow control */
+static void test_zero_window_probed(void **st)
+{
+	(void)st;
+	start();
+	open_and_talk(CISN, SISN);
+	s2c(1, P | A, SISN + 11, CISN + 11, 100);
+	next_win = 0;
+	c2s(1, A, CISN + 11, SISN + 111, 0);
+	for (int i = 0; i < 4; i++) {
+		next_win = 64240;
+		s2c(500.0 * (1 << i), A, SISN + 110, CISN + 11, 0); /* probe: one below snd.nxt */
+		next_win = 0;
+		c2s(1, A, CISN + 11, SISN + 111, 0);
+	}
+	finish();
+	const struct verdict *v = find_verdict("tcp.zero_window");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_WARN);
+	assert_string_equal(detail(v, "zero_window_side")->s, "client");
+	assert_true(detail(v, "zero_window_probes")->i >= 2);
+	assert_null(find_verdict("tcp.stalled"));
+}
+
+/* a reset in the server's name whose TTL is not the server's */
+static void test_forged_reset_fingerprint(void **st)
+{
+	(void)st;
+	start();
+	open_and_talk(CISN, SISN);
+	next_ttl = 63;
+	s2c(1, R | A, SISN + 11, CISN + 11, 0);
+	finish();
+	const struct verdict *v = find_verdict("tcp.reset");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_WARN);
+	assert_true(detail(v, "forged_likely")->i);
+	assert_int_equal(detail(v, "rst_ttl")->i, 63);
+	assert_string_equal(detail(v, "sender_ttl")->s, "64");
+	assert_non_null(strstr(v->summary, "forged"));
+}
+
+static void test_own_reset_is_not_forged(void **st)
+{
+	(void)st;
+	start();
+	open_and_talk(CISN, SISN);
+	s2c(1, R | A, SISN + 11, CISN + 11, 0);
+	finish();
+	const struct verdict *v = find_verdict("tcp.reset");
+	assert_non_null(v);
+	assert_false(detail(v, "forged_likely")->i);
+	assert_null(detail(v, "fingerprint_mismatch"));
+}
+
+/* SYN, the client's own RST, the same SYN again: one attempt */
+static void test_syn_after_own_reset_same_attempt(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	c2s(1000, R, CISN + 1, 0, 0);
+	c2s(5, S, CISN, 0, 0);
+	s2c(20, S | A, SISN, CISN + 1, 0);
+	c2s(20, A, CISN + 1, SISN + 1, 0);
+	c2s(1, P | A, CISN + 1, SISN + 1, 10);
+	s2c(1, P | A, SISN + 1, CISN + 11, 10);
+	c2s(1, A, CISN + 11, SISN + 11, 0);
+	close_cleanly(CISN, SISN);
+	finish();
+	const struct verdict *v = find_verdict("tcp.slow_handshake");
+	assert_non_null(v);
+	assert_int_equal(detail(v, "syn_sent")->i, 2);
+	assert_true(detail(v, "handshake_s")->d > 1.0 && detail(v, "handshake_s")->d < 1.1);
+	assert_null(find_verdict("tcp.reset"));
+}
+
+/* the same after the first flow left the table (the RST ended it) */
+static void test_syn_after_own_reset_late(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	c2s(1000, R, CISN + 1, 0, 0);
+	uint8_t b[200];
+	now_us += 5000000; /* the reset flow lingers 2 s, then goes */
+	feed(b, build_tcp(b, RTR, 1, CLI, 2, A, 1, 1, 0));
+	c2s(0, S, CISN, 0, 0);
+	s2c(20, S | A, SISN, CISN + 1, 0);
+	c2s(20, A, CISN + 1, SISN + 1, 0);
+	close_cleanly(CISN - 10, SISN - 10);
+	finish();
+	const struct verdict *v = find_verdict("tcp.slow_handshake");
+	assert_non_null(v);
+	assert_int_equal(detail(v, "syn_sent")->i, 2);
+	assert_true(detail(v, "handshake_s")->d > 6.0 && detail(v, "handshake_s")->d < 6.1);
+}
+
+/* a banner passes here, the rest of the server's bytes do not, yet the
+ * client acknowledges them */
+static void test_one_sided_with_some_server_packets(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	s2c(1, S | A, SISN, CISN + 1, 0);
+	c2s(1, A, CISN + 1, SISN + 1, 0);
+	s2c(1, P | A, SISN + 1, CISN + 1, 20);
+	c2s(1, A, CISN + 1, SISN + 21, 0);
+	c2s(1, P | A, CISN + 1, SISN + 1021, 10);
+	c2s(1, P | A, CISN + 11, SISN + 3021, 10);
+	c2s(1, F | A, CISN + 21, SISN + 3022, 0);
+	finish();
+	const struct verdict *v = find_verdict("tcp.one_sided");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_WARN);
+	assert_int_equal(detail(v, "acked_unseen_bytes")->i, 3001);
+	assert_int_equal(detail(v, "other_direction_packets")->i, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clean_connection_is_ok),
+		cmocka_unit_test(test_stalled_after_handshake),
+		cmocka_unit_test(test_retransmission_then_ack_is_not_stalled),
+		cmocka_unit_test(test_zero_window_probed),
+		cmocka_unit_test(test_forged_reset_fingerprint),
+		cmocka_unit_test(test_own_reset_is_not_forged),
+		cmocka_unit_test(test_syn_after_own_reset_same_attempt),
+		cmocka_unit_test(test_syn_after_own_reset_late),
+		cmocka_unit_test(test_one_sided_with_some_server_packets),
 		cmocka_unit_test(test_syn_retransmitted_unanswered),
 		cmocka_unit_test(test_single_syn_at_capture_end_is_not_a_verdict),
 		cmocka_unit_test(test_syn_unanswered_by_deadline),
