@@ -40,7 +40,7 @@ static void usage(FILE *o)
 		"input:\n"
 		"  -r FILE              read a pcap or pcapng file, plain or .gz ('-' for stdin); repeat\n"
 		"  -i IFACE             capture live on IFACE (needs root or cap_net_raw,cap_net_admin)\n"
-		"  -B, --buffer-size MB kernel capture buffer in MiB (live)\n"
+		"  -B, --buffer-size MB kernel capture buffer in MiB (live; default 32)\n"
 		"  -Z USER              live: run as USER once the capture is open (default nobody when\n"
 		"                       started as root; -Z root keeps root); capabilities are dropped\n"
 		"  -s, --snaplen N      bytes kept per packet (live; default 262144)\n"

@@ -188,6 +188,7 @@ void report_attach(FILE *out, int verbose)
 	memset(&R, 0, sizeof R);
 	R.out = out;
 	R.verbose = verbose;
+	/* without -v an ok verdict is one line: id and endpoints */
 	struct verdict_sink s = { report_verdict, report_summary, NULL };
-	verdict_add_sink(&s);
+	verdict_add_sink_brief(&s, verbose ? 0 : 1u << SEV_OK);
 }
