@@ -80,13 +80,17 @@ workload() {
 	wl=$f
 }
 
-# measure CMD... -> "wall_s peak_kib" (stdout of CMD to $dir/last.out)
+# measure CMD... -> "seconds peak_kib" (stdout of CMD to $dir/last.out).
+# Seconds are CPU time (user + system) unless BENCH_WALL=1: on a shared
+# machine other jobs stretch wall time far more than they stretch CPU time.
 measure() {
 	/usr/bin/time -v -o "$dir/time.txt" "$@" >"$dir/last.out" 2>/dev/null || true
-	awk -F': ' '
+	awk -F': ' -v wall="${BENCH_WALL:-0}" '
 		/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; w = s }
+		/User time/ { u = $2 }
+		/System time/ { y = $2 }
 		/Maximum resident set size/ { m = $2 }
-		END { printf "%.3f %d\n", w, m }' "$dir/time.txt"
+		END { printf "%.3f %d\n", wall == 1 ? w : u + y, m }' "$dir/time.txt"
 }
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
@@ -130,7 +134,7 @@ paired() {
 }
 
 log "shakedown benchmark: $(uname -m), $(nproc) cores, $(date -u +%FT%TZ), build $build"
-log "ratios: median over $pairs back-to-back pairs of wall time (shakedown / reference)"
+log "ratios: median over $pairs back-to-back pairs of $([ "${BENCH_WALL:-0}" = 1 ] && echo wall || echo 'CPU (user+sys)') time (shakedown / reference)"
 for s in "${sections[@]}"; do
 	case $s in
 	medium) workload medium 30000 3000 3; paired medium "$wl" ;;
