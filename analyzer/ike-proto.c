@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include "digest.h"
 
 #include "../capture/cursor.h"
 
@@ -476,16 +476,16 @@ uint16_t ike_invalid_ke_group(const struct ike_msg *m)
 size_t ike_natd_hash(bool v2, uint16_t hash_alg, const uint8_t spi_i[8], const uint8_t spi_r[8],
 		     const struct addr *a, uint16_t port, uint8_t out[IKE_HASH_MAX])
 {
-	const EVP_MD *md = NULL;
+	enum digest_alg md;
 	if (v2) {
-		md = EVP_sha1();
+		md = DIGEST_SHA1;
 	} else {
 		switch (hash_alg) {
-		case 1: md = EVP_md5(); break;
-		case 2: md = EVP_sha1(); break;
-		case 4: md = EVP_sha256(); break;
-		case 5: md = EVP_sha384(); break;
-		case 6: md = EVP_sha512(); break;
+		case 1: md = DIGEST_MD5; break;
+		case 2: md = DIGEST_SHA1; break;
+		case 4: md = DIGEST_SHA256; break;
+		case 5: md = DIGEST_SHA384; break;
+		case 6: md = DIGEST_SHA512; break;
 		default: return 0;
 		}
 	}
@@ -498,10 +498,8 @@ size_t ike_natd_hash(bool v2, uint16_t hash_alg, const uint8_t spi_i[8], const u
 	memcpy(in + 16, a->b, alen);
 	in[16 + alen] = (uint8_t)(port >> 8);
 	in[17 + alen] = (uint8_t)port;
-	unsigned int outlen = 0;
-	if (!EVP_Digest(in, 18 + alen, out, &outlen, md, NULL))
-		return 0;
-	return outlen;
+	_Static_assert(IKE_HASH_MAX == DIGEST_MAX, "NAT-D buffers hold any digest");
+	return digest_once(md, in, 18 + alen, out);
 }
 
 bool ikev2_sk_overhead(uint16_t encr, uint16_t keylen, uint16_t integ, unsigned *iv, unsigned *icv,

@@ -26,10 +26,19 @@ static uint32_t spi_hash(const uint8_t spi[8])
 
 uint64_t ike_fingerprint(const uint8_t *b, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
+	/* identity of a message's bytes (a retransmission repeats them all):
+	 * eight bytes per step, multiply-xorshift */
+	uint64_t h = 1469598103934665603ull ^ n;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, b + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	for (; i < n; i++)
 		h = (h ^ b[i]) * 1099511628211ull;
-	return h ^ n;
+	return h ^ (h >> 32);
 }
 
 static const uint8_t zero8[8];
@@ -241,6 +250,11 @@ void ike_log_msg(struct ike_sa *sa, const struct mrec *r)
 
 static void ev_from_rec(struct verdict *v, const struct ike_sa *sa, const struct mrec *r)
 {
+	int dir = r->side == SIDE_I ? DIR_C2S : DIR_S2C;
+	if (verdict_brief(v)) { /* the frame only: nobody reads the label */
+		verdict_evidence(v, r->frame, r->ts, dir, "%s", "");
+		return;
+	}
 	char what[64];
 	const char *ex = ike_exch_short(sa->ver, r->exch);
 	char pos[8] = "";
@@ -260,7 +274,6 @@ static void ev_from_rec(struct verdict *v, const struct ike_sa *sa, const struct
 	int n = snprintf(what, sizeof(what), "%s%s%s%s %uB%s%s%s%s", ex, pos, kind, r->retrans ? " again" : "",
 			 r->len, r->natt ? " :4500" : "", r->frag ? " frag" : "", skf, note);
 	(void)n; /* a label cut short is fine: evidence labels are short by design */
-	int dir = r->side == SIDE_I ? DIR_C2S : DIR_S2C;
 	verdict_evidence(v, r->frame, r->ts, dir, "%.39s", what);
 }
 

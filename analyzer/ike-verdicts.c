@@ -32,6 +32,8 @@ static bool begin_once(struct verdict *v, struct ike_sa *sa, uint32_t bit, enum 
 /* The details every IKE verdict carries. */
 void ike_sa_details(struct verdict *v, const struct ike_sa *sa)
 {
+	if (verdict_brief(v))
+		return;
 	char buf[VERDICT_VALUE_LEN];
 	char si[17], sr[17];
 	ike_spi_hex(sa->spi_i, si);
@@ -632,9 +634,11 @@ static void emit_ok(struct ike_sa *sa, ts_usec now)
 	ike_sa_verdict(&v, V_IKE_OK, SEV_OK, sa);
 	struct esp_sum e;
 	esp_summarize(sa, sa->up_ts ? sa->up_ts : sa->first_ts, &e);
-	char ini[56], rsp[56];
-	endpoint_str(&sa->ini, sa->iport, ini, sizeof(ini));
-	endpoint_str(&sa->rsp, sa->rport, rsp, sizeof(rsp));
+	char ini[56] = "", rsp[56] = "";
+	if (!verdict_brief(&v)) {
+		endpoint_str(&sa->ini, sa->iport, ini, sizeof(ini));
+		endpoint_str(&sa->rsp, sa->rport, rsp, sizeof(rsp));
+	}
 	if (sa->midstream)
 		verdict_summary(&v, "IKEv%u SA %s <-> %s answers its exchanges (the capture began after it was set up); "
 				    "ESP %llu/%llu packets",

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include "digest.h"
 
 #include "../capture/cursor.h"
 
@@ -536,7 +536,6 @@ const char *ssh_msg_name(uint8_t msg, enum ssh_kexfam fam, char *buf, size_t len
 
 bool ssh_hassh(const struct ssh_kexinit *k, const uint8_t *base, bool server, char out[33])
 {
-	static EVP_MD_CTX *ctx; /* one context for the whole run */
 	const int lists[4] = {
 		SSH_NL_KEX,
 		server ? SSH_NL_ENC_S2C : SSH_NL_ENC_C2S,
@@ -547,20 +546,16 @@ bool ssh_hassh(const struct ssh_kexinit *k, const uint8_t *base, bool server, ch
 	for (int i = 0; i < 4; i++)
 		if (!k->nl[lists[i]].present)
 			return false;
-	if (!ctx && !(ctx = EVP_MD_CTX_new()))
-		return false;
-	if (EVP_DigestInit_ex(ctx, EVP_md5(), NULL) != 1)
+	if (!digest_begin(DIGEST_MD5))
 		return false;
 	for (int i = 0; i < 4; i++) {
 		struct ssh_str s = ssh_kexinit_list(k, base, lists[i]);
-		if ((i && EVP_DigestUpdate(ctx, ";", 1) != 1) || EVP_DigestUpdate(ctx, s.s, s.len) != 1)
+		if ((i && !digest_update(";", 1)) || !digest_update(s.s, s.len))
 			return false;
 	}
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
-	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 16)
+	uint8_t md[DIGEST_MAX];
+	if (digest_end(md) != 16)
 		return false;
-	for (unsigned i = 0; i < 16; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	digest_hex(md, 16, out);
 	return true;
 }

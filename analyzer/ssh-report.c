@@ -175,6 +175,8 @@ static const char *phase_side(const struct phases *p, int i)
 /* Software, algorithms, fingerprints and phase times of a completed handshake. */
 static void detail_handshake(struct verdict *v, const struct ssh_sess *s, const struct phases *p)
 {
+	if (verdict_brief(v))
+		return;
 	detail_software(v, s);
 	detail_algorithms(v, s);
 	detail_hassh(v, s);

@@ -71,6 +71,8 @@ static struct syn_agg *syn_agg_slot(const struct addr *target)
 
 void tcp_add_details(const struct flow *f, struct verdict *v)
 {
+	if (verdict_brief(v))
+		return;
 	const struct tcp_state *t = ts_of_c(f);
 	char pf[48];
 	verdict_str(v, "pf_state", "%s", tcp_pf_states(f, pf, sizeof pf));

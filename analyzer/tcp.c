@@ -39,8 +39,7 @@ struct tw_slot {
 
 static bool tw_same_tuple(const struct flow_key *x, const struct flow_key *y)
 {
-	return x->proto == y->proto && x->pa == y->pa && x->pb == y->pb && addr_eq(&x->a, &y->a) &&
-	       addr_eq(&x->b, &y->b);
+	return !memcmp(x, y, sizeof *x); /* the key has no padding (flow.h) */
 }
 static struct tw_slot time_wait[TW_SLOTS];
 static struct limit_hit tw_full; /* a slot still in TIME_WAIT was overwritten */
@@ -210,6 +209,10 @@ static const char *flags_str(uint8_t fl, char *buf, size_t len)
 
 static void ev_to_verdict(const struct tcp_ev *e, struct verdict *v)
 {
+	if (verdict_brief(v)) { /* the frame only: nobody reads the label */
+		verdict_evidence(v, e->frame, e->ts, e->dir, "%s", "");
+		return;
+	}
 	char fl[32];
 	const char *note = e->note == TCP_EVN_BADRST	  ? " (bad ACK: ignored)"
 			   : e->note == TCP_EVN_RETRANS	  ? " (retransmission)"

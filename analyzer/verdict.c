@@ -13,6 +13,8 @@
 
 static struct verdict_sink sinks[MAX_SINKS];
 static unsigned nsinks;
+/* severities (bit 1u << sev) that every sink takes brief; see verdict_sink */
+static unsigned brief_all = ~0u;
 static uint64_t counts[4];
 static void (*annotator)(struct verdict *v, void *arg);
 static void *annotator_arg;
@@ -47,6 +49,7 @@ void verdict_begin(struct verdict *v, enum verdict_id id, enum severity sev, con
 	v->id = c->id;
 	v->remediation = c->remedy;
 	v->sev = sev;
+	v->brief = (brief_all >> ((unsigned)sev & 31u)) & 1u;
 	if (f) {
 		v->proto = f->proto;
 		v->client = f->cli;
@@ -89,6 +92,10 @@ void verdict_evidence(struct verdict *v, uint64_t frame, ts_usec ts, int dir, co
 	e->frame = frame;
 	e->ts = ts;
 	e->dir = (int8_t)dir;
+	if (v->brief) {
+		e->what[0] = 0;
+		return;
+	}
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(e->what, sizeof e->what, fmt, ap);
@@ -118,6 +125,8 @@ void verdict_add_evidence(struct verdict *v, const struct evidence *e, unsigned 
 
 void verdict_summary(struct verdict *v, const char *fmt, ...)
 {
+	if (v->brief)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(v->summary, sizeof v->summary, fmt, ap);
@@ -128,6 +137,8 @@ static struct verdict_detail *detail_slot(struct verdict *v, const char *key)
 {
 	/* the catalog must declare every key a verdict carries */
 	assert(catalog_allows(v->vid, key));
+	if (v->brief)
+		return NULL;
 	for (unsigned i = 0; i < v->ndetails; i++)
 		if (!strcmp(v->details[i].key, key))
 			return &v->details[i];
@@ -207,10 +218,17 @@ void verdict_emit(struct verdict *v)
 			sinks[i].on_verdict(v, sinks[i].arg);
 }
 
+void verdict_add_sink_brief(const struct verdict_sink *s, unsigned brief)
+{
+	if (nsinks < MAX_SINKS) {
+		sinks[nsinks++] = *s;
+		brief_all &= brief;
+	}
+}
+
 void verdict_add_sink(const struct verdict_sink *s)
 {
-	if (nsinks < MAX_SINKS)
-		sinks[nsinks++] = *s;
+	verdict_add_sink_brief(s, 0);
 }
 
 void verdict_set_annotator(void (*fn)(struct verdict *v, void *arg), void *arg)
@@ -222,6 +240,7 @@ void verdict_set_annotator(void (*fn)(struct verdict *v, void *arg), void *arg)
 void verdict_clear_sinks(void)
 {
 	nsinks = 0;
+	brief_all = ~0u;
 }
 
 void verdict_counts(uint64_t out[4])
@@ -275,6 +294,8 @@ void verdict_pflog(struct verdict *v, const struct pflog_meta *pf)
 void verdict_pflog_note(struct verdict *v, const struct pflog_meta *pf)
 {
 	if (!pf->present || pf->action != 1)
+		return;
+	if (v->brief)
 		return;
 	size_t l = strlen(v->summary);
 	snprintf(v->summary + l, sizeof v->summary - l, "; pf logged it blocked by rule %u on %s", pf->rulenr,

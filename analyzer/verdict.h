@@ -51,6 +51,10 @@ struct verdict {
 	unsigned ndetails;
 	struct verdict_detail details[VERDICT_MAX_DETAILS];
 	const char *remediation; /* the catalog's text (NULL for the "ok" verdicts) */
+	/* Set by verdict_begin when no sink reads more than the header of a
+	 * verdict of this severity (see verdict_sink.brief): evidence keeps its
+	 * frames and times but no text, summary and details stay empty. */
+	bool brief;
 };
 
 /* Start verdict id about flow f (may be NULL for capture-wide verdicts),
@@ -74,6 +78,13 @@ void verdict_bool(struct verdict *v, const char *key, bool val);
 void verdict_remedy(struct verdict *v, enum verdict_remedy r);
 /* Times first_ts/last_ts default to the evidence range. */
 void verdict_emit(struct verdict *v);
+/* True when nobody will read v's text (summary, details, evidence labels):
+ * an analyzer may skip building strings for it. The verdict_* calls above
+ * already do nothing costly for such a verdict. */
+static inline bool verdict_brief(const struct verdict *v)
+{
+	return v->brief;
+}
 
 /* What pf logged for a flow (pflog captures): rule, action, reason,
  * interface and direction as details; verdict_pflog_note appends "pf logged
@@ -94,10 +105,16 @@ struct verdict_sink {
 	void *arg;
 };
 
+/* A sink that reads everything of every verdict. */
 void verdict_add_sink(const struct verdict_sink *s);
 /* A hook that may add details to every verdict after its times are set
  * and before any sink sees it (--points); NULL removes it. */
 void verdict_set_annotator(void (*fn)(struct verdict *v, void *arg), void *arg);
+/* A sink that, for the severities in the mask `brief` (1u << SEV_OK | ...),
+ * reads only a verdict's header: id, severity, endpoints, flow id, evidence
+ * frames and times. When every sink is brief about a severity, verdicts of
+ * it are not formatted at all (see verdict_brief). */
+void verdict_add_sink_brief(const struct verdict_sink *s, unsigned brief);
 void verdict_clear_sinks(void);
 void verdict_counts(uint64_t counts[4]);
 void verdict_reset_counts(void);

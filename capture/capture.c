@@ -245,12 +245,19 @@ static int open_live(struct capture_source *s, const struct capture_opts *o, cha
 		snprintf(err, errlen, "%s: %s", o->iface, ebuf);
 		return -1;
 	}
-	pcap_set_snaplen(pc, o->snaplen > 0 ? o->snaplen : 262144);
+	/* Batched delivery: without immediate mode libpcap on Linux maps a
+	 * TPACKET_V3 ring whose blocks pack packets by their captured length
+	 * (immediate mode falls back to TPACKET_V2, one snaplen-sized frame per
+	 * packet, so a 2 MiB buffer held a few dozen packets at snaplen
+	 * 262144). The kernel hands a block over when it is full or after the
+	 * timeout, which bounds how stale the live view can be. The snaplen
+	 * stays whole-packet (IKE messages and SSH handshakes are parsed in
+	 * full); the buffer absorbs bursts. See docs/user-guide.md. */
+	pcap_set_snaplen(pc, o->snaplen > 0 ? o->snaplen : CAPTURE_DEFAULT_SNAPLEN);
 	pcap_set_promisc(pc, 1);
-	pcap_set_timeout(pc, 100);
-	pcap_set_immediate_mode(pc, 1);
-	if (o->buffer_mb > 0)
-		pcap_set_buffer_size(pc, o->buffer_mb * 1024 * 1024);
+	pcap_set_timeout(pc, CAPTURE_BLOCK_TIMEOUT_MS);
+	pcap_set_immediate_mode(pc, 0);
+	pcap_set_buffer_size(pc, (o->buffer_mb > 0 ? o->buffer_mb : CAPTURE_DEFAULT_BUFFER_MB) * 1024 * 1024);
 	int r = pcap_activate(pc);
 	if (r < 0) {
 		switch (r) {

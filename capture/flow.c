@@ -67,23 +67,28 @@ void flow_table_free(struct flow_table *t)
 	free(t);
 }
 
+_Static_assert(sizeof(struct flow_key) == 48, "the key is six 64-bit words, no padding");
+
 static uint32_t key_hash(const struct flow_key *k)
 {
-	/* FNV-1a over the fields that matter */
-	size_t n = k->a.family == 4 ? 4 : 16;
-	uint64_t h = hash64_bytes(HASH64_SEED, k->a.b, n);
-	h = hash64_bytes(h, k->b.b, n);
-	uint64_t rest = (uint64_t)k->pa << 48 | (uint64_t)k->pb << 32 | k->spi;
-	for (int i = 0; i < 8; i++)
-		h = hash64_byte(h, (uint8_t)(rest >> (i * 8)));
-	h = hash64_byte(h, k->proto);
+	/* word-wise multiply-xorshift over the whole key, then a finaliser so
+	 * the low bits (the bucket index) depend on every input bit */
+	uint64_t w[6];
+	memcpy(w, k, sizeof w);
+	uint64_t h = HASH64_SEED;
+	for (int i = 0; i < 6; i++) {
+		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ull;
+		h ^= h >> 32;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
 	return hash64_fold(h);
 }
 
-static bool key_eq(const struct flow_key *x, const struct flow_key *y)
+static inline bool key_eq(const struct flow_key *x, const struct flow_key *y)
 {
-	return x->proto == y->proto && x->pa == y->pa && x->pb == y->pb && x->spi == y->spi &&
-	       addr_eq(&x->a, &y->a) && addr_eq(&x->b, &y->b);
+	return !memcmp(x, y, sizeof *x);
 }
 
 static void make_key(struct flow_key *k, uint8_t proto, const struct addr *s, uint16_t sp, const struct addr *d,
@@ -91,12 +96,14 @@ static void make_key(struct flow_key *k, uint8_t proto, const struct addr *s, ui
 {
 	memset(k, 0, sizeof *k);
 	k->proto = proto;
+	k->family = s->family;
 	k->spi = spi;
-	int c = addr_cmp(s, d);
+	size_t n = s->family == 4 ? 4 : 16;
+	int c = memcmp(s->b, d->b, n);
 	if (c < 0 || (c == 0 && sp <= dp)) {
-		k->a = *s, k->pa = sp, k->b = *d, k->pb = dp;
+		memcpy(k->a, s->b, n), k->pa = sp, memcpy(k->b, d->b, n), k->pb = dp;
 	} else {
-		k->a = *d, k->pa = dp, k->b = *s, k->pb = sp;
+		memcpy(k->a, d->b, n), k->pa = dp, memcpy(k->b, s->b, n), k->pb = sp;
 	}
 }
 

@@ -24,17 +24,25 @@ enum flow_end_reason {
 	FLOW_END_DONE,    /* an analyzer said it is finished */
 };
 
+/* The lookup key: 48 bytes without padding, hashed as six 64-bit words
+ * and compared with one memcmp. Endpoints in a canonical order (a's address
+ * and port sort first), IPv4 addresses in the first 4 bytes, the rest zero. */
 struct flow_key {
-	struct addr a, b; /* a <= b */
+	uint8_t a[16], b[16];
 	uint16_t pa, pb;
 	uint32_t spi; /* ESP only; 0 otherwise */
-	uint8_t proto;
+	uint8_t proto, family;
+	uint8_t zero[6];
 };
 
 struct flow {
-	/* looked at on every lookup: kept together at the start */
-	uint32_t hash;  /* of key; the pool's free-list link while unused */
+	/* looked at or written on every packet: the first two cache lines */
 	struct flow_key key;
+	uint32_t hash;  /* of key; the pool's free-list link while unused */
+	uint32_t idx;   /* slot index in the table */
+	ts_usec last_ts;
+	uint64_t last_frame;
+	uint64_t pkts[2], bytes[2];
 	struct addr cli, srv;
 	uint16_t cport, sport;
 	uint8_t proto;
@@ -44,9 +52,8 @@ struct flow {
 	bool in_use;
 
 	uint64_t id; /* 1-based, in order of creation */
-	ts_usec first_ts, last_ts;
-	uint64_t first_frame, last_frame;
-	uint64_t pkts[2], bytes[2];
+	ts_usec first_ts;
+	uint64_t first_frame;
 	uint32_t spi; /* ESP */
 
 	/* Packet time at which an analyzer wants flow_timer called; 0 = none. */
@@ -62,9 +69,6 @@ struct flow {
 	bool in_nids;
 	uint32_t dup_sig;
 	ts_usec dup_ts;
-
-	/* slot index in the table */
-	uint32_t idx;
 
 	alignas(16) unsigned char state[FLOW_STATE_BYTES];
 };

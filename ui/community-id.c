@@ -12,6 +12,7 @@
  * flow, so both directions get the same id. SHA-1 of that, base64, with a
  * "1:" prefix. */
 #include "community-id.h"
+#include "analyzer/digest.h"
 
 #include <string.h>
 #include <openssl/evp.h>
@@ -112,12 +113,11 @@ bool community_id_v1(uint16_t seed, uint8_t proto, const struct addr *src, uint1
 		buf[n++] = (uint8_t)(pb >> 8);
 		buf[n++] = (uint8_t)pb;
 	}
-	uint8_t md[20];
-	unsigned mdlen = 0;
-	if (!EVP_Digest(buf, n, md, &mdlen, EVP_sha1(), NULL) || mdlen != sizeof md)
+	uint8_t md[DIGEST_MAX];
+	if (digest_once(DIGEST_SHA1, buf, n, md) != 20)
 		return false;
 	out[0] = '1';
 	out[1] = ':';
-	EVP_EncodeBlock((unsigned char *)out + 2, md, (int)sizeof md); /* 28 characters and a NUL */
+	EVP_EncodeBlock((unsigned char *)out + 2, md, 20); /* 28 characters and a NUL */
 	return true;
 }

@@ -33,7 +33,7 @@ void cli_usage(FILE *o)
 		"                       the first is analysed, and each verdict says where its packets were\n"
 		"                       seen and where they were lost\n"
 		"  -i IFACE             capture live on IFACE (needs root or cap_net_raw,cap_net_admin)\n"
-		"  -B, --buffer-size MB kernel capture buffer in MiB (live)\n"
+		"  -B, --buffer-size MB kernel capture buffer in MiB (live; default 32)\n"
 		"  -Z USER              live: run as USER once the capture is open (default nobody when\n"
 		"                       started as root; -Z root keeps root); capabilities are dropped\n"
 		"  --workers N          live: spread the interface over N processes (Linux packet\n"

@@ -7,6 +7,7 @@
 #include "analyzer/points.h"
 #include "capture/sanitize.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,12 +18,67 @@
 static struct {
 	FILE *out;
 	int verbose;
-	struct verdict *full;
+	unsigned char **full; /* packed (see pack()) */
 	size_t nfull, capfull;
 	char (*ok)[200];
 	size_t nok;
 	uint64_t dropped_full, dropped_ok;
 } R;
+
+/* A kept verdict takes only what it uses: the fixed part, its evidence,
+ * and its summary and detail strings (a struct verdict is ~9.4 KiB, most
+ * of it unused string space). */
+static void put(unsigned char **p, const void *src, size_t n)
+{
+	memcpy(*p, src, n);
+	*p += n;
+}
+
+static void take(const unsigned char **p, void *dst, size_t n)
+{
+	memcpy(dst, *p, n);
+	*p += n;
+}
+
+static unsigned char *pack(const struct verdict *v)
+{
+	const size_t head = offsetof(struct verdict, ev), dhead = offsetof(struct verdict_detail, s);
+	size_t n = head + v->nevidence * sizeof v->ev[0] + strlen(v->summary) + 1 + sizeof v->ndetails +
+		   sizeof v->remediation;
+	for (unsigned i = 0; i < v->ndetails; i++)
+		n += dhead + strlen(v->details[i].s) + 1;
+	unsigned char *b = malloc(n), *p = b;
+	if (!b)
+		return NULL;
+	put(&p, v, head);
+	put(&p, v->ev, v->nevidence * sizeof v->ev[0]);
+	put(&p, v->summary, strlen(v->summary) + 1);
+	put(&p, &v->ndetails, sizeof v->ndetails);
+	for (unsigned i = 0; i < v->ndetails; i++) {
+		put(&p, &v->details[i], dhead);
+		put(&p, v->details[i].s, strlen(v->details[i].s) + 1);
+	}
+	put(&p, &v->remediation, sizeof v->remediation);
+	return b;
+}
+
+static void unpack(const unsigned char *b, struct verdict *v)
+{
+	const size_t head = offsetof(struct verdict, ev), dhead = offsetof(struct verdict_detail, s);
+	const unsigned char *p = b;
+	take(&p, v, head);
+	take(&p, v->ev, v->nevidence * sizeof v->ev[0]);
+	size_t l = strlen((const char *)p) + 1;
+	take(&p, v->summary, l);
+	take(&p, &v->ndetails, sizeof v->ndetails);
+	for (unsigned i = 0; i < v->ndetails; i++) {
+		take(&p, &v->details[i], dhead);
+		l = strlen((const char *)p) + 1;
+		take(&p, v->details[i].s, l);
+	}
+	take(&p, &v->remediation, sizeof v->remediation);
+	v->brief = false;
+}
 
 static void report_verdict(const struct verdict *v, void *arg)
 {
@@ -50,7 +106,7 @@ static void report_verdict(const struct verdict *v, void *arg)
 	}
 	if (R.nfull == R.capfull) {
 		size_t n = R.capfull ? R.capfull * 2 : 16;
-		struct verdict *p = realloc(R.full, n * sizeof *p);
+		unsigned char **p = realloc(R.full, n * sizeof *p);
 		if (!p) {
 			R.dropped_full++;
 			return;
@@ -58,7 +114,12 @@ static void report_verdict(const struct verdict *v, void *arg)
 		R.full = p;
 		R.capfull = n;
 	}
-	R.full[R.nfull++] = *v;
+	unsigned char *b = pack(v);
+	if (!b) {
+		R.dropped_full++;
+		return;
+	}
+	R.full[R.nfull++] = b;
 }
 
 /* Print text word-wrapped at about 100 columns, each line indented. */
@@ -238,11 +299,14 @@ static void report_summary(const struct run_summary *s, void *arg)
 {
 	(void)arg;
 	FILE *o = R.out;
+	static struct verdict v; /* one unpacked at a time */
 	print_points_header(o);
 	for (int sev = SEV_FAIL; sev >= SEV_OK; sev--)
-		for (size_t i = 0; i < R.nfull; i++)
-			if ((int)R.full[i].sev == sev)
-				print_verdict(o, &R.full[i]);
+		for (size_t i = 0; i < R.nfull; i++) {
+			unpack(R.full[i], &v);
+			if ((int)v.sev == sev)
+				print_verdict(o, &v);
+		}
 	if (R.nok) {
 		fprintf(o, "OK   %zu healthy flows:\n", R.nok + (size_t)R.dropped_ok);
 		for (size_t i = 0; i < R.nok; i++)
@@ -276,6 +340,8 @@ static void report_summary(const struct run_summary *s, void *arg)
 	if (sep[0] == ';')
 		fputc('\n', o);
 	fflush(o);
+	for (size_t i = 0; i < R.nfull; i++)
+		free(R.full[i]);
 	free(R.full);
 	free(R.ok);
 	memset(&R, 0, sizeof R);
@@ -286,6 +352,7 @@ void report_attach(FILE *out, int verbose)
 	memset(&R, 0, sizeof R);
 	R.out = out;
 	R.verbose = verbose;
+	/* without -v an ok verdict is one line: id and endpoints */
 	struct verdict_sink s = { report_verdict, report_summary, NULL };
-	verdict_add_sink(&s);
+	verdict_add_sink_brief(&s, verbose ? 0 : 1u << SEV_OK);
 }
