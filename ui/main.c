@@ -4,8 +4,10 @@
  * --fail-on, 2 usage or input error). */
 #include "analyzer/config.h"
 #include "analyzer/driver.h"
+#include "bundle.h"
 #include "evidence.h"
 #include "privdrop.h"
+#include "provenance.h"
 #include "output.h"
 #include "capture/sanitize.h"
 #include "tui.h"
@@ -55,6 +57,9 @@ static void usage(FILE *o)
 		"                       first to the last evidence frame) and index.json, README.txt\n"
 		"  --evidence-all       with --evidence: a pcap for every verdict, ok and info too\n"
 		"  --community-id-seed N  seed of the JSON community_id (0-65535; default 0)\n"
+		"  --localtime          absolute times in the text report in local time (default UTC)\n"
+		"  --bundle FILE.tar.gz one file for a ticket: text report, JSON, evidence pcaps, the\n"
+		"                       command line, version and capture metadata (or a DIR)\n"
 		"  --fail-on SEV        exit 1 when a verdict of SEV or worse is found (ok|info|warn|fail;\n"
 		"                       default fail)\n"
 		"  --check DIR          run every capture under DIR against the .expect beside it\n"
@@ -116,6 +121,8 @@ enum {
 	OPT_EVIDENCE,
 	OPT_EVIDENCE_ALL,
 	OPT_CID_SEED,
+	OPT_LOCALTIME,
+	OPT_BUNDLE,
 };
 
 /* Options are refused unless the whole argument is a plain decimal number
@@ -203,6 +210,21 @@ static void say_error(const char *msg)
 	fputc('\n', stderr);
 }
 
+/* Every frame, before the pipeline: which input it came from, and (live
+ * --evidence) a copy in the ring of recent frames. */
+static void on_frame(void *arg, const struct capture_frame *fr, uint64_t flows_created)
+{
+	(void)arg;
+	provenance_note_frame(fr, flows_created);
+	evidence_note_frame(fr);
+}
+
+static void on_poll_ended(void *arg, const struct driver_snapshot *snap)
+{
+	(void)arg;
+	report_note_ended(snap->ended, snap->nended);
+}
+
 static int open_drop_privileges(void *user, char *err, size_t errlen)
 {
 	return priv_drop((const char *)user, err, errlen);
@@ -245,13 +267,16 @@ static int shakedown_main(int argc, char **argv)
 		{ "evidence", required_argument, 0, OPT_EVIDENCE },
 		{ "evidence-all", no_argument, 0, OPT_EVIDENCE_ALL },
 		{ "community-id-seed", required_argument, 0, OPT_CID_SEED },
+		{ "localtime", no_argument, 0, OPT_LOCALTIME },
+		{ "bundle", required_argument, 0, OPT_BUNDLE },
 		{ 0, 0, 0, 0 },
 	};
 	config_defaults(&sd_cfg);
 	const char *files[64];
 	int nfiles = 0;
-	const char *iface = NULL, *check_dir = NULL, *evidence_dir = NULL, *drop_user = NULL;
+	const char *iface = NULL, *check_dir = NULL, *evidence_dir = NULL, *drop_user = NULL, *bundle_path = NULL;
 	bool evidence_all = false;
+	char err0[512] = "";
 	bool json = false, list_verdicts = false, write_expect = false, want_ui = false, no_ui = false, pace = false,
 	     banner_set = false;
 	struct check_opts co = { .run_main = shakedown_main, .timeout = 300 };
@@ -397,6 +422,12 @@ static int shakedown_main(int argc, char **argv)
 		case OPT_EVIDENCE_ALL:
 			evidence_all = true;
 			break;
+		case OPT_LOCALTIME:
+			report_set_localtime(true);
+			break;
+		case OPT_BUNDLE:
+			bundle_path = optarg;
+			break;
 		case OPT_CID_SEED: {
 			char *end;
 			long seed = strtol(optarg, &end, 10);
@@ -460,13 +491,27 @@ static int shakedown_main(int argc, char **argv)
 		free(filter);
 		return 2;
 	}
-	if (evidence_dir && (nfiles != 1 || !strcmp(files[0], "-"))) {
-		/* the frames are read again from the file at the end */
-		fprintf(stderr, "shakedown: --evidence works on one -r FILE (not stdin, not live)\n");
+	for (int i = 0; evidence_dir && i < nfiles; i++)
+		if (!strcmp(files[i], "-")) {
+			/* the frames are read again from the files at the end */
+			fprintf(stderr, "shakedown: --evidence reads the -r files again: not from stdin\n");
+			free(filter);
+			return 2;
+		}
+	bool ui = !json && !no_ui && (want_ui || (iface && isatty(1)));
+	if (bundle_path && evidence_dir) {
+		fprintf(stderr, "shakedown: --bundle writes its own evidence folder: drop --evidence\n");
 		free(filter);
 		return 2;
 	}
-	bool ui = !json && !no_ui && (want_ui || (iface && isatty(1)));
+	if (bundle_path) {
+		if (bundle_begin(bundle_path, argc, argv, err0, sizeof err0) < 0) {
+			say_error(err0);
+			free(filter);
+			return 2;
+		}
+		evidence_dir = bundle_evidence_dir();
+	}
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -496,6 +541,11 @@ static int shakedown_main(int argc, char **argv)
 	char err[512] = "";
 	struct driver_hooks hooks;
 	memset(&hooks, 0, sizeof hooks);
+	if (iface)
+		provenance_begin(&iface, 1, true);
+	else
+		provenance_begin(files, nfiles, false);
+	hooks.on_frame = on_frame;
 	if (iface) {
 		/* live: give up root and capabilities once the capture is open */
 		hooks.on_open = open_drop_privileges;
@@ -513,9 +563,23 @@ static int shakedown_main(int argc, char **argv)
 			setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 		json_attach(stdout, iface != NULL);
 	}
-	if (!json)
-		report_attach(stdout, sd_cfg.verbose);
-	if (evidence_dir && evidence_attach(evidence_dir, files[0], evidence_all, err, sizeof err) < 0) {
+	if (bundle_path && json) {
+		json_copy_to(bundle_json());
+	} else if (bundle_path) {
+		json_attach(bundle_json(), false);
+	}
+	if (!json || bundle_path) {
+		report_attach(json ? bundle_text() : stdout, sd_cfg.verbose, !ui);
+		if (bundle_path && !json)
+			report_copy_to(bundle_text());
+		if (!ui) {
+			/* the flows that ended, to count those without a verdict;
+			 * no look at the whole table (that is for the live view) */
+			hooks.on_poll = on_poll_ended;
+			o.poll_ms = 1 << 30;
+		}
+	}
+	if (evidence_dir && evidence_attach(evidence_dir, evidence_all, iface != NULL, err, sizeof err) < 0) {
 		say_error(err);
 		free(filter);
 		return 2;
@@ -534,7 +598,10 @@ static int shakedown_main(int argc, char **argv)
 	}
 	verdict_emit_summary(&sum);
 	free(filter);
-	if (evidence_dir && evidence_status())
+	int ev_status = evidence_dir ? evidence_status() : 0;
+	if (bundle_path && bundle_finish())
+		return 2;
+	if (ev_status)
 		return 2; /* filter was freed above */
 	for (int s = SEV_FAIL; s >= (int)fail_on; s--)
 		if (sum.counts[s])
