@@ -20,11 +20,11 @@ enum { PORT_IKE = 500, PORT_IKE_NATT = 4500 };
 static bool pair_match(const struct extract_want *w, const struct addr *s, uint16_t sp, const struct addr *d,
 		       uint16_t dp)
 {
-	if (addr_eq(s, &w->a) && addr_eq(d, &w->b))
-		return (!w->aport || sp == w->aport) && (!w->bport || dp == w->bport);
-	if (addr_eq(s, &w->b) && addr_eq(d, &w->a))
-		return (!w->aport || dp == w->aport) && (!w->bport || sp == w->bport);
-	return false;
+	/* both orientations: a flow between two ports of one host (lo) matches
+	 * the first address test either way */
+	if (addr_eq(s, &w->a) && addr_eq(d, &w->b) && (!w->aport || sp == w->aport) && (!w->bport || dp == w->bport))
+		return true;
+	return addr_eq(s, &w->b) && addr_eq(d, &w->a) && (!w->aport || dp == w->aport) && (!w->bport || sp == w->bport);
 }
 
 static bool addrs_match(const struct extract_want *w, const struct addr *s, const struct addr *d)

@@ -6,7 +6,8 @@
  * end command.txt, version.txt and captures.json (per input: path,
  * sha256, size, link type, frames, first and last time, from
  * provenance.h). For FILE.tar.gz (or .tgz) the folder is a temporary one
- * beside FILE; it is packed as a gzip'd ustar archive under the top
+ * beside FILE (and FILE is opened at once: a live run gives up root before
+ * the end); it is packed as a gzip'd ustar archive under the top
  * folder "shakedown-bundle/" and removed. Only what the analysed verdicts
  * point at goes in: no other packet of the capture. */
 #include "bundle.h"
@@ -17,6 +18,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,7 @@ static struct {
 	char dir[4096];      /* the folder written */
 	char evdir[4200];
 	const char *tarball; /* NULL when the bundle is the folder */
+	int tar_fd;          /* opened at the start: live, the run may give up root */
 	FILE *text, *json;
 	int argc;
 	char **argv;
@@ -67,6 +70,12 @@ int bundle_begin(const char *path, int argc, char **argv, char *err, size_t errl
 			snprintf(err, errlen, "--bundle: cannot make a folder beside %s: %s", path, strerror(errno));
 			return -1;
 		}
+		B.tar_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (B.tar_fd < 0) {
+			snprintf(err, errlen, "--bundle: %s: %s", path, strerror(errno));
+			rmdir(B.dir);
+			return -1;
+		}
 	} else {
 		snprintf(B.dir, sizeof B.dir, "%s", path);
 		if (mkdir(B.dir, 0755) < 0 && errno != EEXIST) {
@@ -78,6 +87,11 @@ int bundle_begin(const char *path, int argc, char **argv, char *err, size_t errl
 	B.text = open_in("report.txt", err, errlen);
 	B.json = B.text ? open_in("report.jsonl", err, errlen) : NULL;
 	return B.json ? 0 : -1;
+}
+
+const char *bundle_dir(void)
+{
+	return B.dir;
 }
 
 const char *bundle_evidence_dir(void)
@@ -264,11 +278,11 @@ static int tar_folder(gzFile z, const char *dir, const char *prefix, bool rm)
 
 static int pack(void)
 {
-	char tmp[4400];
-	snprintf(tmp, sizeof tmp, "%s.part", B.dir);
-	gzFile z = gzopen(tmp, "wb9");
+	gzFile z = gzdopen(B.tar_fd, "wb9");
 	if (!z) {
-		fprintf(stderr, "shakedown: --bundle: cannot write %s\n", tmp);
+		close(B.tar_fd);
+		unlink(B.tarball);
+		fputs("shakedown: --bundle: out of memory\n", stderr);
 		return 2;
 	}
 	int rc = tar_folder(z, B.dir, BUNDLE_TOP "/", true);
@@ -277,10 +291,8 @@ static int pack(void)
 		rc = -1;
 	if (gzclose(z) != Z_OK)
 		rc = -1;
-	if (rc == 0 && rename(tmp, B.tarball) < 0)
-		rc = -1;
 	if (rc < 0) {
-		unlink(tmp);
+		unlink(B.tarball);
 		fputs("shakedown: --bundle: could not write ", stderr);
 		sanitize_fputs(stderr, B.tarball);
 		fputc('\n', stderr);

@@ -16,6 +16,8 @@
 int bundle_begin(const char *path, int argc, char **argv, char *err, size_t errlen);
 /* The folder's evidence/ subfolder, report.txt and report.jsonl. */
 const char *bundle_evidence_dir(void);
+/* The folder itself (temporary for a tarball). */
+const char *bundle_dir(void);
 FILE *bundle_text(void);
 FILE *bundle_json(void);
 /* After the run: write the metadata, close the files, pack the tarball

@@ -225,8 +225,16 @@ static void on_poll_ended(void *arg, const struct driver_snapshot *snap)
 	report_note_ended(snap->ended, snap->nended);
 }
 
+/* Folders written after the privilege drop (live --evidence, --bundle). */
+static const char *after_drop_dirs[3];
+
 static int open_drop_privileges(void *user, char *err, size_t errlen)
 {
+	for (int i = 0; i < 3 && after_drop_dirs[i]; i++)
+		if (priv_hand_over((const char *)user, after_drop_dirs[i]) < 0) {
+			snprintf(err, errlen, "cannot give %s to the user the capture runs as", after_drop_dirs[i]);
+			return -1;
+		}
 	return priv_drop((const char *)user, err, errlen);
 }
 
@@ -550,6 +558,8 @@ static int shakedown_main(int argc, char **argv)
 		/* live: give up root and capabilities once the capture is open */
 		hooks.on_open = open_drop_privileges;
 		hooks.open_arg = (void *)drop_user;
+		after_drop_dirs[0] = evidence_dir;
+		after_drop_dirs[1] = bundle_path ? bundle_dir() : NULL;
 	}
 	if (ui) {
 		if (!tui_start(&o, &hooks, source, o.filter, err, sizeof err)) {
