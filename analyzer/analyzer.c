@@ -147,11 +147,15 @@ void analyzer_flow_end(struct flow *f, enum flow_end_reason why, ts_usec now)
 static void capture_verdict(enum verdict_id id, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static struct verdict qv;
+static ts_usec capture_first_ts, capture_last_ts; /* of the run being finished */
 
-/* A capture-wide verdict, at the catalog's severity. */
+/* A capture-wide verdict, at the catalog's severity, spanning the whole
+ * capture (it is about all of it). */
 static void capture_verdict(enum verdict_id id, const char *fmt, ...)
 {
 	verdict_begin(&qv, id, catalog_get(id)->sev, NULL);
+	qv.first_ts = capture_first_ts;
+	qv.last_ts = capture_last_ts;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(qv.summary, sizeof qv.summary, fmt, ap);
@@ -188,6 +192,8 @@ static const struct counted_verdict counted[] = {
 /* What the capture itself says about how far its verdicts can be trusted. */
 static void quality_verdicts(const struct run_summary *s)
 {
+	capture_first_ts = s->first_ts;
+	capture_last_ts = s->last_ts;
 	uint64_t drops = s->drops_kernel + s->drops_iface;
 	if (drops) {
 		capture_verdict(V_CAPTURE_DROPS,

@@ -272,6 +272,8 @@ static void on_datagram(void *arg, const uint8_t *ip, uint32_t len)
 
 static void frame_in(struct driver *d, const struct capture_frame *fr)
 {
+	if (d->hooks.on_frame)
+		d->hooks.on_frame(d->hooks.frame_arg, fr, flow_table_stats(d->flows)->created);
 	struct pkt p;
 	memset(&p, 0, sizeof p);
 	p.frame = d->frame = fr->frame;
@@ -363,7 +365,7 @@ fail:
 
 void driver_feed(struct driver *d, int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen, ts_usec ts)
 {
-	struct capture_frame fr = { linktype, data, caplen, wirelen, ts, ++d->fed };
+	struct capture_frame fr = { linktype, data, caplen, wirelen, ts, ++d->fed, 0 };
 	frame_in(d, &fr);
 }
 

@@ -62,6 +62,12 @@ struct driver_hooks {
 	 * err as an input error. May be NULL. */
 	int (*on_open)(void *open_arg, char *err, size_t errlen);
 	void *open_arg;
+	/* Every frame as read, before the pipeline sees it, with the number
+	 * of flows created so far (a flow made by this frame or a later one
+	 * has a higher id): --evidence keeps recent frames of a live capture,
+	 * and the sinks learn which -r file a frame came from. May be NULL. */
+	void (*on_frame)(void *frame_arg, const struct capture_frame *fr, uint64_t flows_created);
+	void *frame_arg;
 };
 
 struct driver;

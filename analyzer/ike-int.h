@@ -266,6 +266,8 @@ void ike_append_once(char *buf, size_t len, const char *item);
 const char *ike_exch_short(uint8_t ver, uint8_t exch);
 void ike_log_msg(struct ike_sa *sa, const struct mrec *r);
 void ike_ev_log(struct verdict *v, const struct ike_sa *sa, int only_side, int64_t only_msgid);
+/* One logged message as evidence (also one not logged yet: the message being handled). */
+void ike_ev_from_rec(struct verdict *v, const struct ike_sa *sa, const struct mrec *r);
 const char *ike_nat_text(uint8_t st);
 bool ike_nat_found(uint8_t st);
 void ike_spi_hex(const uint8_t spi[8], char *buf);
@@ -276,7 +278,7 @@ void ike_schedule(const struct ike_sa *sa, const struct req *r, int side, char *
 /* ike-verdicts.c */
 void ike_sa_verdict(struct verdict *v, enum verdict_id id, enum severity sev, struct ike_sa *sa);
 void ike_sa_details(struct verdict *v, const struct ike_sa *sa);
-void ike_emit_error_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t type, uint64_t frame, ts_usec ts);
+void ike_emit_error_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t type, const struct mrec *rec);
 void ike_emit_auth_likely(struct ike_sa *sa, const char *after);
 void ike_sa_evaluate(struct ike_sa *sa, ts_usec now, bool at_end);
 void ike_sa_finalize(struct ike_sa *sa, ts_usec now);

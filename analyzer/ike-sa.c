@@ -248,7 +248,7 @@ void ike_log_msg(struct ike_sa *sa, const struct mrec *r)
 	sa->nlog++;
 }
 
-static void ev_from_rec(struct verdict *v, const struct ike_sa *sa, const struct mrec *r)
+void ike_ev_from_rec(struct verdict *v, const struct ike_sa *sa, const struct mrec *r)
 {
 	int dir = r->side == SIDE_I ? DIR_C2S : DIR_S2C;
 	if (verdict_brief(v)) { /* the frame only: nobody reads the label */
@@ -286,13 +286,13 @@ void ike_ev_log(struct verdict *v, const struct ike_sa *sa, int only_side, int64
 	for (unsigned i = 0; i < sa->nhead; i++) {
 		const struct mrec *r = &sa->head[i];
 		if ((only_side < 0 || r->side == only_side) && (only_msgid < 0 || r->msgid == only_msgid))
-			ev_from_rec(v, sa, r);
+			ike_ev_from_rec(v, sa, r);
 	}
 	uint32_t start = sa->nlog > LOG_HEAD + LOG_TAIL ? (sa->nlog - LOG_HEAD) % LOG_TAIL : 0;
 	for (uint32_t k = 0; k < ntail; k++) {
 		const struct mrec *r = &sa->tail[(start + k) % LOG_TAIL];
 		if ((only_side < 0 || r->side == only_side) && (only_msgid < 0 || r->msgid == only_msgid))
-			ev_from_rec(v, sa, r);
+			ike_ev_from_rec(v, sa, r);
 	}
 }
 

@@ -130,7 +130,7 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 			ike_keep_first_error(sa, side, ex, err, p);
 			if (err == IKE_N_NO_PROPOSAL_CHOSEN || err == IKE_N_INVALID_MAJOR_VERSION ||
 			    ike_is_auth_error(false, err))
-				ike_emit_error_notify(sa, m, err, p->frame, p->ts);
+				ike_emit_error_notify(sa, m, err, rec);
 			else if ((err == IKEV1_N_PAYLOAD_MALFORMED || err == 1) && ike_hs_reached(sa, IKE_HS_AUTH_SENT) && !ike_hs_reached(sa, IKE_HS_UP)) {
 				sa->bad = true;
 				ike_emit_auth_likely(sa, "phase 1 stopped there");

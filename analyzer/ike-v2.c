@@ -206,6 +206,6 @@ void ike_handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 		ike_keep_first_error(sa, side, ex, err, p);
 		if (err == IKE_N_NO_PROPOSAL_CHOSEN || err == IKE_N_INVALID_MAJOR_VERSION || err == IKE_N_TS_UNACCEPTABLE ||
 		    err == IKE_N_INVALID_SELECTORS || ike_is_auth_error(true, err))
-			ike_emit_error_notify(sa, m, err, p->frame, p->ts);
+			ike_emit_error_notify(sa, m, err, rec);
 	}
 }

@@ -274,7 +274,7 @@ static void judge_requests(struct ike_sa *sa, ts_usec now, bool at_end)
 	}
 }
 
-void ike_emit_error_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t type, uint64_t frame, ts_usec ts)
+void ike_emit_error_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t type, const struct mrec *rec)
 {
 	struct verdict v;
 	bool v2 = sa->ver == 2;
@@ -315,8 +315,8 @@ void ike_emit_error_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t 
 		ike_ev_log(&v, sa, -1, -1);
 		ike_sa_details(&v, sa);
 	}
-	(void)frame;
-	(void)ts;
+	/* the refusing message itself: it is logged only after this returns */
+	ike_ev_from_rec(&v, sa, rec);
 	verdict_emit(&v);
 }
 

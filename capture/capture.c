@@ -30,6 +30,7 @@ struct capture_source {
 	pcap_t *live_pcap;
 	int live_lt;
 	uint64_t frame; /* per file, 1-based as Wireshark counts */
+	int file;       /* the -r file being read */
 	uint64_t files_truncated;
 	ts_usec pace_base_ts;
 	uint64_t pace_base_wall;
@@ -78,7 +79,7 @@ static void pace(struct capture_source *s, ts_usec ts, volatile sig_atomic_t *st
 
 static void hand_frame(struct capture_source *s, int linktype, const struct pcap_pkthdr *h, const u_char *data)
 {
-	struct capture_frame fr = { linktype, data, h->caplen, h->len, hdr_ts(h), ++s->frame };
+	struct capture_frame fr = { linktype, data, h->caplen, h->len, hdr_ts(h), ++s->frame, s->file };
 	s->sink->on_frame(s->sink->arg, &fr);
 }
 
@@ -347,9 +348,11 @@ int capture_source_run(struct capture_source *s, const struct capture_sink *sink
 		run_live(s, stop);
 		return CAPTURE_OK;
 	}
-	for (int i = 0; i < s->o->nfiles; i++)
+	for (int i = 0; i < s->o->nfiles; i++) {
+		s->file = i;
 		if (run_file(s, s->o->files[i], stop, err, errlen) < 0)
 			return CAPTURE_INPUT_ERROR;
+	}
 	return CAPTURE_OK;
 }
 
@@ -371,6 +374,11 @@ void capture_source_drops(const struct capture_source *s, uint64_t *kernel, uint
 uint64_t capture_source_files_truncated(const struct capture_source *s)
 {
 	return s ? s->files_truncated : 0;
+}
+
+const char *capture_linktype_name(int linktype)
+{
+	return pcap_datalink_val_to_name(linktype);
 }
 
 void capture_source_close(struct capture_source *s)

@@ -56,6 +56,7 @@ struct capture_frame {
 	uint32_t caplen, wirelen;
 	ts_usec ts;
 	uint64_t frame;   /* 1-based within its file, filtered frames counted */
+	int file;         /* index of its -r file in capture_opts.files (0 live) */
 };
 
 struct capture_sink {
@@ -82,6 +83,8 @@ void capture_source_drops(const struct capture_source *s, uint64_t *kernel, uint
 /* Files that ended in the middle of a packet. */
 uint64_t capture_source_files_truncated(const struct capture_source *s);
 void capture_source_close(struct capture_source *s);
+/* libpcap's name of a link type ("EN10MB"), or NULL. */
+const char *capture_linktype_name(int linktype);
 /* Library versions for --version: libpcap's own string, libnids' x.y. */
 const char *capture_pcap_version(void);
 const char *capture_nids_version(void);

@@ -27,4 +27,18 @@ struct extract_want {
  * time (each holds an open file). 0, or -1 with a message in err. */
 int capture_extract(const char *file, struct extract_want *w, size_t n, char *err, size_t errlen);
 
+/* Live evidence: a ring of the most recent frames, `packets` of them at
+ * most, each cut to `snap` bytes (the frame's own length is kept). Memory
+ * is allocated once: packets * (snap + a few dozen bytes). */
+struct extract_ring;
+struct extract_ring *extract_ring_new(uint32_t packets, uint32_t snap);
+void extract_ring_add(struct extract_ring *r, int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen,
+		      ts_usec ts, uint64_t frame);
+/* Write the request's frames still in the ring to w->path (w->written set).
+ * 0, or -1 with a message in err. */
+int extract_ring_write(struct extract_ring *r, struct extract_want *w, char *err, size_t errlen);
+/* Frames the ring held at most, and frames that left it. */
+uint32_t extract_ring_capacity(const struct extract_ring *r);
+void extract_ring_free(struct extract_ring *r);
+
 #endif

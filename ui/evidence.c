@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* evidence.c - the --evidence sink: for each warn/fail verdict (every
  * verdict with --evidence-all) a small pcap of the frames that prove it,
- * cut from the analysed file after the run, plus index.json (one JSON
- * object per file) and README.txt (what each file shows) in the folder.
+ * plus index.json (one JSON object per file) and README.txt (what each
+ * file shows) in the folder.
  *
- * The sink keeps a compact record per verdict (ids, endpoints, frame
- * range, summary), at most EVIDENCE_MAX of them; the frames themselves are
- * read again from the file at the end (capture/extract.c), so memory does
- * not grow with the capture. */
+ * The sink keeps a compact record per verdict (ids, endpoints, the -r file
+ * and frame range, summary), at most EVIDENCE_MAX of them. Offline the
+ * frames are read again from each -r file at the end (capture/extract.c),
+ * so memory does not grow with the capture. Live, every frame is copied
+ * into a ring of the EVIDENCE_RING_PACKETS most recent ones (each cut to
+ * EVIDENCE_RING_SNAP bytes: 16 MiB in all, allocated once) and a verdict's
+ * pcap is written from the ring as the verdict is made; frames that left
+ * the ring before are missing from it (index.json says how many were
+ * written). */
 #include "evidence.h"
 
 #include <errno.h>
@@ -18,18 +23,19 @@
 
 #include "capture/extract.h"
 #include "output.h"
+#include "provenance.h"
 #include "capture/sanitize.h"
 
 #define EVIDENCE_MAX 10000
 #define EVIDENCE_BATCH 200 /* files open at once in one extraction pass */
+#define EVIDENCE_RING_PACKETS 8192
+#define EVIDENCE_RING_SNAP 2048
 
 struct ev_rec {
 	const char *id;
 	enum severity sev;
-	uint8_t proto;
-	struct addr client, server;
-	uint16_t cport, sport;
-	uint64_t first_frame, last_frame;
+	struct extract_want w; /* the flow and frame range (path set when cut) */
+	int src; /* the input (provenance.h) its frames are cut from */
 	ts_usec first_ts;
 	char summary[VERDICT_SUMMARY_LEN];
 	char name[224];
@@ -38,8 +44,8 @@ struct ev_rec {
 
 static struct {
 	const char *dir;
-	const char *file;
 	bool all;
+	struct extract_ring *ring; /* live only */
 	struct ev_rec *rec;
 	size_t n, cap;
 	uint64_t skipped; /* over EVIDENCE_MAX */
@@ -60,6 +66,32 @@ static void endpoint_name(const struct addr *a, uint16_t port, char *buf, size_t
 		if (*c == ':')
 			*c = '.';
 	snprintf(buf, len, "%s_%u", ip, port);
+}
+
+static void want_of(const struct ev_rec *r, struct extract_want *w, char *path, size_t pathlen)
+{
+	*w = r->w;
+	snprintf(path, pathlen, "%s/%s", EV.dir, r->name);
+	w->path = path;
+}
+
+static void say_failure(const char *err)
+{
+	fputs("shakedown: --evidence: ", stderr);
+	sanitize_fputs(stderr, err);
+	fputc('\n', stderr);
+	EV.status = 2;
+}
+
+/* Live: the verdict's frames are in the ring now, and may not be later. */
+static void cut_from_ring(struct ev_rec *r)
+{
+	struct extract_want w;
+	char path[4096], err[512];
+	want_of(r, &w, path, sizeof path);
+	if (extract_ring_write(EV.ring, &w, err, sizeof err) < 0)
+		say_failure(err);
+	r->written = w.written;
 }
 
 static void on_verdict(const struct verdict *v, void *arg)
@@ -89,23 +121,26 @@ static void on_verdict(const struct verdict *v, void *arg)
 	memset(r, 0, sizeof *r);
 	r->id = v->id;
 	r->sev = v->sev;
-	r->proto = v->proto;
-	r->client = v->client;
-	r->server = v->server;
-	r->cport = v->cport;
-	r->sport = v->sport;
+	r->w.proto = v->proto;
+	r->w.a = v->client;
+	r->w.b = v->server;
+	r->w.aport = v->cport;
+	r->w.bport = v->sport;
+	r->w.ike = is_ike_verdict(v->id);
 	r->first_ts = v->first_ts;
-	r->first_frame = UINT64_MAX;
+	r->w.first_frame = UINT64_MAX;
+	r->src = provenance_of_verdict(v);
 	for (unsigned i = 0; i < v->nevidence; i++) {
 		uint64_t f = v->ev[i].frame;
-		if (!f)
+		/* frame numbers of another -r file are another file's frames */
+		if (!f || provenance_of_evidence(v, &v->ev[i]) != r->src)
 			continue;
-		if (f < r->first_frame)
-			r->first_frame = f;
-		if (f > r->last_frame)
-			r->last_frame = f;
+		if (f < r->w.first_frame)
+			r->w.first_frame = f;
+		if (f > r->w.last_frame)
+			r->w.last_frame = f;
 	}
-	if (r->first_frame == UINT64_MAX) {
+	if (r->w.first_frame == UINT64_MAX) {
 		EV.n--;
 		return;
 	}
@@ -114,6 +149,8 @@ static void on_verdict(const struct verdict *v, void *arg)
 	endpoint_name(&v->client, v->cport, c, sizeof c);
 	endpoint_name(&v->server, v->sport, s, sizeof s);
 	snprintf(r->name, sizeof r->name, "%04zu-%s-%s-%s.pcap", EV.n, v->id, c, s);
+	if (EV.ring)
+		cut_from_ring(r);
 }
 
 static const char *proto_name(uint8_t p)
@@ -143,31 +180,42 @@ static void write_index(void)
 			fclose(t);
 		return;
 	}
-	fprintf(t, "Evidence cut by shakedown from one capture: one pcap per verdict,\n"
-		   "with the flow's frames from the first to the last evidence frame and\n"
-		   "the ICMP errors that quote it. Frame numbers are the original\n"
-		   "capture's; timestamps are the original ones.\n\nsource: ");
-	sanitize_fputs(t, EV.file);
-	fputs("\n\n", t);
+	fprintf(t, "Evidence cut by shakedown: one pcap per verdict, with the flow's\n"
+		   "frames from the first to the last evidence frame and the ICMP errors\n"
+		   "that quote it. Frame numbers are those of the capture file named as\n"
+		   "the verdict's source; timestamps are the original ones.\n");
+	if (EV.ring)
+		fprintf(t, "Live capture: frames were kept in a ring of the %u most recent\n"
+			   "(each cut to %u bytes); older frames are not in the files.\n",
+			extract_ring_capacity(EV.ring), EVIDENCE_RING_SNAP);
+	fputs("\nsources:\n", t);
+	for (int i = 0; i < provenance_count(); i++) {
+		fputs("  ", t);
+		sanitize_fputs(t, provenance_name(i));
+		fputc('\n', t);
+	}
+	fputc('\n', t);
 	for (size_t i = 0; i < EV.n; i++) {
 		const struct ev_rec *r = &EV.rec[i];
 		char c[64], s[64], ts[40];
-		endpoint_str(&r->client, r->cport, c, sizeof c);
-		endpoint_str(&r->server, r->sport, s, sizeof s);
+		endpoint_str(&r->w.a, r->w.aport, c, sizeof c);
+		endpoint_str(&r->w.b, r->w.bport, s, sizeof s);
 		fputs("{\"file\":", j);
 		json_write_string(j, r->name);
 		fprintf(j, ",\"id\":\"%s\",\"severity\":\"%s\",\"proto\":\"%s\",\"client\":\"%s\",\"server\":\"%s\","
 			   "\"first_frame\":%llu,\"last_frame\":%llu,\"frames_written\":%llu,\"source\":",
-			r->id, severity_name(r->sev), proto_name(r->proto), c, s, (unsigned long long)r->first_frame,
-			(unsigned long long)r->last_frame, (unsigned long long)r->written);
-		json_write_string(j, EV.file);
+			r->id, severity_name(r->sev), proto_name(r->w.proto), c, s, (unsigned long long)r->w.first_frame,
+			(unsigned long long)r->w.last_frame, (unsigned long long)r->written);
+		json_write_string(j, provenance_name(r->src));
 		fputs(",\"summary\":", j);
 		json_write_string(j, r->summary);
 		fputs("}\n", j);
-		fprintf(t, "%s\n  %s %s %s %s -> %s, frames %llu-%llu (%llu written), first at %s\n  ", r->name,
-			severity_name(r->sev), r->id, proto_name(r->proto), c, s, (unsigned long long)r->first_frame,
-			(unsigned long long)r->last_frame, (unsigned long long)r->written,
-			ts_iso(r->first_ts, ts, sizeof ts));
+		fprintf(t, "%s\n  %s %s %s %s -> %s, frames %llu-%llu (%llu written), first at %s\n  source: ",
+			r->name, severity_name(r->sev), r->id, proto_name(r->w.proto), c, s,
+			(unsigned long long)r->w.first_frame, (unsigned long long)r->w.last_frame,
+			(unsigned long long)r->written, ts_iso(r->first_ts, ts, sizeof ts));
+		sanitize_fputs(t, provenance_name(r->src));
+		fputs("\n  ", t);
 		sanitize_fputs(t, r->summary);
 		fputs("\n\n", t);
 	}
@@ -178,45 +226,53 @@ static void write_index(void)
 	fclose(t);
 }
 
+/* Offline: one pass over each -r file for the records cut from it. */
+static void cut_from_files(void)
+{
+	struct extract_want w[EVIDENCE_BATCH];
+	static char paths[EVIDENCE_BATCH][4096];
+	size_t idx[EVIDENCE_BATCH];
+	for (int src = 0; src < provenance_count(); src++) {
+		size_t next = 0;
+		for (;;) {
+			size_t k = 0;
+			for (; next < EV.n && k < EVIDENCE_BATCH; next++)
+				if (EV.rec[next].src == src) {
+					idx[k] = next;
+					want_of(&EV.rec[next], &w[k], paths[k], sizeof paths[k]);
+					k++;
+				}
+			if (!k)
+				break;
+			char err[512];
+			if (capture_extract(provenance_name(src), w, k, err, sizeof err) < 0)
+				say_failure(err);
+			for (size_t i = 0; i < k; i++)
+				EV.rec[idx[i]].written = w[i].written;
+		}
+	}
+}
+
 static void on_summary(const struct run_summary *sum, void *arg)
 {
 	(void)sum;
 	(void)arg;
-	struct extract_want w[EVIDENCE_BATCH];
-	char paths[EVIDENCE_BATCH][4096];
-	for (size_t done = 0; done < EV.n;) {
-		size_t k = EV.n - done < EVIDENCE_BATCH ? EV.n - done : EVIDENCE_BATCH;
-		for (size_t i = 0; i < k; i++) {
-			const struct ev_rec *r = &EV.rec[done + i];
-			memset(&w[i], 0, sizeof w[i]);
-			w[i].proto = r->proto;
-			w[i].a = r->client;
-			w[i].b = r->server;
-			w[i].aport = r->cport;
-			w[i].bport = r->sport;
-			w[i].ike = is_ike_verdict(r->id);
-			w[i].first_frame = r->first_frame;
-			w[i].last_frame = r->last_frame;
-			snprintf(paths[i], sizeof paths[i], "%s/%s", EV.dir, r->name);
-			w[i].path = paths[i];
-		}
-		char err[512];
-		if (capture_extract(EV.file, w, k, err, sizeof err) < 0) {
-			fputs("shakedown: --evidence: ", stderr);
-			sanitize_fputs(stderr, err);
-			fputc('\n', stderr);
-			EV.status = 2;
-		}
-		for (size_t i = 0; i < k; i++)
-			EV.rec[done + i].written = w[i].written;
-		done += k;
-	}
+	if (!EV.ring)
+		cut_from_files();
 	write_index();
 	free(EV.rec);
 	EV.rec = NULL;
+	extract_ring_free(EV.ring);
+	EV.ring = NULL;
 }
 
-int evidence_attach(const char *dir, const char *file, bool all, char *err, size_t errlen)
+void evidence_note_frame(const struct capture_frame *fr)
+{
+	if (EV.ring)
+		extract_ring_add(EV.ring, fr->linktype, fr->data, fr->caplen, fr->wirelen, fr->ts, fr->frame);
+}
+
+int evidence_attach(const char *dir, bool all, bool live, char *err, size_t errlen)
 {
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "--evidence %s: %s", dir, strerror(errno));
@@ -229,8 +285,11 @@ int evidence_attach(const char *dir, const char *file, bool all, char *err, size
 	}
 	memset(&EV, 0, sizeof EV);
 	EV.dir = dir;
-	EV.file = file;
 	EV.all = all;
+	if (live && !(EV.ring = extract_ring_new(EVIDENCE_RING_PACKETS, EVIDENCE_RING_SNAP))) {
+		snprintf(err, errlen, "--evidence: no memory for the ring of recent frames");
+		return -1;
+	}
 	struct verdict_sink s = { on_verdict, on_summary, NULL };
 	verdict_add_sink(&s);
 	return 0;

@@ -3,12 +3,15 @@
 #include "output.h"
 #include "analyzer/points.h"
 #include "community-id.h"
+#include "provenance.h"
+#include "roles.h"
 #include "capture/sanitize.h"
 
 #include <math.h>
 #include <string.h>
 
 static FILE *json_out;
+static FILE *json_copy; /* --bundle's report.jsonl beside the output */
 static bool live_flush; /* flush each line (live capture, pipes) */
 static uint16_t community_id_seed;
 
@@ -228,10 +231,42 @@ static void write_points_summary(FILE *o)
 	putc_unlocked(']', o);
 }
 
-static void json_verdict(const struct verdict *v, void *arg)
+/* The input the verdict came from and its frame range there; a
+ * capture-wide verdict spans the whole run. */
+static void write_source(FILE *o, const struct verdict *v, int src)
 {
-	(void)arg;
-	FILE *o = json_out;
+	put(o, ",\"source\":");
+	const char *name = provenance_name(src);
+	if (name)
+		json_write_string(o, name);
+	else
+		put(o, "null");
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (unsigned i = 0; i < v->nevidence; i++) {
+		if (v->ev[i].frame < lo)
+			lo = v->ev[i].frame;
+		if (v->ev[i].frame > hi)
+			hi = v->ev[i].frame;
+	}
+	if (!v->nevidence && !v->client.family) {
+		ts_usec a, b;
+		provenance_span(&a, &b, &hi);
+		lo = hi ? 1 : UINT64_MAX;
+	}
+	put(o, ",\"first_frame\":");
+	if (lo != UINT64_MAX)
+		put_u64(o, lo);
+	else
+		put(o, "null");
+	put(o, ",\"last_frame\":");
+	if (hi)
+		put_u64(o, hi);
+	else
+		put(o, "null");
+}
+
+static void json_verdict_to(FILE *o, const struct verdict *v)
+{
 	put(o, "{\"schema\":1,\"type\":\"verdict\",\"id\":");
 	json_write_string(o, v->id);
 	put(o, ",\"severity\":\"");
@@ -253,6 +288,8 @@ static void json_verdict(const struct verdict *v, void *arg)
 	put(o, ",\"last_ts\":");
 	put_ts(o, v->last_ts);
 	write_join_keys(o, v);
+	int src = provenance_of_verdict(v);
+	write_source(o, v, src);
 	put(o, ",\"frames\":[");
 	for (unsigned i = 0; i < v->nevidence; i++) {
 		if (i)
@@ -270,6 +307,14 @@ static void json_verdict(const struct verdict *v, void *arg)
 		       : e->dir == DIR_S2C ? ",\"dir\":\"s2c\",\"what\":"
 					   : ",\"dir\":\"other\",\"what\":");
 		json_write_string(o, e->what);
+		put(o, ",\"role\":\"");
+		put(o, evidence_role_name(evidence_role(v, e)));
+		putc_unlocked('"', o);
+		int esrc = provenance_of_evidence(v, e);
+		if (esrc != src) {
+			put(o, ",\"source\":");
+			json_write_string(o, provenance_name(esrc));
+		}
 		putc_unlocked('}', o);
 	}
 	put(o, "],\"summary\":");
@@ -307,10 +352,16 @@ static void json_verdict(const struct verdict *v, void *arg)
 		fflush(o);
 }
 
-static void json_summary(const struct run_summary *s, void *arg)
+static void json_verdict(const struct verdict *v, void *arg)
 {
 	(void)arg;
-	FILE *o = json_out;
+	json_verdict_to(json_out, v);
+	if (json_copy)
+		json_verdict_to(json_copy, v);
+}
+
+static void json_summary_to(FILE *o, const struct run_summary *s)
+{
 	fprintf(o,
 		"{\"schema\":1,\"type\":\"summary\",\"version\":\"%s\",\"source\":", ui_version());
 	json_write_string(o, s->source ? s->source : "");
@@ -339,6 +390,19 @@ static void json_summary(const struct run_summary *s, void *arg)
 	write_points_summary(o);
 	put(o, "}\n");
 	fflush(o);
+}
+
+static void json_summary(const struct run_summary *s, void *arg)
+{
+	(void)arg;
+	json_summary_to(json_out, s);
+	if (json_copy)
+		json_summary_to(json_copy, s);
+}
+
+void json_copy_to(FILE *out)
+{
+	json_copy = out;
 }
 
 void json_set_community_id_seed(uint16_t seed)

@@ -5,8 +5,10 @@
 #include "analyzer/config.h"
 #include "analyzer/driver.h"
 #include "analyzer/points.h"
+#include "bundle.h"
 #include "evidence.h"
 #include "privdrop.h"
+#include "provenance.h"
 #include "output.h"
 #include "capture/sanitize.h"
 #include "tui.h"
@@ -62,8 +64,31 @@ static void say_error(const char *msg)
 	fputc('\n', stderr);
 }
 
+/* Every frame, before the pipeline: which input it came from, and (live
+ * --evidence) a copy in the ring of recent frames. */
+static void on_frame(void *arg, const struct capture_frame *fr, uint64_t flows_created)
+{
+	(void)arg;
+	provenance_note_frame(fr, flows_created);
+	evidence_note_frame(fr);
+}
+
+static void on_poll_ended(void *arg, const struct driver_snapshot *snap)
+{
+	(void)arg;
+	report_note_ended(snap->ended, snap->nended);
+}
+
+/* Folders written after the privilege drop (live --evidence, --bundle). */
+static const char *after_drop_dirs[3];
+
 static int open_drop_privileges(void *user, char *err, size_t errlen)
 {
+	for (int i = 0; i < 3 && after_drop_dirs[i]; i++)
+		if (priv_hand_over((const char *)user, after_drop_dirs[i]) < 0) {
+			snprintf(err, errlen, "cannot give %s to the user the capture runs as", after_drop_dirs[i]);
+			return -1;
+		}
 	return priv_drop((const char *)user, err, errlen);
 }
 
@@ -78,6 +103,7 @@ static int shakedown_main(int argc, char **argv)
 	verdict_set_annotator(NULL, NULL);
 	points_activate(NULL);
 	stop_flag = 0;
+	memset(after_drop_dirs, 0, sizeof after_drop_dirs);
 	int rc0 = cli_parse(argc, argv, &cl, shakedown_main);
 	if (rc0 != CLI_RUN)
 		return rc0;
@@ -130,9 +156,17 @@ static int shakedown_main(int argc, char **argv)
 		free(filter);
 		return 2;
 	}
-	if (evidence_dir && (nfiles != 1 || !strcmp(files[0], "-"))) {
-		/* the frames are read again from the file at the end */
-		fprintf(stderr, "shakedown: --evidence works on one -r FILE (not stdin, not live)\n");
+	for (int i = 0; evidence_dir && i < nfiles; i++)
+		if (!strcmp(files[i], "-")) {
+			/* the frames are read again from the files at the end */
+			fprintf(stderr, "shakedown: --evidence reads the -r files again: not from stdin\n");
+			free(filter);
+			return 2;
+		}
+	const char *bundle_path = cl.bundle_path;
+	char err0[512] = "";
+	if (bundle_path && evidence_dir) {
+		fprintf(stderr, "shakedown: --bundle writes its own evidence folder: drop --evidence\n");
 		free(filter);
 		return 2;
 	}
@@ -142,12 +176,25 @@ static int shakedown_main(int argc, char **argv)
 		free(filter);
 		return 2;
 	}
+	if (nworkers > 1 && (evidence_dir || bundle_path)) {
+		fprintf(stderr, "shakedown: --workers does not keep packets for --evidence or --bundle\n");
+		free(filter);
+		return 2;
+	}
 	if (nworkers > 1 && want_ui) {
 		fprintf(stderr, "shakedown: --workers does not drive the live view (--ui); use --json or the text report\n");
 		free(filter);
 		return 2;
 	}
 	bool ui = !json && !no_ui && nworkers == 1 && (want_ui || (iface && isatty(1)));
+	if (bundle_path) {
+		if (bundle_begin(bundle_path, argc, argv, err0, sizeof err0) < 0) {
+			say_error(err0);
+			free(filter);
+			return 2;
+		}
+		evidence_dir = bundle_evidence_dir();
+	}
 	struct points *P = NULL;
 	char source_note[256] = "";
 	if (cl.points) {
@@ -217,10 +264,17 @@ static int shakedown_main(int argc, char **argv)
 	char err[512] = "";
 	struct driver_hooks hooks;
 	memset(&hooks, 0, sizeof hooks);
+	if (iface)
+		provenance_begin(&iface, 1, true);
+	else
+		provenance_begin(files, nfiles, false);
+	hooks.on_frame = on_frame;
 	if (iface) {
 		/* live: give up root and capabilities once the capture is open */
 		hooks.on_open = open_drop_privileges;
 		hooks.open_arg = (void *)drop_user;
+		after_drop_dirs[0] = evidence_dir;
+		after_drop_dirs[1] = bundle_path ? bundle_dir() : NULL;
 	}
 	if (ui) {
 		if (!tui_start(&o, &hooks, source, o.filter, err, sizeof err)) {
@@ -237,9 +291,23 @@ static int shakedown_main(int argc, char **argv)
 		}
 		json_attach(stdout, iface != NULL);
 	}
-	if (!json)
-		report_attach(stdout, sd_cfg.verbose);
-	if (evidence_dir && evidence_attach(evidence_dir, files[0], evidence_all, err, sizeof err) < 0) {
+	if (bundle_path && json) {
+		json_copy_to(bundle_json());
+	} else if (bundle_path) {
+		json_attach(bundle_json(), false);
+	}
+	if (!json || bundle_path) {
+		report_attach(json ? bundle_text() : stdout, sd_cfg.verbose, !ui);
+		if (bundle_path && !json)
+			report_copy_to(bundle_text());
+		if (!ui) {
+			/* the flows that ended, to count those without a verdict;
+			 * no look at the whole table (that is for the live view) */
+			hooks.on_poll = on_poll_ended;
+			o.poll_ms = 1 << 30;
+		}
+	}
+	if (evidence_dir && evidence_attach(evidence_dir, evidence_all, iface != NULL, err, sizeof err) < 0) {
 		say_error(err);
 		free(filter);
 		return 2;
@@ -265,8 +333,11 @@ static int shakedown_main(int argc, char **argv)
 	}
 	if (rc != CAPTURE_OK)
 		return 2;
-	if (evidence_dir && evidence_status())
-		return 2; /* filter was freed above */
+	int ev_status = evidence_dir ? evidence_status() : 0;
+	if (bundle_path && bundle_finish())
+		return 2;
+	if (ev_status)
+		return 2;
 	for (int s = SEV_FAIL; s >= (int)fail_on; s--)
 		if (sum.counts[s])
 			return 1;

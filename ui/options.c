@@ -54,6 +54,9 @@ void cli_usage(FILE *o)
 		"                       first to the last evidence frame) and index.json, README.txt\n"
 		"  --evidence-all       with --evidence: a pcap for every verdict, ok and info too\n"
 		"  --community-id-seed N  seed of the JSON community_id (0-65535; default 0)\n"
+		"  --localtime          absolute times in the text report in local time (default UTC)\n"
+		"  --bundle FILE.tar.gz one file for a ticket: text report, JSON, evidence pcaps, the\n"
+		"                       command line, version and capture metadata (or a DIR)\n"
 		"  --fail-on SEV        exit 1 when a verdict of SEV or worse is found (ok|info|warn|fail;\n"
 		"                       default fail)\n"
 		"  --check DIR          run every capture under DIR against the .expect beside it\n"
@@ -122,6 +125,8 @@ enum {
 	OPT_MAX_FRAG_MB,
 	OPT_WORKERS,
 	OPT_POINTS,
+	OPT_LOCALTIME,
+	OPT_BUNDLE,
 };
 
 /* Options are refused unless the whole argument is a plain decimal number
@@ -215,11 +220,14 @@ int cli_parse(int argc, char **argv, struct cli *c, int (*run_main)(int argc, ch
 		{ "community-id-seed", required_argument, 0, OPT_CID_SEED },
 		{ "workers", required_argument, 0, OPT_WORKERS },
 		{ "points", no_argument, 0, OPT_POINTS },
+		{ "localtime", no_argument, 0, OPT_LOCALTIME },
+		{ "bundle", required_argument, 0, OPT_BUNDLE },
 		{ 0, 0, 0, 0 },
 	};
 	/* a --check worker parses again for every capture: start clean */
 	config_defaults(&sd_cfg);
 	json_set_community_id_seed(0);
+	report_set_localtime(false);
 	memset(c, 0, sizeof *c);
 	c->workers = 1;
 	c->co.run_main = run_main;
@@ -384,6 +392,12 @@ int cli_parse(int argc, char **argv, struct cli *c, int (*run_main)(int argc, ch
 			break;
 		case OPT_EVIDENCE_ALL:
 			c->evidence_all = true;
+			break;
+		case OPT_LOCALTIME:
+			report_set_localtime(true);
+			break;
+		case OPT_BUNDLE:
+			c->bundle_path = optarg;
 			break;
 		case OPT_POINTS:
 			c->points = true;

@@ -15,7 +15,7 @@
 struct cli {
 	const char *files[CLI_MAX_FILES]; /* -r, in order */
 	int nfiles;
-	const char *iface, *check_dir, *evidence_dir, *drop_user;
+	const char *iface, *check_dir, *evidence_dir, *drop_user, *bundle_path;
 	bool evidence_all, points, json, list_verdicts, write_expect, want_ui, no_ui, pace, banner_set;
 	struct check_opts co;
 	enum severity fail_on;

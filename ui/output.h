@@ -4,14 +4,24 @@
 #define SHAKEDOWN_OUTPUT_H
 
 #include <stdio.h>
+#include "analyzer/driver.h"
 #include "analyzer/verdict.h"
 
 /* Text report: collects verdicts, prints them grouped by severity at the
- * summary. verbose shows ok verdicts in full. */
-void report_attach(FILE *out, int verbose);
+ * summary. verbose shows ok verdicts in full and lists the flows without
+ * a verdict; with flows, the flows that ended are handed over by
+ * report_note_ended (the driver's ended rows) and counted. */
+void report_attach(FILE *out, int verbose, bool flows);
+void report_note_ended(const struct driver_flow_row *rows, size_t n);
+/* --bundle: print the report to out as well (after report_attach). */
+void report_copy_to(FILE *out);
+/* --localtime: absolute times in local time with its offset, not UTC. */
+void report_set_localtime(bool local);
 /* JSON Lines: one object per verdict as it happens, then the summary;
  * flush_each makes every line visible at once (live capture). */
 void json_attach(FILE *out, bool flush_each);
+/* --bundle: write every line to out as well (after json_attach). */
+void json_copy_to(FILE *out);
 /* --community-id-seed (default 0, as Zeek and Suricata). */
 void json_set_community_id_seed(uint16_t seed);
 /* Write s as a JSON string literal (quotes included), escaping anything

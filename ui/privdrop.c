@@ -43,6 +43,29 @@ static bool caps_any(void)
 	return d[0].effective || d[1].effective || d[0].permitted || d[1].permitted;
 }
 
+/* The account priv_drop switches to when started as root; false when the
+ * named user does not exist. */
+static bool target_ids(const char *user, uid_t *uid, gid_t *gid)
+{
+	*uid = NOBODY_ID;
+	*gid = NOBODY_ID;
+	struct passwd *pw = getpwnam(user ? user : "nobody");
+	if (pw) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+	}
+	return pw || !user;
+}
+
+int priv_hand_over(const char *user, const char *path)
+{
+	uid_t uid;
+	gid_t gid;
+	if (geteuid() != 0 || (user && !strcmp(user, "root")) || !target_ids(user, &uid, &gid))
+		return 0;
+	return chown(path, uid, gid);
+}
+
 int priv_drop(const char *user, char *err, size_t errlen)
 {
 	bool root = geteuid() == 0;
@@ -54,14 +77,10 @@ int priv_drop(const char *user, char *err, size_t errlen)
 		return 0; /* asked to keep root */
 	}
 	if (root) {
-		uid_t uid = NOBODY_ID;
-		gid_t gid = NOBODY_ID;
+		uid_t uid;
+		gid_t gid;
 		const char *name = user ? user : "nobody";
-		struct passwd *pw = getpwnam(name);
-		if (pw) {
-			uid = pw->pw_uid;
-			gid = pw->pw_gid;
-		} else if (user) {
+		if (!target_ids(user, &uid, &gid)) {
 			snprintf(err, errlen, "-Z %s: no such user", user);
 			return -1;
 		}

@@ -1,28 +1,65 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* report.c - the default text report: verdicts grouped by severity, each
- * with its evidence, details and remediation, then a summary line. Every
+ * with its time (absolute, UTC or local, and relative to the capture's
+ * start), its source file, evidence, details and remediation; then the
+ * flows without a verdict and a summary. Every line fits the report's
+ * width (the terminal's, COLUMNS, or 80): text wraps at spaces, and a word
+ * wider than the line is cut with "..." (JSON keeps it whole). Every
  * string of a verdict goes through sanitize.h on its way out: the only
  * control bytes the report writes are its own newlines. */
 #include "output.h"
 #include "analyzer/points.h"
+#include "provenance.h"
 #include "capture/sanitize.h"
 
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 
 #define REPORT_MAX_FULL 1000
 #define REPORT_MAX_OK 500
 #define REPORT_MAX_CAPTURE 64 /* capture.* verdicts kept beyond REPORT_MAX_FULL */
+#define REPORT_MIN_WIDTH 40
+#define REPORT_MAX_WIDTH 1000
+#define REPORT_MAX_KEYS (1u << 20) /* ended flows and judged flows remembered */
+#define REPORT_MAX_ROWS 2000       /* ended flows whose line is kept (-v) */
+#define REPORT_MAX_LISTED 200      /* of them listed */
+#define UNIT_SEP '\x1f'          /* between units that wrap as one (details) */
+
+/* A flow as the keys it can be judged by: its id, its endpoint pair. */
+struct flow_keys {
+	uint64_t id, pair;
+};
+
+/* A growing array of uint64_t, bounded by REPORT_MAX_KEYS. */
+struct key_list {
+	uint64_t *v;
+	size_t n, cap;
+	uint64_t lost;
+};
 
 static struct {
 	FILE *out;
+	FILE *copy; /* --bundle's report.txt */
 	int verbose;
+	int width;
+	bool localtime;
 	unsigned char **full; /* packed (see pack()) */
+	int *full_src;
 	size_t nfull, capfull;
 	char (*ok)[200];
 	size_t nok;
 	uint64_t dropped_full, dropped_ok;
+	/* flows with and without a verdict */
+	bool flows;
+	struct key_list judged;  /* flow ids and endpoint pairs with a verdict */
+	struct flow_keys *ended; /* flows that left the table */
+	size_t nended, capended;
+	uint64_t ended_lost;
+	char (*lines)[160];      /* the first REPORT_MAX_ROWS of them, shown */
 } R;
 
 /* A kept verdict takes only what it uses: the fixed part, its evidence,
@@ -80,9 +117,231 @@ static void unpack(const unsigned char *b, struct verdict *v)
 	v->brief = false;
 }
 
+/* ---------- width ---------- */
+
+static int report_width(void)
+{
+	const char *c = getenv("COLUMNS");
+	int w = 0;
+	if (c && *c) {
+		char *end;
+		long n = strtol(c, &end, 10);
+		if (!*end && n > 0)
+			w = n > REPORT_MAX_WIDTH ? REPORT_MAX_WIDTH : (int)n;
+	}
+	struct winsize ws;
+	if (!w && isatty(fileno(R.out)) && ioctl(fileno(R.out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		w = ws.ws_col;
+	if (!w)
+		w = 80;
+	return w < REPORT_MIN_WIDTH ? REPORT_MIN_WIDTH : w;
+}
+
+/* Columns of n bytes of sanitized text (UTF-8: continuation bytes take none). */
+static int columns(const char *s, size_t n)
+{
+	int c = 0;
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			c++;
+	return c;
+}
+
+/* Bytes of s that fill at most cols columns, not cutting a character. */
+static size_t bytes_for(const char *s, size_t n, int cols)
+{
+	size_t i = 0;
+	int c = 0;
+	while (i < n) {
+		size_t j = i + 1;
+		while (j < n && ((unsigned char)s[j] & 0xc0) == 0x80)
+			j++;
+		if (c + 1 > cols)
+			break;
+		c++;
+		i = j;
+	}
+	return i;
+}
+
+/* Write already-sanitized text after lead, wrapped at the report's width
+ * with later lines indented as far as lead; units are separated by sep. */
+static void wrap_clean(FILE *o, const char *lead, const char *text, char sep)
+{
+	const int width = R.width;
+	fputs(lead, o);
+	const int indent = columns(lead, strlen(lead));
+	int col = indent;
+	const char *p = text;
+	while (*p == sep)
+		p++;
+	while (*p) {
+		const char *end = strchr(p, sep);
+		size_t wl = end ? (size_t)(end - p) : strlen(p);
+		int wc = columns(p, wl);
+		if (col > indent && col + 1 + wc > width) {
+			fprintf(o, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', o);
+			col++;
+		}
+		int room = width - col;
+		if (wc > room) {
+			/* a word wider than the line: cut it, show that it was */
+			size_t keep = bytes_for(p, wl, room > 3 ? room - 3 : 0);
+			fwrite(p, 1, keep, o);
+			fputs("...", o);
+			col += columns(p, keep) + 3;
+		} else {
+			fwrite(p, 1, wl, o);
+			col += wc;
+		}
+		p += wl;
+		while (*p == sep)
+			p++;
+	}
+	fputc('\n', o);
+}
+
+/* Sanitize raw (from outside) and wrap it. */
+static void print_wrapped(FILE *o, const char *lead, const char *raw)
+{
+	size_t cap = SANITIZE_GROWTH * strlen(raw) + 1;
+	char *text = malloc(cap);
+	if (!text) {
+		fputs(lead, o);
+		sanitize_fputs(o, raw);
+		fputc('\n', o);
+		return;
+	}
+	sanitize_text(raw, text, cap);
+	wrap_clean(o, lead, text, ' ');
+	free(text);
+}
+
+/* ---------- times ---------- */
+
+/* ISO 8601 with microseconds: UTC ("...Z"), or local time with its offset
+ * ("...+01:00") under --localtime. */
+static const char *report_time(ts_usec t, char *buf, size_t len)
+{
+	if (!R.localtime)
+		return ts_iso(t, buf, len);
+	time_t sec = (time_t)(t / 1000000);
+	struct tm tm;
+	localtime_r(&sec, &tm);
+	char b[32], z[8];
+	strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(z, sizeof z, "%z", &tm);
+	snprintf(buf, len, "%s.%06u%.3s:%.2s", b, (unsigned)(t % 1000000), z, z[0] ? z + 3 : "00");
+	return buf;
+}
+
+/* ---------- flows with and without a verdict ---------- */
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+/* The unordered endpoint pair of a flow or verdict, hashed; the top bit is
+ * set so it never equals a flow id. */
+static uint64_t pair_key(uint8_t proto, const struct addr *a, uint16_t ap, const struct addr *b, uint16_t bp)
+{
+	uint64_t ha = 1469598103934665603ull, hb = ha;
+	const uint8_t *pa = (const uint8_t *)a, *pb = (const uint8_t *)b;
+	for (size_t i = 0; i < sizeof *a; i++) {
+		ha = (ha ^ pa[i]) * 1099511628211ull;
+		hb = (hb ^ pb[i]) * 1099511628211ull;
+	}
+	ha = mix(ha ^ ap);
+	hb = mix(hb ^ bp);
+	return mix((ha ^ hb) + proto) | (1ull << 63);
+}
+
+static void keys_add(struct key_list *l, uint64_t k)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 1024;
+		uint64_t *v = cap <= REPORT_MAX_KEYS ? realloc(l->v, cap * sizeof *v) : NULL;
+		if (!v) {
+			l->lost++;
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = k;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static bool keys_has(const struct key_list *l, uint64_t k)
+{
+	return l->n && bsearch(&k, l->v, l->n, sizeof k, cmp_u64);
+}
+
+static void note_judged(const struct verdict *v)
+{
+	if (!R.flows)
+		return;
+	if (v->flow_id)
+		keys_add(&R.judged, v->flow_id);
+	if (v->client.family)
+		keys_add(&R.judged, pair_key(v->proto, &v->client, v->cport, &v->server, v->sport));
+}
+
+/* After the judged keys are sorted. */
+static bool flow_judged(const struct flow_keys *f)
+{
+	return keys_has(&R.judged, f->id) || keys_has(&R.judged, f->pair);
+}
+
+void report_note_ended(const struct driver_flow_row *rows, size_t n)
+{
+	if (!R.flows)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const struct driver_flow_row *f = &rows[i];
+		if (R.nended == R.capended) {
+			size_t cap = R.capended ? R.capended * 2 : 1024;
+			struct flow_keys *e = cap <= REPORT_MAX_KEYS ? realloc(R.ended, cap * sizeof *e) : NULL;
+			if (!e) {
+				R.ended_lost++;
+				continue;
+			}
+			R.ended = e;
+			R.capended = cap;
+		}
+		size_t k = R.nended++;
+		R.ended[k].id = f->id;
+		R.ended[k].pair = pair_key(f->proto, &f->client, f->cport, &f->server, f->sport);
+		if (k >= REPORT_MAX_ROWS || (!R.lines && !(R.lines = calloc(REPORT_MAX_ROWS, sizeof *R.lines))))
+			continue;
+		char c[64], s[64];
+		const char *pn = f->proto == IPPROTO_NUM_TCP ? "tcp" : f->proto == IPPROTO_NUM_UDP ? "udp" : "esp";
+		snprintf(R.lines[k], sizeof R.lines[k], "%s %s -> %s: %s", pn,
+			 endpoint_str(&f->client, f->cport, c, sizeof c), endpoint_str(&f->server, f->sport, s, sizeof s),
+			 f->phase);
+	}
+}
+
+/* ---------- collecting ---------- */
+
 static void report_verdict(const struct verdict *v, void *arg)
 {
 	(void)arg;
+	note_judged(v);
 	if (v->sev == SEV_OK && !R.verbose) {
 		if (R.nok >= REPORT_MAX_OK) {
 			R.dropped_ok++;
@@ -112,8 +371,15 @@ static void report_verdict(const struct verdict *v, void *arg)
 			return;
 		}
 		R.full = p;
+		int *s = realloc(R.full_src, n * sizeof *s);
+		if (!s) {
+			R.dropped_full++;
+			return;
+		}
+		R.full_src = s;
 		R.capfull = n;
 	}
+	R.full_src[R.nfull] = provenance_of_verdict(v);
 	unsigned char *b = pack(v);
 	if (!b) {
 		R.dropped_full++;
@@ -122,39 +388,60 @@ static void report_verdict(const struct verdict *v, void *arg)
 	R.full[R.nfull++] = b;
 }
 
-/* Print text word-wrapped at about 100 columns, each line indented. */
-static void print_wrapped(FILE *o, const char *lead, const char *raw)
+/* ---------- printing ---------- */
+
+/* "at <time> (+12.345s into the capture), file F, frames 3-9" */
+static void print_when(FILE *o, const struct verdict *v, int src, ts_usec t0)
 {
-	const int width = 100;
-	size_t cap = SANITIZE_GROWTH * strlen(raw) + 1;
+	char line[1024] = "", when[48];
+	size_t n = 0;
+	if (v->first_ts) {
+		n += (size_t)snprintf(line + n, sizeof line - n, "at %s", report_time(v->first_ts, when, sizeof when));
+		if (t0 && v->first_ts >= t0)
+			n += (size_t)snprintf(line + n, sizeof line - n, " (+%.3fs into the capture)",
+					      (double)(v->first_ts - t0) / 1e6);
+		if (!v->nevidence && v->last_ts > v->first_ts)
+			n += (size_t)snprintf(line + n, sizeof line - n, " to %s",
+					      report_time(v->last_ts, when, sizeof when));
+	}
+	const char *name = provenance_count() > 1 || provenance_live() ? provenance_name(src) : NULL;
+	if (name) {
+		char clean[SANITIZE_GROWTH * 512 + 1];
+		sanitize_text(name, clean, sizeof clean);
+		snprintf(line + n, sizeof line - n, "%s%s %.700s", n ? ", " : "",
+			 provenance_live() ? "interface" : "file", clean);
+		n = strlen(line);
+	}
+	if (n)
+		wrap_clean(o, "     ", line, ' ');
+}
+
+static void print_details(FILE *o, const struct verdict *v)
+{
+	size_t cap = (size_t)v->ndetails * (SANITIZE_GROWTH * VERDICT_VALUE_LEN + 64) + 1;
 	char *text = malloc(cap);
-	if (!text) {
-		fputs(lead, o);
-		sanitize_fputs(o, raw);
-		fputc('\n', o);
+	if (!text)
 		return;
-	}
-	sanitize_text(raw, text, cap);
-	int col = fprintf(o, "%s", lead);
-	const int indent = col;
-	const char *p = text;
-	while (*p) {
-		const char *sp = strchr(p, ' ');
-		int wl = sp ? (int)(sp - p) : (int)strlen(p);
-		if (col > indent && col + 1 + wl > width) {
-			fprintf(o, "\n%*s", indent, "");
-			col = indent;
-		} else if (col > indent) {
-			fputc(' ', o);
-			col++;
+	size_t n = 0;
+	for (unsigned i = 0; i < v->ndetails; i++) {
+		const struct verdict_detail *d = &v->details[i];
+		char val[SANITIZE_GROWTH * VERDICT_VALUE_LEN + 8];
+		switch (d->kind) {
+		case DETAIL_STR:
+			sanitize_text_n(d->s, sizeof d->s, val, sizeof val);
+			break;
+		case DETAIL_INT:
+			snprintf(val, sizeof val, "%lld", d->i);
+			break;
+		case DETAIL_NUM:
+			snprintf(val, sizeof val, "%.3f", d->d);
+			break;
+		default:
+			snprintf(val, sizeof val, "%s", d->i ? "yes" : "no");
 		}
-		fwrite(p, 1, (size_t)wl, o);
-		col += wl;
-		p += wl;
-		while (*p == ' ')
-			p++;
+		n += (size_t)snprintf(text + n, cap - n, "%c%s=%s", UNIT_SEP, d->key, val);
 	}
-	fputc('\n', o);
+	wrap_clean(o, "     details: ", text, UNIT_SEP);
 	free(text);
 }
 
@@ -237,122 +524,175 @@ static void print_points_header(FILE *o)
 	fputc('\n', o);
 }
 
-static void print_verdict(FILE *o, const struct verdict *v)
+static void print_verdict(FILE *o, const struct verdict *v, int src, ts_usec t0)
 {
-	static const char *const tag[] = { "OK  ", "INFO", "WARN", "FAIL" };
+	static const char *const tag[] = { "OK   ", "INFO ", "WARN ", "FAIL " };
 	char line[200];
 	expect_line(v, line, sizeof line);
-	const char *flow = strchr(line, ' ');
-	flow = flow ? strchr(flow + 1, ' ') : NULL;
-	fprintf(o, "%s %s%s\n", tag[v->sev], v->id, flow ? flow : "");
+	const char *flow = strchr(line, ' '); /* after the severity: "id proto a -> b" */
+	print_wrapped(o, tag[v->sev], flow ? flow + 1 : v->id);
+	print_when(o, v, src, t0);
 	print_wrapped(o, "     ", v->summary);
 	if (v->nevidence) {
 		/* a ladder: client on the left, server on the right */
 		fprintf(o, "     evidence (client <-> server):\n");
-		ts_usec t0 = v->ev[0].ts;
+		ts_usec e0 = v->ev[0].ts;
 		for (unsigned i = 0; i < v->nevidence; i++) {
 			const struct evidence *e = &v->ev[i];
 			const char *arrow = e->dir == DIR_C2S ? "  -->" : e->dir == DIR_S2C ? "<--  " : " ~~~ ";
-			char when[32];
-			snprintf(when, sizeof when, "+%.3fs", (double)(e->ts - t0) / 1e6);
-			fprintf(o, "       #%-7llu %10s  %s  ", (unsigned long long)e->frame, when, arrow);
-			sanitize_fwrite(o, e->what, sizeof e->what);
-			fputc('\n', o);
+			char when[32], lead[96], what[SANITIZE_GROWTH * sizeof e->what + 256];
+			snprintf(when, sizeof when, "+%.3fs", (double)(e->ts - e0) / 1e6);
+			snprintf(lead, sizeof lead, "       #%-7llu %10s  %s  ", (unsigned long long)e->frame, when, arrow);
+			sanitize_text_n(e->what, sizeof e->what, what, sizeof what);
+			int esrc = provenance_of_evidence(v, e);
+			if (esrc != src && provenance_name(esrc)) {
+				/* a frame of another -r file */
+				size_t l = strlen(what);
+				char clean[SANITIZE_GROWTH * 512 + 1];
+				sanitize_text(provenance_name(esrc), clean, sizeof clean);
+				snprintf(what + l, sizeof what - l, " (in %.200s)", clean);
+			}
+			wrap_clean(o, lead, what, ' ');
 		}
 	}
 	print_points_ladder(o, v);
-	if (v->ndetails) {
-		fprintf(o, "     details:");
-		int col = 14;
-		for (unsigned i = 0; i < v->ndetails; i++) {
-			const struct verdict_detail *d = &v->details[i];
-			char val[SANITIZE_GROWTH * VERDICT_VALUE_LEN + 8];
-			switch (d->kind) {
-			case DETAIL_STR:
-				sanitize_text_n(d->s, sizeof d->s, val, sizeof val);
-				break;
-			case DETAIL_INT:
-				snprintf(val, sizeof val, "%lld", d->i);
-				break;
-			case DETAIL_NUM:
-				snprintf(val, sizeof val, "%.3f", d->d);
-				break;
-			default:
-				snprintf(val, sizeof val, "%s", d->i ? "yes" : "no");
-			}
-			int w = (int)(strlen(d->key) + strlen(val) + 2);
-			if (col + w > 110) {
-				fprintf(o, "\n              ");
-				col = 14;
-			}
-			fprintf(o, " %s=%s", d->key, val);
-			col += w;
-		}
-		fputc('\n', o);
-	}
+	if (v->ndetails)
+		print_details(o, v);
 	if (v->remediation && v->sev != SEV_OK)
 		print_wrapped(o, "     fix: ", v->remediation);
 	fputc('\n', o);
 }
 
-static void report_summary(const struct run_summary *s, void *arg)
+static void print_flows(FILE *o, const struct run_summary *s)
 {
-	(void)arg;
-	FILE *o = R.out;
+	if (!R.flows)
+		return;
+	qsort(R.judged.v, R.judged.n, sizeof *R.judged.v, cmp_u64);
+	uint64_t unjudged = 0, listed = 0;
+	for (size_t i = 0; i < R.nended; i++)
+		if (!flow_judged(&R.ended[i]))
+			unjudged++;
+	if (R.verbose && unjudged) {
+		fprintf(o, "NOT JUDGED %llu flows without a verdict (what each was doing when it ended):\n",
+			(unsigned long long)unjudged);
+		for (size_t i = 0; i < R.nended && i < REPORT_MAX_ROWS && R.lines && listed < REPORT_MAX_LISTED; i++)
+			if (!flow_judged(&R.ended[i])) {
+				char clean[SANITIZE_GROWTH * sizeof R.lines[i] + 1];
+				sanitize_text_n(R.lines[i], sizeof R.lines[i], clean, sizeof clean);
+				wrap_clean(o, "     ", clean, ' ');
+				listed++;
+			}
+		if (unjudged > listed)
+			fprintf(o, "     ... and %llu more\n", (unsigned long long)(unjudged - listed));
+		fputc('\n', o);
+	}
+	char line[512];
+	snprintf(line, sizeof line, "flows: %llu, %llu with a verdict, %llu without one (healthy or too short to judge%s)%s",
+		 (unsigned long long)s->flows, (unsigned long long)(R.nended - unjudged), (unsigned long long)unjudged,
+		 R.verbose || !unjudged ? "" : "; -v lists them",
+		 R.ended_lost || R.judged.lost ? "; more flows than could be remembered: counts are partial" : "");
+	wrap_clean(o, "", line, ' ');
+}
+
+static void report_print(FILE *o, const struct run_summary *s)
+{
+	ts_usec t0, t1;
+	uint64_t last_frame;
+	provenance_span(&t0, &t1, &last_frame);
 	static struct verdict v; /* one unpacked at a time */
 	print_points_header(o);
 	for (int sev = SEV_FAIL; sev >= SEV_OK; sev--)
 		for (size_t i = 0; i < R.nfull; i++) {
 			unpack(R.full[i], &v);
 			if ((int)v.sev == sev)
-				print_verdict(o, &v);
+				print_verdict(o, &v, R.full_src[i], t0);
 		}
 	if (R.nok) {
 		fprintf(o, "OK   %zu healthy flows:\n", R.nok + (size_t)R.dropped_ok);
 		for (size_t i = 0; i < R.nok; i++)
-			fprintf(o, "     %s\n", R.ok[i]);
+			print_wrapped(o, "     ", R.ok[i]);
 		if (R.dropped_ok)
 			fprintf(o, "     ... and %llu more\n", (unsigned long long)R.dropped_ok);
 		fputc('\n', o);
 	}
 	if (R.dropped_full)
-		fprintf(o, "(%llu more verdicts not shown: use --json for all of them)\n",
-			(unsigned long long)R.dropped_full);
+		print_wrapped(o, "", "(more verdicts not shown: use --json for all of them)");
+	print_flows(o, s);
+	if (t0) {
+		char a[48], b[48], line[160];
+		snprintf(line, sizeof line, "capture: %s to %s (%.3f s)", report_time(t0, a, sizeof a),
+			 report_time(t1, b, sizeof b), (double)(t1 - t0) / 1e6);
+		wrap_clean(o, "", line, ' ');
+	}
 	uint64_t drops = s->drops_kernel + s->drops_iface;
-	fputs("shakedown: ", o);
-	sanitize_fputs(o, s->source ? s->source : "");
-	fprintf(o, ": %llu packets, %llu flows, %llu dropped by the capture%s; verdicts: %llu fail, %llu "
-		"warn, %llu info, %llu ok\n",
-		(unsigned long long)s->packets, (unsigned long long)s->flows,
-		(unsigned long long)drops, drops ? " (verdicts about missing packets are suspect)" : "",
-		(unsigned long long)s->counts[SEV_FAIL], (unsigned long long)s->counts[SEV_WARN],
-		(unsigned long long)s->counts[SEV_INFO], (unsigned long long)s->counts[SEV_OK]);
+	size_t cap = SANITIZE_GROWTH * strlen(s->source ? s->source : "") + 512;
+	char *line = malloc(cap);
+	if (line) {
+		size_t n = sanitize_text(s->source ? s->source : "", line, cap);
+		snprintf(line + n, cap - n,
+			 ": %llu packets, %llu flows, %llu dropped by the capture%s; verdicts: %llu fail, %llu warn, "
+			 "%llu info, %llu ok",
+			 (unsigned long long)s->packets, (unsigned long long)s->flows, (unsigned long long)drops,
+			 drops ? " (verdicts about missing packets are suspect)" : "",
+			 (unsigned long long)s->counts[SEV_FAIL], (unsigned long long)s->counts[SEV_WARN],
+			 (unsigned long long)s->counts[SEV_INFO], (unsigned long long)s->counts[SEV_OK]);
+		wrap_clean(o, "shakedown: ", line, ' ');
+		free(line);
+	}
 	/* the bounded tables that were full (each has its verdict above) */
-	const char *sep = "shakedown: limits reached: ";
-	for (int i = 0; i < LIMIT_COUNT; i++) {
+	char lim[1024];
+	size_t ln = 0;
+	for (int i = 0; i < LIMIT_COUNT && ln < sizeof lim; i++) {
 		if (!s->limits[i].times)
 			continue;
 		const struct limit_info *li = limit_info((enum limit_table)i);
-		fprintf(o, "%s%s %llu times (limit %llu%s%s)", sep, li->table, (unsigned long long)s->limits[i].times,
-			(unsigned long long)s->limits[i].limit, li->option ? ", " : "", li->option ? li->option : "");
-		sep = "; ";
+		ln += (size_t)snprintf(lim + ln, sizeof lim - ln, "%s%s %llu times (limit %llu%s%s)",
+				       ln ? "; " : "limits reached: ", li->table, (unsigned long long)s->limits[i].times,
+				       (unsigned long long)s->limits[i].limit, li->option ? ", " : "",
+				       li->option ? li->option : "");
 	}
-	if (sep[0] == ';')
-		fputc('\n', o);
+	if (ln)
+		wrap_clean(o, "shakedown: ", lim, ' ');
 	fflush(o);
+}
+
+static void report_summary(const struct run_summary *s, void *arg)
+{
+	(void)arg;
+	report_print(R.out, s);
+	if (R.copy)
+		report_print(R.copy, s);
 	for (size_t i = 0; i < R.nfull; i++)
 		free(R.full[i]);
 	free(R.full);
+	free(R.full_src);
 	free(R.ok);
+	free(R.judged.v);
+	free(R.ended);
+	free(R.lines);
 	memset(&R, 0, sizeof R);
 }
 
-void report_attach(FILE *out, int verbose)
+void report_copy_to(FILE *out)
 {
+	R.copy = out;
+}
+
+void report_set_localtime(bool local)
+{
+	R.localtime = local;
+}
+
+void report_attach(FILE *out, int verbose, bool flows)
+{
+	bool local = R.localtime;
 	memset(&R, 0, sizeof R);
 	R.out = out;
 	R.verbose = verbose;
 	/* without -v an ok verdict is one line: id and endpoints */
+	R.localtime = local;
+	R.width = report_width();
+	R.flows = flows;
 	struct verdict_sink s = { report_verdict, report_summary, NULL };
 	verdict_add_sink_brief(&s, verbose ? 0 : 1u << SEV_OK);
 }

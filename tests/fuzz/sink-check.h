@@ -173,7 +173,7 @@ static void sinks_open(struct sink_out *s, int verbose)
 		abort();
 	verdict_clear_sinks();
 	verdict_reset_counts();
-	report_attach(s->text, verbose);
+	report_attach(s->text, verbose, false);
 	json_attach(s->json, false);
 }
 
