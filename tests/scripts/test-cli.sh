@@ -177,8 +177,9 @@ failon "warn+ok, --fail-on info" 1 --fail-on info -r "$SRC/pcaps/bad/ssh-snaplen
 failon "fail+ok, --fail-on fail" 1 --fail-on fail -r "$LINK/eth.pcap"
 failon "fail+ok, --json" 1 --json -r "$LINK/eth.pcap"
 
-# ---- the text report: grouped by severity, with a summary line
-run -r "$LINK/eth.pcap"
+# ---- the text report: grouped by severity, with a summary line (wide
+# enough that the summary, with its long path, stays on one line)
+COLUMNS=1000 run -r "$LINK/eth.pcap"
 if grep -q '^FAIL tcp.refused tcp 192.0.2.10:40000 -> 198.51.100.20:22$' "$tmp/out" &&
 	grep -q 'tcp.ok tcp 192.0.2.10:40001 -> 198.51.100.20:80' "$tmp/out" &&
 	grep -q '21 packets, 3 flows, 0 dropped by the capture; verdicts: 2 fail, 0 warn, 0 info, 1 ok' "$tmp/out"; then
