@@ -65,8 +65,10 @@ static inline const struct tcp_state *ts_of_c(const struct flow *f)
 /* a stall is called while the connection goes on only after this long
  * without an acknowledgement (at its end, two retransmissions suffice) */
 #define STALL_WAIT SEC(10)
-/* a zero window is worth a verdict when it lasts this long while probed */
+/* a zero window is worth a verdict when it lasts this long while probed;
+ * while the connection goes on, only once it lasted ZERO_WINDOW_LIVE */
 #define ZERO_WINDOW_WARN SEC(1)
+#define ZERO_WINDOW_LIVE SEC(5)
 
 
 /* tcp-verdicts.c */

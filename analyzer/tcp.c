@@ -540,7 +540,7 @@ static void track_zero_window(struct flow *f, struct tcp_state *t, int dir, cons
 		return;
 	if (peer->zw_on && (p->payload_wire_len || note == TCP_EVN_KEEPALIVE)) {
 		peer->zw_probes++;
-		if (!(t->reported & R_ZERO_WINDOW) && peer->zw_probes >= 2 && p->ts - peer->zw_ts >= ZERO_WINDOW_WARN)
+		if (!(t->reported & R_ZERO_WINDOW) && peer->zw_probes >= 2 && p->ts - peer->zw_ts >= ZERO_WINDOW_LIVE)
 			tcp_report_zero_window(f, !dir, p->ts);
 	}
 	if (!(p->tcp_flags & TH_ACK))

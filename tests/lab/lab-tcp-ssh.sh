@@ -55,7 +55,8 @@ SSH_SCENARIOS="ssh-ok ssh-banner-stall ssh-kex-stall ssh-slow-handshake ssh-refu
 ssh-filtered ssh-icmp-reject ssh-maxstartups ssh-no-common-kex ssh-auth-fail
 ssh-ipv6-ok ssh-port-2222-ok"
 TCP_SCENARIOS="tcp-asym-works tcp-asym-stateful-drop tcp-fin-unacked tcp-half-closed
-tcp-http-ok tcp-time-wait-reuse tcp-slow-handshake tcp-reset"
+tcp-http-ok tcp-time-wait-reuse tcp-slow-handshake tcp-reset tcp-trickle-ok tcp-stalled
+tcp-zero-window tcp-forged-reset"
 POINTS_SCENARIOS="points-ok points-drop-c2s points-drop-s2c points-nat-drop points-beyond"
 
 LIVE_BIN=""
@@ -687,6 +688,67 @@ sc_points_beyond() {
     in_ns "$NS_SRV" timeout 10 nft list ruleset >"$WORK/srv-ruleset.txt" 2>&1
     section "nft list ruleset (server, after the scenario)" "$WORK/srv-ruleset.txt"
     sshd_report
+}
+
+# nft_add RULE: one more rule at the head of router 1's forward chain
+# (before the accept rules), mid-scenario
+nft_add() {
+    # shellcheck disable=SC2086 # the rule is words on purpose
+    in_ns "$NS_R1" timeout 10 nft insert rule inet sdt_lab forward $1 || die "nft rejected: $1"
+    note "router 1: nft insert rule inet sdt_lab forward $1"
+}
+
+sc_tcp_trickle_ok() {
+    note "control: the client sends a line every 0.5 s for 4 s, then closes; nothing interferes"
+    nft_load "counter accept"
+    serve drain 1 20
+    capture_start "$HTTP_FILTER4"
+    fetch client 0 trickle 4
+    capture_stop 1
+    nft_report
+    helper_report server "tcpssh-helper.py serve on the server"
+}
+
+sc_tcp_stalled() {
+    note "the client sends a line every 0.5 s; after 2 s router 1 starts dropping client->server"
+    note "packets (as a firewall does once it lost the connection's state)"
+    nft_load "counter accept"
+    serve drain 1 30
+    capture_start "$HTTP_FILTER4"
+    helper_bg "$NS_CLI" 30 client fetch "$CLI4" 0 "$SRV4" 80 trickle 12
+    wait_for_text "$WORK/client.out" "connected" 10
+    sleep 1
+    nft_add "ip saddr $CLI4 tcp dport 80 counter drop"
+    note "letting the client retransmit for 10 s"
+    capture_stop 10
+    nft_report
+    helper_report client "tcpssh-helper.py fetch on the client (cut by the end of the scenario)"
+    helper_report server "tcpssh-helper.py serve on the server (cut by the end of the scenario)"
+}
+
+sc_tcp_zero_window() {
+    note "the server accepts but never reads (4 KiB receive buffer); the client sends 4 MiB"
+    serve noread 1 20
+    capture_start "$HTTP_FILTER4"
+    fetch client 0 flood 8
+    capture_stop 1
+    helper_report server "tcpssh-helper.py serve on the server"
+}
+
+sc_tcp_forged_reset() {
+    note "the client sends a line every 0.5 s; after 2 s router 1 answers its next segment with"
+    note "a reset in the server's name (nft reject with tcp reset)"
+    nft_load "counter accept"
+    serve drain 1 20
+    capture_start "$HTTP_FILTER4"
+    helper_bg "$NS_CLI" 20 client fetch "$CLI4" 0 "$SRV4" 80 trickle 6
+    wait_for_text "$WORK/client.out" "connected" 10
+    sleep 2
+    nft_add "ip saddr $CLI4 tcp dport 80 tcp flags & (syn | rst) == 0 counter reject with tcp reset"
+    capture_stop 3
+    nft_report
+    helper_report client "tcpssh-helper.py fetch on the client"
+    helper_report server "tcpssh-helper.py serve on the server (cut by the end of the scenario)"
 }
 
 # ------------------------------------------------------------------ runner

@@ -19,12 +19,20 @@ bounded time.  The lab script runs each of them inside a network namespace.
                                      MODE close: read the request, answer,
                                      close first.  MODE hold: read until EOF,
                                      answer, keep the socket open until LIFE.
+                                     MODE drain: read until EOF, answer, close.
+                                     MODE noread: a 4 KiB receive buffer, never
+                                     read, close at LIFE (the window closes).
   fetch    SRC SPORT HOST PORT MODE WAIT
                                      HTTP-like client bound to SRC:SPORT
                                      (SPORT 0 = ephemeral).  MODE normal: send,
                                      read until EOF (at most WAIT s), close.
                                      MODE shutwr: send, shut the write side,
                                      read for WAIT s, report what came back.
+                                     MODE trickle: send, then a line every
+                                     0.5 s for WAIT s, shut the write side,
+                                     read until EOF (at most 5 s), close.
+                                     MODE flood: send 4 MiB (at most WAIT s
+                                     of trying), then close.
 """
 import socket
 import sys
@@ -151,6 +159,9 @@ def cmd_hold(src, host, port, life):
 
 def cmd_serve(host, port, mode, count, life):
     sock = listener(host, int(port))
+    if mode == "noread":
+        # accepted sockets inherit the listener's small receive buffer
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     deadline = time.monotonic() + float(life)
     for _ in range(int(count)):
         sock.settimeout(max(0.1, deadline - time.monotonic()))
@@ -165,11 +176,19 @@ def cmd_serve(host, port, mode, count, life):
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
             conn.close()
             continue
-        if mode == "hold":
-            got = drain(conn, max(0.1, deadline - time.monotonic()))
-            say("request", len(got), "bytes; answering and keeping the socket open")
-            conn.sendall(ANSWER)
+        if mode == "noread":
+            say("not reading; holding the connection until", life, "s")
             time.sleep(max(0.0, deadline - time.monotonic()))
+            conn.close()
+            continue
+        if mode in ("drain", "hold"):
+            # drain closes at once after answering, hold keeps it open until LIFE
+            got = drain(conn, max(0.1, deadline - time.monotonic()))
+            say("request", len(got), "bytes; answering and",
+                "closing" if mode == "drain" else "keeping the socket open")
+            conn.sendall(ANSWER)
+            if mode == "hold":
+                time.sleep(max(0.0, deadline - time.monotonic()))
         else:
             got = read_request(conn, max(0.1, deadline - time.monotonic()))
             say("request", len(got), "bytes; answering and closing first")
@@ -195,6 +214,33 @@ def cmd_fetch(src, sport, host, port, mode, wait):
     say("connected", sock.getsockname(), "->", host, port,
         "in %.3f s" % (time.monotonic() - start))
     sock.sendall(REQUEST)
+    if mode == "trickle":
+        end = time.monotonic() + float(wait)
+        n = 0
+        try:
+            while time.monotonic() < end:
+                time.sleep(0.5)
+                n += 1
+                sock.sendall(b"line %03d of the trickle\n" % n)
+            say("sent", n, "lines; shutting our write side")
+            sock.shutdown(socket.SHUT_WR)
+            got = drain(sock, 5)
+            say("received", len(got), "bytes:", repr(got[:40]))
+        except OSError as err:
+            say("after", n, "lines:", err)
+        sock.close()
+        say("closed")
+        return
+    if mode == "flood":
+        sock.settimeout(float(wait))
+        try:
+            sock.sendall(b"x" * (4 << 20))
+            say("sent 4 MiB")
+        except (OSError, socket.timeout) as err:
+            say("flood stopped:", err)
+        sock.close()
+        say("closed")
+        return
     if mode == "shutwr":
         sock.shutdown(socket.SHUT_WR)
         say("sent request and shut our write side")

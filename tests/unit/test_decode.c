@@ -763,11 +763,15 @@ static void test_nflog(void **state)
 static void test_unsupported(void **state)
 {
 	(void)state;
-	static const int no[] = { 147, 9, 105, 127, 192, -1, 100000 };
+	/* 9, 105, 127 (PPP, 802.11, radiotap) carry IP and are decoded now */
+	static const int no[] = { 147, 192, 6, 10, -1, 100000 };
 	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
 		assert_false(decode_link_supported(no[i]));
 	static const int yes[] = { LINK_NULL, LINK_EN10MB, LINK_RAW, LINK_RAW_OPENBSD, LINK_LOOP, LINK_ENC,
-				   LINK_LINUX_SLL, LINK_PFLOG, LINK_IPV4, LINK_IPV6, LINK_NFLOG, LINK_LINUX_SLL2 };
+				   LINK_LINUX_SLL, LINK_PFLOG, LINK_IPV4, LINK_IPV6, LINK_NFLOG, LINK_LINUX_SLL2,
+				   LINK_PPP, LINK_ATM_RFC1483, LINK_PPP_SERIAL, LINK_PPP_ETHER, LINK_C_HDLC,
+				   LINK_IEEE802_11, LINK_IEEE802_11_RADIO, LINK_PPP_WITH_DIR, LINK_IPNET,
+				   LINK_IPOIB, LINK_PKTAP };
 	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
 		assert_true(decode_link_supported(yes[i]));
 	struct fb f;
