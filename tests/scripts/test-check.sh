@@ -259,6 +259,8 @@ n=0
 while IFS= read -r f; do
 	e="${f%.*}.expect"
 	args=$(sed -n 's/^# args://p' "$e")
+	# a --points capture's -r [NAME=]FILE lies beside it, as --check resolves it
+	args=$(echo "$args" | sed -E "s#-r ([A-Za-z0-9_-]+=)?([^ ]+)#-r \\1$(dirname "$f")/\\2#g")
 	# shellcheck disable=SC2086
 	"$SD" --json -r "$f" $args 2>/dev/null | cmp -s - "$tmp/raw/$(echo "$f" | tr / _).jsonl" || {
 		echo "    differs: $f"
