@@ -276,6 +276,17 @@ static void conclude_beyond(const struct points *P, struct points_view *w, const
 			    int fw, int side)
 {
 	const struct points_cross *c = &w->c[w->key];
+	char seen[160];
+	names_of(P, seen_mask_of(c, P->n), path, np, seen, sizeof seen);
+	if (c->dir == DIR_S2C) {
+		/* the server had the last word and it crossed: the path between
+		 * the points is not where this failed */
+		say(w->conclusion, sizeof w->conclusion,
+		    "nothing was lost between the points: the last packet, the server's %s, appears on %s; "
+		    "what failed is not between them",
+		    c->what, seen);
+		return;
+	}
 	bool forward = (c->dir == DIR_C2S) == (side == 0);
 	unsigned far = path[forward ? np - 1 : 0];
 	unsigned far_pos = pos_of(path, np, far);
@@ -286,8 +297,7 @@ static void conclude_beyond(const struct points *P, struct points_view *w, const
 	w->place = fw_behind || fw < 0 ? "beyond" : "before";
 	say(w->lost_between, sizeof w->lost_between, "%s,beyond", P->p[far].name);
 	say(w->direction, sizeof w->direction, "%s->beyond", P->p[far].name);
-	char seen[160], beyond[80];
-	names_of(P, seen_mask_of(c, P->n), path, np, seen, sizeof seen);
+	char beyond[80];
 	if (fw_behind)
 		say(beyond, sizeof beyond, "beyond the firewall");
 	else

@@ -181,7 +181,7 @@ bool points_capturing(const struct points *P, unsigned pt, ts_usec t0)
 	return t0 >= points_time0(P, pt, p->first_ts) && t0 <= points_time0(P, pt, p->last_ts);
 }
 
-static void index_build(struct points *P)
+static void index_build(struct points *P, uint32_t *tail)
 {
 	for (unsigned pt = 0; pt < P->n; pt++) {
 		struct point *p = &P->p[pt];
@@ -189,22 +189,20 @@ static void index_build(struct points *P)
 			struct point_rec *x = &P->rec[r];
 			/* by 5-tuple: the chain goes forward in file order */
 			uint32_t i = flow_hash(pt, x->proto, &x->src, x->sport, &x->dst, x->dport) & P->index_mask;
-			uint32_t last = POINTS_NONE;
+			bool found = false;
 			for (; P->by_flow[i]; i = (i + 1) & P->index_mask) {
 				uint32_t o = P->by_flow[i] - 1;
 				if (points_owner(P, o) == pt &&
 				    points_rec_in_flow(&P->rec[o], x->proto, &x->src, x->sport, &x->dst, x->dport)) {
-					last = o;
+					found = true;
 					break;
 				}
 			}
-			if (last == POINTS_NONE) {
+			if (!found)
 				P->by_flow[i] = r + 1;
-			} else {
-				while (P->rec[last].flow_next != POINTS_NONE)
-					last = P->rec[last].flow_next;
-				P->rec[last].flow_next = r;
-			}
+			else
+				P->rec[tail[i]].flow_next = r;
+			tail[i] = r; /* the chain's last record, by index slot */
 			/* by fingerprint, dropping span-port copies */
 			uint32_t j = fp_hash(pt, x->fp) & P->index_mask;
 			for (; P->by_fp[j]; j = (j + 1) & P->index_mask) {
@@ -442,8 +440,10 @@ struct points *points_load(unsigned n, char names[][POINTS_NAME_LEN], const char
 	P->by_fp = calloc(size, sizeof *P->by_fp);
 	P->by_flow = calloc(size, sizeof *P->by_flow);
 	int64_t *samples = malloc(OFFSET_SAMPLES_MAX * sizeof *samples);
-	if (!P->by_fp || !P->by_flow || !samples) {
+	uint32_t *tail = malloc((size_t)size * sizeof *tail);
+	if (!P->by_fp || !P->by_flow || !samples || !tail) {
 		free(samples);
+		free(tail);
 		snprintf(err, errlen, "out of memory for the points' indexes");
 		points_free(P);
 		return NULL;
@@ -451,7 +451,8 @@ struct points *points_load(unsigned n, char names[][POINTS_NAME_LEN], const char
 	for (unsigned a = 0; a < POINTS_MAX; a++)
 		for (unsigned b = 0; b < POINTS_MAX; b++)
 			P->hops[a][b] = a == b ? 0 : -1;
-	index_build(P);
+	index_build(P, tail);
+	free(tail);
 	for (unsigned k = 1; k < n; k++)
 		offset_estimate(P, k, samples);
 	free(samples);

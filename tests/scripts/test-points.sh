@@ -6,7 +6,8 @@
 # tests/lab/lab-tcp-ssh.sh): each failing verdict names the place and the
 # direction of the loss, through NAT too; the healthy control names none; a
 # copy of the wan file shifted by 7.5 s (editcap -t) still matches, and the
-# offset is reported; bad point arguments are refused.
+# offset is reported; duplicates are ignored; a pflog point names the pf
+# rule; bad point arguments are refused.
 . "$(dirname "$0")/lib-common.sh"
 P=$SRC/pcaps/points
 
@@ -90,6 +91,68 @@ assert v["place"] == "inside" and v["direction"] == "wan->lan" and v["lost_packe
 	fi
 else
 	echo "SKIP the clock offset test: no editcap"
+fi
+
+# span-port duplicates at a point: every wan packet twice (mergecap of the
+# file with itself): counted, ignored, the same conclusion
+if command -v mergecap >/dev/null; then
+	mergecap -w "$tmp/wan-dup.pcap" "$P/points-drop-s2c/wan.pcap" "$P/points-drop-s2c/wan.pcap"
+	run --json --points -r "lan=$P/points-drop-s2c/lan.pcap" -r "wan=$tmp/wan-dup.pcap"
+	expect_points "duplicates at a point are ignored and counted" '
+assert s[1]["duplicates"] == 14 and s[1]["ip_packets"] == 28, s[1]
+assert v["place"] == "inside" and v["lost_packets"] == 6 and len(v["ladder"]) == 14, v
+'
+fi
+
+# a pflog capture among the points names the rule: lan and wan are made
+# from pcaps/link/pflog.pcap (its pflog header cut off; wan one TTL lower,
+# without the three SYNs to port 443 that pf blocked by rule 12)
+$PY - "$SRC/pcaps/link/pflog.pcap" "$tmp/pf-lan.pcap" "$tmp/pf-wan.pcap" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+e = "<" if data[:4] == b"\xd4\xc3\xb2\xa1" else ">"
+off, recs = 24, []
+while off + 16 <= len(data):
+    sec, usec, incl, _ = struct.unpack(e + "IIII", data[off:off + 16])
+    frame = data[off + 16:off + 16 + incl]
+    off += 16 + incl
+    recs.append((sec, usec, frame[(frame[0] + 3) & ~3:]))  # the header, word-aligned
+def hop(ip):
+    ip = bytearray(ip)
+    ip[8] -= 1
+    ip[10:12] = b"\0\0"
+    s = sum(struct.unpack("!10H", bytes(ip[:20])))
+    s = (s & 0xffff) + (s >> 16)
+    ip[10:12] = struct.pack("!H", ~s & 0xffff)
+    return bytes(ip)
+def write(path, rs):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101))
+        for sec, usec, ip in rs:
+            f.write(struct.pack("<IIII", sec, usec, len(ip), len(ip)) + ip)
+write(sys.argv[2], recs)
+write(sys.argv[3], [(s, u, hop(ip)) for s, u, ip in recs if struct.unpack("!H", ip[22:24])[0] != 443])
+PY
+run --json --points -r "lan=$tmp/pf-lan.pcap" -r "wan=$tmp/pf-wan.pcap" -r "pf=$SRC/pcaps/link/pflog.pcap"
+if $PY - "$tmp/out" <<'PY'
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1])]
+s = [o for o in objs if o["type"] == "summary"][0]["points"]
+assert [p["pflog"] for p in s] == [False, False, True], s
+v = [o for o in objs if o["type"] == "verdict" and o["server"]["port"] == 443][0]
+assert v["id"] == "tcp.syn_unanswered"
+d, p = v["details"], v["points"]
+assert d["pf_rule"] == 12 and d["pf_action"] == "block" and d["pf_interface"] == "em1", d
+assert p["place"] == "inside" and p["direction"] == "lan->wan", p
+assert p["conclusion"].endswith("pf blocked it by rule 12 on em1"), p["conclusion"]
+refused = [o for o in objs if o["type"] == "verdict" and o["id"] == "tcp.refused"][0]["points"]
+assert refused["place"] == "none" and refused["lost_between"] is None, refused
+assert "nothing was lost between the points" in refused["conclusion"]
+PY
+then
+	pass "a pflog point names the rule that blocked the lost SYN; a refusal that crossed is nothing lost"
+else
+	fail "pflog point: rc=$rc $(head -c 800 "$tmp/out") $(cat "$tmp/err")"
 fi
 
 # the file's base name is the point's name

@@ -87,7 +87,9 @@ static void test_syntax_errors(void **state)
 		{ "require warn tcp.ok k~\"(\"\n", ":1: syntax error: bad regular expression" },
 		{ "# args: --check /etc\n", ":1: `# args:` may not set '--check'" },
 		{ "# args: --write-expect\n", ":1: `# args:` may not set '--write-expect'" },
-		{ "# args: -r x.pcap\n", ":1: `# args:` may not set '-r'" },
+		{ "# args: --points -r ../x.pcap\n", ":1: `# args:` -r takes [NAME=]FILE, a capture beside this one" },
+		{ "# args: --points -r lan=/etc/x.pcap\n", ":1: `# args:` -r takes [NAME=]FILE" },
+		{ "# args: --points -r\n", ":1: `# args:` -r takes [NAME=]FILE" },
 		{ "# args: --msl abc\n", ":1: `# args:` option --msl needs a number" },
 		{ "# args: --msl 1\n# args: --msl 2\n", ":2: a second `# args:` line" },
 	};
@@ -122,6 +124,20 @@ static void test_long_comment_and_args(void **state)
 	for (size_t i = 0; i < 7; i++)
 		assert_string_equal(e.args[i], want[i]);
 	assert_null(e.args[7]);
+	expect_file_free(&e);
+}
+
+/* --points in `# args:`: a flag, then -r NAME=FILE pairs beside the capture. */
+static void test_points_args(void **state)
+{
+	(void)state;
+	struct expect_file e;
+	char err[600] = "";
+	assert_true(load("# args: --points -r lan=lan.pcap -r wan.pcap --msl 1\nwarn tcp.ok\n", &e, err, sizeof err));
+	const char *want[] = { "--points", "-r", "lan=lan.pcap", "-r", "wan.pcap", "--msl", "1" };
+	assert_int_equal(e.nargs, 7);
+	for (size_t i = 0; i < 7; i++)
+		assert_string_equal(e.args[i], want[i]);
 	expect_file_free(&e);
 }
 
@@ -200,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_verdict_parse),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_long_comment_and_args),
+		cmocka_unit_test(test_points_args),
 		cmocka_unit_test(test_judge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
