@@ -51,6 +51,7 @@ struct run {
 	size_t ngot, capgot;
 	char *errtext;
 	size_t errlen;
+	bool errcut; /* stderr went over MAX_STDERR: the rest was dropped, and said */
 	int status;
 	bool timed_out, done;
 	double secs;
@@ -631,12 +632,21 @@ static bool job_read(struct job *j, bool is_err)
 		return false;
 	if (is_err) {
 		struct run *r = j->run;
+		static const char cut[] = "\n[stderr cut: only its first 64 KiB are kept]\n";
+		if (r->errcut)
+			return true;
 		size_t take = r->errlen + (size_t)n > MAX_STDERR ? MAX_STDERR - r->errlen : (size_t)n;
-		r->errtext = realloc(r->errtext, r->errlen + take + 1);
+		bool over = take < (size_t)n;
+		r->errtext = realloc(r->errtext, r->errlen + take + (over ? sizeof cut : 0) + 1);
 		if (!r->errtext)
 			abort();
 		memcpy(r->errtext + r->errlen, buf, take);
 		r->errlen += take;
+		if (over) {
+			memcpy(r->errtext + r->errlen, cut, sizeof cut - 1);
+			r->errlen += sizeof cut - 1;
+			r->errcut = true;
+		}
 		r->errtext[r->errlen] = 0;
 		return true;
 	}

@@ -415,6 +415,58 @@ static bool parse_endpoint(const char *w, char *ip, size_t iplen, char *port, si
 }
 
 /* key="value" or key~"regex" */
+/* glibc compiles a regular expression by copying the subtree of every
+ * repetition: stacked repetitions ("a+++"), nested groups under "+" and big
+ * {m,n} counts grow it exponentially (a 300-byte pattern took 2 GB,
+ * found by fuzz_expect). A detail check needs none of that: NULL when the
+ * pattern is cheap, else why not. */
+static const char *regex_too_costly(const char *re)
+{
+	size_t len = strlen(re);
+	if (len > 256)
+		return "longer than 256 characters";
+	int depth = 0, bounds = 0;
+	bool after_quant = false, in_class = false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = re[i];
+		if (in_class) {
+			if (ch == ']' && i > 0 && re[i - 1] != '[')
+				in_class = false;
+			continue;
+		}
+		bool quant = ch == '*' || ch == '+' || ch == '?' || ch == '{';
+		if (quant && after_quant)
+			return "a repetition of a repetition";
+		if (ch == '\\' && i + 1 < len) {
+			i++;
+			after_quant = false;
+			continue;
+		}
+		if (ch == '{') {
+			if (++bounds > 1)
+				return "more than one {m,n} count";
+			long n = 0;
+			for (i++; i < len && re[i] != '}'; i++) {
+				if (re[i] >= '0' && re[i] <= '9') {
+					n = n * 10 + (re[i] - '0');
+					if (n > 100)
+						return "a {m,n} count over 100";
+				} else {
+					n = 0;
+				}
+			}
+		} else if (ch == '[') {
+			in_class = true;
+		} else if (ch == '(' && ++depth > 4) {
+			return "groups nested more than 4 deep";
+		} else if (ch == ')' && depth > 0) {
+			depth--;
+		}
+		after_quant = quant;
+	}
+	return NULL;
+}
+
 static bool parse_check(const char *w, struct expect_check *c, char *why, size_t whylen)
 {
 	size_t klen = strcspn(w, "=~");
@@ -444,6 +496,13 @@ static bool parse_check(const char *w, struct expect_check *c, char *why, size_t
 		val[n++] = q[i];
 	}
 	val[n] = 0;
+	const char *costly = c->is_regex ? regex_too_costly(val) : NULL;
+	if (costly) {
+		free(val);
+		snprintf(why, whylen, "regular expression for %s refused: %s", c->key, costly);
+		c->is_regex = false;
+		return false;
+	}
 	if (c->is_regex) {
 		int rc = regcomp(&c->re, val, REG_EXTENDED | REG_NOSUB);
 		free(val);
