@@ -129,7 +129,8 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 			ike_answer(sa, 1 - side, p);
 			ike_keep_first_error(sa, side, ex, err, p);
 			if (err == IKE_N_NO_PROPOSAL_CHOSEN || err == IKE_N_INVALID_MAJOR_VERSION ||
-			    ike_is_auth_error(false, err))
+			    ike_is_auth_error(false, err) ||
+			    (err == IKE_N_INVALID_KE_PAYLOAD && !ike_hs_reached(sa, IKE_HS_UP)))
 				ike_emit_error_notify(sa, m, err, rec);
 			else if ((err == IKEV1_N_PAYLOAD_MALFORMED || err == 1) && ike_hs_reached(sa, IKE_HS_AUTH_SENT) && !ike_hs_reached(sa, IKE_HS_UP)) {
 				sa->bad = true;

@@ -66,6 +66,31 @@ void ike_sa_details(struct verdict *v, const struct ike_sa *sa)
 		verdict_bool(v, "capture_began_mid_sa", true);
 }
 
+/* IKEv1 aggressive mode: message 2 carries the responder's hash, which the
+ * initiator checks with its own key before sending message 3. With a
+ * pre-shared key mismatch the check fails: the initiator sends an
+ * encrypted Informational (AUTHENTICATION_FAILED, unreadable here) or
+ * nothing, and the responder, still waiting for message 3, re-sends 2. */
+static void emit_am_auth(struct ike_sa *sa, const struct req *r)
+{
+	struct verdict v;
+	if (!begin_once(&v, sa, R_AUTH_LIKELY, V_IKE_AUTH_REJECTED_LIKELY, SEV_WARN))
+		return;
+	uint32_t infos = sa->n_v1_info[SIDE_I];
+	bool nat = ike_nat_found(sa->nat_i) || ike_nat_found(sa->nat_r);
+	verdict_summary(&v, "Aggressive mode authentication most likely failed: the responder sent message 2 (with its "
+			    "hash) %u times and the initiator %s instead of message 3: it could not verify that hash "
+			    "(inference; the sign of a pre-shared key or identity mismatch)%s",
+			r->sends, infos ? "sent an encrypted Informational" : "sent nothing",
+			!infos && nat ? "; with NAT detected, message 3 would go on UDP 4500, so a block of 4500 "
+					"before this point looks the same"
+				      : "");
+	ike_ev_log(&v, sa, -1, -1);
+	ike_sa_details(&v, sa);
+	verdict_remedy(&v, RV_IKE_AUTH_REJECTED_LIKELY_AGGRESSIVE);
+	verdict_emit(&v);
+}
+
 static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_end)
 {
 	struct req *r = &sa->req[side];
@@ -83,6 +108,14 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_en
 
 	if (sa->ver == 1 && r->v1pos == 5 && sa->v1_info_after_auth) {
 		ike_emit_auth_likely(sa, "message 6 never came");
+		return;
+	}
+	if (sa->ver == 1 && sa->v1_exch == IKEV1_AGGRESSIVE && side == SIDE_R && r->v1pos == 2) {
+		/* The responder re-sends aggressive mode message 2: the
+		 * initiator got it (it did not re-send message 1) and did not
+		 * go on. That is its check of the responder's hash failing. */
+		if (!(sa->reported & (R_AUTH_FAILED | R_AUTH_LIKELY | R_LOST)))
+			emit_am_auth(sa, r);
 		return;
 	}
 	if (r->icmp_frame) {
@@ -289,6 +322,16 @@ void ike_emit_error_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t 
 		sa->no_prop_pending = true;
 		sa->no_prop_phase2 = phase2;
 		return;
+	} else if (type == IKE_N_INVALID_KE_PAYLOAD && !v2) {
+		/* IKEv1 INVALID-KEY-INFORMATION in phase 1: the key exchange
+		 * (its DH group) was refused, in clear; IKEv1 has no retry. */
+		if (!begin_once(&v, sa, R_DH, V_IKE_DH_GROUP_MISMATCH, SEV_FAIL))
+			return;
+		verdict_summary(&v, "The responder refused the initiator's key exchange in cleartext (%s in %s): the DH "
+				    "group is not one it accepts",
+				nn, ex);
+		ike_ev_log(&v, sa, -1, -1);
+		ike_sa_details(&v, sa);
 	} else if (type == IKE_N_INVALID_MAJOR_VERSION) {
 		if (sa->reported & R_VERSION)
 			return;

@@ -795,6 +795,8 @@ sc_ikev1_aggressive_psk_mismatch() {
 	A_PROPOSALS=aes128-sha256-modp2048 B_PROPOSALS=aes128-sha256-modp2048
 	B_PSK=some-other-secret-0c42
 	play_start "$1"
+	# the verdict rests on message 1: give a --live reader time to start
+	sleep 1
 	initiate 20 || true
 	wait_log b 'giving up after|establishing IKE_SA failed|deleting half open' 30 || true
 	sleep 1

@@ -602,6 +602,85 @@ static void test_table_bound(void **st)
 	assert_int_equal(detail_int(&got[0], "evicted"), 272);
 }
 
+/* Both directions flowed, then only A: esp.one_way with the SPI pair. */
+static void test_esp_stops_one_way(void **st)
+{
+	(void)st;
+	healthy_setup();
+	for (uint32_t k = 1; k <= 3; k++) {
+		send_esp_udp(true, 0x1a1a1a1a, k, 0.1 * k);
+		send_esp_udp(false, 0x2b2b2b2b, k, 0.1 * k + 0.01);
+	}
+	for (uint32_t k = 4; k <= 9; k++)
+		send_esp_udp(true, 0x1a1a1a1a, k, 0.5 * k);
+	finish_at(5);
+	const struct verdict *v = find("esp.one_way");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_FAIL);
+	assert_string_equal(detail(v, "spi_sending"), "0x1a1a1a1a");
+	assert_string_equal(detail(v, "spi_stopped"), "0x2b2b2b2b");
+	assert_int_equal(detail_int(v, "packets_after_stop"), 6);
+	assert_non_null(find("ike.ok"));
+	assert_int_equal(ngot, 2);
+}
+
+/* One-way ESP that never had a reverse after the stop window is the old
+ * verdict; two-way ESP that simply ends is nothing. */
+static void test_esp_both_ways_then_idle(void **st)
+{
+	(void)st;
+	healthy_setup();
+	for (uint32_t k = 1; k <= 3; k++) {
+		send_esp_udp(true, 0x1a1a1a1a, k, 0.1 * k);
+		send_esp_udp(false, 0x2b2b2b2b, k, 0.1 * k + 0.01);
+	}
+	finish_at(30);
+	assert_null(find("esp.one_way"));
+	assert_non_null(find("ike.ok"));
+}
+
+/* A DPD request answered here every time, yet re-sent: the answers are
+ * lost beyond this point. */
+static void test_responses_lost(void **st)
+{
+	(void)st;
+	healthy_setup();
+	uint8_t m[1600];
+	for (int k = 0; k < 4; k++) {
+		size_t n = sk_msg(m, 37, false, 2, 0);
+		send_natt(true, m, n, 5 + k);
+		n = sk_msg(m, 37, true, 2, 0);
+		send_natt(false, m, n, 5 + k + 0.001);
+	}
+	finish_at(10);
+	const struct verdict *v = find("ike.dpd_failed");
+	assert_non_null(v);
+	assert_int_equal(detail_int(v, "requests_seen"), 4);
+	assert_int_equal(detail_int(v, "responses_seen"), 4);
+	assert_non_null(strstr(v->summary, "responses leave here but do not arrive"));
+	assert_null(find("ike.ok"));
+}
+
+/* IKEv1: main mode 1 answered by a cleartext INVALID-KEY-INFORMATION
+ * (strongSwan never sends it, so no lab capture has it). */
+static void test_v1_invalid_key_information(void **st)
+{
+	(void)st;
+	uint8_t m[256], body[8] = {0, 0, 0, 1, 1, 0, 0, 17}; /* DOI 1, ISAKMP, no SPI, type 17 */
+	size_t n = msg(m, SPI_I, ZERO, 2, 0, 0, NULL, 0);
+	m[17] = 0x10;
+	send_udp(true, 500, 500, m, n, 0);
+	struct pl p = {11, body, sizeof(body)};
+	n = msg(m, SPI_I, ZERO, 5, 0, 0x1234, &p, 1);
+	m[17] = 0x10;
+	send_udp(false, 500, 500, m, n, 0.01);
+	finish_at(30);
+	const struct verdict *v = find("ike.dh_group_mismatch");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_FAIL);
+	assert_int_equal(ngot, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -620,6 +699,10 @@ int main(void)
 		cmocka_unit_test_setup(test_esp_plain_describe, setup),
 		cmocka_unit_test_setup(test_skf_not_retransmissions, setup),
 		cmocka_unit_test_setup(test_table_bound, setup),
+		cmocka_unit_test_setup(test_esp_stops_one_way, setup),
+		cmocka_unit_test_setup(test_esp_both_ways_then_idle, setup),
+		cmocka_unit_test_setup(test_responses_lost, setup),
+		cmocka_unit_test_setup(test_v1_invalid_key_information, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
