@@ -279,6 +279,16 @@ void analyzer_finish(ts_usec now, struct run_summary *sum)
 	limit_verdicts(sum);
 }
 
+bool analyzer_problem(const struct flow *f, ts_usec now, char *buf, size_t len)
+{
+	if (!len)
+		return false;
+	buf[0] = 0;
+	if (f->proto == IPPROTO_NUM_TCP && flow_state_c(f)->app != APP_NOT_SSH)
+		return ssh_problem(f, now, buf, len);
+	return false;
+}
+
 void analyzer_describe(const struct flow *f, ts_usec now, char *buf, size_t len)
 {
 	const struct flow_state *s = flow_state_c(f);

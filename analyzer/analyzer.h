@@ -36,5 +36,9 @@ struct run_summary;
 void analyzer_finish(ts_usec now, struct run_summary *sum);
 /* One line of "where is this flow now" for the live flow view. */
 void analyzer_describe(const struct flow *f, ts_usec now, char *buf, size_t len);
+/* A problem developing on the flow before its verdict is due ("SSH: no
+ * server banner for 3.2 s, client data unacknowledged x4"), as of now:
+ * true with the line in buf, false (buf empty) when there is none. */
+bool analyzer_problem(const struct flow *f, ts_usec now, char *buf, size_t len);
 
 #endif

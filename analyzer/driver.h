@@ -28,6 +28,7 @@ struct driver_flow_row {
 	uint64_t pkts[2], bytes[2];
 	ts_usec first_ts, last_ts;
 	char phase[96]; /* analyzer_describe(), read when the row was made */
+	char problem[120]; /* analyzer_problem(): a developing problem, or "" */
 	ts_usec phase_ts;
 };
 

@@ -47,6 +47,59 @@ void ssh_loss_of(const struct flow *f, const struct ssh_sess *s, int x, struct l
 	l->mtu = l->seg >= 1000 && ((l->same_max && l->same_max < l->seg) || (l->after && l->after < l->seg));
 }
 
+bool ssh_client_unacked(const struct flow *f, const struct ssh_sess *s, struct unacked *u)
+{
+	int x = s->cdir;
+	const struct half *h = &s->h[x];
+	uint32_t ack;
+	memset(u, 0, sizeof *u);
+	if (!h->seq_on)
+		return false;
+	if (!tcp_peer_ack(f, x, &ack) || ssh_seq_gt(h->base_seq, ack))
+		ack = h->base_seq;
+	if (!ssh_seq_gt(h->hi_end, ack))
+		return false;
+	u->bytes = h->hi_end - ack;
+	u->retrans = h->unacked_retrans;
+	for (unsigned i = 0; i < h->nsegs; i++) {
+		const struct seg_rec *r = &h->segs[i];
+		if (!r->acked && ssh_seq_gt(r->seq + r->len, ack) && (!u->since || r->ts < u->since)) {
+			u->since = r->ts;
+			u->frame = r->frame;
+		}
+	}
+	return true;
+}
+
+/* Is the handshake waiting on the server (its identification or a key
+ * exchange message)? */
+static bool waits_on_server(const struct ssh_sess *s)
+{
+	if (!ssh_srv(s)->ident_seen)
+		return true;
+	if (!ssh_cli(s)->ident_seen)
+		return false;
+	struct missing m;
+	ssh_find_missing(s, &m);
+	return m.dir != s->cdir;
+}
+
+/* The wire proves the path broken: while the handshake waits on the
+ * server, the client re-sent its data PROOF_RETRANS times over at least
+ * PROOF_MIN_WAIT and nothing acknowledged it. No client timeout needs to
+ * pass for that (and the client's giving up may never show: Linux sends
+ * no FIN while data is unacknowledged). */
+bool ssh_path_proven(const struct flow *f, const struct ssh_sess *s, ts_usec now)
+{
+	struct unacked u;
+	if (s->rstate != SSH_REPORT_OPEN || s->complete || s->waiting_client || !ssh_conn_open(f))
+		return false;
+	if (!ssh_client_unacked(f, s, &u) || u.retrans < PROOF_RETRANS || !u.since ||
+	    ssh_since(now, u.since) < PROOF_MIN_WAIT)
+		return false;
+	return waits_on_server(s);
+}
+
 void ssh_find_missing(const struct ssh_sess *s, struct missing *m)
 {
 	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
@@ -194,6 +247,36 @@ static bool content_unseen(const struct flow *f, const struct half *h, int x)
 	return h->seq_on && tcp_peer_ack(f, x, &ack) && ssh_seq_gt(ack, h->base_seq + (uint32_t)h->off);
 }
 
+/* How long a timer lets a wait go on before the verdict. While the
+ * client's data goes unacknowledged and the server is awaited, the client
+ * gives up at its timeout without a trace (Linux holds the FIN behind the
+ * unacknowledged data): report at the threshold. Otherwise the client's
+ * giving up shows (its FIN or RST), and a handshake that completes after
+ * the threshold is slow, not failed: only a wait of a few thresholds is
+ * reported by timer. */
+static ts_usec timer_wait(const struct flow *f, const struct ssh_sess *s, ts_usec threshold)
+{
+	struct unacked u;
+	if (ssh_client_unacked(f, s, &u) && waits_on_server(s))
+		return threshold;
+	return TIMER_FACTOR * threshold;
+}
+
+/* The capture ends within a second of a message of either side: it was
+ * cut off while the exchange went on, not stalled. */
+static bool ended_in_exchange(const struct ssh_sess *s, ts_usec now)
+{
+	ts_usec last = 0;
+	for (int d = 0; d < 2; d++) {
+		const struct msg_rec *m = ssh_last_msg(&s->h[d]);
+		if (m && m->ts > last)
+			last = m->ts;
+		if (s->h[d].ident_ts > last)
+			last = s->h[d].ident_ts;
+	}
+	return last && ssh_since(now, last) < SEC(1);
+}
+
 static void judge_prebanner(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger tr, int why)
 {
 	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
@@ -202,6 +285,8 @@ static void judge_prebanner(struct flow *f, struct ssh_sess *s, ts_usec now, enu
 		return;
 	if (sv->text_lines || sv->off) {
 		/* the server said something that is not an identification */
+		if (tr == TR_PROOF)
+			return;
 		if (tr == TR_CLOSE && s->closer == DIR_S2C)
 			ssh_report_closed_before_banner(f, s);
 		else if (tr == TR_CLOSE || waited >= end_min_wait(sd_cfg.banner_timeout))
@@ -223,7 +308,7 @@ static void judge_prebanner(struct flow *f, struct ssh_sess *s, ts_usec now, enu
 		ssh_report_banner_stall(f, s, now, tr, why);
 		return;
 	}
-	if (tr == TR_TIMER && waited < TIMER_FACTOR * sd_cfg.banner_timeout)
+	if (tr == TR_TIMER && waited < timer_wait(f, s, sd_cfg.banner_timeout))
 		return;
 	if (tr == TR_END && waited < end_min_wait(sd_cfg.banner_timeout))
 		return;
@@ -251,7 +336,7 @@ void ssh_judge(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger tr,
 		ts_usec w = ssh_since(tr == TR_CLOSE ? s->close_ts : now, sv->ident_ts);
 		bool gave_up = tr == TR_CLOSE && s->closer == DIR_C2S;
 		bool long_wait = (tr == TR_END && w >= end_min_wait(sd_cfg.banner_timeout)) ||
-				 (tr == TR_TIMER && w >= TIMER_FACTOR * sd_cfg.banner_timeout);
+				 (tr == TR_TIMER && w >= timer_wait(f, s, sd_cfg.banner_timeout)) || tr == TR_PROOF;
 		if (gave_up || long_wait) {
 			ssh_report_banner_stall(f, s, now, tr, why);
 			return;
@@ -285,9 +370,11 @@ void ssh_judge(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger tr,
 	 * gave up on what it saw (a version, a banner), which is no stall */
 	if (tr == TR_CLOSE && s->closer == DIR_C2S && waited < SEC(1))
 		return;
-	if (tr == TR_TIMER && waited < TIMER_FACTOR * sd_cfg.ssh_timeout)
+	if (tr == TR_TIMER && waited < timer_wait(f, s, sd_cfg.ssh_timeout))
 		return;
-	if (tr == TR_END && waited < end_min_wait(sd_cfg.ssh_timeout))
+	if (tr == TR_END && (waited < end_min_wait(sd_cfg.ssh_timeout) || ended_in_exchange(s, now)))
+		return;
+	if (tr == TR_PROOF && m.dir == s->cdir)
 		return;
 	ssh_report_kex_stall(f, s, now, tr, why);
 }
@@ -301,12 +388,12 @@ void ssh_arm(struct flow *f, struct ssh_sess *s)
 	const struct half *sv = &s->h[DIR_S2C];
 	if (!sv->ident_seen) {
 		if (s->expected && ssh_est_time(f))
-			s->deadline = ssh_est_time(f) + TIMER_FACTOR * sd_cfg.banner_timeout;
+			s->deadline = ssh_est_time(f) + timer_wait(f, s, sd_cfg.banner_timeout);
 	} else if (!s->complete && s->h[DIR_C2S].ident_seen) {
 		struct missing m;
 		ssh_find_missing(s, &m);
 		if (m.since)
-			s->deadline = m.since + TIMER_FACTOR * sd_cfg.ssh_timeout;
+			s->deadline = m.since + timer_wait(f, s, sd_cfg.ssh_timeout);
 	}
 	if (s->deadline)
 		flow_set_deadline(f, s->deadline);

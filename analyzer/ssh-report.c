@@ -287,18 +287,42 @@ static const char *close_word(const struct ssh_sess *s)
 	return s->close_rst ? "RST" : "FIN";
 }
 
+/* The client's bytes the server never acknowledged, as details. */
+static void unacked_details(struct verdict *v, const struct unacked *u, ts_usec now, const char *cause)
+{
+	verdict_str(v, "stall_cause", "%s", cause);
+	if (!u->bytes)
+		return;
+	verdict_int(v, "client_unacked_bytes", u->bytes);
+	verdict_int(v, "client_unacked_retransmissions", u->retrans);
+	if (u->since)
+		verdict_num(v, "unacked_since_s", (double)ssh_since(now, u->since) / USEC_F);
+}
+
+/* The client re-sent bytes nothing acknowledged: the wire's answer to
+ * "slow server or broken path" is the path. */
+static bool path_broken(const struct unacked *u)
+{
+	return u->bytes && u->retrans;
+}
+
 void ssh_report_banner_stall(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger tr, int why)
 {
 	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
 	ts_usec est = ssh_est_time(f);
 	struct loss l;
 	ssh_loss_of(f, s, DIR_S2C, &l);
+	struct unacked u;
+	if (!ssh_client_unacked(f, s, &u) || s->cdir != DIR_C2S)
+		memset(&u, 0, sizeof u);
 	struct verdict *v = vbegin(f, V_SSH_BANNER_STALL, SEV_FAIL);
 	ev_ident(v, c, DIR_C2S);
 	ev_ident(v, sv, DIR_S2C);
 	if (l.frame)
 		verdict_evidence(v, l.frame, l.ts, DIR_S2C, "server data %s", l.kind == LOSS_BEFORE ? "after a hole" : "unacked");
-	char how[160], ls[240];
+	if (path_broken(&u) && u.frame)
+		verdict_evidence(v, u.frame, u.since, DIR_C2S, "client data never acked");
+	char how[200], ls[240];
 	ts_usec waited;
 	if (tr == TR_CLOSE && s->closer == DIR_C2S) {
 		waited = ssh_since(s->close_ts, est);
@@ -308,6 +332,14 @@ void ssh_report_banner_stall(struct flow *f, struct ssh_sess *s, ts_usec now, en
 	} else if (tr == TR_CLOSE) {
 		waited = ssh_since(s->close_ts, est);
 		snprintf(how, sizeof how, "then the server closed (%s) after %s", close_word(s), ssh_dur(waited));
+	} else if (tr == TR_PROOF) {
+		waited = ssh_since(now, est);
+		snprintf(how, sizeof how, "nothing back for %s", ssh_dur(waited));
+	} else if (tr == TR_TIMER && path_broken(&u)) {
+		waited = ssh_since(now, est);
+		snprintf(how, sizeof how, "nothing back for %s, past the %g s client timeout: the client has given up "
+					  "(it sends no FIN while its data is unacknowledged)",
+			 ssh_dur(waited), (double)sd_cfg.banner_timeout / USEC_F);
 	} else if (tr == TR_TIMER) {
 		waited = ssh_since(now, est);
 		snprintf(how, sizeof how, "still nothing after %s", ssh_dur(waited));
@@ -317,15 +349,34 @@ void ssh_report_banner_stall(struct flow *f, struct ssh_sess *s, ts_usec now, en
 			 why == FLOW_END_EOF ? "capture ended" : "flow expired");
 	}
 	loss_short(&l, DIR_S2C, ls, sizeof ls);
-	if (sv->ident_seen)
+	const char *cause = "unknown";
+	if (sv->ident_seen) {
 		verdict_summary(v, "the server's identification (frame %llu) never reached the client: %s; %s",
 				(unsigned long long)sv->ident_frame, ls[0] ? ls : "the client never acknowledged it", how);
-	else if (ls[0])
+		if (l.kind == LOSS_AFTER || l.kind == LOSS_NONE) {
+			cause = "between_capture_and_client";
+			verdict_remedy(v, RV_SSH_BANNER_STALL_BETWEEN);
+		}
+	} else if (path_broken(&u)) {
+		verdict_summary(v, "the server never acknowledged the client's %u bytes (re-sent %u times): its packets do "
+				   "not come back, so the path to the server (most often the way back) or the firewall's "
+				   "state for this connection drops them, not a slow sshd; %s",
+				u.bytes, u.retrans, how);
+		cause = "path_or_state";
+		verdict_remedy(v, RV_SSH_BANNER_STALL_PATH_STATE);
+	} else if (ls[0]) {
 		verdict_summary(v, "no SSH identification from the server reached the client: %s; %s", ls, how);
-	else
+	} else if (c->off && c->seq_on && !u.bytes) {
+		verdict_summary(v, "TCP connected and the server acknowledged the client's identification but never sent "
+				   "its own: the server side does not answer; %s",
+				how);
+		cause = "server";
+	} else {
 		verdict_summary(v, "TCP connected but the server never sent its SSH identification; %s", how);
+	}
 	verdict_num(v, "waited_s", (double)waited / USEC_F);
 	loss_details(v, &l, DIR_S2C);
+	unacked_details(v, &u, now, cause);
 	if (c->ident_seen)
 		verdict_str(v, "client_ident", "%s", c->ident.line);
 	vdone(f, s, v);
@@ -475,6 +526,9 @@ void ssh_report_kex_stall(struct flow *f, struct ssh_sess *s, ts_usec now, enum 
 	ssh_find_missing(s, &m);
 	struct loss l;
 	ssh_loss_of(f, s, m.dir, &l);
+	struct unacked u;
+	if (m.dir == s->cdir || !ssh_client_unacked(f, s, &u))
+		memset(&u, 0, sizeof u);
 	struct verdict *v = vbegin(f, V_SSH_KEX_STALL, SEV_FAIL);
 	ev_ident(v, c, DIR_C2S);
 	ev_ident(v, sv, DIR_S2C);
@@ -498,6 +552,7 @@ void ssh_report_kex_stall(struct flow *f, struct ssh_sess *s, ts_usec now, enum 
 		waited = ssh_since(now, m.since);
 		snprintf(how, sizeof how, "waited %s %s", ssh_dur(waited),
 			 tr == TR_TIMER ? "and still waiting"
+			 : tr == TR_PROOF ? "with nothing acknowledged"
 			 : why == FLOW_END_EOF ? "until the capture ended" : "until the flow expired");
 	}
 	loss_short(&l, m.dir, ls, sizeof ls);
@@ -509,6 +564,10 @@ void ssh_report_kex_stall(struct flow *f, struct ssh_sess *s, ts_usec now, enum 
 	else if (m.dir == s->cdir && !strcmp(m.name, "NEWKEYS") && s->closer == s->cdir)
 		snprintf(why_s, sizeof why_s, "a client leaving right after the key exchange reply usually rejected the "
 					      "server's host key");
+	else if (m.dir != s->cdir && path_broken(&u))
+		snprintf(why_s, sizeof why_s, "the server never acknowledged the client's last %u bytes (re-sent %u times): "
+					      "the path to the server or the firewall's state drops them, not a slow server",
+			 u.bytes, u.retrans);
 	else if (m.dir != s->cdir && l.kind == LOSS_NONE)
 		snprintf(why_s, sizeof why_s, "nothing was lost on the wire here: the server did not answer");
 	if (m.last)
@@ -523,6 +582,10 @@ void ssh_report_kex_stall(struct flow *f, struct ssh_sess *s, ts_usec now, enum 
 	verdict_num(v, "waited_s", (double)waited / USEC_F);
 	if (why_s[0])
 		verdict_str(v, "reason", "%s", why_s);
+	if (path_broken(&u) && !dh) {
+		unacked_details(v, &u, now, "path_or_state");
+		verdict_remedy(v, RV_SSH_KEX_STALL_PATH_STATE);
+	}
 	loss_details(v, &l, m.dir);
 	detail_software(v, s);
 	detail_algorithms(v, s);

@@ -24,7 +24,9 @@
 #define FOREIGN_WAIT_MAX 16384 /* server bytes while waiting for the client */
 #define LINE_HARD_MAX 2048 /* a "line" longer than this is not a line */
 #define POOL_CHUNK 64
-#define TIMER_FACTOR 3     /* a stall is reported by timer after this many thresholds */
+#define TIMER_FACTOR 3     /* a wait on the client is reported by timer after this many thresholds */
+#define PROOF_RETRANS 3    /* client data re-sent this often, never acknowledged: the path is broken */
+#define PROOF_MIN_WAIT SEC(1) /* ... and unacknowledged for at least this long */
 #define NONE32 UINT32_MAX
 #define USEC_F 1e6
 
@@ -40,7 +42,9 @@ enum half_state { HS_IDENT, HS_BINARY, HS_ENCRYPTED, HS_DEAD };
  *   AUTH_PENDING --the login inference, made or not--> DONE
  *   DONE --both NEWKEYS seen after all--> AUTH_PENDING */
 enum ssh_report_state { SSH_REPORT_OPEN, SSH_REPORT_OK_PENDING, SSH_REPORT_AUTH_PENDING, SSH_REPORT_DONE };
-enum trigger { TR_CLOSE, TR_TIMER, TR_END };
+/* What makes a session's verdict due: a close, a threshold passing, the
+ * flow's end, or the client's data retransmitted without an answer. */
+enum trigger { TR_CLOSE, TR_TIMER, TR_END, TR_PROOF };
 
 struct msg_rec {
 	uint8_t msg;
@@ -118,6 +122,7 @@ struct half {
 	uint8_t seg_pos, nsegs;
 	uint32_t max_acked_len;
 	uint64_t max_acked_frame;
+	uint32_t unacked_retrans; /* re-sent segments since the peer last acknowledged new data */
 
 	/* encrypted traffic after this side's NEWKEYS: all of it, and what
 	 * came after the peer's first encrypted data (answers) */
@@ -166,6 +171,15 @@ struct loss {
 	uint32_t other_max;  /* largest segment of the other side that got through */
 };
 
+/* The client's data the server never acknowledged (while the handshake
+ * waits on the server). */
+struct unacked {
+	uint32_t bytes;       /* client bytes beyond the server's highest ACK */
+	uint32_t retrans;     /* their retransmissions */
+	uint64_t frame;       /* the oldest such segment */
+	ts_usec since;
+};
+
 /* The next message the handshake was waiting for. */
 struct missing {
 	int dir;              /* who should send it */
@@ -192,6 +206,8 @@ void ssh_report_auth_failed(struct flow *f, struct ssh_sess *s);
 /* ssh-judge.c */
 void ssh_loss_of(const struct flow *f, const struct ssh_sess *s, int x, struct loss *l);
 void ssh_find_missing(const struct ssh_sess *s, struct missing *m);
+bool ssh_client_unacked(const struct flow *f, const struct ssh_sess *s, struct unacked *u);
+bool ssh_path_proven(const struct flow *f, const struct ssh_sess *s, ts_usec now);
 bool ssh_answers_small(const struct enc_count *ans);
 void ssh_judge_post(struct flow *f, struct ssh_sess *s);
 bool ssh_sess_done(const struct ssh_sess *s);

@@ -388,7 +388,7 @@ static bool line_is_other_protocol(const char *l)
 }
 
 /* The server's first bytes are not SSH. */
-static void server_foreign(struct flow *f, struct ssh_sess *s, bool decided)
+static void server_foreign(struct flow *f, struct ssh_sess *s)
 {
 	struct half *sv = &s->h[DIR_S2C];
 	ssh_describe_first(sv);
@@ -398,13 +398,11 @@ static void server_foreign(struct flow *f, struct ssh_sess *s, bool decided)
 		sv->st = HS_DEAD;
 		return;
 	}
-	if (decided) {
-		/* a Multipath TCP subflow may carry the middle of another
-		 * subflow's stream: its first bytes prove nothing */
-		if (!tcp_is_mptcp(f))
-			ssh_report_not_ssh(f, s, NULL);
-		not_ssh_quiet(f);
-	}
+	/* a Multipath TCP subflow may carry the middle of another subflow's
+	 * stream: its first bytes prove nothing */
+	if (!tcp_is_mptcp(f))
+		ssh_report_not_ssh(f, s, NULL);
+	not_ssh_quiet(f);
 }
 
 static size_t ident_step(struct feed_ctx *x, const uint8_t *p, size_t n)
@@ -422,7 +420,7 @@ static size_t ident_step(struct feed_ctx *x, const uint8_t *p, size_t n)
 				return n;
 			}
 			if (h->line.binary || line_is_other_protocol(h->line.buf)) {
-				server_foreign(f, s, true);
+				server_foreign(f, s);
 				return n;
 			}
 		}
@@ -432,7 +430,7 @@ static size_t ident_step(struct feed_ctx *x, const uint8_t *p, size_t n)
 				return n;
 			}
 			h->text_lines = true;
-			server_foreign(f, s, true);
+			server_foreign(f, s);
 			return n;
 		}
 		return used;
@@ -474,11 +472,11 @@ static size_t ident_step(struct feed_ctx *x, const uint8_t *p, size_t n)
 	bool other = h->line.binary || line_is_other_protocol(h->line.buf);
 	ssh_line_reset(&h->line);
 	if (other || h->pre_lines > PRE_LINES_MAX || h->pre_bytes > PRE_BYTES_MAX) {
-		server_foreign(f, s, true);
+		server_foreign(f, s);
 		return n;
 	}
-	if (!s->expected)
-		server_foreign(f, s, false);
+	/* RFC 4253 4.2: a server may send other lines before its
+	 * identification; keep reading them (bounded above) */
 	return used;
 }
 
@@ -646,6 +644,10 @@ static void track_segment(struct flow *f, struct ssh_sess *s, int dir, const str
 		return;
 	uint32_t seq = p->seq, end = p->seq + len;
 	if (!s->complete) {
+		uint32_t ack;
+		bool acked = tcp_peer_ack(f, dir, &ack);
+		if (!ssh_seq_gt(end, h->hi_end) && (!acked || ssh_seq_gt(end, ack)))
+			h->unacked_retrans++; /* bytes sent before, not yet acknowledged */
 		if (ssh_seq_gt(seq, h->cont_end)) {
 			if (!h->gap) {
 				h->gap = true;
@@ -698,6 +700,7 @@ static void track_ack(struct ssh_sess *s, int dir, const struct pkt *p)
 		if (r->acked || !ssh_seq_ge(p->ack, r->seq + r->len))
 			continue;
 		r->acked = true;
+		o->unacked_retrans = 0; /* the path carried something back */
 		if (r->len > o->max_acked_len) {
 			o->max_acked_len = r->len;
 			o->max_acked_frame = r->frame;
@@ -724,6 +727,11 @@ void ssh_packet(struct flow *f, int dir, const struct pkt *p)
 	}
 	track_segment(f, s, dir, p);
 	track_ack(s, dir, p);
+	if (dir == s->cdir && ssh_path_proven(f, s, p->ts)) {
+		ssh_judge(f, s, p->ts, TR_PROOF, 0);
+		if (!fs->app_state)
+			return;
+	}
 	if ((p->tcp_flags & (TH_FIN | TH_RST)) && s->closer < 0) {
 		s->closer = (int8_t)dir;
 		s->close_rst = p->tcp_flags & TH_RST;
@@ -760,6 +768,47 @@ void ssh_flow_end(struct flow *f, int why, ts_usec now)
 	if (flow_state(f)->app_state)
 		ssh_judge_post(f, s);
 	sess_free(f);
+}
+
+bool ssh_problem(const struct flow *f, ts_usec now, char *buf, size_t len)
+{
+	const struct flow_state *fs = flow_state_c(f);
+	const struct ssh_sess *s = fs->app_state;
+	if (!len || !s || fs->app == APP_NOT_SSH || s->rstate != SSH_REPORT_OPEN || s->complete || s->waiting_client ||
+	    !ssh_conn_open(f))
+		return false;
+	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
+	char what[64];
+	ts_usec since;
+	if (!sv->ident_seen) {
+		if (!s->expected || sv->text_lines || sv->off)
+			return false;
+		since = ssh_est_time(f);
+		snprintf(what, sizeof what, "no server banner");
+	} else if (c->ident_seen) {
+		struct missing m;
+		ssh_find_missing(s, &m);
+		if (m.dir == s->cdir)
+			return false; /* the client's turn: not the server's or the path's */
+		since = m.since;
+		snprintf(what, sizeof what, "no %s from the server", m.name);
+	} else {
+		return false;
+	}
+	struct unacked u;
+	if (!ssh_client_unacked(f, s, &u))
+		memset(&u, 0, sizeof u);
+	ts_usec waited = since ? ssh_since(now, since) : 0;
+	if (waited < SEC(1) && !u.retrans)
+		return false;
+	if (u.retrans)
+		snprintf(buf, len, "SSH: %s for %.1f s, client data unacknowledged x%u", what, (double)waited / USEC_F,
+			 u.retrans);
+	else if (u.bytes)
+		snprintf(buf, len, "SSH: %s for %.1f s, client data unacknowledged", what, (double)waited / USEC_F);
+	else
+		snprintf(buf, len, "SSH: %s for %.1f s", what, (double)waited / USEC_F);
+	return true;
 }
 
 void ssh_describe(const struct flow *f, ts_usec now, char *buf, size_t len)

@@ -19,5 +19,9 @@ void ssh_stream(struct flow *f, int dir, const uint8_t *data, size_t len, uint64
 void ssh_timer(struct flow *f, ts_usec now);
 void ssh_flow_end(struct flow *f, int why, ts_usec now);
 void ssh_describe(const struct flow *f, ts_usec now, char *buf, size_t len);
+/* The handshake waits on the server longer than a second, or the client's
+ * data goes unacknowledged and re-sent: one line saying so (see
+ * analyzer_problem()). False when the session is healthy or judged. */
+bool ssh_problem(const struct flow *f, ts_usec now, char *buf, size_t len);
 
 #endif

@@ -677,10 +677,37 @@ static void flow_fit(const struct ts_row *r, int w, char *buf, size_t len)
 	snprintf(buf, len, r->client.family == 6 ? "[%s] %s %s" : "%s %s %s", c, arrow, s);
 }
 
+/* A problem still developing (no verdict yet) on line y: its growing
+ * wait, in the verdict list's columns, above the verdicts. */
+static void draw_developing(int y, int W, const struct ts_flow *fl, int x_id, int x_flow, int x_sum, bool with_sum)
+{
+	char t[16], ep[200];
+	fill(y, 0, W, A_NORMAL);
+	clock_text(fl->phase_ts, CLK_SHORT, t, sizeof t);
+	put(y, 1, 8, A_NORMAL, t);
+	put(y, 10, 4, sev_attr(SEV_WARN), "WAIT");
+	put(y, x_id, x_flow - x_id - 1, A_NORMAL, "developing");
+	if (!with_sum) {
+		put(y, x_flow, W - x_flow, A_BOLD, fl->problem);
+		return;
+	}
+	endpoints_text(&fl->client, fl->cport, &fl->server, fl->sport, gl()->arrow, ep, sizeof ep);
+	put(y, x_flow, x_sum - x_flow - 1, A_NORMAL, ep);
+	put(y, x_sum, W - x_sum, A_BOLD, fl->problem);
+}
+
+#define DEV_LINES 3 /* developing problems shown above the verdicts */
+
 static void draw_verdicts(int H, int W)
 {
 	const struct glyphs *g = gl();
 	int rows = H - 7, y0 = 4;
+	const struct ts_flow *dev[DEV_LINES];
+	size_t ndev = T.finished ? 0 : store_developing(dev, DEV_LINES);
+	while (ndev && rows - (int)ndev < 3)
+		ndev--;
+	rows -= (int)ndev;
+	y0 += (int)ndev;
 	keep_in_view(T.nrows, rows);
 	/* column widths: the id column fits the longest id with its count */
 	int idw = 10;
@@ -704,6 +731,11 @@ static void draw_verdicts(int H, int W)
 		if (ucols(ep) > fw_need)
 			fw_need = ucols(ep);
 	}
+	for (size_t i = 0; i < ndev; i++) {
+		endpoints_text(&dev[i]->client, dev[i]->cport, &dev[i]->server, dev[i]->sport, g->arrow, ep, sizeof ep);
+		if (ucols(ep) > fw_need)
+			fw_need = ucols(ep);
+	}
 	int avail = W - x_flow;
 	int fw = avail;
 	bool with_sum = avail >= fw_need + 20;
@@ -718,6 +750,8 @@ static void draw_verdicts(int H, int W)
 	put(3, x_flow, fw, A_BOLD | A_UNDERLINE, "flow");
 	if (with_sum)
 		put(3, x_sum, W - x_sum, A_BOLD | A_UNDERLINE, "summary");
+	for (size_t i = 0; i < ndev; i++)
+		draw_developing(4 + (int)i, W, dev[i], x_id, x_flow, x_sum, with_sum);
 
 	for (int i = 0; i < rows; i++) {
 		int y = y0 + i;

@@ -280,6 +280,7 @@ static void flow_copy(struct ts_flow *r, const struct driver_flow_row *f)
 	r->first_ts = f->first_ts;
 	r->last_ts = f->last_ts;
 	sanitize_text(f->phase, r->phase, sizeof r->phase);
+	sanitize_text(f->problem, r->problem, sizeof r->problem);
 	r->phase_ts = f->phase_ts;
 }
 
@@ -718,6 +719,27 @@ static int by_flow(const void *x, const void *y)
 		return (flow_sort_mode == FSORT_RECENT) == newer ? -1 : 1;
 	}
 	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+size_t store_developing(const struct ts_flow **out, size_t max)
+{
+	size_t n = 0;
+	for (uint32_t i = 0; i < TS_FLOWS; i++) {
+		const struct ts_flow *fl = &S.flow[i];
+		if (!fl->id || fl->look != S.look || !fl->problem[0])
+			continue;
+		/* keep the max oldest flows, in order of first packet */
+		size_t at = n;
+		while (at > 0 && out[at - 1]->first_ts > fl->first_ts)
+			at--;
+		if (at >= max)
+			continue;
+		if (n < max)
+			n++;
+		memmove(out + at + 1, out + at, (n - 1 - at) * sizeof *out);
+		out[at] = fl;
+	}
+	return n;
 }
 
 size_t store_flows(const struct filter *f, int sort, bool live_only, struct ts_flow **out)

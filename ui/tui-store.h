@@ -71,6 +71,7 @@ struct ts_flow {
 	uint64_t pkts[2], bytes[2];
 	ts_usec first_ts, last_ts;
 	char phase[96];
+	char problem[120]; /* a developing problem (before its verdict), or "" */
 	ts_usec phase_ts; /* packet time the phase was read at */
 	int worst;        /* worst verdict severity, -1 = none */
 	uint32_t nverdicts;
@@ -136,6 +137,9 @@ size_t store_rows(const struct filter *f, int sort, struct ts_view_row **out);
 /* Build the flows list; live_only keeps the flows seen by the last look. */
 size_t store_flows(const struct filter *f, int sort, bool live_only, struct ts_flow **out);
 uint64_t store_flows_known(void);
+/* The flows of the last look with a developing problem, the longest
+ * known first; returns how many (at most max) were put in out. */
+size_t store_developing(const struct ts_flow **out, size_t max);
 
 void filter_parse(struct filter *f, const char *text);
 bool filter_row(const struct filter *f, const struct ts_row *r, const char *summary);

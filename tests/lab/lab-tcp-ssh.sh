@@ -53,7 +53,7 @@ CLI6=2001:db8:1::10 R1C6=2001:db8:1::1 R1S6=2001:db8:2::1 SRV6=2001:db8:2::20
 
 SSH_SCENARIOS="ssh-ok ssh-banner-stall ssh-kex-stall ssh-slow-handshake ssh-refused
 ssh-filtered ssh-icmp-reject ssh-maxstartups ssh-no-common-kex ssh-auth-fail
-ssh-ipv6-ok ssh-port-2222-ok"
+ssh-ipv6-ok ssh-port-2222-ok ssh-path-stall ssh-path-stall-ssh2"
 TCP_SCENARIOS="tcp-asym-works tcp-asym-stateful-drop tcp-fin-unacked tcp-half-closed
 tcp-http-ok tcp-time-wait-reuse tcp-slow-handshake tcp-reset tcp-trickle-ok tcp-stalled
 tcp-zero-window tcp-forged-reset"
@@ -65,6 +65,36 @@ PIDS=()          # background jobs started by this script (timeout wrappers)
 MY_NS=()         # namespaces created by this script
 CAP_PID="" LIVE_PID="" LIVE_ARGS="" LOG="" PCAP="" T_START="" BG_PID=""
 PT_DIR="" PT_PIDS=()  # points-* scenarios: their directory and tcpdumps
+T_DONE=""        # when the last client attempt ended (it gave up or finished)
+LIVE_TIMING_FAILED=0
+SCENARIO_SKIPPED=0
+LIVE_LIMIT=1.0   # seconds a live verdict may come after the client is done
+
+# Copies shakedown's live output through and writes each line, stamped with
+# the wall clock it arrived at, to the file named by its argument; it
+# ignores SIGINT so that it reads on to the end of shakedown's output.
+STAMPER='import signal, sys, time
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+out = open(sys.argv[1], "w")
+for line in sys.stdin:
+    sys.stdout.write(line)
+    sys.stdout.flush()
+    out.write("%.6f %s" % (time.time(), line))
+    out.flush()'
+
+# The node ssh2 client: one connection with readyTimeout; prints how it ended.
+SSH2_TRY='const { Client } = require("ssh2");
+const fs = require("fs");
+const [host, port, key, ready] = process.argv.slice(2);
+const t0 = Date.now();
+const say = (m) => console.log(`[${((Date.now() - t0) / 1000).toFixed(3)} s] ${m}`);
+const c = new Client();
+c.on("ready", () => { say("ready"); c.end(); });
+c.on("error", (e) => say(`error: ${e.message}`));
+c.on("close", () => { say("closed"); process.exit(0); });
+c.connect({ host, port: Number(port), username: "root", privateKey: fs.readFileSync(key),
+            readyTimeout: Number(ready) });'
+SSH2_DIR=${SD_LAB_SSH2:-}  # a directory holding node_modules/ssh2 (else npm installs it)
 
 # ---------------------------------------------------------------- plumbing
 
@@ -266,8 +296,10 @@ capture_start() {
     wait_for_text "$WORK/tcpdump.err" "listening on" 5 || die "tcpdump did not start"
     note "tcpdump -i $CAP_IF filter: $1"
     if [ -n "$LIVE_BIN" ]; then
-        # shellcheck disable=SC2086 # extra args are words on purpose
-        bg "$NS_R1" 120 "$LIVE_BIN" -i "$CAP_IF" --json $LIVE_ARGS \
+        : >"$WORK/live.times"
+        # shellcheck disable=SC2016 # expanded by the inner shell
+        bg "$NS_R1" 120 sh -c '"$0" -i "$1" --json $2 | "$3" -u -c "$4" "$5"' \
+            "$LIVE_BIN" "$CAP_IF" "$LIVE_ARGS" "$PY" "$STAMPER" "$WORK/live.times" \
             >"$WORK/live.json" 2>"$WORK/live.err"
         LIVE_PID=$BG_PID
         sleep 1
@@ -283,6 +315,7 @@ capture_stop() {
     if [ -n "$LIVE_PID" ]; then
         stop_pid "$LIVE_PID" INT
         LIVE_PID=""
+        wait_for_text "$WORK/live.json" '"type":"summary"' 5 || note "live: no summary line"
     fi
     grep -E 'packets (captured|received|dropped)' "$WORK/tcpdump.err" >>"$LOG"
 }
@@ -339,6 +372,7 @@ ssh_try() {
         -o ConnectionAttempts=1 -p "$port" "$@" "root@$target" true \
         >"$WORK/ssh.out" 2>&1
     rc=$?
+    T_DONE=$(now)
     note "ssh exit status $rc after $(since "$t0") s" \
         "$([ "$rc" = 124 ] && echo '(killed by timeout)')"
     section "ssh -vvv client output" "$WORK/ssh.out"
@@ -361,12 +395,112 @@ helper_report() { section "$1 ($2)" "$WORK/$1.out"; }
 SSH_FILTER4="tcp port 22 and host $SRV4"
 OK_OPTS=(-o ConnectTimeout=10)
 
+# live_timing ID CAUSE: with --live, the first verdict ID must have been
+# printed at most LIVE_LIMIT seconds after the client was done (T_DONE;
+# earlier is fine), with details.stall_cause CAUSE ("" = not checked); no
+# verdict worse than ID's severity may appear. The numbers go to the log.
+live_timing() {
+    [ -n "$LIVE_BIN" ] || return 0
+    "$PY" - "$WORK/live.times" "$1" "$2" "$T_DONE" "$LIVE_LIMIT" >>"$LOG" 2>&1 <<'EOF'
+import json, sys
+path, vid, cause, done, limit = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
+rank = {"ok": 0, "info": 1, "warn": 2, "fail": 3}
+first, worst = None, None
+for line in open(path, errors="replace"):
+    stamp, _, text = line.partition(" ")
+    try:
+        rec = json.loads(text)
+    except ValueError:
+        continue
+    if rec.get("type") != "verdict":
+        continue
+    if rec.get("id") == vid and first is None:
+        first = (float(stamp), rec)
+    elif worst is None or rank.get(rec.get("severity"), 0) > rank.get(worst.get("severity"), 0):
+        worst = rec
+if first is None:
+    print("live timing: %s never printed" % vid)
+    sys.exit(1)
+t, rec = first
+delay = t - done
+print("live timing: %s printed %.3f s %s the client was done (limit %.1f s after)" %
+      (vid, abs(delay), "after" if delay >= 0 else "before", limit))
+print("live timing: summary: %s" % rec.get("summary"))
+ok = delay <= limit
+got = rec.get("details", {}).get("stall_cause", "")
+if cause and got != cause:
+    print("live timing: stall_cause %r, want %r" % (got, cause))
+    ok = False
+if worst is not None and rank.get(worst.get("severity"), 0) > rank.get(rec.get("severity"), 0):
+    print("live timing: also printed %s %s" % (worst.get("severity"), worst.get("id")))
+    ok = False
+sys.exit(0 if ok else 1)
+EOF
+    local rc=$?
+    echo "lab-tcp-ssh: live timing of $1: $(grep '^live timing: [a-z._]* printed' "$LOG" | tail -n 1 | cut -d' ' -f4-)" >&2
+    [ "$rc" = 0 ] || LIVE_TIMING_FAILED=1
+    return 0
+}
+
 sc_ssh_ok() {
     sshd_start "$SRV4" 22
     capture_start "$SSH_FILTER4"
     ssh_try 20 "$SRV4" 22 "$WORK/ssh/good" "${OK_OPTS[@]}"
     capture_stop 1
     sshd_report
+    live_timing ssh.ok ""
+}
+
+# The server's packets are dropped after the TCP handshake (replies lost
+# on the way back, or a firewall without state for them): the client's
+# identification is re-sent and never acknowledged, and the client gives
+# up at its timeout without a FIN (Linux holds it behind the data).
+PATH_DROP="ip saddr $SRV4 tcp sport 22 tcp flags & syn == 0 counter drop"
+sc_ssh_path_stall() {
+    sshd_start "$SRV4" 22
+    nft_load "$PATH_DROP"
+    note "router 1 drops every server->client packet after the SYN-ACK"
+    capture_start "$SSH_FILTER4"
+    ssh_try 15 "$SRV4" 22 "$WORK/ssh/good" -o ConnectTimeout=5
+    capture_stop 2
+    nft_report
+    sshd_report
+    live_timing ssh.banner_stall path_or_state
+}
+
+ssh2_prepare() {
+    [ -n "$SSH2_DIR" ] && [ -d "$SSH2_DIR/node_modules/ssh2" ] && return 0
+    command -v node >/dev/null && command -v npm >/dev/null || { note "node or npm missing"; return 1; }
+    SSH2_DIR=$WORK/npm
+    mkdir -p "$SSH2_DIR"
+    note "npm install ssh2 into $SSH2_DIR"
+    (cd "$SSH2_DIR" && timeout 300 npm install --no-audit --no-fund --ignore-scripts --omit=optional ssh2) \
+        >>"$LOG" 2>&1 || { note "npm install ssh2 failed"; return 1; }
+}
+
+# The same drop, with node's ssh2 as the client (readyTimeout 5 s: the
+# "Timed out while waiting for handshake" of inspection agents).
+sc_ssh_path_stall_ssh2() {
+    if ! ssh2_prepare; then
+        SCENARIO_SKIPPED=1 # no ssh2 without the npm registry: not a failure of shakedown
+        return 0
+    fi
+    printf '%s\n' "$SSH2_TRY" >"$WORK/ssh2-try.js"
+    sshd_start "$SRV4" 22
+    nft_load "$PATH_DROP"
+    note "router 1 drops every server->client packet after the SYN-ACK"
+    capture_start "$SSH_FILTER4"
+    note "node ssh2 to $SRV4 port 22, readyTimeout 5000 ms"
+    in_ns "$NS_CLI" env NODE_PATH="$SSH2_DIR/node_modules" timeout -k 2 20 node "$WORK/ssh2-try.js" \
+        "$SRV4" 22 "$WORK/ssh/good" 5000 >"$WORK/ssh2.out" 2>&1
+    local rc=$?
+    T_DONE=$(now)
+    note "node exit status $rc"
+    section "node ssh2 output" "$WORK/ssh2.out"
+    capture_stop 2
+    nft_report
+    sshd_report
+    live_timing ssh.banner_stall path_or_state
 }
 
 sc_ssh_banner_stall() {
@@ -378,6 +512,7 @@ sc_ssh_banner_stall() {
     ssh_try 20 "$SRV4" 22 "$WORK/ssh/good" -o ConnectTimeout=6
     capture_stop 2
     helper_report silent "tcpssh-helper.py silent on the server"
+    live_timing ssh.banner_stall server
 }
 
 KEX_CUT=1400
@@ -824,8 +959,13 @@ run_scenario() {
     note "topology up${asym:+ (asymmetric: replies via router 2)}"
     LIVE_ARGS=""
     [ -n "$LIVE_BIN" ] && LIVE_ARGS=$(expect_args "$name" "$proto")
+    LIVE_TIMING_FAILED=0 SCENARIO_SKIPPED=0
     "$fn"
     topo_down
+    if [ "$SCENARIO_SKIPPED" = 1 ]; then
+        echo "lab-tcp-ssh: $name: skipped (see $LOG)" >&2
+        return 0
+    fi
     frames=$(summarise_capture)
     if [ "$proto" = points ]; then
         summarise_capture "$PT_DIR/lan.pcap" >/dev/null
@@ -834,7 +974,10 @@ run_scenario() {
     echo "lab-tcp-ssh: $name: $frames frames -> $PCAP" >&2
     [ "$frames" -gt 0 ] 2>/dev/null || rc=1
     if [ -n "$LIVE_BIN" ] && [ "$rc" = 0 ]; then
-        if live_check "$name" "$proto"; then
+        if [ "$LIVE_TIMING_FAILED" != 0 ]; then
+            echo "lab-tcp-ssh: $name: live verdict too late or wrong (see $LOG)" >&2
+            rc=1
+        elif live_check "$name" "$proto"; then
             echo "lab-tcp-ssh: $name: live verdicts match" >&2
         else
             echo "lab-tcp-ssh: $name: live verdicts DIFFER (see $LOG)" >&2

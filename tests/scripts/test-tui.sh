@@ -454,6 +454,28 @@ keys q
 expect "pace: exit 1" "^EXIT=1$"
 restored "pace"
 
+echo "== the default screen shows a stall while it develops"
+start 80 24 -- -r "$SSH/ssh-banner-stall.pcap" --ui --pace
+expect "developing: the stall on the Verdicts screen" "WAIT developing +SSH: no server banner for [0-9]+\.[0-9] s" 5
+expect "developing: no verdict yet" "no verdicts yet"
+d1=$(grep -oE 'banner for [0-9]+\.[0-9] s' "$tmp/screen" | grep -oE '[0-9]+\.[0-9]')
+sleep 1
+screen
+d2=$(grep -oE 'banner for [0-9]+\.[0-9] s' "$tmp/screen" | grep -oE '[0-9]+\.[0-9]')
+if [ -n "$d1" ] && [ -n "$d2" ] && awk -v a="$d1" -v b="$d2" 'BEGIN { exit !(b > a) }'; then
+	pass "developing: the wait grows ($d1 s -> $d2 s)"
+elif grep -q "END OF INPUT" "$tmp/screen"; then
+	pass "developing: the replay ended first (machine busy), growth not measured"
+else
+	fail "developing: the wait did not grow ($d1 -> $d2)"
+fi
+save developing-80x24
+expect "developing: the verdict lands" "FAIL ssh\.banner_stall" 10
+expect_not "developing: the verdict replaced the developing line" "developing"
+keys q
+expect "developing: exit 1" "^EXIT=1$"
+restored "developing"
+
 echo "== q in the middle of a replay stops the capture"
 start 80 24 -- -r "$SSH/ssh-slow-handshake.pcap" --ui --pace
 expect "replay started" "flows 1 now" 4

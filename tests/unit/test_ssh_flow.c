@@ -333,12 +333,19 @@ static void test_banner_stall_client_gives_up(void **state)
 static void test_banner_stall_by_timer(void **state)
 {
 	(void)state;
-	/* a client that never gives up: reported once three banner timeouts pass */
+	/* a client that never gives up, whose bytes the server acknowledged:
+	 * its FIN would show a give-up, and a banner may still come (a slow
+	 * handshake): reported once three banner timeouts pass */
 	struct conv c;
 	conv_open(&c, 40000, 22);
 	ts_usec est = c.now;
 	send_data(&c, DIR_C2S, CIDENT, strlen(CIDENT), 100);
+	ack(&c, DIR_S2C, 100);
 	assert_true(c.f->deadline && c.f->deadline <= est + 3 * sd_cfg.banner_timeout);
+	char line[120];
+	assert_false(analyzer_problem(c.f, est + SEC(0.5), line, sizeof line));
+	assert_true(analyzer_problem(c.f, est + SEC(3.2), line, sizeof line));
+	assert_string_equal(line, "SSH: no server banner for 3.2 s");
 	analyzer_timer(c.f, est + SEC(59));
 	assert_int_equal(count_prefix("ssh."), 0);
 	/* the sweep may come late (at the next packet): judged as of the deadline */
@@ -346,11 +353,143 @@ static void test_banner_stall_by_timer(void **state)
 	const struct got *g = find_verdict("ssh.banner_stall");
 	assert_non_null(g);
 	assert_true(summary_has(g, "still nothing after 60.000 s"));
+	assert_true(summary_has(g, "acknowledged the client's identification but never sent its own"));
+	assert_string_equal(dstr(g, "stall_cause"), "server");
 	assert_true(dnum(g, "waited_s") > 59.999 && dnum(g, "waited_s") < 60.001);
 	/* reported once, and the session is given back */
 	assert_int_equal(ssh_stats()->active, 0);
 	conv_end(&c);
 	assert_int_equal(count_prefix("ssh."), 1);
+}
+
+/* The client's identification goes out again and again and nothing
+ * acknowledges it (the server's packets do not come back): the third
+ * retransmission, over a second after the first copy, proves the path
+ * broken at once; the client's timeout need not pass. */
+static void test_banner_stall_path_proven(void **state)
+{
+	(void)state;
+	struct conv c;
+	conv_open(&c, 40000, 22);
+	uint32_t at = c.seq[DIR_C2S];
+	send_data(&c, DIR_C2S, CIDENT, strlen(CIDENT), 100);
+	c.deliver = false;
+	static const ts_usec rto[3] = { SEC(0.2), SEC(0.4), SEC(0.8) };
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(count_prefix("ssh."), 0);
+		if (i == 2) {
+			/* the live view's developing line, before the verdict */
+			char line[120];
+			assert_true(analyzer_problem(c.f, c.now + SEC(0.5), line, sizeof line));
+			assert_string_equal(line, "SSH: no server banner for 1.1 s, client data unacknowledged x2");
+		}
+		c.seq[DIR_C2S] = at;
+		send_data(&c, DIR_C2S, CIDENT, strlen(CIDENT), rto[i]);
+	}
+	const struct got *g = find_verdict("ssh.banner_stall");
+	assert_non_null(g);
+	assert_true(summary_has(g, "never acknowledged the client's 26 bytes (re-sent 3 times)"));
+	assert_true(summary_has(g, "not a slow sshd"));
+	assert_string_equal(dstr(g, "stall_cause"), "path_or_state");
+	assert_true(dnum(g, "unacked_since_s") > 1.39 && dnum(g, "unacked_since_s") < 1.41);
+	/* judged: the developing line is gone */
+	char line[120];
+	assert_false(analyzer_problem(c.f, c.now, line, sizeof line));
+	/* the close that may follow adds nothing */
+	packet(&c, DIR_C2S, TH_FIN | TH_ACK, NULL, 0, SEC(3));
+	conv_end(&c);
+	assert_int_equal(count_prefix("ssh."), 1);
+}
+
+/* The client's bytes were never acknowledged and re-sent only once (a long
+ * retransmission timeout): its give-up cannot show (no FIN behind unacked
+ * data), so the verdict comes when the client's timeout passes. */
+static void test_banner_stall_unacked_at_threshold(void **state)
+{
+	(void)state;
+	struct conv c;
+	conv_open(&c, 40000, 22);
+	ts_usec est = c.now;
+	uint32_t at = c.seq[DIR_C2S];
+	send_data(&c, DIR_C2S, CIDENT, strlen(CIDENT), 100);
+	c.deliver = false;
+	c.seq[DIR_C2S] = at;
+	send_data(&c, DIR_C2S, CIDENT, strlen(CIDENT), SEC(3));
+	assert_true(c.f->deadline && c.f->deadline <= est + sd_cfg.banner_timeout);
+	analyzer_timer(c.f, est + SEC(19.9));
+	assert_int_equal(count_prefix("ssh."), 0);
+	analyzer_timer(c.f, est + SEC(20.2));
+	const struct got *g = find_verdict("ssh.banner_stall");
+	assert_non_null(g);
+	assert_true(summary_has(g, "past the 20 s client timeout: the client has given up"));
+	assert_string_equal(dstr(g, "stall_cause"), "path_or_state");
+	conv_end(&c);
+	assert_int_equal(count_prefix("ssh."), 1);
+}
+
+/* Lost copies that a later ACK recovers prove nothing. */
+static void test_retransmission_recovered_is_no_proof(void **state)
+{
+	(void)state;
+	struct conv c;
+	conv_open(&c, 40000, 22);
+	uint32_t at = c.seq[DIR_C2S];
+	send_data(&c, DIR_C2S, CIDENT, strlen(CIDENT), 100);
+	c.deliver = false;
+	for (int i = 0; i < 2; i++) {
+		c.seq[DIR_C2S] = at;
+		send_data(&c, DIR_C2S, CIDENT, strlen(CIDENT), SEC(0.5));
+	}
+	ack(&c, DIR_S2C, 1000);
+	c.seq[DIR_C2S] = at;
+	send_data(&c, DIR_C2S, CIDENT, strlen(CIDENT), SEC(1)); /* a spurious copy */
+	c.deliver = true;
+	send_data(&c, DIR_S2C, SIDENT, strlen(SIDENT), 1000);
+	assert_int_equal(count_prefix("ssh."), 0);
+	conv_end(&c);
+	assert_null(find_verdict("ssh.banner_stall"));
+}
+
+/* RFC 4253 4.2: lines before the server's identification, on a port that
+ * is not 22, before the client identified: still SSH. */
+static void test_lines_before_ident_other_port(void **state)
+{
+	(void)state;
+	struct conv c;
+	conv_open(&c, 40000, 2222);
+	const char *t = "Welcome to the lab\r\nAuthorised use only\r\n";
+	send_data(&c, DIR_S2C, t, strlen(t), 100);
+	handshake(&c, 1000);
+	conv_end(&c);
+	assert_null(find_verdict("ssh.not_ssh"));
+	const struct got *g = find_verdict("ssh.ok");
+	assert_non_null(g);
+	const struct verdict_detail *d = detail(g, "server_lines_before_ident");
+	assert_non_null(d);
+	assert_int_equal(d->i, 2);
+}
+
+/* A capture cut a few milliseconds after the last key exchange message
+ * is no stall, however short the threshold. */
+static void test_capture_cut_mid_kex_is_no_stall(void **state)
+{
+	(void)state;
+	sd_cfg.ssh_timeout = SEC(0.01);
+	struct conv c;
+	conv_open(&c, 40000, 22);
+	uint8_t buf[2048];
+	send_data(&c, DIR_C2S, CIDENT, strlen(CIDENT), 100);
+	send_data(&c, DIR_S2C, SIDENT, strlen(SIDENT), 1000);
+	size_t o = kexinit_pkt(buf, "curve25519-sha256", "aes128-ctr");
+	send_data(&c, DIR_S2C, buf, o, 1000);
+	o = kexinit_pkt(buf, "curve25519-sha256", "aes128-ctr");
+	send_data(&c, DIR_C2S, buf, o, 1000);
+	o = msg_pkt(buf, SSH_MSG_KEX_30, 36);
+	send_data(&c, DIR_C2S, buf, o, 1000);
+	ack(&c, DIR_S2C, 3000);
+	c.now += 5000;
+	conv_end(&c);
+	assert_null(find_verdict("ssh.kex_stall"));
 }
 
 static void test_banner_never_acked_is_loss(void **state)
@@ -705,6 +844,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slow_banner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_banner_stall_client_gives_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_banner_stall_by_timer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_banner_stall_path_proven, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_banner_stall_unacked_at_threshold, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retransmission_recovered_is_no_proof, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lines_before_ident_other_port, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_capture_cut_mid_kex_is_no_stall, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_banner_never_acked_is_loss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable_banner_is_not_a_stall, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_before_banner_with_text, setup, teardown),
