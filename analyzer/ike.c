@@ -238,7 +238,8 @@ void ike_fill_limits(struct limit_hit *ike, struct limit_hit *esp)
 	if (!ike_tab.table_full)
 		memset(ike, 0, sizeof *ike);
 	ike->times = ike_tab.table_full;
-	ike->limit = ike_tab.cap;
+	/* once full, the SAs it held: the cap rounded up to whole blocks */
+	ike->limit = ike_tab.table_full ? ike_tab.nused : ike_tab.cap;
 	*esp = esp_table_stats()->full;
 }
 

@@ -594,12 +594,14 @@ static void test_table_bound(void **st)
 		send_udp(true, 500, 500, m, n, i * 0.001);
 	}
 	finish_at(1);
-	/* no verdict about the SAs (one copy each), one about the limit */
-	assert_int_equal(ngot, 1);
-	assert_string_equal(got[0].id, "capture.flow_table_full");
-	assert_int_equal(detail_int(&got[0], "ike_sa_limit"), 128);
-	assert_int_equal(detail_int(&got[0], "ike_half_open_evicted"), 272);
-	assert_int_equal(detail_int(&got[0], "evicted"), 272);
+	/* no verdict about the SAs (one copy each); the full table is counted
+	 * for the run summary, from which the analyzer raises one
+	 * capture.limits_reached (test-ike-flood.sh checks that end to end) */
+	assert_int_equal(ngot, 0);
+	struct limit_hit ike_hit, esp_hit;
+	ike_fill_limits(&ike_hit, &esp_hit);
+	assert_int_equal(ike_hit.limit, 128);
+	assert_int_equal(ike_hit.times, 272);
 }
 
 /* Both directions flowed, then only A: esp.one_way with the SPI pair. */
