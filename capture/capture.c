@@ -113,12 +113,12 @@ static int writer_attach(struct capture_source *s, pcap_t *pc, const char *what,
 			return 0;
 		const char *a = pcap_datalink_val_to_name(s->dump_lt), *b = pcap_datalink_val_to_name(lt);
 		snprintf(err, errlen, "-w %s: %s has link type %s, not %s like the input before it; one pcap file holds one link type",
-			 path, what, b ? b : "?", a ? a : "?");
+			 path, strcmp(what, "-") ? what : "standard input", b ? b : "?", a ? a : "?");
 		return -1;
 	}
 	s->dumper = pcap_dump_open(pc, path);
 	if (!s->dumper) {
-		snprintf(err, errlen, "-w %s: %s", path, pcap_geterr(pc));
+		snprintf(err, errlen, "-w: %s", pcap_geterr(pc)); /* libpcap's message names the file */
 		return -1;
 	}
 	s->dump_lt = lt;
