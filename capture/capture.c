@@ -34,6 +34,9 @@ struct capture_source {
 	uint64_t files_truncated;
 	ts_usec pace_base_ts;
 	uint64_t pace_base_wall;
+	uint64_t handed;         /* frames handed on, for -c */
+	pcap_dumper_t *dumper;   /* -w */
+	int dump_lt;
 };
 
 static uint64_t wall_usec(void)
@@ -80,7 +83,46 @@ static void pace(struct capture_source *s, ts_usec ts, volatile sig_atomic_t *st
 static void hand_frame(struct capture_source *s, int linktype, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct capture_frame fr = { linktype, data, h->caplen, h->len, hdr_ts(h), ++s->frame, s->file };
+	if (s->dumper)
+		pcap_dump((u_char *)s->dumper, h, data);
+	s->handed++;
 	s->sink->on_frame(s->sink->arg, &fr);
+}
+
+/* -c: every frame asked for has been handed on. */
+static bool count_reached(const struct capture_source *s)
+{
+	return s->o->count && s->handed >= s->o->count;
+}
+
+static bool stopped(const struct capture_source *s, volatile sig_atomic_t *stop)
+{
+	return (stop && *stop) || count_reached(s);
+}
+
+/* -w: open the output file with pc's link type and snaplen, or check that
+ * pc's link type is the one already being written. */
+static int writer_attach(struct capture_source *s, pcap_t *pc, const char *what, char *err, size_t errlen)
+{
+	const char *path = s->o->write_file;
+	if (!path)
+		return 0;
+	int lt = pcap_datalink(pc);
+	if (s->dumper) {
+		if (lt == s->dump_lt)
+			return 0;
+		const char *a = pcap_datalink_val_to_name(s->dump_lt), *b = pcap_datalink_val_to_name(lt);
+		snprintf(err, errlen, "-w %s: %s has link type %s, not %s like the input before it; one pcap file holds one link type",
+			 path, strcmp(what, "-") ? what : "standard input", b ? b : "?", a ? a : "?");
+		return -1;
+	}
+	s->dumper = pcap_dump_open(pc, path);
+	if (!s->dumper) {
+		snprintf(err, errlen, "-w: %s", pcap_geterr(pc)); /* libpcap's message names the file */
+		return -1;
+	}
+	s->dump_lt = lt;
+	return 0;
 }
 
 static void on_live_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
@@ -161,7 +203,7 @@ static pcap_t *open_file(const struct capture_opts *o, const char *path, int *lt
 }
 
 /* Refuse the run before any verdict if a later -r file cannot be read. */
-static int check_files(const struct capture_opts *o, char *err, size_t errlen)
+static int check_files(struct capture_source *s, const struct capture_opts *o, char *err, size_t errlen)
 {
 	for (int i = 0; i < o->nfiles; i++) {
 		int lt;
@@ -172,9 +214,13 @@ static int check_files(const struct capture_opts *o, char *err, size_t errlen)
 		pcap_t *pc = open_file(o, o->files[i], &lt, &prog, &filtered, err, errlen);
 		if (!pc)
 			return -1;
+		/* -w: the output opens now, and every file must share its link type */
+		int r = writer_attach(s, pc, o->files[i], err, errlen);
 		if (filtered)
 			pcap_freecode(&prog);
 		pcap_close(pc);
+		if (r < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -188,11 +234,17 @@ static int run_file(struct capture_source *s, const char *path, volatile sig_ato
 	pcap_t *pc = open_file(s->o, path, &lt, &prog, &filtered, err, errlen);
 	if (!pc)
 		return -1;
+	if (writer_attach(s, pc, path, err, errlen) < 0) {
+		if (filtered)
+			pcap_freecode(&prog);
+		pcap_close(pc);
+		return -1;
+	}
 	s->frame = 0;
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	int r;
-	while (!(stop && *stop) && (r = pcap_next_ex(pc, &h, &data)) >= 0) {
+	int r = 0;
+	while (!stopped(s, stop) && (r = pcap_next_ex(pc, &h, &data)) >= 0) {
 		if (r == 0)
 			continue;
 		/* filter here rather than in libpcap, so that frame numbers stay
@@ -207,7 +259,7 @@ static int run_file(struct capture_source *s, const char *path, volatile sig_ato
 		if ((s->frame & 1023) == 0)
 			idle(s, false);
 	}
-	if (!(stop && *stop) && r == PCAP_ERROR) {
+	if (!stopped(s, stop) && r == PCAP_ERROR) {
 		fputs("shakedown: ", stderr);
 		sanitize_fputs(stderr, path);
 		fputs(": ", stderr);
@@ -255,7 +307,7 @@ static int open_live(struct capture_source *s, const struct capture_opts *o, cha
 	 * stays whole-packet (IKE messages and SSH handshakes are parsed in
 	 * full); the buffer absorbs bursts. See docs/user-guide.md. */
 	pcap_set_snaplen(pc, o->snaplen > 0 ? o->snaplen : CAPTURE_DEFAULT_SNAPLEN);
-	pcap_set_promisc(pc, 1);
+	pcap_set_promisc(pc, !o->no_promisc);
 	pcap_set_timeout(pc, CAPTURE_BLOCK_TIMEOUT_MS);
 	pcap_set_immediate_mode(pc, 0);
 	pcap_set_buffer_size(pc, (o->buffer_mb > 0 ? o->buffer_mb : CAPTURE_DEFAULT_BUFFER_MB) * 1024 * 1024);
@@ -292,7 +344,8 @@ static int open_live(struct capture_source *s, const struct capture_opts *o, cha
 		fputc('\n', stderr);
 	}
 	int lt = check_linktype(pc, o->iface, err, errlen);
-	if (lt < 0 || set_filter(pc, o->filter, err, errlen) < 0 || join_fanout(pc, o, err, errlen) < 0) {
+	if (lt < 0 || set_filter(pc, o->filter, err, errlen) < 0 || join_fanout(pc, o, err, errlen) < 0 ||
+	    writer_attach(s, pc, o->iface, err, errlen) < 0) {
 		pcap_close(pc);
 		return -1;
 	}
@@ -306,12 +359,14 @@ static void run_live(struct capture_source *s, volatile sig_atomic_t *stop)
 {
 	int fd = pcap_get_selectable_fd(s->live_pcap);
 	int wait_ms = s->o->poll_ms > 0 && s->o->poll_ms < 100 ? s->o->poll_ms : 100;
-	while (!(stop && *stop)) {
+	while (!stopped(s, stop)) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
 		int pr = poll(&pfd, 1, wait_ms);
 		if (pr < 0 && errno != EINTR)
 			break;
-		int n = pcap_dispatch(s->live_pcap, -1, on_live_frame, (u_char *)(void *)s);
+		/* -c: ask for no more than the frames still wanted */
+		int want = s->o->count ? (int)(s->o->count - s->handed > 65536 ? 65536 : s->o->count - s->handed) : -1;
+		int n = pcap_dispatch(s->live_pcap, want, on_live_frame, (u_char *)(void *)s);
 		if (n < 0)
 			break;
 		/* a stalled flow sends nothing: the sink lets its clock run on */
@@ -330,11 +385,11 @@ struct capture_source *capture_source_open(const struct capture_opts *o, char *e
 	if (o->iface) {
 		s->live = true;
 		if (open_live(s, o, err, errlen) < 0) {
-			free(s);
+			capture_source_close(s);
 			return NULL;
 		}
-	} else if (o->nfiles > 1 && check_files(o, err, errlen) < 0) {
-		free(s);
+	} else if ((o->nfiles > 1 || o->write_file) && check_files(s, o, err, errlen) < 0) {
+		capture_source_close(s);
 		return NULL;
 	}
 	return s;
@@ -344,16 +399,19 @@ int capture_source_run(struct capture_source *s, const struct capture_sink *sink
 		       char *err, size_t errlen)
 {
 	s->sink = sink;
-	if (s->live) {
+	int rc = CAPTURE_OK;
+	if (s->live)
 		run_live(s, stop);
-		return CAPTURE_OK;
-	}
-	for (int i = 0; i < s->o->nfiles; i++) {
+	for (int i = 0; !s->live && i < s->o->nfiles && !stopped(s, stop); i++) {
 		s->file = i;
-		if (run_file(s, s->o->files[i], stop, err, errlen) < 0)
-			return CAPTURE_INPUT_ERROR;
+		if (run_file(s, s->o->files[i], stop, err, errlen) < 0) {
+			rc = CAPTURE_INPUT_ERROR;
+			break;
+		}
 	}
-	return CAPTURE_OK;
+	if (s->dumper)
+		pcap_dump_flush(s->dumper);
+	return rc;
 }
 
 bool capture_source_live(const struct capture_source *s)
@@ -376,6 +434,46 @@ uint64_t capture_source_files_truncated(const struct capture_source *s)
 	return s ? s->files_truncated : 0;
 }
 
+int capture_list_interfaces(FILE *out, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_if_t *all = NULL;
+	if (pcap_findalldevs(&all, ebuf) < 0) {
+		snprintf(err, errlen, "cannot list interfaces: %s", ebuf);
+		return -1;
+	}
+	int n = 0;
+	for (pcap_if_t *d = all; d; d = d->next) {
+		fprintf(out, "%d.", ++n);
+		sanitize_fputs(out, d->name);
+		if (d->description) {
+			fputs(" (", out);
+			sanitize_fputs(out, d->description);
+			fputc(')', out);
+		}
+		/* the state words tcpdump shows */
+		const char *words[4];
+		int nw = 0;
+		if (d->flags & PCAP_IF_UP)
+			words[nw++] = "Up";
+		if (d->flags & PCAP_IF_RUNNING)
+			words[nw++] = "Running";
+		if (d->flags & PCAP_IF_WIRELESS)
+			words[nw++] = "Wireless";
+		if (d->flags & PCAP_IF_LOOPBACK)
+			words[nw++] = "Loopback";
+		for (int i = 0; i < nw; i++)
+			fprintf(out, "%s%s", i ? ", " : " [", words[i]);
+		fputs(nw ? "]\n" : "\n", out);
+	}
+	pcap_freealldevs(all);
+	if (!n) {
+		snprintf(err, errlen, "no interface to capture on (not root? try with cap_net_raw,cap_net_admin)");
+		return -1;
+	}
+	return 0;
+}
+
 const char *capture_linktype_name(int linktype)
 {
 	return pcap_datalink_val_to_name(linktype);
@@ -385,6 +483,8 @@ void capture_source_close(struct capture_source *s)
 {
 	if (!s)
 		return;
+	if (s->dumper)
+		pcap_dump_close(s->dumper);
 	if (s->live_pcap)
 		pcap_close(s->live_pcap);
 	free(s);

@@ -9,6 +9,7 @@
 #define SHAKEDOWN_CAPTURE_H
 
 #include <signal.h>
+#include <stdio.h>
 #include "flow.h"
 
 /* Live defaults: whole packets, a kernel ring that absorbs bursts (32 MiB
@@ -42,6 +43,14 @@ struct capture_opts {
 	 * socket of the group and both directions of a flow (and the
 	 * fragments of a datagram) reach the same one (--workers). */
 	uint16_t fanout_group;
+	/* Live: leave the interface out of promiscuous mode (-p). */
+	bool no_promisc;
+	/* Stop after this many frames handed on (after the filter); 0 = no
+	 * limit (-c). */
+	uint64_t count;
+	/* Also write every frame handed on to this pcap file, with the
+	 * input's link type and snaplen (-w); NULL = none. */
+	const char *write_file;
 };
 
 enum capture_status {
@@ -83,6 +92,9 @@ void capture_source_drops(const struct capture_source *s, uint64_t *kernel, uint
 /* Files that ended in the middle of a packet. */
 uint64_t capture_source_files_truncated(const struct capture_source *s);
 void capture_source_close(struct capture_source *s);
+/* Print the interfaces libpcap can capture on, numbered as tcpdump -D
+ * does. 0, or -1 with a message in err. */
+int capture_list_interfaces(FILE *out, char *err, size_t errlen);
 /* libpcap's name of a link type ("EN10MB"), or NULL. */
 const char *capture_linktype_name(int linktype);
 /* Library versions for --version: libpcap's own string, libnids' x.y. */

@@ -120,6 +120,14 @@ static int shakedown_main(int argc, char **argv)
 
 	if (list_verdicts)
 		return verdict_list_print(stdout, json);
+	if (cl.list_interfaces) {
+		char lerr[512] = "";
+		if (capture_list_interfaces(stdout, lerr, sizeof lerr) < 0) {
+			say_error(lerr);
+			return 2;
+		}
+		return 0;
+	}
 	if (check_dir) {
 		char self[4096];
 		ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -151,6 +159,11 @@ static int shakedown_main(int argc, char **argv)
 		free(filter);
 		return 2;
 	}
+	if (cl.no_promisc && !iface) {
+		fprintf(stderr, "shakedown: -p applies to live capture (-i) only\n");
+		free(filter);
+		return 2;
+	}
 	if (evidence_all && !evidence_dir) {
 		fprintf(stderr, "shakedown: --evidence-all goes with --evidence DIR\n");
 		free(filter);
@@ -173,6 +186,11 @@ static int shakedown_main(int argc, char **argv)
 	int nworkers = cl.workers;
 	if (nworkers > 1 && !iface) {
 		fprintf(stderr, "shakedown: --workers applies to live capture (-i) only\n");
+		free(filter);
+		return 2;
+	}
+	if (nworkers > 1 && (cl.write_file || cl.count)) {
+		fprintf(stderr, "shakedown: --workers does not combine with -w or -c (each worker reads its own share)\n");
 		free(filter);
 		return 2;
 	}
@@ -254,6 +272,9 @@ static int shakedown_main(int argc, char **argv)
 	o.max_frag_bytes = cl.max_frag_bytes;
 	o.idle_timeout = sd_cfg.idle_timeout;
 	o.pace = pace && ui;
+	o.no_promisc = cl.no_promisc;
+	o.count = cl.count;
+	o.write_file = cl.write_file;
 
 	char source[512];
 	if (iface)

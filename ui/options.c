@@ -33,6 +33,10 @@ void cli_usage(FILE *o)
 		"                       the first is analysed, and each verdict says where its packets were\n"
 		"                       seen and where they were lost\n"
 		"  -i IFACE             capture live on IFACE (needs root or cap_net_raw,cap_net_admin)\n"
+		"  -D, --list-interfaces  list the interfaces that can be captured on, then exit\n"
+		"  -p, --no-promiscuous-mode  live: do not put the interface into promiscuous mode\n"
+		"  -c, --count N        stop after N packets read (after the filter); the report follows\n"
+		"  -w, --write FILE     also write every packet read (after the filter) to FILE as pcap\n"
 		"  -B, --buffer-size MB kernel capture buffer in MiB (live; default 32)\n"
 		"  -Z USER              live: run as USER once the capture is open (default nobody when\n"
 		"                       started as root; -Z root keeps root); capabilities are dropped\n"
@@ -129,6 +133,9 @@ enum {
 	OPT_BUNDLE,
 };
 
+/* -c: 1 to this many packets */
+#define CLI_MAX_COUNT 1000000000000000LL
+
 /* Options are refused unless the whole argument is a plain decimal number
  * in range: no sign, no leading space, no exponent, no hex, no nan or inf,
  * no trailing junk. */
@@ -222,6 +229,10 @@ int cli_parse(int argc, char **argv, struct cli *c, int (*run_main)(int argc, ch
 		{ "points", no_argument, 0, OPT_POINTS },
 		{ "localtime", no_argument, 0, OPT_LOCALTIME },
 		{ "bundle", required_argument, 0, OPT_BUNDLE },
+		{ "list-interfaces", no_argument, 0, 'D' },
+		{ "no-promiscuous-mode", no_argument, 0, 'p' },
+		{ "count", required_argument, 0, 'c' },
+		{ "write", required_argument, 0, 'w' },
 		{ 0, 0, 0, 0 },
 	};
 	/* a --check worker parses again for every capture: start clean */
@@ -238,7 +249,7 @@ int cli_parse(int argc, char **argv, struct cli *c, int (*run_main)(int argc, ch
 	c->fail_on = SEV_FAIL;
 	int opt;
 	long long num;
-	while ((opt = getopt_long(argc, argv, "+r:i:j:s:B:Z:vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+r:i:j:s:B:Z:c:w:Dpvh", longopts, NULL)) != -1) {
 		ts_usec *target = NULL;
 		switch (opt) {
 		case 'r':
@@ -346,6 +357,25 @@ int cli_parse(int argc, char **argv, struct cli *c, int (*run_main)(int argc, ch
 			break;
 		case 'Z':
 			c->drop_user = optarg;
+			break;
+		case 'D':
+			c->list_interfaces = true;
+			break;
+		case 'p':
+			c->no_promisc = true;
+			break;
+		case 'c':
+			if (!count_option("count", optarg, 1, CLI_MAX_COUNT, &num))
+				return 2;
+			c->count = (uint64_t)num;
+			break;
+		case 'w':
+			/* stdout carries the report */
+			if (!strcmp(optarg, "-") || !*optarg) {
+				fprintf(stderr, "shakedown: -w takes a file name; '-' (stdout) carries the report\n");
+				return 2;
+			}
+			c->write_file = optarg;
 			break;
 		case OPT_UI:
 			c->want_ui = true;

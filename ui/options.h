@@ -24,6 +24,10 @@ struct cli {
 	uint32_t max_frag_datagrams; /* 0: the default */
 	uint64_t max_frag_bytes;     /* 0: the default */
 	int filter_at;               /* argv index of the first BPF filter word */
+	bool list_interfaces;        /* -D */
+	bool no_promisc;             /* -p */
+	uint64_t count;              /* -c, 0 = no limit */
+	const char *write_file;      /* -w */
 };
 
 /* --help's text. */
