@@ -20,6 +20,7 @@
  * exit code once it has closed them, so end of file on both pipes still marks
  * the end of one capture's output.  SHAKEDOWN_CHECK_EXEC=1 (or no main
  * function to call) falls back to fork and exec of this binary per capture. */
+#include "check-workers.h"
 #include "expect.h"
 #include "output.h"
 #include "capture/sanitize.h"
@@ -59,13 +60,11 @@ struct run {
 	struct run *next; /* in the table */
 };
 
-struct worker;
-
 struct job {
 	char *path;
 	/* while running */
 	pid_t pid;
-	struct worker *worker; /* NULL with the exec runner */
+	struct check_worker *worker; /* NULL with the exec runner */
 	int fd_out, fd_err;
 	int raw_fd; /* SHAKEDOWN_CHECK_RAW: a copy of the child's stdout */
 	char *part; /* an incomplete stdout line */
@@ -90,13 +89,7 @@ struct walk {
 
 static const struct check_opts *O;
 
-/* A process that runs captures one after another (see the top comment). */
-struct worker {
-	pid_t pid; /* 0: not started or gone */
-	int ctl;   /* our end of the control socket */
-	bool busy;
-};
-static struct worker *workers;
+static struct check_worker *workers;
 static size_t nworkers;
 
 #define RUN_BUCKETS 4096
@@ -291,164 +284,7 @@ static void run_child(const struct job *j)
 	_exit(127);
 }
 
-/* ---- the worker pool ---- */
-
-#define WORKER_MSG_MAX 65536 /* one request: the arguments, NUL-separated */
-
-/* In a worker: take requests until the control socket closes; never returns. */
-static void worker_loop(int ctl)
-{
-	static char msg[WORKER_MSG_MAX + 1];
-	char *argv[EXPECT_MAX_ARGS + 8];
-	for (;;) {
-		union {
-			char buf[CMSG_SPACE(2 * sizeof(int))];
-			struct cmsghdr align;
-		} cbuf;
-		struct iovec iov = { .iov_base = msg, .iov_len = WORKER_MSG_MAX };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.buf,
-				     .msg_controllen = sizeof cbuf.buf };
-		ssize_t n = recvmsg(ctl, &mh, MSG_CMSG_CLOEXEC);
-		if (n < 0 && errno == EINTR)
-			continue;
-		struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-		if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-		    cm->cmsg_len != CMSG_LEN(2 * sizeof(int)))
-			_exit(0); /* the scheduler is done (or confused): stop */
-		int fds[2];
-		memcpy(fds, CMSG_DATA(cm), sizeof fds);
-		msg[n] = 0;
-		int argc = 0;
-		for (char *p = msg; p < msg + n && argc < EXPECT_MAX_ARGS + 7; p += strlen(p) + 1)
-			argv[argc++] = p;
-		argv[argc] = NULL;
-		dup2(fds[0], 1);
-		dup2(fds[1], 2);
-		close(fds[0]);
-		close(fds[1]);
-		int rc = O->run_main(argc, argv);
-		fflush(NULL);
-		/* let go of the pipes: the scheduler reads end of file on both */
-		int nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		dup2(nul, 1);
-		dup2(nul, 2);
-		close(nul);
-		unsigned char code = (unsigned char)rc;
-		while (write(ctl, &code, 1) < 0 && errno == EINTR)
-			;
-	}
-}
-
-static bool worker_spawn(struct worker *w)
-{
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return false;
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(sv[0]), close(sv[1]);
-		return false;
-	}
-	if (pid == 0) {
-		/* keep nothing of the scheduler's: other workers' sockets and
-		 * other captures' pipes would hold their ends open */
-		close(sv[0]);
-		if (sv[1] != 3) {
-			dup2(sv[1], 3);
-			close(sv[1]);
-		}
-		close_range(4, ~0U, 0);
-		signal(SIGPIPE, SIG_DFL);
-		worker_loop(3);
-	}
-	close(sv[1]);
-	w->pid = pid;
-	w->ctl = sv[0];
-	w->busy = false;
-	return true;
-}
-
-/* The worker is dead or must go: reap it; its status when it died. */
-static int worker_reap(struct worker *w, bool kill_it)
-{
-	int status = 0;
-	if (w->pid <= 0)
-		return 0;
-	if (kill_it)
-		kill(w->pid, SIGKILL);
-	close(w->ctl);
-	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
-		;
-	w->pid = 0;
-	w->ctl = -1;
-	w->busy = false;
-	return status;
-}
-
-/* Hand a capture to an idle worker with the write ends of its pipes. */
-static bool worker_send(struct worker *w, const struct job *j, int out_fd, int err_fd)
-{
-	static char msg[WORKER_MSG_MAX];
-	char *argv[EXPECT_MAX_ARGS + 8];
-	bool owned[EXPECT_MAX_ARGS + 8];
-	int argc = job_argv(j, argv, owned);
-	size_t len = 0;
-	for (int i = 0; i < argc; i++) {
-		size_t l = strlen(argv[i]) + 1;
-		if (len + l > sizeof msg) {
-			job_argv_free(argv, owned, argc);
-			errno = E2BIG;
-			return false;
-		}
-		memcpy(msg + len, argv[i], l);
-		len += l;
-	}
-	job_argv_free(argv, owned, argc);
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if (w->pid <= 0 && !worker_spawn(w))
-			return false;
-		union {
-			char buf[CMSG_SPACE(2 * sizeof(int))];
-			struct cmsghdr align;
-		} cbuf;
-		memset(&cbuf, 0, sizeof cbuf);
-		struct iovec iov = { .iov_base = msg, .iov_len = len };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.buf,
-				     .msg_controllen = sizeof cbuf.buf };
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(2 * sizeof(int));
-		int fds[2] = { out_fd, err_fd };
-		memcpy(CMSG_DATA(cm), fds, sizeof fds);
-		ssize_t n;
-		while ((n = sendmsg(w->ctl, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-			;
-		if (n == (ssize_t)len) {
-			w->busy = true;
-			return true;
-		}
-		worker_reap(w, true); /* it died while idle: start another */
-	}
-	return false;
-}
-
-/* The capture's pipes are closed: its exit status, as waitpid would give. */
-static int worker_result(struct worker *w)
-{
-	unsigned char code;
-	ssize_t n;
-	while ((n = read(w->ctl, &code, 1)) < 0 && errno == EINTR)
-		;
-	if (n == 1) {
-		w->busy = false;
-		return (int)code << 8; /* exited with code */
-	}
-	return worker_reap(w, false); /* it died (a crash, or killed on timeout) */
-}
-
-static struct worker *worker_idle(void)
+static struct check_worker *worker_idle(void)
 {
 	for (size_t i = 0; i < nworkers; i++)
 		if (!workers[i].busy)
@@ -575,9 +411,14 @@ static bool job_start(struct job *j)
 		job_fail(j, OUT_ERROR, "pipe: %s", strerror(errno));
 		return false;
 	}
-	struct worker *w = workers ? worker_idle() : NULL;
+	struct check_worker *w = workers ? worker_idle() : NULL;
 	if (w) {
-		if (!worker_send(w, j, po[1], pe[1])) {
+		char *argv[EXPECT_MAX_ARGS + 8];
+		bool owned[EXPECT_MAX_ARGS + 8];
+		int argc = job_argv(j, argv, owned);
+		bool sent = check_worker_send(w, O->run_main, argv, argc, po[1], pe[1]);
+		job_argv_free(argv, owned, argc);
+		if (!sent) {
 			job_fail(j, OUT_ERROR, "cannot start a worker: %s", strerror(errno));
 			close(po[0]), close(po[1]), close(pe[0]), close(pe[1]);
 			return false;
@@ -1169,7 +1010,7 @@ int check_run(const struct check_opts *opts)
 			if (j->fd_out < 0 && j->fd_err < 0) {
 				int status = 0;
 				if (j->worker)
-					status = worker_result(j->worker);
+					status = check_worker_result(j->worker);
 				else
 					while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
 						;
@@ -1224,7 +1065,7 @@ int check_run(const struct check_opts *opts)
 	}
 	fflush(stdout);
 	for (size_t i = 0; i < nworkers; i++)
-		worker_reap(&workers[i], false); /* end of file on its socket: it exits */
+		check_worker_reap(&workers[i], false); /* end of file on its socket: it exits */
 	free(workers);
 	workers = NULL;
 	nworkers = 0;
