@@ -567,7 +567,8 @@ static void print_flows(FILE *o, const struct run_summary *s)
 {
 	if (!R.flows)
 		return;
-	qsort(R.judged.v, R.judged.n, sizeof *R.judged.v, cmp_u64);
+	if (R.judged.n) /* qsort takes no NULL, even for nothing */
+		qsort(R.judged.v, R.judged.n, sizeof *R.judged.v, cmp_u64);
 	uint64_t unjudged = 0, listed = 0;
 	for (size_t i = 0; i < R.nended; i++)
 		if (!flow_judged(&R.ended[i]))
