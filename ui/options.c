@@ -351,7 +351,7 @@ int cli_parse(int argc, char **argv, struct cli *c, int (*run_main)(int argc, ch
 			break;
 		case 's': /* tcpdump's spelling */
 		case OPT_SNAPLEN:
-			if (!count_option("c->snaplen", optarg, 16, 262144, &num))
+			if (!count_option("snaplen", optarg, 16, 262144, &num))
 				return 2;
 			c->snaplen = (int)num;
 			break;

@@ -37,6 +37,17 @@ accepted() {
 }
 
 refused "--max-flows 100abc" --max-flows 100abc
+
+# a refusal names the option as the user typed it (a message once said
+# "--c->snaplen" for --snaplen)
+for o in max-flows max-ssh max-ike max-frag-datagrams max-frag-mb buffer-size snaplen count workers; do
+	run -r "$CAP" --$o 7x
+	if [ $rc -eq 2 ] && grep -q "^shakedown: --$o takes " "$tmp/err"; then
+		pass "--$o 7x: the message names --$o"
+	else
+		fail "--$o 7x: exit $rc, stderr: $(cat "$tmp/err")"
+	fi
+done
 refused "--max-flows 15 (below range)" --max-flows 15
 refused "--max-flows 50000001" --max-flows 50000001
 refused "--max-flows -16" --max-flows -16
