@@ -206,27 +206,10 @@ for f in "$MAL"/*; do
 	fi
 done
 if [ -d "$tmp/mal" ]; then
-	# every --json output through jsonl.py's schema check; one line
-	# "NAME: why" per failure
-	$PY - "$JSONL" "$tmp/mal"/*.jsonl >"$tmp/pyerr" 2>&1 <<'EOF'
-import io, os, runpy, sys
-script, files = sys.argv[1], sys.argv[2:]
-for f in files:
-    sys.argv = [script, f]
-    sys.stdout = io.StringIO()
-    try:
-        runpy.run_path(script, run_name="__main__")
-        why = None
-    except SystemExit as e:
-        why = e.code if e.code not in (None, 0) else None
-    except Exception as e:
-        why = "%s: %s" % (type(e).__name__, e)
-    sys.stdout = sys.__stdout__
-    if why is not None:
-        print("%s: %s" % (os.path.basename(f)[:-len(".jsonl")], why))
-EOF
+	$PY "$JSONL" --many "$tmp/mal"/*.jsonl >"$tmp/pyerr" 2>&1
 	while IFS= read -r line; do
-		fail "malformed ${line%%: *}: --json output: ${line#*: }"
+		line=${line#"$tmp/mal/"}
+		fail "malformed ${line%%.jsonl: *}: --json output: ${line#*.jsonl: }"
 		bad=$((bad + 1))
 	done <"$tmp/pyerr"
 fi
