@@ -181,13 +181,36 @@ static const struct counted_verdict counted[] = {
 	{ V_CAPTURE_SNAPLEN_SHORT, offsetof(struct run_summary, truncated), "truncated_packets",
 	  "packets were cut by the capture's snap length: their headers were analysed, their payload was not (no "
 	  "payload verdicts for them)" },
-	{ V_CAPTURE_TIME_DISORDER, offsetof(struct run_summary, out_of_order), "packets_out_of_order",
-	  "packets had a timestamp earlier than a packet before them" },
 	{ V_CAPTURE_MIDSTREAM, offsetof(struct run_summary, tcp_midstream), "flows",
 	  "TCP flows began before the capture started (no handshake seen)" },
 	{ V_CAPTURE_DUPLICATES, offsetof(struct run_summary, duplicates), "duplicates",
 	  "packets appeared twice within microseconds; the copies were ignored" },
 };
+
+/* Timestamps that go backwards, explained: which packets, how far back,
+ * and (live) what usually causes it. */
+static void disorder_verdict(const struct run_summary *s)
+{
+	const struct time_disorder *td = &s->disorder;
+	char first[48];
+	ts_iso(td->first_ts, first, sizeof first);
+	capture_verdict(V_CAPTURE_TIME_DISORDER,
+			"%llu packets had a timestamp earlier than a packet before them: the first at frame %llu "
+			"(%s, %.6f s back), the furthest %.6f s back at frame %llu%s",
+			(unsigned long long)s->out_of_order, (unsigned long long)td->first_frame, first,
+			(double)td->first_back / 1e6, (double)td->max_back / 1e6, (unsigned long long)td->max_frame,
+			s->live ? "; live, this is the capture socket delivering packets of different CPUs or NIC "
+				  "queues out of step, not the network"
+				: "");
+	verdict_evidence(&qv, td->first_frame, td->first_ts, -1, "first packet older than the one before it (%.6f s back)",
+			 (double)td->first_back / 1e6);
+	if (td->max_frame != td->first_frame)
+		verdict_evidence(&qv, td->max_frame, td->max_ts, -1, "the furthest back (%.6f s)",
+				 (double)td->max_back / 1e6);
+	verdict_int(&qv, "packets_out_of_order", (long long)s->out_of_order);
+	verdict_num(&qv, "largest_step_back_s", (double)td->max_back / 1e6);
+	verdict_emit(&qv);
+}
 
 /* What the capture itself says about how far its verdicts can be trusted. */
 static void quality_verdicts(const struct run_summary *s)
@@ -221,6 +244,8 @@ static void quality_verdicts(const struct run_summary *s)
 		verdict_int(&qv, "tcp_flows", (long long)s->tcp_flows);
 		verdict_emit(&qv);
 	}
+	if (s->out_of_order)
+		disorder_verdict(s);
 	for (size_t i = 0; i < sizeof counted / sizeof counted[0]; i++) {
 		const struct counted_verdict *c = &counted[i];
 		uint64_t n = *(const uint64_t *)(const void *)((const char *)s + c->count_offset);

@@ -26,11 +26,13 @@ struct driver {
 	struct decode_stats decode;
 	struct capture_source *src; /* driver_run only */
 	ts_usec now, next_sweep, last_pkt_ts, first_ts;
+	ts_usec newest_pkt_ts; /* the latest packet timestamp so far */
 	uint64_t wall_at_last_pkt; /* live clock */
 	uint64_t frame;            /* of the frame being processed */
 	uint64_t fed;              /* frames given by driver_feed */
 	uint64_t packets, bytes;
 	uint64_t out_of_order, duplicates;
+	struct time_disorder disorder; /* where the timestamps went backwards */
 	bool in_reassembly;
 	bool live;
 	uint64_t last_poll_wall;
@@ -183,12 +185,14 @@ static void sweep(struct driver *d, ts_usec now)
 	d->next_sweep = now + (d->live ? USEC / 4 : USEC);
 }
 
+/* The clock never runs back. Live, it may be ahead of a packet's own
+ * timestamp without any disorder in the capture: while the link is quiet
+ * it runs on wall time, and the kernel hands packets over in blocks up to
+ * CAPTURE_BLOCK_TIMEOUT_MS late. */
 static void advance_clock(struct driver *d, ts_usec t)
 {
-	if (t < d->now) {
-		d->out_of_order++;
+	if (t < d->now)
 		return;
-	}
 	d->now = t;
 	if (d->now >= d->next_sweep)
 		sweep(d, d->now);
@@ -286,6 +290,24 @@ static void frame_in(struct driver *d, const struct capture_frame *fr)
 	p.wirelen = fr->wirelen;
 	d->packets++;
 	d->bytes += fr->wirelen;
+	/* disorder is judged between packets: a timestamp older than one
+	 * already read (merged captures, several queues of a NIC) */
+	if (p.ts < d->newest_pkt_ts) {
+		struct time_disorder *td = &d->disorder;
+		ts_usec back = d->newest_pkt_ts - p.ts;
+		if (!d->out_of_order++) {
+			td->first_frame = p.frame;
+			td->first_ts = p.ts;
+			td->first_back = back;
+		}
+		if (back > td->max_back) {
+			td->max_back = back;
+			td->max_frame = p.frame;
+			td->max_ts = p.ts;
+		}
+	} else {
+		d->newest_pkt_ts = p.ts;
+	}
 	d->last_pkt_ts = p.ts;
 	if (!d->first_ts)
 		d->first_ts = p.ts;
@@ -392,6 +414,7 @@ void driver_end(struct driver *d, bool resolve, struct run_summary *sum)
 	sum->flows_peak = fs->peak;
 	sum->live = d->live;
 	sum->out_of_order = d->out_of_order;
+	sum->disorder = d->disorder;
 	sum->duplicates = d->duplicates;
 	sum->bad_checksums = d->decode.checksum_bad;
 	sum->truncated = d->decode.ip_truncated;

@@ -12,6 +12,14 @@
 #include "limits.h"
 #include "packet.h"
 
+/* Timestamps that went backwards: the first such packet and the one
+ * furthest back (frame, its time, how far before the newest packet read
+ * until then). */
+struct time_disorder {
+	uint64_t first_frame, max_frame;
+	ts_usec first_ts, first_back, max_ts, max_back;
+};
+
 /* New counters must also be added up in ui/workers.c (summary_add). */
 struct run_summary {
 	uint64_t packets, bytes;
@@ -23,6 +31,7 @@ struct run_summary {
 	ts_usec first_ts, last_ts;
 	uint64_t bad_checksums, truncated, non_ip, decode_errors, out_of_order, duplicates;
 	uint64_t files_truncated, nids_evicted, v6_out_of_order;
+	struct time_disorder disorder; /* when out_of_order is not 0 */
 	uint64_t tcp_flows, tcp_midstream, tcp_one_direction; /* filled by the analyzers */
 	uint64_t fragments, reassembled; /* IP fragments seen, IPv4 datagrams rebuilt */
 	uint64_t nids_warnings;          /* libnids complaints (odd segments, no room) */

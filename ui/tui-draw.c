@@ -242,6 +242,8 @@ static void draw_header(int W)
 	snprintf(b, sizeof b, " pkts %s %s %s pkt/s %s%s %s ", n1, g->sep, n2, n3, T.finished ? " avg" : "",
 		 g->sep);
 	fill(1, 0, W, A_NORMAL);
+	if (!T.pkts && T.iface[0] && !T.finished)
+		snprintf(b, sizeof b, " waiting for packets on %s %s ", T.iface, g->sep);
 	x = seg(1, x, W, A_NORMAL, b);
 	snprintf(b, sizeof b, "drops %llu", (unsigned long long)T.drops);
 	x = seg(1, x, W, T.drops ? alert_attr() : A_NORMAL, b);
@@ -305,7 +307,7 @@ static void draw_footer(int H, int W)
 		snprintf(b, sizeof b, " %s%s j k scroll  %s%s [ ] other verdicts of the row  Esc q back  ? help",
 			 T.utf8 ? "↑" : "", T.utf8 ? "↓" : "", T.utf8 ? "←" : "", T.utf8 ? "→" : "");
 	else
-		snprintf(b, sizeof b, " %s%s j k move  Enter open  Tab view  / filter  s sort  p %s  ? help  q quit",
+		snprintf(b, sizeof b, " %s%s j k move  Enter open  Tab view  / filter  s sort  p %s  F1 ? help  F10 q quit",
 			 T.utf8 ? "↑" : "", T.utf8 ? "↓" : "", T.paused ? "resume" : "pause");
 	put_pad(H - 1, 0, W, bar, b);
 }
@@ -447,6 +449,16 @@ static void build_ladder(const struct ts_rec *m, int W)
 		ladder_line(&m->ev[i], t0, long_run, lane);
 }
 
+/* Under a Zeek-style TCP history (analyzer/tcp.c): what its letters say. */
+static void history_legend(int W, int indent)
+{
+	dl_wrap(A_DIM,
+		"S SYN, H SYN-ACK, A ACK, D data, F FIN, R reset, T retransmission, W zero window, C bad checksum, "
+		"Q data or FIN without ACK; upper case: the client (initiator), lower case: the server; each letter "
+		"once per side, in the order first seen",
+		W - 1, indent, NULL);
+}
+
 static void build_verdict_body(const struct ts_rec *m, int W)
 {
 	dl_wrap(A_NORMAL, m->summary ? m->summary : "", W - 1, 0, NULL);
@@ -475,6 +487,8 @@ static void build_verdict_body(const struct ts_rec *m, int W)
 			snprintf(key, sizeof key, "  %-*.*s  ", kw, (int)(tab - p), p);
 			snprintf(val, sizeof val, "%.*s", (int)(nl - tab - 1), tab + 1);
 			dl_wrap(A_NORMAL, val, W - 1, kw + 4, key);
+			if (!strncmp(p, "history\t", 8))
+				history_legend(W, kw + 4);
 			p = nl + 1;
 		}
 	}
@@ -677,6 +691,18 @@ static void flow_fit(const struct ts_row *r, int w, char *buf, size_t len)
 	snprintf(buf, len, r->client.family == 6 ? "[%s] %s %s" : "%s %s %s", c, arrow, s);
 }
 
+/* An empty list's line: live before the first packet, say what it waits
+ * for rather than that nothing is wrong. */
+static const char *empty_text(const char *otherwise)
+{
+	static char b[160];
+	if (T.pkts || !T.iface[0] || T.finished)
+		return otherwise;
+	snprintf(b, sizeof b, "waiting for packets on %s: nothing captured yet (check the interface and the filter)",
+		 T.iface);
+	return b;
+}
+
 /* A problem still developing (no verdict yet) on line y: its growing
  * wait, in the verdict list's columns, above the verdicts. */
 static void draw_developing(int y, int W, const struct ts_flow *fl, int x_id, int x_flow, int x_sum, bool with_sum)
@@ -758,7 +784,7 @@ static void draw_verdicts(int H, int W)
 		size_t k = T.top[0] + (size_t)i;
 		attr_t base;
 		if (!list_line(y, W, k, T.nrows, T.sel[0],
-			       T.filter.nwords ? "no verdict matches the filter" : "no verdicts yet", &base))
+			       T.filter.nwords ? "no verdict matches the filter" : empty_text("no verdicts yet"), &base))
 			continue;
 		const struct ts_view_row *v = &T.rows[k];
 		const struct ts_row *r = &v->r;
@@ -823,7 +849,7 @@ static void draw_flows(int H, int W)
 		size_t k = T.top[1] + (size_t)i;
 		attr_t base;
 		if (!list_line(y, W, k, T.nflows, T.sel[1],
-			       T.filter.nwords ? "no flow matches the filter" : "no flows yet", &base))
+			       T.filter.nwords ? "no flow matches the filter" : empty_text("no flows yet"), &base))
 			continue;
 		const struct ts_flow *f = &T.flows[k];
 		const char *m = f->worst == SEV_FAIL   ? "F"
@@ -884,6 +910,7 @@ static void draw_help(int H, int W)
 		"Up Down  j k    move (PgUp PgDn, Home End, g G)",
 		"Enter           open the selected verdict or flow",
 		"Esc  q          back; in the list q quits, Esc clears the filter",
+		"F10             quit",
 		"Tab             switch between the Verdicts and Flows lists",
 		"/               filter: words that must all match",
 		"                  fail warn info ok  that severity; warn+ = or worse",
@@ -893,7 +920,7 @@ static void draw_help(int H, int W)
 		"s               sort: most severe / newest (flows: recent / quiet)",
 		"p               pause the display; the capture keeps running",
 		"Left Right [ ]  in a verdict: the other verdicts of its row",
-		"?               this help",
+		"? F1 h          this help (h in the lists only)",
 		"",
 		"A row is one verdict id between two hosts; xN counts repeats.",
 		"Rows about the same two hosts are bracketed together on the left.",

@@ -26,6 +26,7 @@ struct tui {
 	int view;
 
 	char source[256];
+	char iface[64]; /* live: the interface (empty offline) */
 	char bpf[256];
 
 	/* the filter, and the line being typed after '/' */

@@ -292,6 +292,10 @@ static void handle_key(int ch)
 		clearok(curscr, TRUE);
 		return;
 	}
+	if (ch == KEY_F(10) && !T.editing) {
+		T.quit = true;
+		return;
+	}
 	if (T.help) {
 		T.help = false;
 		return;
@@ -300,7 +304,7 @@ static void handle_key(int ch)
 		edit_key(ch);
 		return;
 	}
-	if (ch == '?') {
+	if (ch == '?' || ch == KEY_F(1) || (ch == 'h' && !T.detail)) {
 		T.help = true;
 		return;
 	}
@@ -465,6 +469,7 @@ bool tui_start(struct capture_opts *o, struct driver_hooks *hooks, const char *s
 	}
 	sanitize_text(source ? source : "", T.source, sizeof T.source);
 	sanitize_text(filter ? filter : "", T.bpf, sizeof T.bpf);
+	sanitize_text(o->iface ? o->iface : "", T.iface, sizeof T.iface);
 	T.sort = SORT_SEVERITY;
 	T.fsort = FSORT_RECENT;
 	T.pace = o->pace;

@@ -118,6 +118,21 @@ static void summary_add(struct run_summary *t, const struct run_summary *s)
 	t->truncated += s->truncated;
 	t->non_ip += s->non_ip;
 	t->decode_errors += s->decode_errors;
+	if (s->out_of_order) {
+		/* the first disorder of the earliest worker, the largest of all */
+		struct time_disorder *td = &t->disorder;
+		const struct time_disorder *sd = &s->disorder;
+		if (!t->out_of_order || sd->first_ts < td->first_ts) {
+			td->first_frame = sd->first_frame;
+			td->first_ts = sd->first_ts;
+			td->first_back = sd->first_back;
+		}
+		if (sd->max_back > td->max_back) {
+			td->max_back = sd->max_back;
+			td->max_frame = sd->max_frame;
+			td->max_ts = sd->max_ts;
+		}
+	}
 	t->out_of_order += s->out_of_order;
 	t->duplicates += s->duplicates;
 	t->files_truncated += s->files_truncated;

@@ -179,8 +179,15 @@ expect "icmp: the verdict" "FAIL tcp\.icmp_rejected +tcp 192\.0\.2\.10:57334 $AR
 keys Enter
 expect "icmp: the SYN, frame 1" '^ +\+0\.000000  │─+ SYN ─+▶│  #1$'
 expect "icmp: the router's ICMP drawn dotted, frame 2" '^ +\+0\.0000[0-9]{2}  │┄+ ICMP .* \(other host\) ┄+│  #2$'
-keys q q
-expect "icmp: quit" "^EXIT=1$"
+# the TCP history's letters explained under it
+for ((i = 0; i < 12; i++)); do keys j; done
+expect "icmp: the history legend under the details" "^ +S SYN, H SYN-ACK, A ACK, D data, F FIN"
+keys Escape F1
+expect "F1 opens the help" "shakedown live view: keys"
+keys x h
+expect "h opens the help in the list" "shakedown live view: keys"
+keys x F10
+expect "icmp: F10 quits" "^EXIT=1$"
 
 echo "== resize"
 start 80 24 -- -r "$SSH/ssh-banner-stall.pcap" --ui
@@ -510,6 +517,11 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null 2>&1 && command -v python3 >/d
 	for ns in "$NS_A" "$NS_B"; do
 		ip -n "$ns" link set lo up
 	done
+	# no IPv6 (no router or neighbour solicitations): the view must show
+	# that it waits for the first packet
+	for ns in "$NS_A" "$NS_B"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	done
 	ip -n "$NS_A" link set sdtA up
 	ip -n "$NS_B" link set sdtB up
 	# an SSH port that accepts and never says a word, for 20 s at most
@@ -523,8 +535,15 @@ c, _ = s.accept()
 time.sleep(19)
 ' &
 	LISTENER=$!
+	# under load Python can take seconds to start: connect only once it listens
+	for ((i = 0; i < 100; i++)); do
+		ip netns exec "$NS_B" ss -Hltn 'sport = :22' 2>/dev/null | grep -q 192.0.2.20 && break
+		sleep 0.1
+	done
 	PREFIX="ip netns exec $NS_B" start 80 24 -- -i sdtB --ui
 	expect "live: header names the interface" "shakedown │ sdtB │ bpf: none"
+	expect "live: waiting for the first packet, said in the header" "^ waiting for packets on sdtB │ drops 0"
+	expect "live: and in the empty list" "waiting for packets on sdtB: nothing captured yet"
 	expect "live: running" "flows 0 now|flows [0-9]+ now"
 	sleep 0.5
 	# refused: nothing on 2222; stalled: the silent listener on 22

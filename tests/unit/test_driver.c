@@ -166,11 +166,41 @@ static void test_feed_after_run_starts_clean(void **state)
 	assert_int_equal(s.nids_evicted, 0);
 }
 
+/* Timestamps that go backwards: counted per packet older than the newest
+ * read so far, with the first such packet and the one furthest back. Raw
+ * IPv4 frames (DLT_RAW) at 1.0, 2.0, 1.5, 3.0, 0.5, 2.5 s. */
+static void test_time_disorder_names_packets(void **state)
+{
+	(void)state;
+	struct capture_opts o;
+	memset(&o, 0, sizeof o);
+	o.max_flows = 1024;
+	o.idle_timeout = SEC(600);
+	char err[256];
+	struct driver *d = driver_begin(&o, NULL, err, sizeof err);
+	assert_non_null(d);
+	/* a 28-byte IPv4/UDP datagram 192.0.2.1:1000 -> 198.51.100.1:2000 */
+	static const uint8_t ip[28] = { 0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 192, 0, 2, 1, 198, 51, 100, 1,
+					0x03, 0xe8, 0x07, 0xd0, 0, 8, 0, 0 };
+	static const ts_usec at[] = { SEC(1), SEC(2), SEC(1) + SEC(1) / 2, SEC(3), SEC(1) / 2, SEC(2) + SEC(1) / 2 };
+	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++)
+		driver_feed(d, 12 /* DLT_RAW */, ip, sizeof ip, sizeof ip, at[i]);
+	struct run_summary s;
+	driver_end(d, true, &s);
+	assert_int_equal(s.packets, 6);
+	assert_int_equal(s.out_of_order, 3); /* frames 3, 5 and 6 */
+	assert_int_equal(s.disorder.first_frame, 3);
+	assert_int_equal(s.disorder.first_back, SEC(1) / 2);
+	assert_int_equal(s.disorder.max_frame, 5);
+	assert_int_equal(s.disorder.max_back, SEC(2) + SEC(1) / 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_runs_are_identical),
 		cmocka_unit_test(test_feed_after_run_starts_clean),
+		cmocka_unit_test(test_time_disorder_names_packets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
