@@ -139,6 +139,17 @@ static void test_two_runs_are_identical(void **state)
 	free(b.buf);
 }
 
+/* A run to be fed frame by frame, with small tables. */
+static struct driver *begin_feed_run(struct capture_opts *o, char *err, size_t errlen)
+{
+	memset(o, 0, sizeof *o);
+	o->max_flows = 1024;
+	o->idle_timeout = SEC(600);
+	struct driver *d = driver_begin(o, NULL, err, errlen);
+	assert_non_null(d);
+	return d;
+}
+
 /* A run fed frame by frame after a file run: the flow table, clock and
  * counters start from zero. */
 static void test_feed_after_run_starts_clean(void **state)
@@ -149,12 +160,8 @@ static void test_feed_after_run_starts_clean(void **state)
 	run_once(&a, &sa);
 	free(a.buf);
 	struct capture_opts o;
-	memset(&o, 0, sizeof o);
-	o.max_flows = 1024;
-	o.idle_timeout = SEC(600);
 	char err[256];
-	struct driver *d = driver_begin(&o, NULL, err, sizeof err);
-	assert_non_null(d);
+	struct driver *d = begin_feed_run(&o, err, sizeof err);
 	assert_int_equal(driver_now(d), 0);
 	/* only one run at a time: libnids is one per process */
 	assert_null(driver_begin(&o, NULL, err, sizeof err));
@@ -173,12 +180,8 @@ static void test_time_disorder_names_packets(void **state)
 {
 	(void)state;
 	struct capture_opts o;
-	memset(&o, 0, sizeof o);
-	o.max_flows = 1024;
-	o.idle_timeout = SEC(600);
 	char err[256];
-	struct driver *d = driver_begin(&o, NULL, err, sizeof err);
-	assert_non_null(d);
+	struct driver *d = begin_feed_run(&o, err, sizeof err);
 	/* a 28-byte IPv4/UDP datagram 192.0.2.1:1000 -> 198.51.100.1:2000 */
 	static const uint8_t ip[28] = { 0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 192, 0, 2, 1, 198, 51, 100, 1,
 					0x03, 0xe8, 0x07, 0xd0, 0, 8, 0, 0 };
