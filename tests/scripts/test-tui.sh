@@ -426,7 +426,23 @@ expect "ASCII: quit" "^EXIT=1$"
 
 # ---------------------------------------------------------------------------
 echo "== replay at the capture's speed: a stall grows, pause holds the display"
-start 80 24 -- -r "$SSH/ssh-banner-stall.pcap" --ui --pace
+# the capture's 6 s stretched to 18 s, so that the checks below happen
+# before the replay ends even on a busy machine
+python3 - "$SSH/ssh-banner-stall.pcap" "$tmp/stall-slow.pcap" <<'EOF'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+assert b[:4] == b"\xd4\xc3\xb2\xa1", "little-endian microsecond pcap expected"
+off, t0 = 24, None
+while off + 16 <= len(b):
+    sec, usec, incl, orig = struct.unpack_from("<IIII", b, off)
+    t = sec * 1000000 + usec
+    t0 = t if t0 is None else t0
+    t = t0 + (t - t0) * 3
+    struct.pack_into("<II", b, off, t // 1000000, t % 1000000)
+    off += 16 + incl
+open(sys.argv[2], "wb").write(b)
+EOF
+start 80 24 -- -r "$tmp/stall-slow.pcap" --ui --pace
 expect "pace: running, flow in the table" "flows 1 now, 1 seen, 0 evicted" 4
 expect_not "pace: not finished yet" "END OF INPUT"
 keys Tab
@@ -453,7 +469,7 @@ if [ -n "$s3" ] && [ "$s3" = "$s4" ]; then pass "pause: the list stands still ($
 save paused-80x24
 keys p
 expect "resume: the wait moves again" "^  tcp +192\.0\.2\.10:58872 .* ([2-9]|[1-9][0-9])\.[0-9] s"
-expect "pace: the verdict arrives at the end" "END OF INPUT" 10
+expect "pace: the verdict arrives at the end" "END OF INPUT" 20
 expect "pace: flow marked fail" "^F tcp +192\.0\.2\.10:58872"
 keys Tab
 expect "pace: verdict in the list" "FAIL ssh\.banner_stall"
