@@ -125,7 +125,7 @@ ensure_tools() {
 		need+=(libstrongswan-standard-plugins)
 	if ((${#need[@]})); then
 		log "installing: ${need[*]}"
-		DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y "${need[@]}" >&2 ||
+		DEBIAN_FRONTEND=noninteractive timeout 600 apt-get -o DPkg::Lock::Timeout=300 install -y "${need[@]}" >&2 ||
 			die "apt-get install ${need[*]} failed"
 	fi
 	for pkg in nft tcpdump ip tshark swanctl ping ethtool pki; do
@@ -897,6 +897,13 @@ main() {
 		log "live run: captures go to $OUTDIR (removed unless a check fails)"
 	fi
 	if [[ $# -gt 0 ]]; then scenarios=("$@"); else scenarios=("${ALL_SCENARIOS[@]}"); fi
+	# SD_LAB_SHARD=K/N (tests/scripts/lab-shards.sh): every N-th scenario
+	# from the K-th (0-based), so that N runs side by side share the list
+	if [[ -n ${SD_LAB_SHARD:-} ]]; then
+		local k=${SD_LAB_SHARD%/*} n=${SD_LAB_SHARD#*/} i mine=()
+		for ((i = k; i < ${#scenarios[@]}; i += n)); do mine+=("${scenarios[i]}"); done
+		scenarios=("${mine[@]}")
+	fi
 	for s in "${scenarios[@]}"; do
 		declare -F "sc_${s//-/_}" >/dev/null || die "unknown scenario $s (known: ${ALL_SCENARIOS[*]})"
 	done

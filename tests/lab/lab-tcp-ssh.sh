@@ -166,7 +166,7 @@ install_missing() {
     done
     [ "${#pkgs[@]}" -eq 0 ] && return 0
     echo "lab-tcp-ssh: installing ${pkgs[*]}" >&2
-    DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y "${pkgs[@]}" >&2 \
+    DEBIAN_FRONTEND=noninteractive timeout 600 apt-get -o DPkg::Lock::Timeout=300 install -y "${pkgs[@]}" >&2 \
         || die "apt-get install ${pkgs[*]} failed"
 }
 
@@ -1016,6 +1016,13 @@ main() {
     local all="$SSH_SCENARIOS $TCP_SCENARIOS"
     [ -n "$LIVE_BIN" ] || all="$all $POINTS_SCENARIOS"
     [ "${#list[@]}" -gt 0 ] || read -r -a list <<<"$(echo $all)"
+    # SD_LAB_SHARD=K/N (tests/scripts/lab-shards.sh): every N-th scenario
+    # from the K-th (0-based), so that N runs side by side share the list
+    if [ -n "${SD_LAB_SHARD:-}" ]; then
+        local k=${SD_LAB_SHARD%/*} n=${SD_LAB_SHARD#*/} i mine=()
+        for ((i = k; i < ${#list[@]}; i += n)); do mine+=("${list[i]}"); done
+        list=("${mine[@]}")
+    fi
     if ip netns list | grep -qE "^($NS_CLI|$NS_R1|$NS_R2|$NS_SRV)( |\$)"; then
         die "namespaces $NS_CLI... already exist; not touching them"
     fi

@@ -8,4 +8,4 @@ bin=$1 src=$2
 [ "$(id -u)" = 0 ] || { echo "SKIP: the live lab needs root"; exit 77; }
 out=$(mktemp -d /tmp/sd-live-ipsec.XXXXXX)
 trap 'rm -rf "$out"' EXIT
-bash "$src/tests/lab/lab-ipsec.sh" --live "$bin" "$out"
+bash "$src/tests/scripts/lab-shards.sh" "$src/tests/lab/lab-ipsec.sh" "$bin" "$out"

@@ -8,7 +8,7 @@ bin=$1 src=$2
 [ "$(id -u)" = 0 ] || { echo "SKIP: the live lab needs root"; exit 77; }
 out=$(mktemp -d /tmp/sd-live-tcpssh.XXXXXX)
 trap 'rm -rf "$out"' EXIT
-bash "$src/tests/lab/lab-tcp-ssh.sh" --live "$bin" "$out"
+bash "$src/tests/scripts/lab-shards.sh" "$src/tests/lab/lab-tcp-ssh.sh" "$bin" "$out"
 rc=$?
-grep -h "live: \(expected\|printed\)" "$out"/*/*.log 2>/dev/null | head -80
+grep -h "live: \(expected\|printed\)" "$out"/*/*/*.log 2>/dev/null | head -80
 exit $rc
