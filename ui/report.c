@@ -498,7 +498,10 @@ static void print_points_header(FILE *o)
 	const struct points *P = points_active();
 	if (!P)
 		return;
-	fprintf(o, "POINTS %u captures of the same traffic (the first is analysed):\n", P->n);
+	if (P->live)
+		fprintf(o, "POINTS %u interfaces on one clock (the first is analysed):\n", P->n);
+	else
+		fprintf(o, "POINTS %u captures of the same traffic (the first is analysed):\n", P->n);
 	for (unsigned k = 0; k < P->n; k++) {
 		const struct point *p = &P->p[k];
 		char a[40], b[40];
@@ -510,6 +513,8 @@ static void print_points_header(FILE *o)
 			p->n ? ts_iso(p->first_ts, a, sizeof a) : "-", p->n ? ts_iso(p->last_ts, b, sizeof b) : "-");
 		if (k == 0)
 			fprintf(o, "; the reference clock");
+		else if (P->live)
+			fprintf(o, "; the same clock");
 		else if (p->offset_samples)
 			fprintf(o, "; clock %+.6f s from %s (%u packets matched once at both)", (double)p->offset / 1e6,
 				P->p[0].name, p->offset_samples);
@@ -521,6 +526,9 @@ static void print_points_header(FILE *o)
 			fprintf(o, "; %llu packets past the limit not compared", (unsigned long long)p->not_kept);
 		fputc('\n', o);
 	}
+	if (P->restarts)
+		fprintf(o, "     the table of %u packets filled %llu times and started over: older packets not compared\n",
+			POINTS_LIVE_RECORDS, (unsigned long long)P->restarts);
 	fputc('\n', o);
 }
 

@@ -173,6 +173,20 @@ for args in "-r $P/points-ok/lan.pcap" "-r a=$P/points-ok/lan.pcap -r a=$P/point
 	fi
 done
 
+# live --points: what cannot work is refused before any interface opens
+# (the live run itself is in the lab: tests/lab/lab-tcp-ssh.sh --live,
+# points-drop-s2c)
+for args in "-i lo -i lo" "--points -i lo" "--points -i a=lo -i a=lo" "--points -i a=lo -i b=lo --workers 2" \
+	"--points -i a=lo -i b=lo -w $tmp/x.pcap" "--points -i a=lo -i b=lo --evidence $tmp/ev" "--points -i =lo -i b=lo"; do
+	# shellcheck disable=SC2086 # words on purpose
+	run $args
+	if [ "$rc" = 2 ] && grep -q 'points\|-i NAME=IFACE' "$tmp/err" && [ ! -e "$tmp/x.pcap" ]; then
+		pass "refused: $args ($(head -n 1 "$tmp/err"))"
+	else
+		fail "$args: rc=$rc $(cat "$tmp/err")"
+	fi
+done
+
 # the single-point run of the same file carries no points keys
 run --json -r "$P/points-drop-s2c/lan.pcap"
 if [ "$rc" = 1 ] && ! grep -q '"points"\|seen_at' "$tmp/out"; then
