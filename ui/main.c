@@ -271,8 +271,8 @@ static int shakedown_main(int argc, char **argv)
 		iface = paths[0];
 	} else if (cl.points) {
 		char err[512] = "";
-		if (evidence_dir || nfiles < 2 || nfiles > POINTS_MAX) {
-			fprintf(stderr, "shakedown: --points takes 2 to %d -r files (not --evidence)\n", POINTS_MAX);
+		if (nfiles < 2 || nfiles > POINTS_MAX) {
+			fprintf(stderr, "shakedown: --points takes 2 to %d -r files\n", POINTS_MAX);
 			free(filter);
 			return 2;
 		}
