@@ -170,10 +170,23 @@ uint32_t points_by_frame(const struct points *P, unsigned pt, uint64_t frame)
 	return lo < p->first + p->n && P->rec[lo].frame == frame ? lo : POINTS_NONE;
 }
 
+/* A live table's own state (points_live_new). */
+struct points_live {
+	struct decode_stats ds;
+	uint32_t *tail; /* index_add's chain tails */
+	ts_usec start;   /* the first frame of any point */
+	ts_usec settled; /* judged up to here: the newest frame less the settle time */
+};
+
 bool points_capturing(const struct points *P, unsigned pt, ts_usec t0)
 {
 	const struct point *p = &P->p[pt];
-	if (!p->n)
+	/* a file says nothing of when it was not capturing; an interface
+	 * that has seen nothing yet has been capturing since the start */
+	if (!p->n && (!P->live || !p->first_ts))
+		return false;
+	/* live: nothing is judged until the first frames have settled */
+	if (P->live && (!P->lv->settled || t0 > P->lv->settled))
 		return false;
 	return t0 >= points_time0(P, pt, p->first_ts) && t0 <= points_time0(P, pt, p->last_ts);
 }
@@ -494,12 +507,6 @@ struct points *points_load(unsigned n, char names[][POINTS_NAME_LEN], const char
 
 /* ---------- live ---------- */
 
-struct points_live {
-	struct decode_stats ds;
-	uint32_t *tail; /* index_add's chain tails */
-	ts_usec start;   /* the first frame of any point */
-	ts_usec settled; /* judged up to here: the newest frame less the settle time */
-};
 
 struct points *points_live_new(unsigned n, char names[][POINTS_NAME_LEN], const char **ifaces, char *err,
 			       size_t errlen)
