@@ -956,6 +956,11 @@ def verdicts(path):
     return got
 got, want = verdicts(sys.argv[1]), verdicts(sys.argv[2])
 place = os.environ.get("PT_LIVE_WANT")
+for line in open(sys.argv[1], errors="replace"):
+    if '"points"' in line and line.startswith("{"):
+        rec = json.loads(line)
+        if rec.get("type") == "verdict" and rec.get("points"):
+            print("live: points: %s: %s" % (rec["id"], rec["points"]["conclusion"]))
 if place:
     lost = [v for s, v in got if len(v.split()) == 3 and v.split()[1] != "none"]
     print("live: points: verdicts with a place", lost, "want", place)
