@@ -282,6 +282,9 @@ static void frame_in(struct driver *d, const struct capture_frame *fr)
 {
 	if (d->hooks.on_frame)
 		d->hooks.on_frame(d->hooks.frame_arg, fr, flow_table_stats(d->flows)->created);
+	/* live --points: the other interfaces only explain the first one */
+	if (d->o.nifaces > 1 && fr->file != 0)
+		return;
 	struct pkt p;
 	memset(&p, 0, sizeof p);
 	p.frame = d->frame = fr->frame;

@@ -66,7 +66,10 @@ struct driver_hooks {
 	/* Every frame as read, before the pipeline sees it, with the number
 	 * of flows created so far (a flow made by this frame or a later one
 	 * has a higher id): --evidence keeps recent frames of a live capture,
-	 * and the sinks learn which -r file a frame came from. May be NULL. */
+	 * and the sinks learn which -r file a frame came from. Live on several
+	 * interfaces (capture_opts.nifaces > 1, --points) every interface's
+	 * frames come here, and only the first interface's go on into the
+	 * pipeline. May be NULL. */
 	void (*on_frame)(void *frame_arg, const struct capture_frame *fr, uint64_t flows_created);
 	void *frame_arg;
 };

@@ -29,6 +29,17 @@ struct capture_source {
 	bool live;
 	pcap_t *live_pcap;
 	int live_lt;
+	/* --points -i A -i B: every interface, merged by timestamp; each
+	 * holds at most one frame read and not yet handed on */
+	struct live_in {
+		pcap_t *pc;
+		int lt;
+		uint64_t frame;
+		bool has;
+		struct pcap_pkthdr *h;
+		const u_char *data;
+	} in[CAPTURE_MAX_IFACES];
+	int nin;
 	uint64_t frame; /* per file, 1-based as Wireshark counts */
 	int file;       /* the -r file being read */
 	uint64_t files_truncated;
@@ -274,7 +285,7 @@ static int run_file(struct capture_source *s, const char *path, volatile sig_ato
 }
 
 /* --workers: share the interface's packets with the other workers' sockets. */
-static int join_fanout(pcap_t *pc, const struct capture_opts *o, char *err, size_t errlen)
+static int join_fanout(pcap_t *pc, const struct capture_opts *o, const char *iface, char *err, size_t errlen)
 {
 	if (!o->fanout_group)
 		return 0;
@@ -282,20 +293,23 @@ static int join_fanout(pcap_t *pc, const struct capture_opts *o, char *err, size
 	uint32_t arg = o->fanout_group | ((uint32_t)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16);
 	if (setsockopt(pcap_fileno(pc), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) == 0)
 		return 0;
-	snprintf(err, errlen, "%s: cannot join packet fanout group %u: %s", o->iface, o->fanout_group,
+	snprintf(err, errlen, "%s: cannot join packet fanout group %u: %s", iface, o->fanout_group,
 		 strerror(errno));
 #else
-	snprintf(err, errlen, "%s: --workers needs Linux packet fanout", o->iface);
+	snprintf(err, errlen, "%s: --workers needs Linux packet fanout", iface);
 #endif
 	return -1;
 }
 
-static int open_live(struct capture_source *s, const struct capture_opts *o, char *err, size_t errlen)
+/* Open interface iface: its handle in *out and its link type, or -1 with
+ * a message in err. */
+static int open_live(struct capture_source *s, const struct capture_opts *o, const char *iface, pcap_t **out,
+		     char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *pc = pcap_create(o->iface, ebuf);
+	pcap_t *pc = pcap_create(iface, ebuf);
 	if (!pc) {
-		snprintf(err, errlen, "%s: %s", o->iface, ebuf);
+		snprintf(err, errlen, "%s: %s", iface, ebuf);
 		return -1;
 	}
 	/* Batched delivery: without immediate mode libpcap on Linux maps a
@@ -315,43 +329,42 @@ static int open_live(struct capture_source *s, const struct capture_opts *o, cha
 	if (r < 0) {
 		switch (r) {
 		case PCAP_ERROR_NO_SUCH_DEVICE:
-			snprintf(err, errlen, "%s: no such interface", o->iface);
+			snprintf(err, errlen, "%s: no such interface", iface);
 			break;
 		case PCAP_ERROR_PERM_DENIED:
 			/* unprivileged, libpcap cannot tell a missing interface apart */
-			if (strcmp(o->iface, "any") != 0 && if_nametoindex(o->iface) == 0) {
-				snprintf(err, errlen, "%s: no such interface", o->iface);
+			if (strcmp(iface, "any") != 0 && if_nametoindex(iface) == 0) {
+				snprintf(err, errlen, "%s: no such interface", iface);
 				break;
 			}
 			snprintf(err, errlen,
 				 "%s: no permission to capture: run as root, or give the binary the capabilities "
 				 "(setcap cap_net_raw,cap_net_admin+eip shakedown)",
-				 o->iface);
+				 iface);
 			break;
 		case PCAP_ERROR_IFACE_NOT_UP:
-			snprintf(err, errlen, "%s: interface is down", o->iface);
+			snprintf(err, errlen, "%s: interface is down", iface);
 			break;
 		default:
-			snprintf(err, errlen, "%s: %s", o->iface, pcap_geterr(pc));
+			snprintf(err, errlen, "%s: %s", iface, pcap_geterr(pc));
 		}
 		pcap_close(pc);
 		return -1;
 	} else if (r > 0) {
 		fputs("shakedown: ", stderr);
-		sanitize_fputs(stderr, o->iface);
+		sanitize_fputs(stderr, iface);
 		fputs(": ", stderr);
 		sanitize_fputs(stderr, pcap_geterr(pc));
 		fputc('\n', stderr);
 	}
-	int lt = check_linktype(pc, o->iface, err, errlen);
-	if (lt < 0 || set_filter(pc, o->filter, err, errlen) < 0 || join_fanout(pc, o, err, errlen) < 0 ||
-	    writer_attach(s, pc, o->iface, err, errlen) < 0) {
+	int lt = check_linktype(pc, iface, err, errlen);
+	if (lt < 0 || set_filter(pc, o->filter, err, errlen) < 0 || join_fanout(pc, o, iface, err, errlen) < 0 ||
+	    writer_attach(s, pc, iface, err, errlen) < 0) {
 		pcap_close(pc);
 		return -1;
 	}
 	pcap_setnonblock(pc, 1, ebuf);
-	s->live_pcap = pc;
-	s->live_lt = lt;
+	*out = pc;
 	return lt;
 }
 
@@ -374,6 +387,79 @@ static void run_live(struct capture_source *s, volatile sig_atomic_t *stop)
 	}
 }
 
+static ts_usec realtime_usec(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (ts_usec)t.tv_sec * USEC + (ts_usec)t.tv_nsec / 1000;
+}
+
+/* Several interfaces on one clock (--points -i A -i B): read one frame
+ * ahead on each, and hand on the oldest of them once every interface has
+ * one waiting, or once it is CAPTURE_MERGE_WINDOW_US old (an interface that
+ * has delivered nothing by then had nothing older: the kernel hands its
+ * blocks over at least every CAPTURE_BLOCK_TIMEOUT_MS). pcap_next_ex keeps
+ * the frame it returns until that handle is read again, so nothing is
+ * copied here. A frame's file is its interface's index, and frames are
+ * numbered per interface. */
+static void run_live_merged(struct capture_source *s, volatile sig_atomic_t *stop)
+{
+	struct pollfd pfd[CAPTURE_MAX_IFACES];
+	int wait_max = s->o->poll_ms > 0 && s->o->poll_ms < 100 ? s->o->poll_ms : 100;
+	uint64_t handed_since_idle = 0;
+	while (!stopped(s, stop)) {
+		int best = -1;
+		bool all = true;
+		for (int i = 0; i < s->nin; i++) {
+			struct live_in *in = &s->in[i];
+			if (!in->has) {
+				int r = pcap_next_ex(in->pc, &in->h, &in->data);
+				if (r < 0)
+					return; /* the interface went away */
+				in->has = r == 1;
+			}
+			if (!in->has)
+				all = false;
+			else if (best < 0 || hdr_ts(in->h) < hdr_ts(s->in[best].h))
+				best = i;
+		}
+		ts_usec now = realtime_usec();
+		if (best >= 0) {
+			ts_usec t = hdr_ts(s->in[best].h);
+			/* a frame stamped far ahead of this clock is not waited for */
+			if (all || t + CAPTURE_MERGE_WINDOW_US <= now || t > now + USEC) {
+				struct live_in *in = &s->in[best];
+				s->file = best;
+				s->frame = in->frame;
+				hand_frame(s, in->lt, in->h, in->data);
+				in->frame = s->frame;
+				in->has = false;
+				if ((++handed_since_idle & 1023) == 0)
+					idle(s, false);
+				continue;
+			}
+		}
+		/* wait for the interfaces with nothing read ahead, no longer
+		 * than until the oldest waiting frame is due */
+		int wait_ms = wait_max;
+		if (best >= 0) {
+			ts_usec due = hdr_ts(s->in[best].h) + CAPTURE_MERGE_WINDOW_US;
+			int ms = due > now ? (int)((due - now) / 1000) + 1 : 1;
+			if (ms < wait_ms)
+				wait_ms = ms;
+		}
+		for (int i = 0; i < s->nin; i++) {
+			pfd[i].fd = pcap_get_selectable_fd(s->in[i].pc);
+			pfd[i].events = s->in[i].has ? 0 : POLLIN;
+			pfd[i].revents = 0;
+		}
+		if (poll(pfd, (nfds_t)s->nin, wait_ms) < 0 && errno != EINTR)
+			return;
+		idle(s, handed_since_idle == 0 && best < 0);
+		handed_since_idle = 0;
+	}
+}
+
 struct capture_source *capture_source_open(const struct capture_opts *o, char *err, size_t errlen)
 {
 	struct capture_source *s = calloc(1, sizeof *s);
@@ -382,9 +468,25 @@ struct capture_source *capture_source_open(const struct capture_opts *o, char *e
 		return NULL;
 	}
 	s->o = o;
-	if (o->iface) {
+	if (o->nifaces > 1) {
 		s->live = true;
-		if (open_live(s, o, err, errlen) < 0) {
+		if (o->nifaces > CAPTURE_MAX_IFACES) {
+			snprintf(err, errlen, "at most %d interfaces at once", CAPTURE_MAX_IFACES);
+			capture_source_close(s);
+			return NULL;
+		}
+		for (int i = 0; i < o->nifaces; i++) {
+			s->in[i].lt = open_live(s, o, o->ifaces[i], &s->in[i].pc, err, errlen);
+			if (s->in[i].lt < 0) {
+				capture_source_close(s);
+				return NULL;
+			}
+			s->nin = i + 1;
+		}
+	} else if (o->iface) {
+		s->live = true;
+		s->live_lt = open_live(s, o, o->iface, &s->live_pcap, err, errlen);
+		if (s->live_lt < 0) {
 			capture_source_close(s);
 			return NULL;
 		}
@@ -400,7 +502,9 @@ int capture_source_run(struct capture_source *s, const struct capture_sink *sink
 {
 	s->sink = sink;
 	int rc = CAPTURE_OK;
-	if (s->live)
+	if (s->live && s->nin)
+		run_live_merged(s, stop);
+	else if (s->live)
 		run_live(s, stop);
 	for (int i = 0; !s->live && i < s->o->nfiles && !stopped(s, stop); i++) {
 		s->file = i;
@@ -427,6 +531,11 @@ void capture_source_drops(const struct capture_source *s, uint64_t *kernel, uint
 		*kernel = ps.ps_drop;
 		*iface = ps.ps_ifdrop;
 	}
+	for (int i = 0; s && i < s->nin; i++)
+		if (pcap_stats(s->in[i].pc, &ps) == 0) {
+			*kernel += ps.ps_drop;
+			*iface += ps.ps_ifdrop;
+		}
 }
 
 uint64_t capture_source_files_truncated(const struct capture_source *s)
@@ -487,5 +596,7 @@ void capture_source_close(struct capture_source *s)
 		pcap_dump_close(s->dumper);
 	if (s->live_pcap)
 		pcap_close(s->live_pcap);
+	for (int i = 0; i < s->nin; i++)
+		pcap_close(s->in[i].pc);
 	free(s);
 }

@@ -18,12 +18,22 @@
 #define CAPTURE_DEFAULT_SNAPLEN 262144
 #define CAPTURE_DEFAULT_BUFFER_MB 32
 #define CAPTURE_BLOCK_TIMEOUT_MS 50
+/* Live, several interfaces: at most this many, and a frame waits at most
+ * this long (µs, by its timestamp against the wall clock) for the other
+ * interfaces' older frames before it is handed on. */
+#define CAPTURE_MAX_IFACES 8
+#define CAPTURE_MERGE_WINDOW_US 200000ull
 
 /* What to capture and how big the engine's tables are. */
 struct capture_opts {
 	const char **files; /* -r, in order; "-" is stdin */
 	int nfiles;
 	const char *iface;  /* -i */
+	/* Live, several interfaces on one clock (--points -i A -i B): their
+	 * frames are merged by timestamp, each with file = its index here and
+	 * numbered per interface; iface is ifaces[0]. nifaces < 2: iface only. */
+	const char **ifaces;
+	int nifaces;
 	const char *filter; /* BPF */
 	int buffer_mb;      /* --buffer-size, live; 0 = CAPTURE_DEFAULT_BUFFER_MB */
 	int snaplen;
@@ -65,7 +75,8 @@ struct capture_frame {
 	uint32_t caplen, wirelen;
 	ts_usec ts;
 	uint64_t frame;   /* 1-based within its file, filtered frames counted */
-	int file;         /* index of its -r file in capture_opts.files (0 live) */
+	int file;         /* index of its -r file in capture_opts.files, or of its
+			   * interface in capture_opts.ifaces (else 0 live) */
 };
 
 struct capture_sink {

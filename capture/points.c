@@ -141,10 +141,7 @@ bool points_rec_in_flow(const struct point_rec *r, uint8_t proto, const struct a
 
 unsigned points_owner(const struct points *P, uint32_t rec)
 {
-	for (unsigned i = 0; i < P->n; i++)
-		if (rec >= P->p[i].first && rec < P->p[i].first + P->p[i].n)
-			return i;
-	return 0;
+	return P->rec[rec].point;
 }
 
 uint32_t points_flow_first(const struct points *P, unsigned pt, uint8_t proto, const struct addr *a, uint16_t ap,
@@ -173,52 +170,63 @@ uint32_t points_by_frame(const struct points *P, unsigned pt, uint64_t frame)
 	return lo < p->first + p->n && P->rec[lo].frame == frame ? lo : POINTS_NONE;
 }
 
+/* A live table's own state (points_live_new). */
+struct points_live {
+	struct decode_stats ds;
+	uint32_t *tail; /* index_add's chain tails */
+	ts_usec start;   /* the first frame of any point */
+	ts_usec settled; /* judged up to here: the newest frame less the settle time */
+};
+
 bool points_capturing(const struct points *P, unsigned pt, ts_usec t0)
 {
 	const struct point *p = &P->p[pt];
-	if (!p->n)
+	/* a file says nothing of when it was not capturing; an interface
+	 * that has seen nothing yet has been capturing since the start */
+	if (!p->n && (!P->live || !p->first_ts))
+		return false;
+	/* live: nothing is judged until the first frames have settled */
+	if (P->live && (!P->lv->settled || t0 > P->lv->settled))
 		return false;
 	return t0 >= points_time0(P, pt, p->first_ts) && t0 <= points_time0(P, pt, p->last_ts);
 }
 
-static void index_build(struct points *P, uint32_t *tail)
+/* Add record r to the indexes: its 5-tuple's chain (tail: the last
+ * record of each chain, by the slot of its head) and its fingerprint,
+ * unless it is a span-port copy of a packet just before it. */
+static void index_add(struct points *P, uint32_t r, uint32_t *tail)
 {
-	for (unsigned pt = 0; pt < P->n; pt++) {
-		struct point *p = &P->p[pt];
-		for (uint32_t r = p->first; r < p->first + p->n; r++) {
-			struct point_rec *x = &P->rec[r];
-			/* by 5-tuple: the chain goes forward in file order */
-			uint32_t i = flow_hash(pt, x->proto, &x->src, x->sport, &x->dst, x->dport) & P->index_mask;
-			bool found = false;
-			for (; P->by_flow[i]; i = (i + 1) & P->index_mask) {
-				uint32_t o = P->by_flow[i] - 1;
-				if (points_owner(P, o) == pt &&
-				    points_rec_in_flow(&P->rec[o], x->proto, &x->src, x->sport, &x->dst, x->dport)) {
-					found = true;
-					break;
-				}
-			}
-			if (!found)
-				P->by_flow[i] = r + 1;
-			else
-				P->rec[tail[i]].flow_next = r;
-			tail[i] = r; /* the chain's last record, by index slot */
-			/* by fingerprint, dropping span-port copies */
-			uint32_t j = fp_hash(pt, x->fp) & P->index_mask;
-			for (; P->by_fp[j]; j = (j + 1) & P->index_mask) {
-				const struct point_rec *o = &P->rec[P->by_fp[j] - 1];
-				if (o->fp == x->fp && points_owner(P, P->by_fp[j] - 1) == pt && !o->dup &&
-				    x->ts >= o->ts && x->ts - o->ts <= DUP_WINDOW &&
-				    points_rec_in_flow(o, x->proto, &x->src, x->sport, &x->dst, x->dport) &&
-				    addr_eq(&o->src, &x->src))
-					x->dup = true;
-			}
-			if (x->dup)
-				p->duplicates++;
-			else
-				P->by_fp[j] = r + 1;
+	struct point_rec *x = &P->rec[r];
+	unsigned pt = x->point;
+	/* by 5-tuple: the chain goes forward in time */
+	uint32_t i = flow_hash(pt, x->proto, &x->src, x->sport, &x->dst, x->dport) & P->index_mask;
+	bool found = false;
+	for (; P->by_flow[i]; i = (i + 1) & P->index_mask) {
+		uint32_t o = P->by_flow[i] - 1;
+		if (points_owner(P, o) == pt &&
+		    points_rec_in_flow(&P->rec[o], x->proto, &x->src, x->sport, &x->dst, x->dport)) {
+			found = true;
+			break;
 		}
 	}
+	if (!found)
+		P->by_flow[i] = r + 1;
+	else
+		P->rec[tail[i]].flow_next = r;
+	tail[i] = r;
+	/* by fingerprint, dropping span-port copies */
+	uint32_t j = fp_hash(pt, x->fp) & P->index_mask;
+	for (; P->by_fp[j]; j = (j + 1) & P->index_mask) {
+		const struct point_rec *o = &P->rec[P->by_fp[j] - 1];
+		if (o->fp == x->fp && points_owner(P, P->by_fp[j] - 1) == pt && !o->dup && x->ts >= o->ts &&
+		    x->ts - o->ts <= DUP_WINDOW && points_rec_in_flow(o, x->proto, &x->src, x->sport, &x->dst, x->dport) &&
+		    addr_eq(&o->src, &x->src))
+			x->dup = true;
+	}
+	if (x->dup)
+		P->p[pt].duplicates++;
+	else
+		P->by_fp[j] = r + 1;
 }
 
 /* ---------- reading ---------- */
@@ -230,11 +238,13 @@ struct load_ctx {
 	bool oom;
 };
 
-static void on_frame(void *arg, const struct capture_frame *fr)
+/* Keep frame fr of point pt as a record (if it is IP): its index, or
+ * POINTS_NONE. Records are kept in P->rec up to P->caprec; files grow it
+ * (then *oom when that fails), live tables start over (points_live_add). */
+static uint32_t record(struct points *P, unsigned pt_i, struct decode_stats *ds, const struct capture_frame *fr,
+		       bool *oom)
 {
-	struct load_ctx *c = arg;
-	struct points *P = c->P;
-	struct point *pt = &P->p[c->pt];
+	struct point *pt = &P->p[pt_i];
 	pt->frames++;
 	struct pkt p;
 	memset(&p, 0, sizeof p);
@@ -242,8 +252,8 @@ static void on_frame(void *arg, const struct capture_frame *fr)
 	p.ts = fr->ts;
 	p.caplen = fr->caplen;
 	p.wirelen = fr->wirelen;
-	if (decode_frame(&c->ds, fr->linktype, fr->data, fr->caplen, &p) != DECODE_OK || !p.ipver)
-		return;
+	if (decode_frame(ds, fr->linktype, fr->data, fr->caplen, &p) != DECODE_OK || !p.ipver)
+		return POINTS_NONE;
 	if (fr->linktype == LINK_PFLOG)
 		pt->pflog = true;
 	pt->ip_packets++;
@@ -251,18 +261,20 @@ static void on_frame(void *arg, const struct capture_frame *fr)
 		uint32_t cap = P->caprec ? P->caprec * 2 : 4096;
 		if (cap > POINTS_MAX_RECORDS)
 			cap = POINTS_MAX_RECORDS;
-		struct point_rec *nr = cap > P->caprec ? realloc(P->rec, cap * sizeof *nr) : NULL;
+		struct point_rec *nr = !P->live && cap > P->caprec ? realloc(P->rec, cap * sizeof *nr) : NULL;
 		if (!nr) {
 			pt->not_kept++;
-			c->oom = cap > P->caprec;
-			return;
+			*oom = !P->live && cap > P->caprec;
+			return POINTS_NONE;
 		}
 		P->rec = nr;
 		P->caprec = cap;
 	}
-	struct point_rec *r = &P->rec[P->nrec++];
+	uint32_t ri = P->nrec++;
+	struct point_rec *r = &P->rec[ri];
 	memset(r, 0, sizeof *r);
 	pt->n++;
+	r->point = (uint8_t)pt_i;
 	r->frame = p.frame;
 	r->ts = p.ts;
 	r->fp = fingerprint(&p);
@@ -280,10 +292,19 @@ static void on_frame(void *arg, const struct capture_frame *fr)
 	r->flow_next = POINTS_NONE;
 	r->pf = p.pflog;
 	describe(&p, r->what, sizeof r->what);
+	for (unsigned k = 0; k < POINTS_MAX; k++)
+		r->match[k] = k == pt_i ? ri : POINTS_NONE;
 	if (!pt->first_ts || p.ts < pt->first_ts)
 		pt->first_ts = p.ts;
 	if (p.ts > pt->last_ts)
 		pt->last_ts = p.ts;
+	return ri;
+}
+
+static void on_frame(void *arg, const struct capture_frame *fr)
+{
+	struct load_ctx *c = arg;
+	record(c->P, c->pt, &c->ds, fr, &c->oom);
 }
 
 static void on_idle(void *arg, bool quiet)
@@ -337,51 +358,60 @@ static void offset_estimate(struct points *P, unsigned k, int64_t *samples)
 	P->p[k].offset = samples[n / 2];
 }
 
+/* Match record r of point a to the nearest unmatched copy at point b
+ * (within MATCH_WINDOW, after the offsets); false when there is none. */
+static bool match_one(struct points *P, uint32_t r, unsigned a, unsigned b)
+{
+	struct point_rec *x = &P->rec[r];
+	if (x->dup || x->match[b] != POINTS_NONE)
+		return false;
+	int64_t want = (int64_t)points_time0(P, a, x->ts);
+	uint32_t best = POINTS_NONE;
+	int64_t bestd = MATCH_WINDOW + 1;
+	uint32_t j = fp_hash(b, x->fp) & P->index_mask;
+	for (; P->by_fp[j]; j = (j + 1) & P->index_mask) {
+		uint32_t o = P->by_fp[j] - 1;
+		const struct point_rec *y = &P->rec[o];
+		if (y->fp != x->fp || points_owner(P, o) != b || y->match[a] != POINTS_NONE)
+			continue;
+		int64_t d = (int64_t)points_time0(P, b, y->ts) - want;
+		if (d < 0)
+			d = -d;
+		if (d < bestd) {
+			bestd = d;
+			best = o;
+		}
+	}
+	if (best == POINTS_NONE)
+		return false;
+	x->match[b] = best;
+	P->rec[best].match[a] = r;
+	/* router hops between the points, from the first copies seen */
+	struct point_rec *y = &P->rec[best];
+	if (P->hops[a][b] < 0 && x->ttl != y->ttl) {
+		int h = x->ttl > y->ttl ? x->ttl - y->ttl : y->ttl - x->ttl;
+		P->hops[a][b] = P->hops[b][a] = h;
+	} else if (P->hops[a][b] < 0 && x->ttl == y->ttl && x->ttl) {
+		P->hops[a][b] = P->hops[b][a] = 0;
+	}
+	return true;
+}
+
 /* Match each record of point a to the nearest unmatched copy at point b. */
 static void match_pair(struct points *P, unsigned a, unsigned b)
 {
 	const struct point *pa = &P->p[a];
-	for (uint32_t r = pa->first; r < pa->first + pa->n; r++) {
-		struct point_rec *x = &P->rec[r];
-		if (x->dup || x->match[b] != POINTS_NONE)
-			continue;
-		int64_t want = (int64_t)points_time0(P, a, x->ts);
-		uint32_t best = POINTS_NONE;
-		int64_t bestd = MATCH_WINDOW + 1;
-		uint32_t j = fp_hash(b, x->fp) & P->index_mask;
-		for (; P->by_fp[j]; j = (j + 1) & P->index_mask) {
-			uint32_t o = P->by_fp[j] - 1;
-			const struct point_rec *y = &P->rec[o];
-			if (y->fp != x->fp || points_owner(P, o) != b || y->match[a] != POINTS_NONE)
-				continue;
-			int64_t d = (int64_t)points_time0(P, b, y->ts) - want;
-			if (d < 0)
-				d = -d;
-			if (d < bestd) {
-				bestd = d;
-				best = o;
-			}
-		}
-		if (best == POINTS_NONE)
-			continue;
-		x->match[b] = best;
-		P->rec[best].match[a] = r;
-		/* router hops between the points, from the first copies seen */
-		struct point_rec *y = &P->rec[best];
-		if (P->hops[a][b] < 0 && x->ttl != y->ttl) {
-			int h = x->ttl > y->ttl ? x->ttl - y->ttl : y->ttl - x->ttl;
-			P->hops[a][b] = P->hops[b][a] = h;
-		} else if (P->hops[a][b] < 0 && x->ttl == y->ttl && x->ttl) {
-			P->hops[a][b] = P->hops[b][a] = 0;
-		}
-	}
+	for (uint32_t r = pa->first; r < pa->first + pa->n; r++)
+		match_one(P, r, a, b);
 }
 
-struct points *points_load(unsigned n, char names[][POINTS_NAME_LEN], const char **paths, const char *filter,
-			   char *err, size_t errlen)
+/* A table for n points named names (their files or interfaces in
+ * paths): NULL with a message when the names clash. */
+static struct points *points_new(unsigned n, char names[][POINTS_NAME_LEN], const char **paths, const char *how,
+				 char *err, size_t errlen)
 {
 	if (n < 2 || n > POINTS_MAX) {
-		snprintf(err, errlen, "--points takes 2 to %d captures (-r NAME=FILE)", POINTS_MAX);
+		snprintf(err, errlen, "--points takes 2 to %d points (%s)", POINTS_MAX, how);
 		return NULL;
 	}
 	struct points *P = calloc(1, sizeof *P);
@@ -393,12 +423,26 @@ struct points *points_load(unsigned n, char names[][POINTS_NAME_LEN], const char
 	for (unsigned i = 0; i < n; i++) {
 		for (unsigned j = 0; j < i; j++)
 			if (!strcmp(names[i], names[j])) {
-				snprintf(err, errlen, "two points are named '%s': name them with -r NAME=FILE", names[i]);
+				snprintf(err, errlen, "two points are named '%s': name them with %s", names[i], how);
 				points_free(P);
 				return NULL;
 			}
 		snprintf(P->p[i].name, sizeof P->p[i].name, "%s", names[i]);
 		P->p[i].path = paths[i];
+	}
+	for (unsigned a = 0; a < POINTS_MAX; a++)
+		for (unsigned b = 0; b < POINTS_MAX; b++)
+			P->hops[a][b] = a == b ? 0 : -1;
+	return P;
+}
+
+struct points *points_load(unsigned n, char names[][POINTS_NAME_LEN], const char **paths, const char *filter,
+			   char *err, size_t errlen)
+{
+	struct points *P = points_new(n, names, paths, "-r NAME=FILE", err, errlen);
+	if (!P)
+		return NULL;
+	for (unsigned i = 0; i < n; i++) {
 		P->p[i].first = P->nrec;
 		struct capture_opts o;
 		memset(&o, 0, sizeof o);
@@ -427,12 +471,6 @@ struct points *points_load(unsigned n, char names[][POINTS_NAME_LEN], const char
 			return NULL;
 		}
 	}
-	for (uint32_t r = 0; r < P->nrec; r++)
-		for (unsigned k = 0; k < POINTS_MAX; k++)
-			P->rec[r].match[k] = POINTS_NONE;
-	for (unsigned i = 0; i < n; i++)
-		for (uint32_t r = P->p[i].first; r < P->p[i].first + P->p[i].n; r++)
-			P->rec[r].match[i] = r;
 	uint32_t size = 1024;
 	while (size < 2 * P->nrec + 2)
 		size *= 2;
@@ -448,10 +486,8 @@ struct points *points_load(unsigned n, char names[][POINTS_NAME_LEN], const char
 		points_free(P);
 		return NULL;
 	}
-	for (unsigned a = 0; a < POINTS_MAX; a++)
-		for (unsigned b = 0; b < POINTS_MAX; b++)
-			P->hops[a][b] = a == b ? 0 : -1;
-	index_build(P, tail);
+	for (uint32_t r = 0; r < P->nrec; r++)
+		index_add(P, r, tail);
 	free(tail);
 	for (unsigned k = 1; k < n; k++)
 		offset_estimate(P, k, samples);
@@ -469,10 +505,99 @@ struct points *points_load(unsigned n, char names[][POINTS_NAME_LEN], const char
 	return P;
 }
 
+/* ---------- live ---------- */
+
+
+struct points *points_live_new(unsigned n, char names[][POINTS_NAME_LEN], const char **ifaces, char *err,
+			       size_t errlen)
+{
+	struct points *P = points_new(n, names, ifaces, "-i NAME=IFACE", err, errlen);
+	if (!P)
+		return NULL;
+	P->live = true;
+	uint32_t size = 2 * POINTS_LIVE_RECORDS;
+	P->index_mask = size - 1;
+	P->caprec = POINTS_LIVE_RECORDS;
+	P->rec = malloc((size_t)P->caprec * sizeof *P->rec);
+	P->by_fp = calloc(size, sizeof *P->by_fp);
+	P->by_flow = calloc(size, sizeof *P->by_flow);
+	P->lv = calloc(1, sizeof *P->lv);
+	if (P->lv)
+		P->lv->tail = malloc((size_t)size * sizeof *P->lv->tail);
+	if (!P->rec || !P->by_fp || !P->by_flow || !P->lv || !P->lv->tail) {
+		snprintf(err, errlen, "out of memory for the points' table (%u packets)", POINTS_LIVE_RECORDS);
+		points_free(P);
+		return NULL;
+	}
+	return P;
+}
+
+/* Live, the table is full: forget every record and start over from this
+ * frame (a flow that spans the restart is explained by its later part). */
+static void live_restart(struct points *P, ts_usec ts)
+{
+	P->nrec = 0;
+	memset(P->by_fp, 0, ((size_t)P->index_mask + 1) * sizeof *P->by_fp);
+	memset(P->by_flow, 0, ((size_t)P->index_mask + 1) * sizeof *P->by_flow);
+	for (unsigned k = 0; k < P->n; k++) {
+		P->p[k].n = 0;
+		P->p[k].first_ts = ts;
+	}
+	P->lv->start = ts;
+	P->lv->settled = 0;
+	P->restarts++;
+}
+
+void points_live_add(struct points *P, const struct capture_frame *fr)
+{
+	if (!P || !P->live || fr->file < 0 || (unsigned)fr->file >= P->n)
+		return;
+	if (P->nrec == P->caprec)
+		live_restart(P, fr->ts);
+	unsigned a = (unsigned)fr->file;
+	bool oom = false;
+	uint32_t r = record(P, a, &P->lv->ds, fr, &oom);
+	if (!P->lv->start)
+		P->lv->start = fr->ts;
+	/* every point has been capturing since the start; its last moments
+	 * are not judged yet (a copy may be on its way) */
+	if (fr->ts > P->lv->start + POINTS_LIVE_SETTLE && fr->ts - POINTS_LIVE_SETTLE > P->lv->settled)
+		P->lv->settled = fr->ts - POINTS_LIVE_SETTLE;
+	for (unsigned k = 0; k < P->n; k++) {
+		P->p[k].first_ts = P->lv->start;
+		P->p[k].last_ts = P->lv->settled > P->lv->start ? P->lv->settled : P->lv->start;
+	}
+	if (r == POINTS_NONE)
+		return;
+	index_add(P, r, P->lv->tail);
+	bool had = false;
+	for (unsigned b = 0; b < P->n; b++) {
+		if (b == a)
+			continue;
+		uint32_t before = P->rec[r].match[b];
+		if (match_one(P, r, a, b) && before == POINTS_NONE) {
+			/* the copy at b has its first match now, or another one */
+			uint32_t y = P->rec[r].match[b];
+			bool y_had = false;
+			for (unsigned k = 0; k < P->n; k++)
+				if (k != b && k != a && P->rec[y].match[k] != POINTS_NONE)
+					y_had = true;
+			if (!y_had)
+				P->p[b].matched++;
+			if (!had)
+				P->p[a].matched++;
+			had = true;
+		}
+	}
+}
+
 void points_free(struct points *P)
 {
 	if (!P)
 		return;
+	if (P->lv)
+		free(P->lv->tail);
+	free(P->lv);
 	free(P->rec);
 	free(P->by_fp);
 	free(P->by_flow);

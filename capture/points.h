@@ -15,12 +15,19 @@
 #ifndef SHAKEDOWN_POINTS_H
 #define SHAKEDOWN_POINTS_H
 
+#include "capture.h"
 #include "packet.h"
 
 #define POINTS_MAX 8
 #define POINTS_NAME_LEN 32
-/* Records kept over all points; more IP packets are counted, not kept. */
+/* Records kept over all points; more IP packets are counted, not kept.
+ * Live, the table holds POINTS_LIVE_RECORDS and starts over when full. */
 #define POINTS_MAX_RECORDS (2u << 20)
+#define POINTS_LIVE_RECORDS (1u << 18)
+/* Live: a point is judged up to this long (µs) before the newest frame of
+ * any point: a copy still on its way (through the firewall, through the
+ * other interface's ring) is not called lost. */
+#define POINTS_LIVE_SETTLE 100000ull
 #define POINTS_NONE UINT32_MAX
 
 /* One IP packet at one point. */
@@ -32,6 +39,7 @@ struct point_rec {
 	uint16_t sport, dport;
 	uint32_t spi;
 	uint8_t proto, ttl, tcp_flags;
+	uint8_t point;  /* the point it was captured at */
 	bool dup;       /* a copy of the packet just before it (span ports) */
 	uint32_t payload_len;
 	uint32_t flow_next;          /* next record of the same 5-tuple at this point */
@@ -52,9 +60,16 @@ struct point {
 	uint64_t frames, ip_packets, duplicates, matched, not_kept;
 };
 
+struct points_live;
+
 struct points {
 	unsigned n;
 	struct point p[POINTS_MAX];
+	/* live (points_live_new): interfaces on one clock, records added as
+	 * frames pass; when the table is full it starts over (restarts) */
+	bool live;
+	uint64_t restarts;
+	struct points_live *lv;
 	struct point_rec *rec;
 	uint32_t nrec, caprec;
 	/* index by fingerprint and by 5-tuple: open addressing, record + 1 */
@@ -73,6 +88,14 @@ bool points_parse_arg(const char *arg, char *name, size_t namelen, const char **
 struct points *points_load(unsigned n, char names[][POINTS_NAME_LEN], const char **paths, const char *filter,
 			   char *err, size_t errlen);
 void points_free(struct points *P);
+/* Live points (--points -i NAME=IFACE ...): an empty table for interfaces
+ * that share one clock (every offset 0). NULL with a message in err. */
+struct points *points_live_new(unsigned n, char names[][POINTS_NAME_LEN], const char **ifaces, char *err,
+			       size_t errlen);
+/* Live: one frame of point fr->file, in time order across the points
+ * (capture_opts.ifaces merges them): fingerprinted, indexed and matched to
+ * the copies already recorded at the other points. */
+void points_live_add(struct points *P, const struct capture_frame *fr);
 
 /* A point's time of a record, on the first point's clock. */
 static inline ts_usec points_time0(const struct points *P, unsigned pt, ts_usec ts)
@@ -88,7 +111,8 @@ unsigned points_owner(const struct points *P, uint32_t rec);
  * the next ones through rec[i].flow_next; POINTS_NONE when none. */
 uint32_t points_flow_first(const struct points *P, unsigned pt, uint8_t proto, const struct addr *a, uint16_t ap,
 			   const struct addr *b, uint16_t bp);
-/* The record of frame at point pt, or POINTS_NONE. */
+/* The record of frame at point pt, or POINTS_NONE (files only: live
+ * records of the points are interleaved). */
 uint32_t points_by_frame(const struct points *P, unsigned pt, uint64_t frame);
 /* Is record r of the 5-tuple (either orientation)? */
 bool points_rec_in_flow(const struct point_rec *r, uint8_t proto, const struct addr *a, uint16_t ap,

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "analyzer/points.h"
 #include "capture/extract.h"
 #include "output.h"
 #include "provenance.h"
@@ -36,6 +37,8 @@ struct ev_rec {
 	enum severity sev;
 	struct extract_want w; /* the flow and frame range (path set when cut) */
 	int src; /* the input (provenance.h) its frames are cut from */
+	int point; /* --points: the point its frames are cut from (0 the
+		    * analysed one, src), -1 without --points */
 	ts_usec first_ts;
 	char summary[VERDICT_SUMMARY_LEN];
 	char name[224];
@@ -94,17 +97,14 @@ static void cut_from_ring(struct ev_rec *r)
 	r->written = w.written;
 }
 
-static void on_verdict(const struct verdict *v, void *arg)
+/* A new record at the end of EV.rec, zeroed; NULL (counted) past the
+ * limit or out of memory. */
+static struct ev_rec *rec_new(void)
 {
-	(void)arg;
-	if (!EV.all && v->sev < SEV_WARN)
-		return;
-	if (!v->nevidence || !v->client.family)
-		return; /* capture-wide verdicts have no flow to cut */
 	if (EV.n == EV.cap) {
 		if (EV.cap == EVIDENCE_MAX) {
 			EV.skipped++;
-			return;
+			return NULL;
 		}
 		size_t cap = EV.cap ? EV.cap * 2 : 64;
 		if (cap > EVIDENCE_MAX)
@@ -112,13 +112,72 @@ static void on_verdict(const struct verdict *v, void *arg)
 		struct ev_rec *r = realloc(EV.rec, cap * sizeof *r);
 		if (!r) {
 			EV.skipped++;
-			return;
+			return NULL;
 		}
 		EV.rec = r;
 		EV.cap = cap;
 	}
 	struct ev_rec *r = &EV.rec[EV.n++];
 	memset(r, 0, sizeof *r);
+	return r;
+}
+
+/* --points: besides the analysed point's file (record first, number n),
+ * one file per other point that saw the flow: its packets there, as that
+ * point saw them (through a NAT, its own addresses), first to last. */
+static void add_points(const struct verdict *v, ptrdiff_t first, size_t n, const char *c, const char *s)
+{
+	const struct points *P = points_active();
+	struct points_view w;
+	if (!P || P->live || !points_explain(P, v, &w))
+		return;
+	for (unsigned k = 1; k < P->n; k++) {
+		const struct point_rec *at = NULL;
+		uint64_t lo = UINT64_MAX, hi = 0;
+		int dir = DIR_C2S;
+		for (unsigned i = 0; i < w.ncross; i++) {
+			uint32_t x = w.c[i].rec[k];
+			if (x == POINTS_NONE)
+				continue;
+			if (!at) {
+				at = &P->rec[x];
+				dir = w.c[i].dir;
+			}
+			if (P->rec[x].frame < lo)
+				lo = P->rec[x].frame;
+			if (P->rec[x].frame > hi)
+				hi = P->rec[x].frame;
+		}
+		if (!at)
+			continue;
+		struct ev_rec *r = rec_new();
+		if (!r)
+			break;
+		*r = EV.rec[first]; /* EV.rec may have moved: index, not pointer */
+		r->point = (int)k;
+		r->written = 0;
+		r->w.a = dir == DIR_C2S ? at->src : at->dst;
+		r->w.b = dir == DIR_C2S ? at->dst : at->src;
+		r->w.aport = dir == DIR_C2S ? at->sport : at->dport;
+		r->w.bport = dir == DIR_C2S ? at->dport : at->sport;
+		r->w.first_frame = lo;
+		r->w.last_frame = hi;
+		snprintf(r->name, sizeof r->name, "%04zu-%s-%s-%s.%s.pcap", n, v->id, c, s, P->p[k].name);
+	}
+	points_view_free(&w);
+}
+
+static void on_verdict(const struct verdict *v, void *arg)
+{
+	(void)arg;
+	if (!EV.all && v->sev < SEV_WARN)
+		return;
+	if (!v->nevidence || !v->client.family)
+		return; /* capture-wide verdicts have no flow to cut */
+	struct ev_rec *r = rec_new();
+	if (!r)
+		return;
+	r->point = points_active() ? 0 : -1;
 	r->id = v->id;
 	r->sev = v->sev;
 	r->w.proto = v->proto;
@@ -148,9 +207,28 @@ static void on_verdict(const struct verdict *v, void *arg)
 	char c[80], s[80];
 	endpoint_name(&v->client, v->cport, c, sizeof c);
 	endpoint_name(&v->server, v->sport, s, sizeof s);
-	snprintf(r->name, sizeof r->name, "%04zu-%s-%s-%s.pcap", EV.n, v->id, c, s);
+	if (r->point < 0) {
+		snprintf(r->name, sizeof r->name, "%04zu-%s-%s-%s.pcap", EV.n, v->id, c, s);
+	} else {
+		/* --points: one file per point, named after it */
+		size_t n = EV.n;
+		const struct points *P = points_active();
+		snprintf(r->name, sizeof r->name, "%04zu-%s-%s-%s.%s.pcap", n, v->id, c, s, P->p[0].name);
+		ptrdiff_t at = r - EV.rec;
+		add_points(v, at, n, c, s);
+		r = &EV.rec[at];
+	}
 	if (EV.ring)
 		cut_from_ring(r);
+}
+
+/* The capture file a record's frames are cut from. */
+static const char *rec_source(const struct ev_rec *r)
+{
+	const struct points *P = points_active();
+	if (r->point > 0 && P)
+		return P->p[r->point].path;
+	return provenance_name(r->src);
 }
 
 static const char *proto_name(uint8_t p)
@@ -184,6 +262,12 @@ static void write_index(void)
 		   "frames from the first to the last evidence frame and the ICMP errors\n"
 		   "that quote it. Frame numbers are those of the capture file named as\n"
 		   "the verdict's source; timestamps are the original ones.\n");
+	if (points_active())
+		fprintf(t, "With --points, each verdict has one file per point that saw its\n"
+			   "flow (NNNN-...-POINT.pcap): the analysed point's evidence frames, and\n"
+			   "at every other point the flow's packets as that point saw them\n"
+			   "(through a NAT, with its addresses), first to last. Open them side\n"
+			   "by side; the report's ladder gives each packet's frame at each point.\n");
 	if (EV.ring)
 		fprintf(t, "Live capture: frames were kept in a ring of the %u most recent\n"
 			   "(each cut to %u bytes); older frames are not in the files.\n",
@@ -206,7 +290,11 @@ static void write_index(void)
 			   "\"first_frame\":%llu,\"last_frame\":%llu,\"frames_written\":%llu,\"source\":",
 			r->id, severity_name(r->sev), proto_name(r->w.proto), c, s, (unsigned long long)r->w.first_frame,
 			(unsigned long long)r->w.last_frame, (unsigned long long)r->written);
-		json_write_string(j, provenance_name(r->src));
+		json_write_string(j, rec_source(r));
+		if (r->point >= 0 && points_active()) {
+			fputs(",\"point\":", j);
+			json_write_string(j, points_active()->p[r->point].name);
+		}
 		fputs(",\"summary\":", j);
 		json_write_string(j, r->summary);
 		fputs("}\n", j);
@@ -214,7 +302,12 @@ static void write_index(void)
 			r->name, severity_name(r->sev), r->id, proto_name(r->w.proto), c, s,
 			(unsigned long long)r->w.first_frame, (unsigned long long)r->w.last_frame,
 			(unsigned long long)r->written, ts_iso(r->first_ts, ts, sizeof ts));
-		sanitize_fputs(t, provenance_name(r->src));
+		sanitize_fputs(t, rec_source(r));
+		if (r->point >= 0 && points_active()) {
+			fputs(" (point ", t);
+			sanitize_fputs(t, points_active()->p[r->point].name);
+			fputc(')', t);
+		}
 		fputs("\n  ", t);
 		sanitize_fputs(t, r->summary);
 		fputs("\n\n", t);
@@ -226,31 +319,41 @@ static void write_index(void)
 	fclose(t);
 }
 
-/* Offline: one pass over each -r file for the records cut from it. */
-static void cut_from_files(void)
+/* Offline: one pass over capture file path for the records cut from it
+ * (those of input src at point pt; pt -1 without --points). */
+static void cut_from_file(const char *path, int src, int pt)
 {
 	struct extract_want w[EVIDENCE_BATCH];
 	static char paths[EVIDENCE_BATCH][4096];
 	size_t idx[EVIDENCE_BATCH];
-	for (int src = 0; src < provenance_count(); src++) {
-		size_t next = 0;
-		for (;;) {
-			size_t k = 0;
-			for (; next < EV.n && k < EVIDENCE_BATCH; next++)
-				if (EV.rec[next].src == src) {
-					idx[k] = next;
-					want_of(&EV.rec[next], &w[k], paths[k], sizeof paths[k]);
-					k++;
-				}
-			if (!k)
-				break;
-			char err[512];
-			if (capture_extract(provenance_name(src), w, k, err, sizeof err) < 0)
-				say_failure(err);
-			for (size_t i = 0; i < k; i++)
-				EV.rec[idx[i]].written = w[i].written;
+	size_t next = 0;
+	for (;;) {
+		size_t k = 0;
+		for (; next < EV.n && k < EVIDENCE_BATCH; next++) {
+			const struct ev_rec *r = &EV.rec[next];
+			if (pt > 0 ? r->point == pt : r->src == src && r->point <= 0) {
+				idx[k] = next;
+				want_of(r, &w[k], paths[k], sizeof paths[k]);
+				k++;
+			}
 		}
+		if (!k)
+			break;
+		char err[512];
+		if (capture_extract(path, w, k, err, sizeof err) < 0)
+			say_failure(err);
+		for (size_t i = 0; i < k; i++)
+			EV.rec[idx[i]].written = w[i].written;
 	}
+}
+
+static void cut_from_files(void)
+{
+	for (int src = 0; src < provenance_count(); src++)
+		cut_from_file(provenance_name(src), src, -1);
+	const struct points *P = points_active();
+	for (unsigned k = 1; P && k < P->n; k++)
+		cut_from_file(P->p[k].path, 0, (int)k);
 }
 
 static void on_summary(const struct run_summary *sum, void *arg)

@@ -214,7 +214,7 @@ static void write_points_summary(FILE *o)
 		put(o, ",\"last_ts\":");
 		put_ts(o, p->last_ts);
 		put(o, ",\"clock_offset_s\":");
-		if (k == 0 || p->offset_samples)
+		if (k == 0 || p->offset_samples || P->live)
 			fprintf(o, "%.6f", (double)p->offset / 1e6);
 		else
 			put(o, "null");
@@ -229,6 +229,10 @@ static void write_points_summary(FILE *o)
 		putc_unlocked('}', o);
 	}
 	putc_unlocked(']', o);
+	put(o, ",\"points_live\":");
+	put(o, P->live ? "true" : "false");
+	put(o, ",\"points_restarts\":");
+	put_u64(o, P->restarts);
 }
 
 /* The input the verdict came from and its frame range there; a

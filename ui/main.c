@@ -68,9 +68,29 @@ static void say_error(const char *msg)
  * --evidence) a copy in the ring of recent frames. */
 static void on_frame(void *arg, const struct capture_frame *fr, uint64_t flows_created)
 {
-	(void)arg;
+	/* live --points: every interface's frames fill the points' table
+	 * (arg); only the first interface's are the run's own */
+	if (arg) {
+		points_live_add(arg, fr);
+		if (fr->file != 0)
+			return;
+	}
 	provenance_note_frame(fr, flows_created);
 	evidence_note_frame(fr);
+}
+
+/* --points -i NAME=IFACE or -i IFACE (the interface's own name): false
+ * when the name is empty, too long or holds a comma. */
+static bool points_parse_iface(const char *arg, char *name, size_t namelen, const char **iface)
+{
+	const char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+	*iface = eq ? eq + 1 : arg;
+	if (!n || n >= namelen || !**iface || memchr(arg, ',', n))
+		return false;
+	memcpy(name, arg, n);
+	name[n] = 0;
+	return true;
 }
 
 static void on_poll_ended(void *arg, const struct driver_snapshot *snap)
@@ -143,6 +163,10 @@ static int shakedown_main(int argc, char **argv)
 		return check_run(&co);
 	}
 
+	if (cl.nifaces > 1 && !cl.points) {
+		fprintf(stderr, "shakedown: several -i interfaces are capture points: add --points\n");
+		return 2;
+	}
 	if ((nfiles == 0) == (iface == NULL)) {
 		fprintf(stderr, "shakedown: give either -r FILE or -i IFACE (see --help)\n");
 		return 2;
@@ -215,13 +239,40 @@ static int shakedown_main(int argc, char **argv)
 	}
 	struct points *P = NULL;
 	char source_note[256] = "";
-	if (cl.points) {
-		char names[POINTS_MAX][POINTS_NAME_LEN];
-		const char *paths[POINTS_MAX];
+	char names[POINTS_MAX][POINTS_NAME_LEN];
+	const char *paths[POINTS_MAX];
+	if (cl.points && iface) {
+		/* live: interfaces of one machine, one clock */
+		const char *why = cl.nifaces < 2 ? "takes 2 to 8 -i interfaces"
+			: nworkers > 1 ? "does not combine with --workers (one process reads every point)"
+			: cl.write_file ? "does not combine with -w (one file holds one point: record each with tcpdump -w)"
+			: evidence_dir ? "does not keep packets for --evidence or --bundle live (record with -w per point, then --points -r)"
+			: NULL;
+		if (why) {
+			fprintf(stderr, "shakedown: live --points %s\n", why);
+			free(filter);
+			return 2;
+		}
+		for (int i = 0; i < cl.nifaces; i++)
+			if (!points_parse_iface(cl.ifaces[i], names[i], sizeof names[i], &paths[i])) {
+				fputs("shakedown: --points: '", stderr);
+				sanitize_fputs(stderr, cl.ifaces[i]);
+				fputs("' is not NAME=IFACE or IFACE (a name of 1 to 31 bytes)\n", stderr);
+				free(filter);
+				return 2;
+			}
 		char err[512] = "";
-		if (iface || ui || evidence_dir || nfiles < 2 || nfiles > POINTS_MAX) {
-			fprintf(stderr, "shakedown: --points takes 2 to %d -r files (not -i, --ui or --evidence)\n",
-				POINTS_MAX);
+		P = points_live_new((unsigned)cl.nifaces, names, paths, err, sizeof err);
+		if (!P) {
+			say_error(err);
+			free(filter);
+			return 2;
+		}
+		iface = paths[0];
+	} else if (cl.points) {
+		char err[512] = "";
+		if (nfiles < 2 || nfiles > POINTS_MAX) {
+			fprintf(stderr, "shakedown: --points takes 2 to %d -r files\n", POINTS_MAX);
 			free(filter);
 			return 2;
 		}
@@ -242,6 +293,8 @@ static int shakedown_main(int argc, char **argv)
 		/* the first point is analysed as usual; the others explain it */
 		files[0] = paths[0];
 		nfiles = 1;
+	}
+	if (P) {
 		size_t o = 0;
 		for (unsigned i = 0; i < P->n && o < sizeof source_note; i++)
 			o += (size_t)snprintf(source_note + o, sizeof source_note - o, "%s%s", i ? ", " : " (points: ",
@@ -264,6 +317,10 @@ static int shakedown_main(int argc, char **argv)
 	o.files = files;
 	o.nfiles = nfiles;
 	o.iface = iface;
+	if (P && P->live) {
+		o.ifaces = paths;
+		o.nifaces = (int)P->n;
+	}
 	o.filter = filter && filter[0] ? filter : NULL;
 	o.buffer_mb = buffer_mb;
 	o.snaplen = snaplen;
@@ -278,7 +335,7 @@ static int shakedown_main(int argc, char **argv)
 
 	char source[512];
 	if (iface)
-		snprintf(source, sizeof source, "%s", iface);
+		snprintf(source, sizeof source, "%s%s", iface, source_note);
 	else
 		snprintf(source, sizeof source, "%s%s%s", files[0], nfiles > 1 ? " (+more)" : "", source_note);
 
@@ -290,6 +347,7 @@ static int shakedown_main(int argc, char **argv)
 	else
 		provenance_begin(files, nfiles, false);
 	hooks.on_frame = on_frame;
+	hooks.frame_arg = P && P->live ? P : NULL;
 	if (iface) {
 		/* live: give up root and capabilities once the capture is open */
 		hooks.on_open = open_drop_privileges;

@@ -31,7 +31,8 @@ void cli_usage(FILE *o)
 		"  --points             the -r files are the same traffic captured at once at several points\n"
 		"                       (-r NAME=FILE, e.g. -r lan=lan.pcap -r wan=wan.pcap, path order):\n"
 		"                       the first is analysed, and each verdict says where its packets were\n"
-		"                       seen and where they were lost\n"
+		"                       seen and where they were lost; live on one machine that sees every\n"
+		"                       point: --points -i lan=em1 -i wan=em0 (one clock, merged by time)\n"
 		"  -i IFACE             capture live on IFACE (needs root or cap_net_raw,cap_net_admin)\n"
 		"  -D, --list-interfaces  list the interfaces that can be captured on, then exit\n"
 		"  -p, --no-promiscuous-mode  live: do not put the interface into promiscuous mode\n"
@@ -260,7 +261,13 @@ int cli_parse(int argc, char **argv, struct cli *c, int (*run_main)(int argc, ch
 			c->files[c->nfiles++] = optarg;
 			break;
 		case 'i':
-			c->iface = optarg;
+			if (c->nifaces >= CLI_MAX_IFACES) {
+				fprintf(stderr, "shakedown: at most %d -i interfaces\n", CLI_MAX_IFACES);
+				return 2;
+			}
+			c->ifaces[c->nifaces++] = optarg;
+			if (!c->iface)
+				c->iface = optarg;
 			break;
 		case 'v':
 			sd_cfg.verbose++;

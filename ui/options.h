@@ -10,11 +10,14 @@
 #include "output.h"
 
 #define CLI_MAX_FILES 64
+#define CLI_MAX_IFACES 8
 #define CLI_RUN (-1) /* cli_parse: go on and run */
 
 struct cli {
 	const char *files[CLI_MAX_FILES]; /* -r, in order */
 	int nfiles;
+	const char *ifaces[CLI_MAX_IFACES]; /* -i, in order (several with --points) */
+	int nifaces;
 	const char *iface, *check_dir, *evidence_dir, *drop_user, *bundle_path;
 	bool evidence_all, points, json, list_verdicts, write_expect, want_ui, no_ui, pace, banner_set;
 	struct check_opts co;

@@ -9,6 +9,7 @@
  * control bytes the report writes are its own newlines. */
 #include "output.h"
 #include "analyzer/points.h"
+#include "points-ladder.h"
 #include "provenance.h"
 #include "capture/sanitize.h"
 
@@ -446,50 +447,17 @@ static void print_details(FILE *o, const struct verdict *v)
 }
 
 /* --points: the flow's packets with the frame that shows each at every
- * point ("--" not seen, ".." that point was not capturing then). */
-#define LADDER_ROWS 40
-
-static void print_ladder_row(FILE *o, const struct points *P, const struct points_cross *c, ts_usec t0)
+ * point (ui/points-ladder.c), and where the packet was lost. */
+static void print_ladder_line(void *arg, const char *s)
 {
-	const char *arrow = c->dir == DIR_C2S ? "  -->" : "<--  ";
-	fprintf(o, "       %+9.3fs  %s  %-16.16s", (double)((int64_t)c->t0 - (int64_t)t0) / 1e6, arrow, c->what);
-	for (unsigned k = 0; k < P->n; k++) {
-		char cell[24];
-		if (c->rec[k] != POINTS_NONE)
-			snprintf(cell, sizeof cell, "#%llu", (unsigned long long)P->rec[c->rec[k]].frame);
-		else
-			snprintf(cell, sizeof cell, "%s", c->judged[k] || P->p[k].pflog ? "--" : "..");
-		fprintf(o, " %-10s", cell);
-	}
-	if (c->lost)
-		fprintf(o, " lost %s->%s", P->p[c->lost_from].name, P->p[c->lost_to].name);
-	fputc('\n', o);
+	fprintf(arg, "     %s\n", s);
 }
 
 static void print_points_ladder(FILE *o, const struct verdict *v)
 {
-	const struct points *P = points_active();
-	struct points_view w;
-	if (!P || !points_explain(P, v, &w))
-		return;
-	fprintf(o, "     where (client <-> server; frame at each point, -- not seen, .. not capturing):\n");
-	fprintf(o, "       %10s  %5s  %-16s", "", "", "");
-	for (unsigned k = 0; k < P->n; k++) {
-		fputc(' ', o);
-		sanitize_fputs(o, P->p[k].name);
-		fprintf(o, "%*s", (int)(strlen(P->p[k].name) < 10 ? 10 - strlen(P->p[k].name) : 0), "");
-	}
-	fputc('\n', o);
-	ts_usec t0 = w.c[0].t0;
-	for (unsigned i = 0; i < w.ncross; i++) {
-		if (w.ncross > LADDER_ROWS && i == LADDER_ROWS / 2) {
-			fprintf(o, "       ... %u packets ...\n", w.ncross - LADDER_ROWS);
-			i = w.ncross - LADDER_ROWS / 2;
-		}
-		print_ladder_row(o, P, &w.c[i], t0);
-	}
-	print_wrapped(o, "     where: ", w.conclusion);
-	points_view_free(&w);
+	char conclusion[VERDICT_VALUE_LEN];
+	if (points_ladder(v, print_ladder_line, o, conclusion, sizeof conclusion))
+		print_wrapped(o, "     where: ", conclusion);
 }
 
 /* --points: the points, what each captured, and its clock offset. */
@@ -498,7 +466,10 @@ static void print_points_header(FILE *o)
 	const struct points *P = points_active();
 	if (!P)
 		return;
-	fprintf(o, "POINTS %u captures of the same traffic (the first is analysed):\n", P->n);
+	if (P->live)
+		fprintf(o, "POINTS %u interfaces on one clock (the first is analysed):\n", P->n);
+	else
+		fprintf(o, "POINTS %u captures of the same traffic (the first is analysed):\n", P->n);
 	for (unsigned k = 0; k < P->n; k++) {
 		const struct point *p = &P->p[k];
 		char a[40], b[40];
@@ -510,6 +481,8 @@ static void print_points_header(FILE *o)
 			p->n ? ts_iso(p->first_ts, a, sizeof a) : "-", p->n ? ts_iso(p->last_ts, b, sizeof b) : "-");
 		if (k == 0)
 			fprintf(o, "; the reference clock");
+		else if (P->live)
+			fprintf(o, "; the same clock");
 		else if (p->offset_samples)
 			fprintf(o, "; clock %+.6f s from %s (%u packets matched once at both)", (double)p->offset / 1e6,
 				P->p[0].name, p->offset_samples);
@@ -521,6 +494,9 @@ static void print_points_header(FILE *o)
 			fprintf(o, "; %llu packets past the limit not compared", (unsigned long long)p->not_kept);
 		fputc('\n', o);
 	}
+	if (P->restarts)
+		fprintf(o, "     the table of %u packets filled %llu times and started over: older packets not compared\n",
+			POINTS_LIVE_RECORDS, (unsigned long long)P->restarts);
 	fputc('\n', o);
 }
 

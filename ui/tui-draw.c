@@ -465,6 +465,21 @@ static void build_verdict_body(const struct ts_rec *m, int W)
 	dl_blank();
 	dl_add(A_BOLD | A_UNDERLINE, "Evidence");
 	build_ladder(m, W);
+	if (m->ladder) {
+		/* --points: the frame of each packet at each point */
+		dl_blank();
+		dl_add(A_BOLD | A_UNDERLINE, "Capture points");
+		char line[640];
+		for (const char *p = m->ladder; *p;) {
+			const char *nl = strchr(p, '\n');
+			size_t l = nl ? (size_t)(nl - p) : strlen(p);
+			snprintf(line, sizeof line, "  %.*s", (int)l, p);
+			dl_add(strstr(line, " lost ") ? A_BOLD : A_NORMAL, line);
+			p += l + (nl != NULL);
+		}
+		if (m->where)
+			dl_wrap(A_BOLD, m->where, W - 1, 9, "  where: ");
+	}
 	if (m->details && m->details[0]) {
 		dl_blank();
 		dl_add(A_BOLD | A_UNDERLINE, "Details");

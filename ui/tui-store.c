@@ -6,6 +6,7 @@
  * the text report prints. */
 #include "tui-store.h"
 #include "capture/sanitize.h"
+#include "points-ladder.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +160,8 @@ static void rec_release(uint32_t i)
 	free(r->ev);
 	free(r->summary);
 	free(r->details);
+	free(r->ladder);
+	free(r->where);
 	memset(r, 0, sizeof *r);
 	r->age_next = S.rec_free;
 	S.rec_free = i;
@@ -360,6 +363,8 @@ void store_free(void)
 			free(S.rec[i].ev);
 			free(S.rec[i].summary);
 			free(S.rec[i].details);
+			free(S.rec[i].ladder);
+			free(S.rec[i].where);
 		}
 	S.ready = false;
 }
@@ -467,6 +472,44 @@ static char *details_text(const struct verdict *v)
 	return out;
 }
 
+/* --points: the ladder as it stands when the verdict is made (live, the
+ * points' table moves on), kept as text with the verdict. */
+struct ladder_buf {
+	char *s;
+	size_t n, cap;
+};
+
+static void ladder_line(void *arg, const char *line)
+{
+	struct ladder_buf *b = arg;
+	size_t l = strlen(line);
+	if (b->n + l + 2 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 2048;
+		while (cap < b->n + l + 2)
+			cap *= 2;
+		char *p = realloc(b->s, cap);
+		if (!p)
+			return;
+		b->s = p;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->n, line, l);
+	b->n += l;
+	b->s[b->n++] = '\n';
+	b->s[b->n] = 0;
+}
+
+static void ladder_keep(struct ts_rec *r, const struct verdict *v)
+{
+	struct ladder_buf b = { NULL, 0, 0 };
+	char raw[VERDICT_VALUE_LEN], clean[SANITIZE_GROWTH * VERDICT_VALUE_LEN + 1];
+	if (!points_ladder(v, ladder_line, &b, raw, sizeof raw))
+		return;
+	r->ladder = b.s;
+	sanitize_text(raw, clean, sizeof clean);
+	r->where = strdup(clean);
+}
+
 void store_add(const struct verdict *v)
 {
 	if (!S.ready || !v->id)
@@ -519,6 +562,7 @@ void store_add(const struct verdict *v)
 	r->summary = strdup(sum);
 	r->details = details_text(v);
 	r->remediation = v->remediation;
+	ladder_keep(r, v);
 
 	age_append(i);
 	r->mem_next = TS_NONE;

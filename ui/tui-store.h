@@ -41,6 +41,8 @@ struct ts_rec {
 	struct evidence *ev;     /* sorted by time, then frame */
 	char *summary;
 	char *details;           /* "key\tvalue\n" lines */
+	char *ladder;            /* --points: the per-point ladder, "line\n" each, or NULL */
+	char *where;             /* --points: its conclusion, sanitized, or NULL */
 	const char *remediation; /* static text from the analyzer */
 };
 

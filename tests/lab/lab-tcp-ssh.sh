@@ -65,6 +65,7 @@ PIDS=()          # background jobs started by this script (timeout wrappers)
 MY_NS=()         # namespaces created by this script
 CAP_PID="" LIVE_PID="" LIVE_ARGS="" LOG="" PCAP="" T_START="" BG_PID=""
 PT_DIR="" PT_PIDS=()  # points-* scenarios: their directory and tcpdumps
+PT_LIVE_WANT=""       # --live points scenario: the place its losses must name
 T_DONE=""        # when the last client attempt ended (it gave up or finished)
 LIVE_TIMING_FAILED=0
 SCENARIO_SKIPPED=0
@@ -295,16 +296,28 @@ capture_start() {
     CAP_PID=$BG_PID
     wait_for_text "$WORK/tcpdump.err" "listening on" 5 || die "tcpdump did not start"
     note "tcpdump -i $CAP_IF filter: $1"
-    if [ -n "$LIVE_BIN" ]; then
-        : >"$WORK/live.times"
-        # shellcheck disable=SC2016 # expanded by the inner shell
-        bg "$NS_R1" 120 sh -c '"$0" -i "$1" --json $2 | "$3" -u -c "$4" "$5"' \
-            "$LIVE_BIN" "$CAP_IF" "$LIVE_ARGS" "$PY" "$STAMPER" "$WORK/live.times" \
-            >"$WORK/live.json" 2>"$WORK/live.err"
-        LIVE_PID=$BG_PID
-        sleep 1
-        note "live: $LIVE_BIN -i $CAP_IF --json $LIVE_ARGS"
-    fi
+    [ -n "$LIVE_BIN" ] && live_start "-i $CAP_IF" "$LIVE_ARGS"
+    return 0
+}
+
+# live_start INPUT ARGS: SHAKEDOWN_BIN INPUT --json ARGS on router 1 (words
+# split on purpose), each output line stamped as it arrives
+live_start() {
+    : >"$WORK/live.times"
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    bg "$NS_R1" 120 sh -c '"$0" $1 --json $2 | "$3" -u -c "$4" "$5"' \
+        "$LIVE_BIN" "$1" "$2" "$PY" "$STAMPER" "$WORK/live.times" \
+        >"$WORK/live.json" 2>"$WORK/live.err"
+    LIVE_PID=$BG_PID
+    sleep 1
+    note "live: $LIVE_BIN $1 --json $2"
+}
+
+live_stop() {
+    [ -n "$LIVE_PID" ] || return 0
+    stop_pid "$LIVE_PID" INT
+    LIVE_PID=""
+    wait_for_text "$WORK/live.json" '"type":"summary"' 5 || note "live: no summary line"
 }
 
 capture_stop() {
@@ -312,11 +325,7 @@ capture_stop() {
     note "stopping the capture"
     stop_pid "$CAP_PID" INT
     CAP_PID=""
-    if [ -n "$LIVE_PID" ]; then
-        stop_pid "$LIVE_PID" INT
-        LIVE_PID=""
-        wait_for_text "$WORK/live.json" '"type":"summary"' 5 || note "live: no summary line"
-    fi
+    live_stop
     grep -E 'packets (captured|received|dropped)' "$WORK/tcpdump.err" >>"$LOG"
 }
 
@@ -743,6 +752,9 @@ points_start() {
         wait_for_text "$WORK/tcpdump-$name.err" "listening on" 5 || die "tcpdump ($name) did not start"
     done
     note "tcpdump at cli (c0), lan (r1c) and wan (r1s), filter: $1"
+    # --live: shakedown on router 1 watches both of its interfaces at once
+    [ -n "$LIVE_BIN" ] && live_start "--points -i lan=r1c -i wan=r1s" "$1"
+    return 0
 }
 
 points_stop() {
@@ -751,6 +763,7 @@ points_stop() {
     note "stopping the three captures"
     for pid in "${PT_PIDS[@]}"; do stop_pid "$pid" INT; done
     PT_PIDS=()
+    live_stop
     for name in $PT_NAMES; do
         echo "$name: $(grep -E 'packets captured' "$WORK/tcpdump-$name.err")" >>"$LOG"
     done
@@ -788,6 +801,7 @@ sc_points_drop_c2s() {
 }
 
 sc_points_drop_s2c() {
+    PT_LIVE_WANT="inside wan->lan"
     points_ssh_blocked "router 1 drops the server's segments that carry data (its banner first): wan->lan" \
         "ip saddr $SRV4 tcp sport 22 meta length > 80 counter drop"
 }
@@ -906,12 +920,24 @@ summarise_capture() {
 # capture's .expect (that comparison is logged as a note). A live socket may
 # see a few packets out of time order that tcpdump's file has in order:
 # capture.time_disorder (info) is left out on both sides.
+#
+# A points-* scenario ran live on router 1's two interfaces (--points -i
+# lan=r1c -i wan=r1s): it is compared with --points -r on this run's lan and
+# wan captures, verdict by verdict with where each says the packet was lost,
+# and the verdicts with a loss must name PT_LIVE_WANT ("PLACE FROM->TO").
 live_check() {
     local exp="$REPO/pcaps/$2/$1.expect"
     section "live: $LIVE_BIN stderr" "$WORK/live.err"
-    # shellcheck disable=SC2086 # the arguments are words on purpose
-    "$LIVE_BIN" --json -r "$PCAP" $LIVE_ARGS >"$WORK/offline.json" 2>>"$WORK/live.err"
-    "$PY" - "$WORK/live.json" "$WORK/offline.json" "$exp" >>"$LOG" 2>&1 <<'EOF'
+    if [ "$2" = points ]; then
+        # shellcheck disable=SC2086 # the filter is words on purpose
+        "$LIVE_BIN" --json --points -r "lan=$PT_DIR/lan.pcap" -r "wan=$PT_DIR/wan.pcap" $PT_FILTER \
+            >"$WORK/offline.json" 2>>"$WORK/live.err"
+        exp="$REPO/pcaps/points/$1/lan.expect"
+    else
+        # shellcheck disable=SC2086 # the arguments are words on purpose
+        "$LIVE_BIN" --json -r "$PCAP" $LIVE_ARGS >"$WORK/offline.json" 2>>"$WORK/live.err"
+    fi
+    PT_LIVE_WANT=${PT_LIVE_WANT:-} "$PY" - "$WORK/live.json" "$WORK/offline.json" "$exp" >>"$LOG" 2>&1 <<'EOF'
 import json, os, sys
 def verdicts(path):
     got = set()
@@ -924,9 +950,22 @@ def verdicts(path):
         except ValueError:
             continue
         if rec.get("type") == "verdict" and rec.get("id") != "capture.time_disorder":
-            got.add((rec.get("severity", "?"), rec["id"]))
+            pt = rec.get("points")
+            where = "" if pt is None else " %s %s" % (pt["place"], pt["direction"] or "-")
+            got.add((rec.get("severity", "?"), rec["id"] + where))
     return got
 got, want = verdicts(sys.argv[1]), verdicts(sys.argv[2])
+place = os.environ.get("PT_LIVE_WANT")
+for line in open(sys.argv[1], errors="replace"):
+    if '"points"' in line and line.startswith("{"):
+        rec = json.loads(line)
+        if rec.get("type") == "verdict" and rec.get("points"):
+            print("live: points: %s: %s" % (rec["id"], rec["points"]["conclusion"]))
+if place:
+    lost = [v for s, v in got if len(v.split()) == 3 and v.split()[1] != "none"]
+    print("live: points: verdicts with a place", lost, "want", place)
+    if not lost or any(not v.endswith(" " + place) for v in lost):
+        sys.exit(1)
 print("live: offline on this capture", " ".join(sorted(s + " " + v for s, v in want)))
 print("live: printed live           ", " ".join(sorted(s + " " + v for s, v in got)))
 if os.path.exists(sys.argv[3]):
@@ -967,7 +1006,7 @@ run_scenario() {
     note "topology up${asym:+ (asymmetric: replies via router 2)}"
     LIVE_ARGS=""
     [ -n "$LIVE_BIN" ] && LIVE_ARGS=$(expect_args "$name" "$proto")
-    LIVE_TIMING_FAILED=0 SCENARIO_SKIPPED=0
+    LIVE_TIMING_FAILED=0 SCENARIO_SKIPPED=0 PT_LIVE_WANT=""
     "$fn"
     topo_down
     if [ "$SCENARIO_SKIPPED" = 1 ]; then
@@ -1013,8 +1052,9 @@ main() {
     shift || true
     local list=("$@") name failed=()
     # the points-* scenarios capture at three points; --live watches one
+    # interface, or router 1's two at once (--points) in points-drop-s2c
     local all="$SSH_SCENARIOS $TCP_SCENARIOS"
-    [ -n "$LIVE_BIN" ] || all="$all $POINTS_SCENARIOS"
+    if [ -n "$LIVE_BIN" ]; then all="$all points-drop-s2c"; else all="$all $POINTS_SCENARIOS"; fi
     [ "${#list[@]}" -gt 0 ] || read -r -a list <<<"$(echo $all)"
     # SD_LAB_SHARD=K/N (tests/scripts/lab-shards.sh): every N-th scenario
     # from the K-th (0-based), so that N runs side by side share the list

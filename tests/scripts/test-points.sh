@@ -173,6 +173,43 @@ for args in "-r $P/points-ok/lan.pcap" "-r a=$P/points-ok/lan.pcap -r a=$P/point
 	fi
 done
 
+# --evidence with --points: one pcap per point for each verdict; the wan file
+# holds the flow as wan saw it (masqueraded as 198.51.100.1), the lan file its
+# evidence frames (counted by tshark, or tcpdump)
+nat=$P/points-nat-drop
+run --points -r "lan=$nat/lan.pcap" -r "wan=$nat/wan.pcap" --evidence "$tmp/ev"
+count() { if command -v tshark >/dev/null; then tshark -r "$1" 2>/dev/null | wc -l; else tcpdump -nr "$1" 2>/dev/null | wc -l; fi; }
+lanf=$(ls "$tmp"/ev/0001-ssh.kex_stall-*.lan.pcap 2>/dev/null) wanf=$(ls "$tmp"/ev/0001-ssh.kex_stall-*.wan.pcap 2>/dev/null)
+if [ "$rc" = 1 ] && [ -n "$lanf" ] && [ -n "$wanf" ] && [ "$(count "$lanf")" = 11 ] && [ "$(count "$wanf")" = 5 ] &&
+	[ "$(tcpdump -nr "$wanf" src 198.51.100.1 2>/dev/null | wc -l)" = 3 ] &&
+	[ "$(tcpdump -nr "$lanf" src 192.0.2.10 2>/dev/null | wc -l)" = 9 ] &&
+	grep -q '"point":"wan"' "$tmp/ev/index.json" && grep -q 'point lan' "$tmp/ev/README.txt"; then
+	pass "--evidence: each verdict's frames from both points (lan 11, wan 5 after the NAT)"
+else
+	fail "--evidence with --points: rc=$rc $(ls "$tmp/ev") $(cat "$tmp/err")"
+fi
+run --points -r "lan=$nat/lan.pcap" -r "wan=$nat/wan.pcap" --bundle "$tmp/b"
+if [ "$rc" = 1 ] && ls "$tmp"/b/evidence/*.wan.pcap >/dev/null 2>&1 && ls "$tmp"/b/evidence/*.lan.pcap >/dev/null 2>&1 &&
+	grep -q '^POINTS' "$tmp/b/report.txt"; then
+	pass "--bundle: the evidence of both points, the points in the report"
+else
+	fail "--bundle with --points: rc=$rc $(ls -R "$tmp/b" 2>&1 | head) $(cat "$tmp/err")"
+fi
+
+# live --points: what cannot work is refused before any interface opens
+# (the live run itself is in the lab: tests/lab/lab-tcp-ssh.sh --live,
+# points-drop-s2c)
+for args in "-i lo -i lo" "--points -i lo" "--points -i a=lo -i a=lo" "--points -i a=lo -i b=lo --workers 2" \
+	"--points -i a=lo -i b=lo -w $tmp/x.pcap" "--points -i a=lo -i b=lo --evidence $tmp/ev" "--points -i =lo -i b=lo"; do
+	# shellcheck disable=SC2086 # words on purpose
+	run $args
+	if [ "$rc" = 2 ] && grep -q 'points\|-i NAME=IFACE' "$tmp/err" && [ ! -e "$tmp/x.pcap" ]; then
+		pass "refused: $args ($(head -n 1 "$tmp/err"))"
+	else
+		fail "$args: rc=$rc $(cat "$tmp/err")"
+	fi
+done
+
 # the single-point run of the same file carries no points keys
 run --json -r "$P/points-drop-s2c/lan.pcap"
 if [ "$rc" = 1 ] && ! grep -q '"points"\|seen_at' "$tmp/out"; then

@@ -189,6 +189,20 @@ expect "h opens the help in the list" "shakedown live view: keys"
 keys x F10
 expect "icmp: F10 quits" "^EXIT=1$"
 
+echo "== --points: the per-point ladder in the detail pane (points-drop-s2c)"
+PT=$SRC/pcaps/points/points-drop-s2c
+start 100 60 -- --points -r "lan=$PT/lan.pcap" -r "wan=$PT/wan.pcap" --ui
+expect "points: the verdict" "FAIL ssh\.banner_stall +tcp 192\.0\.2\.10:[0-9]+ $ARROW 198\.51\.100\.20:22"
+keys Enter
+expect "points: the ladder's heading and its points" '^ +lan +wan *$'
+expect "points: the SYN at both points, frame 1" '^ +\+0\.000s +--> +SYN +#1 +#1 *$'
+expect "points: the server's banner on wan (frame 6), lost wan->lan" '^ +\+0\.[0-9]{3}s +<-- +SSH banner +-- +#6 +lost wan->lan$'
+keys G
+expect "points: where, in words" 'where: the server.s SSH banner appears on wan \(frame 6\) and never on lan'
+save detail-points-100x60
+keys q q
+expect "points: quit" "^EXIT=1$"
+
 echo "== resize"
 start 80 24 -- -r "$SSH/ssh-banner-stall.pcap" --ui
 expect "resize: drawn" "^ 17:16:56 FAIL ssh\.banner_stall"
