@@ -212,14 +212,20 @@ def version_mismatch():
     """)
 
 
-def v1_head(c, t, spi_i, spi_r, a=A, b=B, natd_ok=True):
-    """IKEv1 main mode messages 1-4 (cleartext), hash SHA1, no NAT-T."""
-    z = b"\0" * 8
+def v1_sa():
+    """IKEv1 SA payload body: one proposal, one transform: AES-CBC-128,
+    SHA1, PSK, DH group 14, lifetime 28800 s."""
     xf = struct.pack("!BBH", 1, 1, 0) + b"".join(struct.pack("!HH", 0x8000 | k, v) for k, v in
                                                   [(1, 7), (14, 128), (2, 2), (4, 14), (3, 1), (11, 1)]) + \
         struct.pack("!HHI", 12, 4, 28800)
     prop = struct.pack("!BBBB", 1, 1, 0, 1) + struct.pack("!BBH", 0, 0, 4 + len(xf)) + xf
-    sa = struct.pack("!II", 1, 1) + struct.pack("!BBH", 0, 0, 4 + len(prop)) + prop
+    return struct.pack("!II", 1, 1) + struct.pack("!BBH", 0, 0, 4 + len(prop)) + prop
+
+
+def v1_head(c, t, spi_i, spi_r, a=A, b=B, natd_ok=True):
+    """IKEv1 main mode messages 1-4 (cleartext), hash SHA1, no NAT-T."""
+    z = b"\0" * 8
+    sa = v1_sa()
     dpd = bytes.fromhex("afcad71368a1f1c96b8696fc77570100")
     c.udp(t, a, 500, b, 500, ike(spi_i, z, 0x10, 2, 0, 0, [(1, sa), (13, dpd)]))
     c.udp(t + 0.002, b, 500, a, 500, ike(spi_i, spi_r, 0x10, 2, 0, 0, [(1, sa), (13, dpd)]))
@@ -251,6 +257,29 @@ def v1_auth_failed():
     c.write(["fail ike.auth_failed udp 192.0.2.10:500 -> 198.51.100.20:500"], """
         IKEv1 main mode 1-4, message 5 (encrypted) from A, then B sends a
         cleartext Informational with AUTHENTICATION-FAILED (24).
+    """)
+
+
+def v1_aggressive_invalid_key():
+    """IKEv1 aggressive mode: message 1 carries its KE for MODP-2048 (group
+    14); the responder refuses it in clear with INVALID-KEY-INFORMATION (17),
+    as racoon-style responders do (strongSwan sends NO-PROPOSAL-CHOSEN
+    instead: pcaps/ike/ikev1-aggressive-dh-mismatch)."""
+    c = Cap("ikev1-aggressive-invalid-key")
+    spi_i = bytes.fromhex("4142434445464748")
+    z = b"\0" * 8
+    sa = v1_sa()
+    ident = struct.pack("!BBH", 1, 17, 500) + socket.inet_aton(A)  # ID_IPV4_ADDR, UDP 500
+    msg1 = ike(spi_i, z, 0x10, 4, 0, 0, [(1, sa), (4, rnd(256)), (10, rnd(32)), (5, ident)])
+    refusal = struct.pack("!IBBH", 1, 1, 16, 17) + spi_i + z
+    for i, t in enumerate((0.0, 1.0)):
+        c.udp(t, A, 500, B, 500, msg1)
+        c.udp(t + 0.003, B, 500, A, 500, ike(spi_i, z, 0x10, 5, 0, 0x5eed0001 + i, [(11, refusal)]))
+    c.write(["fail ike.dh_group_mismatch udp 192.0.2.10:500 -> 198.51.100.20:500"], """
+        IKEv1 aggressive mode message 1 (SA with DH group 14, KE of 256 bytes,
+        nonce, ID) sent twice, 1 s apart; each copy answered by a cleartext
+        Informational (exchange 5, flags 0) with notify INVALID-KEY-INFORMATION
+        (17): the responder refuses the initiator's DH group.
     """)
 
 
@@ -379,7 +408,8 @@ def v6_ok():
 def main():
     os.makedirs(OUT, exist_ok=True)
     for fn in (icmp_unreachable, fragments_lost, version_mismatch, v1_auth_failed, v1_ts_unacceptable,
-               rekey_unanswered, abandoned, esp_missing, v1_dpd_failed, nat_outside_ok, v6_ok):
+               rekey_unanswered, abandoned, esp_missing, v1_dpd_failed, nat_outside_ok, v6_ok,
+               v1_aggressive_invalid_key):
         fn()
     print("wrote captures to", OUT)
 
