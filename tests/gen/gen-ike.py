@@ -130,12 +130,11 @@ class Cap:
 A, B = "192.0.2.10", "198.51.100.20"
 
 
-def init_pair(c, t, spi_i, spi_r, a=A, ap=500, b=B, bp=500, a_real=None, a_real_port=None, group=14):
-    """IKE_SA_INIT request and response with NAT detection. a_real: the
-    initiator's own address when a NAT rewrites it before this point."""
+def init_req(spi_i, src_addr, src_port, b, bp, group=14, cookie=None):
+    """IKE_SA_INIT request with NAT detection (src_*: the initiator's own
+    address and port), led by a COOKIE notify when answering a challenge."""
     z = b"\0" * 8
-    src_addr, src_port = (a_real or a), (a_real_port or ap)
-    req = ike(spi_i, z, 0x20, 34, I_REQ, 0, [
+    return ike(spi_i, z, 0x20, 34, I_REQ, 0, ([notify2(16390, cookie)] if cookie else []) + [
         (33, v2_sa([IKE_SUITE])),
         (34, struct.pack("!HH", group, 0) + rnd(256)),
         (40, rnd(32)),
@@ -143,7 +142,12 @@ def init_pair(c, t, spi_i, spi_r, a=A, ap=500, b=B, bp=500, a_real=None, a_real_
         notify2(16389, natd(spi_i, z, b, bp)),
         notify2(16430),
     ])
-    c.udp(t, a, ap, b, bp, req)
+
+
+def init_pair(c, t, spi_i, spi_r, a=A, ap=500, b=B, bp=500, a_real=None, a_real_port=None, group=14, cookie=None):
+    """IKE_SA_INIT request and response with NAT detection. a_real: the
+    initiator's own address when a NAT rewrites it before this point."""
+    c.udp(t, a, ap, b, bp, init_req(spi_i, a_real or a, a_real_port or ap, b, bp, group, cookie))
     resp = ike(spi_i, spi_r, 0x20, 34, R_RESP, 0, [
         (33, v2_sa([IKE_SUITE])),
         (34, struct.pack("!HH", group, 0) + rnd(256)),
@@ -390,18 +394,43 @@ def nat_outside_ok():
     """)
 
 
+def auth_and_esp(c, t, a, b, spi_i, spi_r, esp_spi):
+    """IKE_AUTH request and answer at t, then plain ESP both ways from 0.1 s,
+    4 packets each (SPIs esp_spi from a, esp_spi + 1 from b)."""
+    c.udp(t, a, 500, b, 500, ike_sk(spi_i, spi_r, 35, I_REQ, 1, 35, 240))
+    c.udp(t + 0.002, b, 500, a, 500, ike_sk(spi_i, spi_r, 35, R_RESP, 1, 36, 208))
+    for k in range(4):
+        c.esp(0.1 + k, a, b, esp_spi, k + 1)
+        c.esp(0.101 + k, b, a, esp_spi + 1, k + 1)
+
+
 def v6_ok():
     c = Cap("ike-ipv6-ok")
     a6, b6 = "2001:db8:1::10", "2001:db8:2::20"
     spi_i, spi_r = bytes.fromhex("8182838485868788"), bytes.fromhex("9192939495969798")
     init_pair(c, 0.0, spi_i, spi_r, a=a6, b=b6)
-    c.udp(0.004, a6, 500, b6, 500, ike_sk(spi_i, spi_r, 35, I_REQ, 1, 35, 240))
-    c.udp(0.006, b6, 500, a6, 500, ike_sk(spi_i, spi_r, 35, R_RESP, 1, 36, 208))
-    for k in range(4):
-        c.esp(0.1 + k, a6, b6, 0xcc000001, k + 1)
-        c.esp(0.101 + k, b6, a6, 0xcc000002, k + 1)
+    auth_and_esp(c, 0.004, a6, b6, spi_i, spi_r, 0xcc000001)
     c.write(["ok ike.ok udp [2001:db8:1::10]:500 -> [2001:db8:2::20]:500"], """
         IKEv2 over IPv6 without NAT, plain ESP both ways.
+    """)
+
+
+def cookie_ok():
+    """A responder under load answers the first IKE_SA_INIT with a COOKIE
+    challenge (RFC 7296 2.6); the initiator repeats it with the cookie and
+    the tunnel comes up: a healthy exchange."""
+    c = Cap("ike-cookie-ok")
+    spi_i, spi_r = bytes.fromhex("a1a2a3a4a5a6a7a8"), bytes.fromhex("b1b2b3b4b5b6b7b8")
+    cookie = rnd(32)
+    c.udp(0.0, A, 500, B, 500, init_req(spi_i, A, 500, B, 500))
+    c.udp(0.001, B, 500, A, 500, ike(spi_i, b"\0" * 8, 0x20, 34, R_RESP, 0, [notify2(16390, cookie)]))
+    init_pair(c, 0.003, spi_i, spi_r, cookie=cookie)
+    auth_and_esp(c, 0.008, A, B, spi_i, spi_r, 0xdd000001)
+    c.write(["ok ike.ok udp 192.0.2.10:500 -> 198.51.100.20:500"], """
+        IKEv2 IKE_SA_INIT answered by a COOKIE challenge (notify 16390, responder
+        SPI zero); the same request again led by the COOKIE notify is answered
+        normally; IKE_AUTH pair; plain ESP both ways, 4 each.
+        note: a COOKIE challenge is not a failure: ike.ok alone.
     """)
 
 
@@ -409,7 +438,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     for fn in (icmp_unreachable, fragments_lost, version_mismatch, v1_auth_failed, v1_ts_unacceptable,
                rekey_unanswered, abandoned, esp_missing, v1_dpd_failed, nat_outside_ok, v6_ok,
-               v1_aggressive_invalid_key):
+               v1_aggressive_invalid_key, cookie_ok):
         fn()
     print("wrote captures to", OUT)
 

@@ -62,7 +62,7 @@ POINTS_SCENARIOS="points-ok points-drop-c2s points-drop-s2c points-nat-drop poin
 # time budget): their committed captures are replayed offline by
 # `shakedown --check pcaps/<proto>` like every other capture.
 OFFLINE_SCENARIOS="ssh-asym-partial ssh-pre-banner-lines ssh-capture-ended-mid-kex tcp-stalled-acks-lost
-tcp-capture-ended tcp-refused-forged tcp-refused-own tcp-asym-return-only"
+tcp-capture-ended tcp-refused-forged tcp-refused-own tcp-asym-return-only ssh-forged-reset"
 
 LIVE_BIN=""
 WORK=""
@@ -934,6 +934,26 @@ sc_ssh_capture_ended_mid_kex() {
     capture_start "$SSH_FILTER4"
     ssh_try 20 "$SRV4" 22 "$WORK/ssh/good" "${OK_OPTS[@]}"
     capture_stop 1
+    sshd_report
+}
+
+sc_ssh_forged_reset() {
+    note "a working ssh session that runs 'sleep 6' with a keepalive every second; after 3 s"
+    note "router 1 answers the client's next segment with a reset in the server's name"
+    nft_load "counter accept"
+    sshd_start "$SRV4" 22
+    capture_start "$SSH_FILTER4"
+    ( sleep 3; nft_add "ip saddr $CLI4 tcp dport 22 tcp flags & (syn | rst) == 0 counter reject with tcp reset" ) &
+    local adder=$!
+    in_ns "$NS_CLI" timeout -k 2 15 ssh -vvv -F /dev/null -i "$WORK/ssh/good" \
+        -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes \
+        -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 \
+        -o ServerAliveInterval=1 "root@$SRV4" sleep 6 >"$WORK/ssh.out" 2>&1
+    note "ssh exit status $?"
+    wait "$adder"
+    section "ssh -vvv client output" "$WORK/ssh.out"
+    capture_stop 1
+    nft_report
     sshd_report
 }
 
