@@ -23,7 +23,7 @@ static const struct limit_info infos[LIMIT_COUNT] = {
 	[LIMIT_SYN_TARGETS] = { "syn_targets", "unanswered-SYN aggregates", "targets", NULL,
 				"attempts to a new target were counted nowhere once it had used up its individual "
 				"verdicts" },
-	[LIMIT_SERVER_TTLS] = { "server_ttls", "TTL memory of servers' SYN-ACKs", "servers", NULL,
+	[LIMIT_SERVER_TTLS] = { "server_ttls", "servers' SYN-ACK TTLs", "servers", NULL,
 				"a new server's TTL was not remembered: a reset to a SYN in its name is judged "
 				"without comparing it with the server's own packets" },
 	[LIMIT_SSH] = { "ssh_sessions", "SSH handshake table", "sessions", "--max-ssh",
