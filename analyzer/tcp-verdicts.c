@@ -112,10 +112,10 @@ void tcp_report_refused(struct flow *f, const struct pkt *rst)
 	begin(&v, V_TCP_REFUSED, SEV_FAIL, f);
 	double after = (double)(rst->ts - c->syn_ts) / USEC_F;
 	/* This connection holds no packet of the server to compare the reset
-	 * with; the server's SYN-ACKs in other connections seen here are the
-	 * reference. The same stack sends its SYN-ACKs and its resets with the
-	 * same initial TTL over the same hops, so a TTL outside their range
-	 * comes from another device. Without a reference nothing is claimed:
+	 * with; the server's SYN-ACKs and first data segments in other
+	 * connections seen here are the reference. The same stack sends them
+	 * and its resets with the same initial TTL over the same hops, so a TTL
+	 * outside their range comes from another device. Without a reference nothing is claimed:
 	 * a TTL alone (say 64, a hop count of 0 from a Linux default) cannot
 	 * tell a firewall next to this point from a server next to it. */
 	uint8_t lo, hi;
@@ -128,7 +128,7 @@ void tcp_report_refused(struct flow *f, const struct pkt *rst)
 		snprintf(ref_ttl, sizeof ref_ttl, "%u-%u", lo, hi);
 	if (forged)
 		verdict_summary(&v, "connection refused in the server's name: SYN answered by RST after %.3f s, but the "
-				"reset's TTL %u is unlike the server's own SYN-ACKs here (TTL %s): a device in the "
+				"reset's TTL %u is unlike the server's own packets here (TTL %s): a device in the "
 				"path, usually the firewall, answered for it", after, rst->ttl, ref_ttl);
 	else
 		verdict_summary(&v, "connection refused: SYN answered by RST after %.3f s (nothing listening on port "

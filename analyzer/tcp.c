@@ -45,7 +45,8 @@ static struct tw_slot time_wait[TW_SLOTS];
 static struct limit_hit tw_full; /* a slot still in TIME_WAIT was overwritten */
 
 /* What each server's own stack looks like from here: the TTL (hop limit)
- * range of the SYN-ACKs it sent in this capture. A SYN answered by a reset
+ * range of the SYN-ACKs it sent in this capture, and of its first data
+ * segment in each connection. A SYN answered by a reset
  * has no packet of the server to compare with in its own connection; its
  * other connections are the reference (tcp_server_ttl). Open addressing
  * with a short probe: a server that finds no free slot is not remembered
@@ -692,7 +693,10 @@ enum tcp_step tcp_packet(struct flow *f, int dir, const struct pkt *p)
 		return TCP_STEP_DONE;
 	}
 	note_fingerprint(me, p);
-	if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK))
+	/* a host's SYN-ACKs, and its first data of each connection: a SYN
+	 * proxy in front of it (pf synproxy, nftables synproxy) sends the
+	 * SYN-ACK with its own TTL, the data then comes from the host */
+	if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) || (p->payload_wire_len && !me->data_pkts && !(fl & TH_SYN)))
 		sttl_note(p);
 	if (fl & TH_SYN) {
 		hist_add(t, dir, (fl & TH_ACK) ? 'H' : 'S');

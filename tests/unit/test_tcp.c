@@ -337,6 +337,28 @@ static void test_refused_own_against_other_synacks(void **st)
 	assert_null(strstr(v->summary, "name"));
 }
 
+/* a SYN proxy answers the handshake with its own TTL (64), the server's
+ * data then comes with 63: the server's own reset (63) is within the range */
+static void test_refused_behind_syn_proxy_is_not_forged(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	s2c(1, S | A, SISN, CISN + 1, 0);
+	c2s(1, A, CISN + 1, SISN + 1, 0);
+	c2s(1, P | A, CISN + 1, SISN + 1, 10);
+	next_ttl = 63;
+	s2c(1, P | A, SISN + 1, CISN + 11, 10);
+	next_ttl = 64;
+	c2s(1, A, CISN + 11, SISN + 11, 0);
+	refused_from_port(CPORT + 1, 63);
+	finish();
+	const struct verdict *v = find_verdict("tcp.refused");
+	assert_non_null(v);
+	assert_false(detail(v, "forged_likely")->i);
+	assert_string_equal(detail(v, "server_synack_ttl")->s, "63-64");
+}
+
 /* no other packet of the server: no claim either way */
 static void test_refused_without_reference_claims_nothing(void **st)
 {
@@ -873,6 +895,7 @@ int main(void)
 		cmocka_unit_test(test_refused_forged_against_other_synacks),
 		cmocka_unit_test(test_refused_own_against_other_synacks),
 		cmocka_unit_test(test_refused_without_reference_claims_nothing),
+		cmocka_unit_test(test_refused_behind_syn_proxy_is_not_forged),
 		cmocka_unit_test(test_reset_not_acking_the_syn_is_ignored),
 		cmocka_unit_test(test_icmp_admin_prohibited_from_router),
 		cmocka_unit_test(test_fin_retransmitted_never_acked),
