@@ -62,7 +62,7 @@ POINTS_SCENARIOS="points-ok points-drop-c2s points-drop-s2c points-nat-drop poin
 # time budget): their committed captures are replayed offline by
 # `shakedown --check pcaps/<proto>` like every other capture.
 OFFLINE_SCENARIOS="ssh-asym-partial ssh-pre-banner-lines ssh-capture-ended-mid-kex tcp-stalled-acks-lost
-tcp-capture-ended tcp-refused-forged tcp-refused-own tcp-asym-return-only ssh-forged-reset"
+tcp-capture-ended tcp-refused-forged tcp-refused-own tcp-refused-synproxy tcp-asym-return-only ssh-forged-reset"
 
 LIVE_BIN=""
 WORK=""
@@ -1002,12 +1002,12 @@ sc_tcp_capture_ended() {
     helper_report client "tcpssh-helper.py fetch on the client (cut by the end of the scenario)"
 }
 
-# refused_after_ok NOTE [RULE]: a fetch on port 80 that works, then a
-# connection to port 22 where nothing listens, with router 1's RULE added
-# between the two
+# refused_after_ok NOTE [RULE [TABLES]]: a fetch on port 80 that works, then
+# a connection to port 22 where nothing listens, with router 1's RULE added
+# between the two (and its TABLES loaded from the start)
 refused_after_ok() {
     note "$1"
-    nft_load "counter accept"
+    nft_load "counter accept" "${3:-}"
     serve close 1 20
     capture_start "host $SRV4 and (tcp port 80 or tcp port 22)"
     fetch client 0 normal 5
@@ -1025,6 +1025,23 @@ refused_after_ok() {
 sc_tcp_refused_forged() {
     refused_after_ok "port 80 works; then router 1 answers SYNs to port 22 with a reset in the server's name" \
         "ip daddr $SRV4 tcp dport 22 counter reject with tcp reset"
+}
+
+sc_tcp_refused_synproxy() {
+    in_ns "$NS_R1" sysctl -qw net.ipv4.tcp_syncookies=2 net.netfilter.nf_conntrack_tcp_loose=0
+    refused_after_ok "control: router 1 answers port 80's handshake itself (nftables synproxy: its own
+SYN-ACK, TTL 64); nothing listens on port 22, the server's own stack resets (TTL 63)" "" \
+        "table ip sdt_syn {
+  chain pre {
+    type filter hook prerouting priority raw; policy accept;
+    ip daddr $SRV4 tcp dport 80 tcp flags syn counter notrack
+  }
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    ip daddr $SRV4 tcp dport 80 ct state invalid,untracked counter synproxy mss 1460 wscale 7 timestamp sack-perm
+    ct state invalid counter drop
+  }
+}"
 }
 
 sc_tcp_refused_own() {
