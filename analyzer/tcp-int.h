@@ -87,6 +87,9 @@ void tcp_report_zero_window(struct flow *f, int dir, ts_usec now);
 void tcp_report_capture_ended(struct flow *f, ts_usec now);
 
 /* tcp.c */
+/* The TTL range of the SYN-ACKs and first data segments address a sent so
+ * far in this capture (false: none seen, or not remembered). */
+bool tcp_server_ttl(const struct addr *a, uint8_t *ttl_min, uint8_t *ttl_max);
 /* Empty the per-target aggregation of unanswered SYNs. */
 void tcp_syn_agg_reset(void);
 struct limit_hit tcp_syn_agg_limit(void);

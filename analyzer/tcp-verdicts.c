@@ -111,12 +111,38 @@ void tcp_report_refused(struct flow *f, const struct pkt *rst)
 	struct verdict v;
 	begin(&v, V_TCP_REFUSED, SEV_FAIL, f);
 	double after = (double)(rst->ts - c->syn_ts) / USEC_F;
-	verdict_summary(&v, "connection refused: SYN answered by RST after %.3f s (nothing listening on port %u, or the "
-			"service is down)", after, f->sport);
+	/* This connection holds no packet of the server to compare the reset
+	 * with; the server's SYN-ACKs and first data segments in other
+	 * connections seen here are the reference. The same stack sends them
+	 * and its resets with the same initial TTL over the same hops, so a TTL
+	 * outside their range comes from another device. Without a reference nothing is claimed:
+	 * a TTL alone (say 64, a hop count of 0 from a Linux default) cannot
+	 * tell a firewall next to this point from a server next to it. */
+	uint8_t lo, hi;
+	bool ref = tcp_server_ttl(&rst->src, &lo, &hi);
+	bool forged = ref && (rst->ttl < lo || rst->ttl > hi);
+	char ref_ttl[8];
+	if (ref && lo == hi)
+		snprintf(ref_ttl, sizeof ref_ttl, "%u", lo);
+	else if (ref)
+		snprintf(ref_ttl, sizeof ref_ttl, "%u-%u", lo, hi);
+	if (forged)
+		verdict_summary(&v, "connection refused in the server's name: SYN answered by RST after %.3f s, but the "
+				"reset's TTL %u is unlike the server's own packets here (TTL %s): a device in the "
+				"path, usually the firewall, answered for it", after, rst->ttl, ref_ttl);
+	else
+		verdict_summary(&v, "connection refused: SYN answered by RST after %.3f s (nothing listening on port "
+				"%u, or the service is down)", after, f->sport);
 	verdict_num(&v, "rst_after_s", after);
 	verdict_int(&v, "syn_frame", c->syn_frame);
 	verdict_int(&v, "rst_frame", (long long)rst->frame);
 	verdict_int(&v, "rst_ttl", rst->ttl);
+	if (ref) {
+		verdict_str(&v, "server_synack_ttl", "%s", ref_ttl);
+		verdict_bool(&v, "forged_likely", forged);
+	}
+	if (forged)
+		verdict_remedy(&v, RV_TCP_REFUSED_FORGED);
 	verdict_emit(&v);
 	t->reported |= R_REFUSED;
 }
@@ -344,8 +370,10 @@ bool tcp_one_sided_evidence(const struct flow *f, int *only_dir, bool *works)
 	/* server side only: a SYN-ACK with no SYN, or server data without its peer */
 	if (!s->synack && !(f->initiator_guessed && s->pkts >= 4 && s->data_pkts >= 2))
 		return false;
-	*works = s->data_pkts >= 2 && s->retrans < 2;
-	if (s->syn_count > 2 && !s->data_pkts)
+	/* works if the server's ACKs move over client bytes that took the
+	 * other path, or its own data keeps flowing */
+	*works = unseen->acked_unseen > 1 || (s->data_pkts >= 2 && s->retrans < 2);
+	if (s->syn_count > 2 && !s->data_pkts && unseen->acked_unseen <= 1)
 		*works = false;
 	return true;
 }
@@ -377,7 +405,11 @@ void tcp_report_one_sided(struct flow *f, int only, bool works)
 					"path bypasses this point and a stateful device drops the rest",
 					(t->reported & R_SYNACK_UNSEEN) ? "acknowledged" : "acts on", s->retrans);
 	} else {
-		if (works)
+		if (works && t->side[DIR_C2S].acked_unseen > 1)
+			verdict_summary(&v, "only server->client packets pass this point, yet the server acknowledges "
+					"%llu bytes from the client it received by another path: asymmetric routing "
+					"that works", (unsigned long long)t->side[DIR_C2S].acked_unseen);
+		else if (works)
 			verdict_summary(&v, "only server->client packets pass this point (SYN-ACK without SYN): the "
 					"client's packets take another path; data flows");
 		else

@@ -44,6 +44,80 @@ static bool tw_same_tuple(const struct flow_key *x, const struct flow_key *y)
 static struct tw_slot time_wait[TW_SLOTS];
 static struct limit_hit tw_full; /* a slot still in TIME_WAIT was overwritten */
 
+/* What each server's own stack looks like from here: the TTL (hop limit)
+ * range of the SYN-ACKs it sent in this capture, and of its first data
+ * segment in each connection. A SYN answered by a reset
+ * has no packet of the server to compare with in its own connection; its
+ * other connections are the reference (tcp_server_ttl). Open addressing
+ * with a short probe: a server that finds no free slot is not remembered
+ * (its refusals are then judged without a reference, as before), which the
+ * limit record counts. */
+#define STTL_SLOTS 16384
+#define STTL_PROBE 16
+struct sttl_slot {
+	struct addr a;
+	bool used;
+	uint8_t ttl_min, ttl_max;
+};
+static struct sttl_slot server_ttl[STTL_SLOTS];
+static struct limit_hit sttl_full;
+
+static uint32_t sttl_hash(const struct addr *a)
+{
+	uint32_t h = 2166136261u ^ a->family;
+	unsigned n = a->family == 6 ? 16 : 4;
+	for (unsigned i = 0; i < n; i++)
+		h = (h ^ a->b[i]) * 16777619u;
+	return h;
+}
+
+static bool sttl_same(const struct addr *x, const struct addr *y)
+{
+	return x->family == y->family && !memcmp(x->b, y->b, x->family == 6 ? 16 : 4);
+}
+
+/* the slot of a (found, or free for it when add), or NULL */
+static struct sttl_slot *sttl_slot_of(const struct addr *a, bool add)
+{
+	uint32_t h = sttl_hash(a);
+	for (unsigned i = 0; i < STTL_PROBE; i++) {
+		struct sttl_slot *s = &server_ttl[(h + i) & (STTL_SLOTS - 1)];
+		if (s->used && sttl_same(&s->a, a))
+			return s;
+		if (!s->used)
+			return add ? s : NULL;
+	}
+	return NULL;
+}
+
+static void sttl_note(const struct pkt *p)
+{
+	struct sttl_slot *s = sttl_slot_of(&p->src, true);
+	if (!s) {
+		limit_note(&sttl_full, p->ts, p->frame);
+		return;
+	}
+	if (!s->used) {
+		s->used = true;
+		s->a = p->src;
+		s->ttl_min = s->ttl_max = p->ttl;
+	} else if (p->ttl < s->ttl_min) {
+		s->ttl_min = p->ttl;
+	} else if (p->ttl > s->ttl_max) {
+		s->ttl_max = p->ttl;
+	}
+}
+
+bool tcp_server_ttl(const struct addr *a, uint8_t *ttl_min, uint8_t *ttl_max)
+{
+	const struct sttl_slot *s = sttl_slot_of(a, false);
+	if (!s)
+		return false;
+	*ttl_min = s->ttl_min;
+	*ttl_max = s->ttl_max;
+	return true;
+}
+
 static void tcp_pool_reset(void);
 
 void tcp_tracker_init(void)
@@ -53,6 +127,9 @@ void tcp_tracker_init(void)
 	memset(time_wait, 0, sizeof time_wait);
 	memset(&tw_full, 0, sizeof tw_full);
 	tw_full.limit = TW_SLOTS;
+	memset(server_ttl, 0, sizeof server_ttl);
+	memset(&sttl_full, 0, sizeof sttl_full);
+	sttl_full.limit = STTL_SLOTS;
 	tcp_pool_reset();
 }
 
@@ -354,6 +431,13 @@ static void track_ack(struct flow *f, struct tcp_state *t, int dir, const struct
 	if (peer->seq_known && seq_gt(ack, peer->seq_next) && (uint32_t)(ack - peer->seq_next) < (1u << 30)) {
 		peer->acked_unseen += ack - peer->seq_next;
 		peer->seq_next = ack;
+	} else if (!peer->seq_known && dir == DIR_S2C && (p->tcp_flags & TH_SYN) && !peer->pkts) {
+		/* a SYN-ACK whose SYN never passed here still says where the
+		 * client's bytes start: the server's later ACKs then prove what
+		 * the client sent by another path */
+		peer->seq_known = true;
+		peer->seq_next = ack;
+		peer->isn = ack - 1;
 	} else if (!peer->seq_known && dir == DIR_C2S && me->syn && !peer->synack && !(p->tcp_flags & TH_SYN) &&
 		   seq_gt(p->seq, me->isn)) {
 		/* the client moved on past its SYN: it got a SYN-ACK we never saw */
@@ -609,6 +693,11 @@ enum tcp_step tcp_packet(struct flow *f, int dir, const struct pkt *p)
 		return TCP_STEP_DONE;
 	}
 	note_fingerprint(me, p);
+	/* a host's SYN-ACKs, and its first data of each connection: a SYN
+	 * proxy in front of it (pf synproxy, nftables synproxy) sends the
+	 * SYN-ACK with its own TTL, the data then comes from the host */
+	if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) || (p->payload_wire_len && !me->data_pkts && !(fl & TH_SYN)))
+		sttl_note(p);
 	if (fl & TH_SYN) {
 		hist_add(t, dir, (fl & TH_ACK) ? 'H' : 'S');
 		track_syn(f, t, dir, p, me);
@@ -898,6 +987,7 @@ void tcp_fill_summary(struct run_summary *sum)
 {
 	sum->limits[LIMIT_TIME_WAIT] = tw_full;
 	sum->limits[LIMIT_SYN_TARGETS] = tcp_syn_agg_limit();
+	sum->limits[LIMIT_SERVER_TTLS] = sttl_full;
 	sum->tcp_flows = counters.flows;
 	sum->tcp_midstream = counters.midstream;
 	sum->tcp_one_direction = counters.one_direction;

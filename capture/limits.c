@@ -23,6 +23,9 @@ static const struct limit_info infos[LIMIT_COUNT] = {
 	[LIMIT_SYN_TARGETS] = { "syn_targets", "unanswered-SYN aggregates", "targets", NULL,
 				"attempts to a new target were counted nowhere once it had used up its individual "
 				"verdicts" },
+	[LIMIT_SERVER_TTLS] = { "server_ttls", "servers' SYN-ACK TTLs", "servers", NULL,
+				"a new server's TTL was not remembered: a reset to a SYN in its name is judged "
+				"without comparing it with the server's own packets" },
 	[LIMIT_SSH] = { "ssh_sessions", "SSH handshake table", "sessions", "--max-ssh",
 			"a new SSH connection was not followed (no ssh.* verdict for it)" },
 	[LIMIT_IKE] = { "ike_sas", "IKE SA table", "SAs", "--max-ike",

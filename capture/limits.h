@@ -18,6 +18,7 @@ enum limit_table {
 	LIMIT_FRAGMENT_BYTES, /* capture/stream.c: bytes of those fragments */
 	LIMIT_TIME_WAIT,      /* analyzer/tcp.c: closed connections remembered */
 	LIMIT_SYN_TARGETS,    /* analyzer/tcp-verdicts.c: targets of unanswered SYNs */
+	LIMIT_SERVER_TTLS,    /* analyzer/tcp.c: TTLs of servers' SYN-ACKs (forged refusals) */
 	LIMIT_SSH,            /* analyzer/ssh.c: SSH handshakes followed (--max-ssh) */
 	LIMIT_IKE,            /* analyzer/ike-sa.c: IKE SAs (--max-ike) */
 	LIMIT_ESP,            /* analyzer/esp-sa.c: ESP SAs (4 x --max-ike) */

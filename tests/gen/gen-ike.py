@@ -130,12 +130,11 @@ class Cap:
 A, B = "192.0.2.10", "198.51.100.20"
 
 
-def init_pair(c, t, spi_i, spi_r, a=A, ap=500, b=B, bp=500, a_real=None, a_real_port=None, group=14):
-    """IKE_SA_INIT request and response with NAT detection. a_real: the
-    initiator's own address when a NAT rewrites it before this point."""
+def init_req(spi_i, src_addr, src_port, b, bp, group=14, cookie=None):
+    """IKE_SA_INIT request with NAT detection (src_*: the initiator's own
+    address and port), led by a COOKIE notify when answering a challenge."""
     z = b"\0" * 8
-    src_addr, src_port = (a_real or a), (a_real_port or ap)
-    req = ike(spi_i, z, 0x20, 34, I_REQ, 0, [
+    return ike(spi_i, z, 0x20, 34, I_REQ, 0, ([notify2(16390, cookie)] if cookie else []) + [
         (33, v2_sa([IKE_SUITE])),
         (34, struct.pack("!HH", group, 0) + rnd(256)),
         (40, rnd(32)),
@@ -143,7 +142,12 @@ def init_pair(c, t, spi_i, spi_r, a=A, ap=500, b=B, bp=500, a_real=None, a_real_
         notify2(16389, natd(spi_i, z, b, bp)),
         notify2(16430),
     ])
-    c.udp(t, a, ap, b, bp, req)
+
+
+def init_pair(c, t, spi_i, spi_r, a=A, ap=500, b=B, bp=500, a_real=None, a_real_port=None, group=14, cookie=None):
+    """IKE_SA_INIT request and response with NAT detection. a_real: the
+    initiator's own address when a NAT rewrites it before this point."""
+    c.udp(t, a, ap, b, bp, init_req(spi_i, a_real or a, a_real_port or ap, b, bp, group, cookie))
     resp = ike(spi_i, spi_r, 0x20, 34, R_RESP, 0, [
         (33, v2_sa([IKE_SUITE])),
         (34, struct.pack("!HH", group, 0) + rnd(256)),
@@ -212,14 +216,20 @@ def version_mismatch():
     """)
 
 
-def v1_head(c, t, spi_i, spi_r, a=A, b=B, natd_ok=True):
-    """IKEv1 main mode messages 1-4 (cleartext), hash SHA1, no NAT-T."""
-    z = b"\0" * 8
+def v1_sa():
+    """IKEv1 SA payload body: one proposal, one transform: AES-CBC-128,
+    SHA1, PSK, DH group 14, lifetime 28800 s."""
     xf = struct.pack("!BBH", 1, 1, 0) + b"".join(struct.pack("!HH", 0x8000 | k, v) for k, v in
                                                   [(1, 7), (14, 128), (2, 2), (4, 14), (3, 1), (11, 1)]) + \
         struct.pack("!HHI", 12, 4, 28800)
     prop = struct.pack("!BBBB", 1, 1, 0, 1) + struct.pack("!BBH", 0, 0, 4 + len(xf)) + xf
-    sa = struct.pack("!II", 1, 1) + struct.pack("!BBH", 0, 0, 4 + len(prop)) + prop
+    return struct.pack("!II", 1, 1) + struct.pack("!BBH", 0, 0, 4 + len(prop)) + prop
+
+
+def v1_head(c, t, spi_i, spi_r, a=A, b=B, natd_ok=True):
+    """IKEv1 main mode messages 1-4 (cleartext), hash SHA1, no NAT-T."""
+    z = b"\0" * 8
+    sa = v1_sa()
     dpd = bytes.fromhex("afcad71368a1f1c96b8696fc77570100")
     c.udp(t, a, 500, b, 500, ike(spi_i, z, 0x10, 2, 0, 0, [(1, sa), (13, dpd)]))
     c.udp(t + 0.002, b, 500, a, 500, ike(spi_i, spi_r, 0x10, 2, 0, 0, [(1, sa), (13, dpd)]))
@@ -251,6 +261,29 @@ def v1_auth_failed():
     c.write(["fail ike.auth_failed udp 192.0.2.10:500 -> 198.51.100.20:500"], """
         IKEv1 main mode 1-4, message 5 (encrypted) from A, then B sends a
         cleartext Informational with AUTHENTICATION-FAILED (24).
+    """)
+
+
+def v1_aggressive_invalid_key():
+    """IKEv1 aggressive mode: message 1 carries its KE for MODP-2048 (group
+    14); the responder refuses it in clear with INVALID-KEY-INFORMATION (17),
+    as racoon-style responders do (strongSwan sends NO-PROPOSAL-CHOSEN
+    instead: pcaps/ike/ikev1-aggressive-dh-mismatch)."""
+    c = Cap("ikev1-aggressive-invalid-key")
+    spi_i = bytes.fromhex("4142434445464748")
+    z = b"\0" * 8
+    sa = v1_sa()
+    ident = struct.pack("!BBH", 1, 17, 500) + socket.inet_aton(A)  # ID_IPV4_ADDR, UDP 500
+    msg1 = ike(spi_i, z, 0x10, 4, 0, 0, [(1, sa), (4, rnd(256)), (10, rnd(32)), (5, ident)])
+    refusal = struct.pack("!IBBH", 1, 1, 16, 17) + spi_i + z
+    for i, t in enumerate((0.0, 1.0)):
+        c.udp(t, A, 500, B, 500, msg1)
+        c.udp(t + 0.003, B, 500, A, 500, ike(spi_i, z, 0x10, 5, 0, 0x5eed0001 + i, [(11, refusal)]))
+    c.write(["fail ike.dh_group_mismatch udp 192.0.2.10:500 -> 198.51.100.20:500"], """
+        IKEv1 aggressive mode message 1 (SA with DH group 14, KE of 256 bytes,
+        nonce, ID) sent twice, 1 s apart; each copy answered by a cleartext
+        Informational (exchange 5, flags 0) with notify INVALID-KEY-INFORMATION
+        (17): the responder refuses the initiator's DH group.
     """)
 
 
@@ -361,25 +394,51 @@ def nat_outside_ok():
     """)
 
 
+def auth_and_esp(c, t, a, b, spi_i, spi_r, esp_spi):
+    """IKE_AUTH request and answer at t, then plain ESP both ways from 0.1 s,
+    4 packets each (SPIs esp_spi from a, esp_spi + 1 from b)."""
+    c.udp(t, a, 500, b, 500, ike_sk(spi_i, spi_r, 35, I_REQ, 1, 35, 240))
+    c.udp(t + 0.002, b, 500, a, 500, ike_sk(spi_i, spi_r, 35, R_RESP, 1, 36, 208))
+    for k in range(4):
+        c.esp(0.1 + k, a, b, esp_spi, k + 1)
+        c.esp(0.101 + k, b, a, esp_spi + 1, k + 1)
+
+
 def v6_ok():
     c = Cap("ike-ipv6-ok")
     a6, b6 = "2001:db8:1::10", "2001:db8:2::20"
     spi_i, spi_r = bytes.fromhex("8182838485868788"), bytes.fromhex("9192939495969798")
     init_pair(c, 0.0, spi_i, spi_r, a=a6, b=b6)
-    c.udp(0.004, a6, 500, b6, 500, ike_sk(spi_i, spi_r, 35, I_REQ, 1, 35, 240))
-    c.udp(0.006, b6, 500, a6, 500, ike_sk(spi_i, spi_r, 35, R_RESP, 1, 36, 208))
-    for k in range(4):
-        c.esp(0.1 + k, a6, b6, 0xcc000001, k + 1)
-        c.esp(0.101 + k, b6, a6, 0xcc000002, k + 1)
+    auth_and_esp(c, 0.004, a6, b6, spi_i, spi_r, 0xcc000001)
     c.write(["ok ike.ok udp [2001:db8:1::10]:500 -> [2001:db8:2::20]:500"], """
         IKEv2 over IPv6 without NAT, plain ESP both ways.
+    """)
+
+
+def cookie_ok():
+    """A responder under load answers the first IKE_SA_INIT with a COOKIE
+    challenge (RFC 7296 2.6); the initiator repeats it with the cookie and
+    the tunnel comes up: a healthy exchange."""
+    c = Cap("ike-cookie-ok")
+    spi_i, spi_r = bytes.fromhex("a1a2a3a4a5a6a7a8"), bytes.fromhex("b1b2b3b4b5b6b7b8")
+    cookie = rnd(32)
+    c.udp(0.0, A, 500, B, 500, init_req(spi_i, A, 500, B, 500))
+    c.udp(0.001, B, 500, A, 500, ike(spi_i, b"\0" * 8, 0x20, 34, R_RESP, 0, [notify2(16390, cookie)]))
+    init_pair(c, 0.003, spi_i, spi_r, cookie=cookie)
+    auth_and_esp(c, 0.008, A, B, spi_i, spi_r, 0xdd000001)
+    c.write(["ok ike.ok udp 192.0.2.10:500 -> 198.51.100.20:500"], """
+        IKEv2 IKE_SA_INIT answered by a COOKIE challenge (notify 16390, responder
+        SPI zero); the same request again led by the COOKIE notify is answered
+        normally; IKE_AUTH pair; plain ESP both ways, 4 each.
+        note: a COOKIE challenge is not a failure: ike.ok alone.
     """)
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
     for fn in (icmp_unreachable, fragments_lost, version_mismatch, v1_auth_failed, v1_ts_unacceptable,
-               rekey_unanswered, abandoned, esp_missing, v1_dpd_failed, nat_outside_ok, v6_ok):
+               rekey_unanswered, abandoned, esp_missing, v1_dpd_failed, nat_outside_ok, v6_ok,
+               v1_aggressive_invalid_key, cookie_ok):
         fn()
     print("wrote captures to", OUT)
 

@@ -12,6 +12,8 @@ fixed timestamps: the output depends on the scenario alone.
               and an IKE_SA_INIT sent three times with no answer
   timewait    3000 connections closed cleanly within seconds
   syntargets  4200 unanswered SYNs, each to its own address
+  servers     17000 connections, each to its own server, whose SYN-ACK fills
+              the TTL memory of servers (16384); the client resets each
   ike         200 unanswered IKE_SA_INIT requests, each its own SA, then a
               blocked tunnel (--max-ike 128)
   esp         600 ESP packets, each with its own SPI (--max-ike 128: 512 ESP SAs)
@@ -138,6 +140,15 @@ def syntargets(p, _n):
     p.put(20.0, tcp(C, S, 1, 2, 0, 0, 0x04))
 
 
+def servers(p, _n):
+    for i in range(17000):
+        srv = bytes([198, 18 + (i >> 16), (i >> 8) & 255, i & 255])
+        sp, t = 20000 + i % 40000, i * 0.001
+        p.put(t, tcp(C, srv, sp, 443, 7000, 0, 0x02))
+        p.put(t + 0.0002, tcp(srv, C, 443, sp, 9000, 7001, 0x12))
+        p.put(t + 0.0003, tcp(C, srv, sp, 443, 7001, 0, 0x04))
+
+
 def ike(p, _n):
     for i in range(200):
         p.put(i * 0.01, udp(C, S, 500, 500, ike_sa_init(struct.pack("!Q", 0x1000 + i))))
@@ -155,7 +166,7 @@ def main():
     scen, out = sys.argv[1], sys.argv[-1]
     n = int(sys.argv[2]) if len(sys.argv) > 3 else 0
     p = Pcap(out)
-    {"flows": flows, "ssh": ssh, "frag": frag, "timewait": timewait, "syntargets": syntargets, "ike": ike,
+    {"flows": flows, "ssh": ssh, "frag": frag, "timewait": timewait, "syntargets": syntargets, "servers": servers, "ike": ike,
      "esp": esp}[scen](p, n)
     p.f.close()
 

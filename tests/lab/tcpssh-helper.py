@@ -8,10 +8,13 @@ bounded time.  The lab script runs each of them inside a network namespace.
 
   silent   HOST PORT LIFE            accept one connection, never send a byte,
                                      read until the peer closes, then close
-  relay    HOST PORT UPHOST UPPORT DELAY LIFE
+  relay    HOST PORT UPHOST UPPORT DELAY LIFE [GREETING]
                                      accept one connection, forward it to
                                      UPHOST:UPPORT, hold back the first
-                                     upstream->client bytes for DELAY seconds
+                                     upstream->client bytes for DELAY seconds;
+                                     GREETING (\n = CRLF) goes to the client
+                                     first, as text lines before the server's
+                                     identification
   hold     SRC HOST PORT LIFE        connect from SRC, read the server's
                                      banner, stay silent and keep the
                                      connection open for LIFE seconds
@@ -126,11 +129,15 @@ def pump(src, dst, delay, label):
         say(label, "stopped:", err)
 
 
-def cmd_relay(host, port, uphost, upport, delay, life):
+def cmd_relay(host, port, uphost, upport, delay, life, greeting=""):
     sock = listener(host, int(port))
     sock.settimeout(float(life))
     conn, peer = sock.accept()
     say("accepted", peer)
+    if greeting:
+        text = greeting.replace("\\n", "\r\n").encode()
+        conn.sendall(text)
+        say("sent", len(text), "bytes of greeting before the server's own:", repr(text))
     up = socket.create_connection((uphost, int(upport)), timeout=5)
     up.settimeout(None)
     say("upstream connected to", uphost, upport)
@@ -210,7 +217,12 @@ def cmd_fetch(src, sport, host, port, mode, wait):
     sock.bind((src, int(sport)))
     sock.settimeout(5)
     start = time.monotonic()
-    sock.connect((host, int(port)))
+    try:
+        sock.connect((host, int(port)))
+    except OSError as err:
+        say("connect to", host, port, "failed after %.3f s:" % (time.monotonic() - start), err)
+        sock.close()
+        return
     say("connected", sock.getsockname(), "->", host, port,
         "in %.3f s" % (time.monotonic() - start))
     sock.sendall(REQUEST)

@@ -63,6 +63,7 @@ gen ssh 1200 "$dir/ssh1200.pcap"
 gen frag "$dir/frag.pcap"
 gen timewait "$dir/timewait.pcap"
 gen syntargets "$dir/syntargets.pcap"
+gen servers "$dir/servers.pcap"
 gen ike "$dir/ike.pcap"
 gen esp "$dir/esp.pcap"
 
@@ -73,6 +74,7 @@ expect "fragment datagrams" ip_fragments capture.limits_reached --max-frag-datag
 expect "fragment memory" ip_fragment_bytes capture.limits_reached --max-frag-mb frag.pcap --max-frag-mb 1
 expect "TIME_WAIT memory" time_wait capture.limits_reached "" timewait.pcap
 expect "SYN targets" syn_targets capture.limits_reached "" syntargets.pcap
+expect "servers' SYN-ACK TTLs" server_ttls capture.limits_reached "" servers.pcap
 expect "IKE SAs" ike_sas capture.limits_reached --max-ike ike.pcap --max-ike 128
 expect "ESP SAs" esp_sas capture.limits_reached --max-ike esp.pcap --max-ike 128
 

@@ -287,6 +287,91 @@ static void test_refused(void **st)
 	assert_int_equal(detail(v, "syn_frame")->i, 1);
 }
 
+/* a SYN from client port cport answered by a RST/ACK with TTL rst_ttl */
+static void refused_from_port(uint16_t cport, uint8_t rst_ttl)
+{
+	uint8_t b[128];
+	now_us += 1000;
+	feed(b, build_tcp(b, CLI, cport, SRV, SPORT, S, CISN, 0, 0));
+	next_ttl = rst_ttl;
+	now_us += 300;
+	feed(b, build_tcp(b, SRV, SPORT, CLI, cport, R | A, 0, CISN + 1, 0));
+	next_ttl = 64;
+}
+
+/* a clean connection (the server's SYN-ACK with TTL 64), then a SYN from
+ * another port refused by a RST with TTL rst_ttl: the refusal's verdict */
+static const struct verdict *refused_after_clean(uint8_t rst_ttl)
+{
+	start();
+	open_and_talk(CISN, SISN);
+	close_cleanly(CISN, SISN);
+	refused_from_port(CPORT + 1, rst_ttl);
+	finish();
+	const struct verdict *v = find_verdict("tcp.refused");
+	assert_non_null(v);
+	assert_string_equal(detail(v, "server_synack_ttl")->s, "64");
+	return v;
+}
+
+/* the server's SYN-ACKs elsewhere in the capture came with TTL 64; a reset
+ * to a SYN in its name with TTL 63 came from one hop nearer */
+static void test_refused_forged_against_other_synacks(void **st)
+{
+	(void)st;
+	const struct verdict *v = refused_after_clean(63);
+	assert_int_equal(v->sev, SEV_FAIL);
+	assert_int_equal(v->cport, CPORT + 1);
+	assert_true(detail(v, "forged_likely")->i);
+	assert_int_equal(detail(v, "rst_ttl")->i, 63);
+	assert_non_null(strstr(v->summary, "in the server's name"));
+	assert_non_null(strstr(v->remediation, "answered the SYN in the server's name"));
+}
+
+/* the same TTL as the server's SYN-ACKs: its own stack refused */
+static void test_refused_own_against_other_synacks(void **st)
+{
+	(void)st;
+	const struct verdict *v = refused_after_clean(64);
+	assert_false(detail(v, "forged_likely")->i);
+	assert_null(strstr(v->summary, "name"));
+}
+
+/* a SYN proxy answers the handshake with its own TTL (64), the server's
+ * data then comes with 63: the server's own reset (63) is within the range */
+static void test_refused_behind_syn_proxy_is_not_forged(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	s2c(1, S | A, SISN, CISN + 1, 0);
+	c2s(1, A, CISN + 1, SISN + 1, 0);
+	c2s(1, P | A, CISN + 1, SISN + 1, 10);
+	next_ttl = 63;
+	s2c(1, P | A, SISN + 1, CISN + 11, 10);
+	next_ttl = 64;
+	c2s(1, A, CISN + 11, SISN + 11, 0);
+	refused_from_port(CPORT + 1, 63);
+	finish();
+	const struct verdict *v = find_verdict("tcp.refused");
+	assert_non_null(v);
+	assert_false(detail(v, "forged_likely")->i);
+	assert_string_equal(detail(v, "server_synack_ttl")->s, "63-64");
+}
+
+/* no other packet of the server: no claim either way */
+static void test_refused_without_reference_claims_nothing(void **st)
+{
+	(void)st;
+	start();
+	refused_from_port(CPORT + 1, 255);
+	finish();
+	const struct verdict *v = find_verdict("tcp.refused");
+	assert_non_null(v);
+	assert_null(detail(v, "forged_likely"));
+	assert_null(detail(v, "server_synack_ttl"));
+}
+
 static void test_reset_not_acking_the_syn_is_ignored(void **st)
 {
 	(void)st;
@@ -519,6 +604,44 @@ static void test_one_sided_works(void **st)
 	assert_true(detail(v, "connection_works")->i);
 	assert_int_equal(detail(v, "acked_unseen_bytes")->i, 1000);
 	assert_null(find_verdict("tcp.syn_unanswered"));
+}
+
+/* the mirror: only the server's packets pass here; its ACKs move over the
+ * client's request and FIN, which took another path (lab capture
+ * pcaps/tcp/tcp-asym-return-only) */
+static void test_one_sided_server_only_works(void **st)
+{
+	(void)st;
+	start();
+	s2c(0, S | A, SISN, CISN + 1, 0);
+	s2c(30, A, SISN + 1, CISN + 33, 0);
+	s2c(1, P | A, SISN + 1, CISN + 33, 77);
+	s2c(1, F | A, SISN + 78, CISN + 33, 0);
+	s2c(1, A, SISN + 79, CISN + 34, 0);
+	finish();
+	const struct verdict *v = find_verdict("tcp.one_sided");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_WARN);
+	assert_true(detail(v, "connection_works")->i);
+	assert_string_equal(detail(v, "seen_direction")->s, "server->client");
+	assert_int_equal(detail(v, "acked_unseen_bytes")->i, 33);
+}
+
+/* SYN-ACKs repeated with nothing acknowledged: the client's side does not
+ * get through */
+static void test_one_sided_server_only_repeating_fails(void **st)
+{
+	(void)st;
+	start();
+	s2c(0, S | A, SISN, CISN + 1, 0);
+	s2c(1000, S | A, SISN, CISN + 1, 0);
+	s2c(2000, S | A, SISN, CISN + 1, 0);
+	finish();
+	const struct verdict *v = find_verdict("tcp.one_sided");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_FAIL);
+	assert_false(detail(v, "connection_works")->i);
+	assert_int_equal(detail(v, "acked_unseen_bytes")->i, 0);
 }
 
 static void test_one_sided_fails_with_stateful_drop(void **st)
@@ -769,6 +892,10 @@ int main(void)
 		cmocka_unit_test(test_single_syn_at_capture_end_is_not_a_verdict),
 		cmocka_unit_test(test_syn_unanswered_by_deadline),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_refused_forged_against_other_synacks),
+		cmocka_unit_test(test_refused_own_against_other_synacks),
+		cmocka_unit_test(test_refused_without_reference_claims_nothing),
+		cmocka_unit_test(test_refused_behind_syn_proxy_is_not_forged),
 		cmocka_unit_test(test_reset_not_acking_the_syn_is_ignored),
 		cmocka_unit_test(test_icmp_admin_prohibited_from_router),
 		cmocka_unit_test(test_fin_retransmitted_never_acked),
@@ -783,6 +910,8 @@ int main(void)
 		cmocka_unit_test(test_retransmission_and_keepalive),
 		cmocka_unit_test(test_time_wait_reuse),
 		cmocka_unit_test(test_one_sided_works),
+		cmocka_unit_test(test_one_sided_server_only_works),
+		cmocka_unit_test(test_one_sided_server_only_repeating_fails),
 		cmocka_unit_test(test_one_sided_fails_with_stateful_drop),
 		cmocka_unit_test(test_midstream_is_not_asymmetric),
 		cmocka_unit_test(test_span_duplicates_ignored),
