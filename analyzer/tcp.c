@@ -229,6 +229,11 @@ struct tcp_state *tcp_state_unpack(struct flow *f)
 	return t;
 }
 
+uint64_t tcp_packed_active(void)
+{
+	return syn_only_pool.st.active;
+}
+
 const struct tcp_state *tcp_state_view(const struct flow *f)
 {
 	syn_only_unpack(&syn_only_scratch, pool_at(&syn_only_pool, flow_state_c(f)->tcp_packed - 1));

@@ -115,6 +115,8 @@ void tcp_flow_new(struct flow *f, const struct pkt *p);
  * function takes it back transparently; the dispatcher calls this after
  * each call into the TCP tracker and the analyzers that read it. */
 void tcp_state_pack(struct flow *f);
+/* Connections held packed right now (tests, memory accounting). */
+uint64_t tcp_packed_active(void);
 enum tcp_step {
 	TCP_STEP_DONE,           /* the packet was tracked */
 	TCP_STEP_NEW_CONNECTION, /* a new connection reuses the 4-tuple: nothing
