@@ -70,6 +70,7 @@ void analyzer_packet(struct flow *f, int dir, const struct pkt *p)
 		}
 		if (s->app != APP_NOT_SSH)
 			ssh_packet(f, dir, p);
+		tcp_state_pack(f);
 		break;
 	case IPPROTO_NUM_UDP:
 		if (s->app == APP_IKE || ike_claims(p)) {
@@ -91,8 +92,10 @@ void analyzer_flowless(const struct pkt *p, struct flow *quoted, int quoted_dir)
 		return;
 	switch (p->quote.proto) {
 	case IPPROTO_NUM_TCP:
-		if (quoted)
+		if (quoted) {
 			tcp_icmp(quoted, quoted_dir, p);
+			tcp_state_pack(quoted);
+		}
 		break;
 	case IPPROTO_NUM_UDP:
 	case IPPROTO_NUM_ESP:
@@ -116,6 +119,7 @@ void analyzer_timer(struct flow *f, ts_usec now)
 	tcp_timer(f, now);
 	if (flow_state(f)->app != APP_NOT_SSH)
 		ssh_timer(f, now);
+	tcp_state_pack(f);
 }
 
 void analyzer_conn_restart(struct flow *f, ts_usec now)

@@ -65,7 +65,7 @@ struct flow_table *driver_flows(struct driver *d)
 
 /* ---------- snapshots for the live view ---------- */
 
-static void row_fill(struct driver_flow_row *r, const struct flow *f, ts_usec now, bool ended)
+static void row_fill(struct driver_flow_row *r, const struct flow *f, ts_usec now, bool ended, bool describe)
 {
 	memset(r, 0, sizeof *r);
 	r->id = f->id;
@@ -80,7 +80,8 @@ static void row_fill(struct driver_flow_row *r, const struct flow *f, ts_usec no
 	memcpy(r->bytes, f->bytes, sizeof r->bytes);
 	r->first_ts = f->first_ts;
 	r->last_ts = f->last_ts;
-	analyzer_describe(f, now, r->phase, sizeof r->phase);
+	if (describe)
+		analyzer_describe(f, now, r->phase, sizeof r->phase);
 	if (!ended)
 		analyzer_problem(f, now, r->problem, sizeof r->problem);
 	r->phase_ts = now;
@@ -94,7 +95,7 @@ static void look_one(struct flow *f, void *arg)
 		return;
 	}
 	if (d->nlook < DRIVER_LOOK_ROWS)
-		row_fill(&d->look[d->nlook++], f, d->view_now, false);
+		row_fill(&d->look[d->nlook++], f, d->view_now, false, true);
 }
 
 /* A paced replay sleeps between packets: the shown clock runs on by wall
@@ -165,7 +166,7 @@ static void on_flow_end(struct flow *f, enum flow_end_reason why, ts_usec now, v
 		 * list goes to the view at once rather than being lost */
 		if (d->nended == DRIVER_ENDED_ROWS)
 			snapshot(d, false);
-		row_fill(&d->ended[d->nended++], f, now, true);
+		row_fill(&d->ended[d->nended++], f, now, true, !d->hooks.ended_without_phase);
 	}
 	analyzer_flow_end(f, why, now);
 }

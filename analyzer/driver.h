@@ -58,6 +58,10 @@ struct driver_hooks {
 	 * the live view redraws. */
 	void (*on_poll)(void *arg, const struct driver_snapshot *snap);
 	void *arg;
+	/* on_poll reads only who the ended flows were (ids, endpoints,
+	 * counters): their phase and problem are left empty, not described
+	 * (the text report without -v counts them, it does not list them) */
+	bool ended_without_phase;
 	/* Once the source is open, before the first frame is read (the place
 	 * to give up privileges); non-zero stops the run with the message in
 	 * err as an input error. May be NULL. */

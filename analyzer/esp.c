@@ -2,6 +2,7 @@
 /* esp.c - ESP seen from the IKE analyzer: ESP packets (IP protocol 50 and
  * ESP-in-UDP) counted into the ESP SA table (esp-sa.c), ESP summed per IKE
  * SA, and the esp.one_way / esp.missing verdicts. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,17 +31,31 @@ static void esp_sum_fn(const struct esp_sa *s, void *arg)
 		e->plain[d] = true;
 	e->gaps += s->gaps;
 	e->replays += s->replays;
+	if (!e->want_list)
+		return;
 	char one[80];
 	snprintf(one, sizeof(one), "0x%08x %s x%llu%s", s->spi, d == SIDE_I ? "i->r" : "r->i",
 		 (unsigned long long)s->pkts, s->udp ? " udp" : "");
 	ike_append_once(e->list, sizeof(e->list), one);
 }
 
+static void summarize(const struct ike_sa *sa, ts_usec since, struct esp_sum *e, bool want_list)
+{
+	memset(e, 0, offsetof(struct esp_sum, list));
+	e->list[0] = 0;
+	e->sa = sa;
+	e->want_list = want_list;
+	esp_foreach_pair(&sa->ini, &sa->rsp, since, esp_sum_fn, e);
+}
+
 void esp_summarize(const struct ike_sa *sa, ts_usec since, struct esp_sum *e)
 {
-	memset(e, 0, sizeof(*e));
-	e->sa = sa;
-	esp_foreach_pair(&sa->ini, &sa->rsp, since, esp_sum_fn, e);
+	summarize(sa, since, e, false);
+}
+
+void esp_summarize_list(const struct ike_sa *sa, ts_usec since, struct esp_sum *e)
+{
+	summarize(sa, since, e, true);
 }
 
 bool ike_saw_esp_since(const struct ike_sa *sa, ts_usec since)
@@ -97,6 +112,7 @@ void ike_check_esp(struct ike_sa *sa, ts_usec now, bool at_end)
 			 "ESP spi 0x%08x first", e.spi[from]);
 	verdict_evidence(&v, e.last_frame[from], e.last_ts[from], from == SIDE_I ? DIR_C2S : DIR_S2C,
 			 "ESP x%llu last", (unsigned long long)e.pkts[from]);
+	esp_summarize_list(sa, sa->up_ts, &e);
 	verdict_str(&v, "esp_sas", "%s", e.list);
 	verdict_int(&v, "packets", (long long)e.pkts[from]);
 	verdict_int(&v, "bytes", (long long)e.bytes[from]);
@@ -187,7 +203,7 @@ static bool esp_stopped(struct ike_sa *sa, ts_usec now, bool at_end)
 		verdict_evidence(&v, sa->esp_last_frame[from], sa->esp_last[from], from == SIDE_I ? DIR_C2S : DIR_S2C,
 				 "ESP x%u unanswered, last", sa->esp_run[from]);
 		struct esp_sum e;
-		esp_summarize(sa, sa->up_ts, &e);
+		esp_summarize_list(sa, sa->up_ts, &e);
 		if (e.list[0])
 			verdict_str(&v, "esp_sas", "%s", e.list);
 		verdict_int(&v, "packets", (long long)sa->esp_n[from]);

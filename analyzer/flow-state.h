@@ -27,6 +27,9 @@ struct flow_state {
 	void *app_state;       /* analyzer-owned, from a bounded pool */
 	struct tcp_state *tcp; /* TCP flows only: from tcp.c's pool, so UDP and
 				* ESP flows stay small */
+	uint32_t tcp_packed;   /* while tcp is NULL: 1 + the index of the compact
+				* copy of a connection that is only its client's
+				* SYNs so far (tcp.c), 0 = none */
 };
 
 _Static_assert(sizeof(struct flow_state) <= FLOW_STATE_BYTES, "flow_state outgrew FLOW_STATE_BYTES");

@@ -253,7 +253,8 @@ struct esp_sum {
 	ts_usec first_ts[2], last_ts[2];
 	uint32_t spi[2];
 	uint64_t gaps, replays;
-	char list[VERDICT_VALUE_LEN];
+	bool want_list;
+	char list[VERDICT_VALUE_LEN]; /* last: esp_summarize_list only */
 };
 
 /* ike-sa.c */
@@ -284,7 +285,11 @@ void ike_sa_evaluate(struct ike_sa *sa, ts_usec now, bool at_end);
 void ike_sa_finalize(struct ike_sa *sa, ts_usec now);
 
 /* esp.c */
+/* Packets, bytes, first and last ESP of the SA's peers since `since`;
+ * the _list variant also names every ESP SA in e->list (snprintf per SA:
+ * only for verdicts that print it). */
 void esp_summarize(const struct ike_sa *sa, ts_usec since, struct esp_sum *e);
+void esp_summarize_list(const struct ike_sa *sa, ts_usec since, struct esp_sum *e);
 bool ike_saw_esp_since(const struct ike_sa *sa, ts_usec since);
 void ike_check_esp(struct ike_sa *sa, ts_usec now, bool at_end);
 

@@ -676,7 +676,11 @@ static void emit_ok(struct ike_sa *sa, ts_usec now)
 	struct verdict v;
 	ike_sa_verdict(&v, V_IKE_OK, SEV_OK, sa);
 	struct esp_sum e;
-	esp_summarize(sa, sa->up_ts ? sa->up_ts : sa->first_ts, &e);
+	/* the list of ESP SAs only when the verdict is printed in full */
+	if (verdict_brief(&v))
+		esp_summarize(sa, sa->up_ts ? sa->up_ts : sa->first_ts, &e);
+	else
+		esp_summarize_list(sa, sa->up_ts ? sa->up_ts : sa->first_ts, &e);
 	char ini[56] = "", rsp[56] = "";
 	if (!verdict_brief(&v)) {
 		endpoint_str(&sa->ini, sa->iport, ini, sizeof(ini));

@@ -44,13 +44,20 @@ enum {
 	R_CAPTURE_ENDED = 1 << 15,
 };
 
+/* tcp.c: the full state of a packed flow (see tcp_state_pack), taken from
+ * the pool; a read-only copy of it in a scratch buffer. */
+struct tcp_state *tcp_state_unpack(struct flow *f);
+const struct tcp_state *tcp_state_view(const struct flow *f);
+
 static inline struct tcp_state *tcp_ts_of(struct flow *f)
 {
-	return flow_state(f)->tcp;
+	struct flow_state *fs = flow_state(f);
+	return fs->tcp || !fs->tcp_packed ? fs->tcp : tcp_state_unpack(f);
 }
 static inline const struct tcp_state *ts_of_c(const struct flow *f)
 {
-	return flow_state_c(f)->tcp;
+	const struct flow_state *fs = flow_state_c(f);
+	return fs->tcp || !fs->tcp_packed ? fs->tcp : tcp_state_view(f);
 }
 
 #define USEC_F 1e6

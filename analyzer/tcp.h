@@ -110,6 +110,13 @@ void tcp_tracker_init(void);
 /* Give the state pool back (the analyzer's teardown). */
 void tcp_tracker_free(void);
 void tcp_flow_new(struct flow *f, const struct pkt *p);
+/* Between packets: keep a connection that is only its client's SYNs so far
+ * in a compact form (~40 bytes instead of a full state). Every tcp_*
+ * function takes it back transparently; the dispatcher calls this after
+ * each call into the TCP tracker and the analyzers that read it. */
+void tcp_state_pack(struct flow *f);
+/* Connections held packed right now (tests, memory accounting). */
+uint64_t tcp_packed_active(void);
 enum tcp_step {
 	TCP_STEP_DONE,           /* the packet was tracked */
 	TCP_STEP_NEW_CONNECTION, /* a new connection reuses the 4-tuple: nothing

@@ -346,9 +346,11 @@ struct stream *stream_new(uint32_t max_streams, struct flow_table *ft, const str
 		return NULL;
 	}
 	/* libnids holds only the flows whose bytes an analyzer still wants
-	 * (an SSH handshake in progress), a fraction of all flows; it touches
-	 * its whole pool at start, so do not size it for every flow */
-	max_streams /= 4;
+	 * (a TCP handshake up to its first payload, an SSH handshake up to
+	 * NEWKEYS), a fraction of all flows; it touches its whole pool at
+	 * start (~216 bytes a stream), so do not size it for every flow: an
+	 * eighth (16395 streams by default) */
+	max_streams /= 8;
 	if (max_streams < 1024)
 		max_streams = 1024;
 	if (max_streams > 65536)

@@ -327,7 +327,8 @@ void report_note_ended(const struct driver_flow_row *rows, size_t n)
 		size_t k = R.nended++;
 		R.ended[k].id = f->id;
 		R.ended[k].pair = pair_key(f->proto, &f->client, f->cport, &f->server, f->sport);
-		if (k >= REPORT_MAX_ROWS || (!R.lines && !(R.lines = calloc(REPORT_MAX_ROWS, sizeof *R.lines))))
+		/* the lines are listed with -v only */
+		if (!R.verbose || k >= REPORT_MAX_ROWS || (!R.lines && !(R.lines = calloc(REPORT_MAX_ROWS, sizeof *R.lines))))
 			continue;
 		char c[64], s[64];
 		const char *pn = f->proto == IPPROTO_NUM_TCP ? "tcp" : f->proto == IPPROTO_NUM_UDP ? "udp" : "esp";

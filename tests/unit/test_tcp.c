@@ -13,6 +13,7 @@
 #include "analyzer/config.h"
 #include "analyzer/verdict.h"
 #include "analyzer/driver.h"
+#include "analyzer/tcp.h"
 #include "capture/decode.h"
 
 #define MAXV 32
@@ -243,6 +244,42 @@ static void test_syn_retransmitted_unanswered(void **st)
 	assert_string_equal(detail(v, "pf_state")->s, "SYN_SENT:CLOSED");
 	assert_int_equal(v->nevidence, 3);
 	assert_int_equal(ngot, 1);
+}
+
+/* Between its SYNs a half-open connection is held packed (a SYN flood
+ * fills the table with them); the answer unpacks it, and what the verdict
+ * says is what the full state would have said. */
+static void test_half_open_packed_until_answered(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	assert_int_equal(tcp_packed_active(), 1);
+	c2s(1000, S, CISN, 0, 0);
+	assert_int_equal(tcp_packed_active(), 1);
+	c2s(2000, S, CISN, 0, 0); /* a third SYN: the compact form holds two */
+	assert_int_equal(tcp_packed_active(), 0);
+	finish();
+	const struct verdict *v = find_verdict("tcp.syn_unanswered");
+	assert_non_null(v);
+	assert_int_equal(v->nevidence, 3);
+
+	start();
+	c2s(0, S, CISN, 0, 0);
+	c2s(1000, S, CISN, 0, 0);
+	assert_int_equal(tcp_packed_active(), 1);
+	s2c(20, S | A, SISN, CISN + 1, 0);
+	assert_int_equal(tcp_packed_active(), 0);
+	c2s(20, A, CISN + 1, SISN + 1, 0);
+	c2s(1, P | A, CISN + 1, SISN + 1, 10);
+	s2c(1, P | A, SISN + 1, CISN + 11, 10);
+	c2s(1, A, CISN + 11, SISN + 11, 0);
+	close_cleanly(CISN, SISN);
+	finish();
+	v = find_verdict("tcp.slow_handshake");
+	assert_non_null(v);
+	assert_int_equal(detail(v, "syn_sent")->i, 2);
+	assert_string_equal(detail(v, "history")->s, "STh"); /* as of the handshake */
 }
 
 static void test_single_syn_at_capture_end_is_not_a_verdict(void **st)
@@ -889,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_syn_after_own_reset_late),
 		cmocka_unit_test(test_one_sided_with_some_server_packets),
 		cmocka_unit_test(test_syn_retransmitted_unanswered),
+		cmocka_unit_test(test_half_open_packed_until_answered),
 		cmocka_unit_test(test_single_syn_at_capture_end_is_not_a_verdict),
 		cmocka_unit_test(test_syn_unanswered_by_deadline),
 		cmocka_unit_test(test_refused),
