@@ -34,6 +34,8 @@ struct driver {
 	uint64_t out_of_order, duplicates;
 	struct time_disorder disorder; /* where the timestamps went backwards */
 	bool in_reassembly;
+	bool frag_widened; /* reassembling a fragment read only for the widened filter */
+	uint64_t widened, widened_used;
 	bool live;
 	uint64_t last_poll_wall;
 	/* live view snapshots (only with an on_poll hook) */
@@ -214,9 +216,41 @@ static bool is_duplicate(struct flow *f, int dir, const struct pkt *p)
 	return dup;
 }
 
+/* A widened filter (capture.h) also reads the ICMP errors and IP
+ * fragments the user's filter does not select. Those only count for the
+ * flows it selects: an ICMP error if the datagram it quotes passes the
+ * user's filter, an IPv4 fragment only through its reassembled datagram
+ * (judged in on_datagram), an IPv6 first fragment (not reassembled) only
+ * if its flow is already known. true: analyse p as usual. */
+static bool widened_admit(struct driver *d, const struct pkt *p)
+{
+	bool icmp = (p->proto == IPPROTO_NUM_ICMP && p->ipver == 4) || (p->proto == IPPROTO_NUM_ICMPV6 && p->ipver == 6);
+	if (d->in_reassembly || !(icmp || p->is_fragment) || capture_source_selects(d->src, p->l3, p->l3_len))
+		return true;
+	d->widened++;
+	if (p->is_fragment && p->ipver == 4) {
+		d->frag_widened = true;
+		stream_feed_ipv4(d->stream, p);
+		d->frag_widened = false;
+		return false;
+	}
+	bool ok;
+	if (p->is_fragment) {
+		int dir;
+		ok = p->frag_first && (p->proto == IPPROTO_NUM_UDP || p->proto == IPPROTO_NUM_TCP) &&
+		     flow_table_find(d->flows, p->proto, &p->src, p->sport, &p->dst, p->dport, 0, &dir);
+	} else {
+		ok = p->quote.present && capture_source_selects(d->src, p->payload, p->payload_len);
+	}
+	d->widened_used += ok;
+	return ok;
+}
+
 static void process(struct driver *d, struct pkt *p)
 {
 	advance_clock(d, p->ts);
+	if (!widened_admit(d, p))
+		return;
 	if (p->ipver == 4 && p->is_fragment && !d->in_reassembly)
 		stream_feed_ipv4(d->stream, p); /* libnids rebuilds it; we get it back whole */
 	if ((p->proto == IPPROTO_NUM_ICMP && p->ipver == 4) || (p->proto == IPPROTO_NUM_ICMPV6 && p->ipver == 6)) {
@@ -273,6 +307,12 @@ static void on_datagram(void *arg, const uint8_t *ip, uint32_t len)
 	p.caplen = p.wirelen = len;
 	if (decode_ip(&d->decode, ip, len, len, &p) != DECODE_OK)
 		return;
+	if (d->frag_widened) {
+		/* completed by a fragment the user's filter did not select */
+		if (!capture_source_selects(d->src, ip, len))
+			return;
+		d->widened_used++;
+	}
 	p.reassembled = true;
 	d->in_reassembly = true;
 	process(d, &p);
@@ -426,6 +466,11 @@ void driver_end(struct driver *d, bool resolve, struct run_summary *sum)
 	sum->decode_errors = d->decode.malformed;
 	capture_source_drops(d->src, &sum->drops_kernel, &sum->drops_iface);
 	sum->files_truncated = capture_source_files_truncated(d->src);
+	const char *note = "";
+	sum->filter_mode = (int)capture_source_filter_mode(d->src, &note);
+	snprintf(sum->filter_note, sizeof sum->filter_note, "%s", note);
+	sum->filter_widened = d->widened;
+	sum->filter_widened_used = d->widened_used;
 	const struct stream_stats *ss = stream_stats(d->stream);
 	sum->nids_evicted = ss->nids_evicted;
 	sum->v6_out_of_order = ss->v6_out_of_order;

@@ -95,6 +95,7 @@ struct req {
 	uint64_t fp;       /* fingerprint of the message bytes */
 	uint64_t first_frame, last_frame, answer_frame;
 	ts_usec first_ts, last_ts, answer_ts;
+	ts_usec gap;       /* between its last two copies (0: one copy) */
 	/* an ICMP error about it */
 	uint8_t icmp_type, icmp_code;
 	uint64_t icmp_frame;
@@ -317,6 +318,6 @@ void ike_new_request(struct req *r, const struct ike_msg *m, uint8_t v1pos, uint
 			uint16_t len, bool natt, uint32_t room);
 void ike_answer(struct ike_sa *sa, int side_of_req, const struct pkt *p);
 void ike_answer_again(struct ike_sa *sa, int side_of_req);
-void ike_resent(struct req *r);
+void ike_resent(struct req *r, ts_usec ts);
 
 #endif

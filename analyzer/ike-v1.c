@@ -31,7 +31,7 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 			rec->retrans = true;
 			struct req *r = &sa->req[side];
 			if (r->active && r->fp == fp) {
-				ike_resent(r);
+				ike_resent(r, p->ts);
 				r->last_frame = p->frame;
 				r->last_ts = p->ts;
 			}
@@ -85,6 +85,7 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 			rec->retrans = true;
 			struct req *r = &sa->req[side];
 			if (r->active && r->fp == fp && r->msgid == m->h.msgid) {
+				r->gap = p->ts > r->last_ts ? p->ts - r->last_ts : 0;
 				if (r->sends < 255)
 					r->sends++;
 				r->last_frame = p->frame;

@@ -108,7 +108,7 @@ void ike_handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 				if (r->len < 0xffff - m->h.length)
 					r->len = (uint16_t)(r->len + m->h.length);
 			} else {
-				ike_resent(r);
+				ike_resent(r, p->ts);
 				r->skf_mask = fbit;
 				rec->retrans = true;
 			}

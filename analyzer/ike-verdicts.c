@@ -91,7 +91,7 @@ static void emit_am_auth(struct ike_sa *sa, const struct req *r)
 	verdict_emit(&v);
 }
 
-static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_end)
+static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, const char *until)
 {
 	struct req *r = &sa->req[side];
 	struct verdict v;
@@ -99,7 +99,6 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, bool at_en
 	const char *ex = ike_exch_short(sa->ver, r->exch);
 	ike_schedule(sa, r, side, sched, sizeof(sched));
 	const char *who = side == SIDE_I ? "initiator" : "responder";
-	const char *until = at_end ? "until the capture ended" : "for the whole timeout";
 	bool is_init = (sa->ver == 2 && r->exch == IKEV2_SA_INIT) || (sa->ver == 1 && r->v1pos == 1);
 	bool is_auth = (sa->ver == 2 && r->exch == IKEV2_AUTH) || (sa->ver == 1 && r->v1pos >= 5);
 	bool is_info = r->exch == IKEV2_INFORMATIONAL || r->exch == IKEV1_INFORMATIONAL;
@@ -279,6 +278,20 @@ static void emit_responses_lost(struct ike_sa *sa, int side, bool at_end)
  * capture three copies (two retransmissions) are enough, or one ICMP
  * error. */
 #define IKE_GRACE SEC(2)
+/* The sender's own schedule proves it gave up: three copies or more, then
+ * a silence of 2.5 times its last interval (at least IKE_GAVE_UP_MIN).
+ * Senders back off by at most doubling (strongSwan's base is 1.8 by
+ * default), so the copy that would come next is overdue. With a short
+ * schedule this is seconds before ike_timeout, which matters live. */
+#define IKE_GAVE_UP_MIN SEC(1)
+
+static bool gave_up(const struct req *r, ts_usec now)
+{
+	ts_usec wait = r->gap * 5 / 2;
+	if (wait < IKE_GAVE_UP_MIN)
+		wait = IKE_GAVE_UP_MIN;
+	return r->sends >= 3 && r->gap && now >= r->last_ts + wait;
+}
 /* Silence after an answered IKE_SA_INIT, at the end of a capture, that
  * says the initiator's next message (due at once) is not coming here. */
 #define NATT_QUIET_END SEC(3)
@@ -297,13 +310,16 @@ static void judge_requests(struct ike_sa *sa, ts_usec now, bool at_end)
 		if (!r->active || r->answered || r->judged)
 			continue;
 		bool old = now >= r->first_ts + sd_cfg.ike_timeout && now >= r->last_ts + IKE_GRACE;
-		bool enough = (old && (r->sends >= 2 || r->icmp_frame)) ||
+		bool quit = !old && !at_end && gave_up(r, now);
+		bool enough = (old && (r->sends >= 2 || r->icmp_frame)) || quit ||
 			      (at_end && (r->sends >= 3 || r->icmp_frame ||
 					  (r->frag && r->frag_done < r->frag_firsts && r->sends >= 2)));
 		if (!enough)
 			continue;
 		r->judged = true;
-		emit_unanswered(sa, s, now, at_end && !old);
+		emit_unanswered(sa, s, now,
+				quit ? "until its sender gave up (silent for 2.5 times its last retransmission interval)"
+				: at_end && !old ? "until the capture ended" : "for the whole timeout");
 	}
 }
 

@@ -145,8 +145,9 @@ void ike_answer_again(struct ike_sa *sa, int side_of_req)
 
 /* Another copy of a request: counted, and noted when an answer to it had
  * already passed this point (the sender did not get it). */
-void ike_resent(struct req *r)
+void ike_resent(struct req *r, ts_usec ts)
 {
+	r->gap = ts > r->last_ts ? ts - r->last_ts : 0;
 	if (r->sends < 255)
 		r->sends++;
 	if (r->answered && r->resent_after_answer < 255)
@@ -398,8 +399,7 @@ static void handle_fragment(struct flow *f, const uint8_t *b, size_t n, const st
 	bool is_req = m.v2 ? !m.response : true;
 	if (is_req) {
 		if (r->active && r->msgid == h.msgid && r->exch == h.exch && !r->answered) {
-			if (r->sends < 255)
-				r->sends++;
+			ike_resent(r, p->ts);
 			r->last_frame = p->frame;
 			r->last_ts = p->ts;
 		} else {

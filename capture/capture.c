@@ -48,6 +48,31 @@ struct capture_source {
 	uint64_t handed;         /* frames handed on, for -c */
 	pcap_dumper_t *dumper;   /* -w */
 	int dump_lt;
+	pcap_t *dump_dead;       /* -C: opens the next file with the same link type and snaplen */
+	uint64_t dump_bytes;     /* in the current file */
+	unsigned dump_index;     /* of the current file */
+	char *dump_name;         /* the current file's name (-C) */
+	/* the filter's widening (see capture.h) */
+	enum capture_filter_mode filter_mode;
+	char filter_note[160];
+	bool wide_now;                /* the input being read has the widened filter */
+	struct bpf_program user_raw;  /* the user's filter for raw IP */
+	bool have_raw;
+};
+
+/* What the widening adds: the ICMP errors (unreachable, source quench,
+ * time exceeded, parameter problem), the ICMPv6 errors (types below 128)
+ * and IPv4 and IPv6 fragments. It names no link-layer field, so it moves
+ * no offset of the user's own expression. */
+#define FILTER_EXTRA                                                                                    \
+	"(icmp and (icmp[0] == 3 or icmp[0] == 4 or icmp[0] == 11 or icmp[0] == 12)) or "              \
+	"(icmp6 and ip6[40] < 128) or (ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44)"
+/* The user's filter goes second: a 'vlan' in it moves the offsets of what
+ * follows, so the tagged variant of the extra comes last (and is tried
+ * without, for link types that have no VLAN tags). */
+static const char *const filter_wide_fmt[] = {
+	"(" FILTER_EXTRA ") or (%s) or (vlan and (" FILTER_EXTRA "))",
+	"(" FILTER_EXTRA ") or (%s)",
 };
 
 static uint64_t wall_usec(void)
@@ -91,11 +116,47 @@ static void pace(struct capture_source *s, ts_usec ts, volatile sig_atomic_t *st
 	}
 }
 
+/* -C/-W: the name of file number idx, as tcpdump makes it: FILE, then
+ * FILE1, FILE2...; with -W every file numbered, zero-padded to the
+ * digits of the count. */
+static void dump_file_name(const struct capture_opts *o, unsigned idx, char *out, size_t cap)
+{
+	int digits = 0;
+	for (unsigned n = o->write_files; n; n /= 10)
+		digits++;
+	if (!digits && !idx)
+		snprintf(out, cap, "%s", o->write_file);
+	else
+		snprintf(out, cap, "%s%0*u", o->write_file, digits, idx);
+}
+
+/* -C: the current file is full: go on in the next one (with -W, the
+ * oldest is overwritten). Write errors end the writing, not the run. */
+static void dump_rotate(struct capture_source *s)
+{
+	const struct capture_opts *o = s->o;
+	pcap_dump_close(s->dumper);
+	s->dumper = NULL;
+	s->dump_index = o->write_files ? (s->dump_index + 1) % o->write_files : s->dump_index + 1;
+	dump_file_name(o, s->dump_index, s->dump_name, strlen(o->write_file) + 16);
+	s->dumper = pcap_dump_open(s->dump_dead, s->dump_name);
+	s->dump_bytes = 24; /* the file header */
+	if (!s->dumper) {
+		fputs("shakedown: -w: ", stderr);
+		sanitize_fputs(stderr, pcap_geterr(s->dump_dead));
+		fputs("; no more packets written\n", stderr);
+	}
+}
+
 static void hand_frame(struct capture_source *s, int linktype, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct capture_frame fr = { linktype, data, h->caplen, h->len, hdr_ts(h), ++s->frame, s->file };
-	if (s->dumper)
+	if (s->dumper && s->o->write_rotate_bytes && s->dump_bytes > s->o->write_rotate_bytes)
+		dump_rotate(s);
+	if (s->dumper) {
 		pcap_dump((u_char *)s->dumper, h, data);
+		s->dump_bytes += 16 + h->caplen;
+	}
 	s->handed++;
 	s->sink->on_frame(s->sink->arg, &fr);
 }
@@ -119,7 +180,7 @@ static int writer_attach(struct capture_source *s, pcap_t *pc, const char *what,
 	if (!path)
 		return 0;
 	int lt = pcap_datalink(pc);
-	if (s->dumper) {
+	if (s->dumper || s->dump_dead) {
 		if (lt == s->dump_lt)
 			return 0;
 		const char *a = pcap_datalink_val_to_name(s->dump_lt), *b = pcap_datalink_val_to_name(lt);
@@ -127,12 +188,24 @@ static int writer_attach(struct capture_source *s, pcap_t *pc, const char *what,
 			 path, strcmp(what, "-") ? what : "standard input", b ? b : "?", a ? a : "?");
 		return -1;
 	}
-	s->dumper = pcap_dump_open(pc, path);
+	const char *first = path;
+	if (s->o->write_rotate_bytes) {
+		s->dump_dead = pcap_open_dead(lt, pcap_snapshot(pc));
+		s->dump_name = malloc(strlen(path) + 16);
+		if (!s->dump_dead || !s->dump_name) {
+			snprintf(err, errlen, "-w: out of memory");
+			return -1;
+		}
+		dump_file_name(s->o, 0, s->dump_name, strlen(path) + 16);
+		first = s->dump_name;
+	}
+	s->dumper = pcap_dump_open(pc, first);
 	if (!s->dumper) {
 		snprintf(err, errlen, "-w: %s", pcap_geterr(pc)); /* libpcap's message names the file */
 		return -1;
 	}
 	s->dump_lt = lt;
+	s->dump_bytes = 24;
 	return 0;
 }
 
@@ -151,13 +224,90 @@ static int compile_filter(pcap_t *pc, const char *filter, struct bpf_program *pr
 	return 0;
 }
 
-/* Live: the kernel filters. */
-static int set_filter(pcap_t *pc, const char *filter, char *err, size_t errlen)
+/* The widened filter for pc's link type in *prog, or the user's own when
+ * it cannot be widened there (the run's note says so). */
+static int compile_input(struct capture_source *s, pcap_t *pc, struct bpf_program *prog, char *err, size_t errlen)
 {
-	if (!filter || !*filter)
+	const char *filter = s->o->filter;
+	/* the user's filter alone first: its own errors are reported as they are */
+	if (compile_filter(pc, filter, prog, err, errlen) < 0)
+		return -1;
+	s->wide_now = false;
+	if (!s->have_raw)
+		return 0;
+	size_t cap = strlen(filter) + 2 * sizeof FILTER_EXTRA + 64;
+	char *text = malloc(cap);
+	for (size_t i = 0; text && i < sizeof filter_wide_fmt / sizeof filter_wide_fmt[0]; i++) {
+		snprintf(text, cap, filter_wide_fmt[i], filter);
+		struct bpf_program wide;
+		if (pcap_compile(pc, &wide, text, 1, PCAP_NETMASK_UNKNOWN) == 0) {
+			pcap_freecode(prog);
+			*prog = wide;
+			s->wide_now = true;
+			break;
+		}
+	}
+	free(text);
+	if (!s->wide_now) {
+		const char *name = pcap_datalink_val_to_name(pcap_datalink(pc));
+		s->filter_mode = CAPTURE_FILTER_UNEXTENDED;
+		snprintf(s->filter_note, sizeof s->filter_note,
+			 "not widened to ICMP errors and fragments on link type %s (it does not compile there)",
+			 name ? name : "?");
+	}
+	return 0;
+}
+
+/* The filter compiled for raw IP (an IPv4 or IPv6 header first) into
+ * *prog; false when it reads link-layer fields (or out of memory). */
+static bool compile_raw(const char *filter, struct bpf_program *prog)
+{
+	pcap_t *dead = pcap_open_dead(DLT_RAW, CAPTURE_DEFAULT_SNAPLEN);
+	bool ok = dead && pcap_compile(dead, prog, filter, 1, PCAP_NETMASK_UNKNOWN) == 0;
+	if (dead)
+		pcap_close(dead);
+	return ok;
+}
+
+bool capture_filter_widens(const char *filter)
+{
+	struct bpf_program prog;
+	if (!filter || !*filter || !compile_raw(filter, &prog))
+		return false;
+	pcap_freecode(&prog);
+	return true;
+}
+
+/* The user's filter compiled for raw IP, to judge the packets read only
+ * because of the widening; without it (a filter on link-layer fields) the
+ * filter is used as written. */
+static void filter_prepare(struct capture_source *s)
+{
+	const struct capture_opts *o = s->o;
+	if (!o->filter || !*o->filter)
+		return;
+	if (o->strict_filter) {
+		s->filter_mode = CAPTURE_FILTER_STRICT;
+		return;
+	}
+	if (compile_raw(o->filter, &s->user_raw)) {
+		s->have_raw = true;
+		s->filter_mode = CAPTURE_FILTER_EXTENDED;
+	} else {
+		s->filter_mode = CAPTURE_FILTER_UNEXTENDED;
+		snprintf(s->filter_note, sizeof s->filter_note,
+			 "not widened to ICMP errors and fragments: it reads link-layer fields, which an ICMP "
+			 "error's quoted packet does not have");
+	}
+}
+
+/* Live: the kernel filters. */
+static int set_filter(struct capture_source *s, pcap_t *pc, char *err, size_t errlen)
+{
+	if (!s->o->filter || !*s->o->filter)
 		return 0;
 	struct bpf_program prog;
-	if (compile_filter(pc, filter, &prog, err, errlen) < 0)
+	if (compile_input(s, pc, &prog, err, errlen) < 0)
 		return -1;
 	int r = pcap_setfilter(pc, &prog);
 	pcap_freecode(&prog);
@@ -180,9 +330,10 @@ static int check_linktype(pcap_t *pc, const char *what, char *err, size_t errlen
 
 /* Open a capture file and check its link type and the filter; NULL with a
  * one-line message in err when it cannot be read. */
-static pcap_t *open_file(const struct capture_opts *o, const char *path, int *lt, struct bpf_program *prog, bool *filtered, char *err,
-			 size_t errlen)
+static pcap_t *open_file(struct capture_source *s, const char *path, int *lt, struct bpf_program *prog, bool *filtered,
+			 char *err, size_t errlen)
 {
+	const struct capture_opts *o = s->o;
 	*filtered = false;
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *pc = gzsource_open_offline(path, ebuf); /* plain or gzip-compressed */
@@ -201,7 +352,7 @@ static pcap_t *open_file(const struct capture_opts *o, const char *path, int *lt
 	}
 	*lt = check_linktype(pc, path, err, errlen);
 	if (*lt >= 0 && o->filter && *o->filter) {
-		if (compile_filter(pc, o->filter, prog, err, errlen) < 0)
+		if (compile_input(s, pc, prog, err, errlen) < 0)
 			*lt = -1;
 		else
 			*filtered = true;
@@ -222,7 +373,7 @@ static int check_files(struct capture_source *s, const struct capture_opts *o, c
 		bool filtered;
 		if (!strcmp(o->files[i], "-"))
 			continue;
-		pcap_t *pc = open_file(o, o->files[i], &lt, &prog, &filtered, err, errlen);
+		pcap_t *pc = open_file(s, o->files[i], &lt, &prog, &filtered, err, errlen);
 		if (!pc)
 			return -1;
 		/* -w: the output opens now, and every file must share its link type */
@@ -242,7 +393,7 @@ static int run_file(struct capture_source *s, const char *path, volatile sig_ato
 	int lt;
 	struct bpf_program prog;
 	bool filtered;
-	pcap_t *pc = open_file(s->o, path, &lt, &prog, &filtered, err, errlen);
+	pcap_t *pc = open_file(s, path, &lt, &prog, &filtered, err, errlen);
 	if (!pc)
 		return -1;
 	if (writer_attach(s, pc, path, err, errlen) < 0) {
@@ -358,7 +509,7 @@ static int open_live(struct capture_source *s, const struct capture_opts *o, con
 		fputc('\n', stderr);
 	}
 	int lt = check_linktype(pc, iface, err, errlen);
-	if (lt < 0 || set_filter(pc, o->filter, err, errlen) < 0 || join_fanout(pc, o, iface, err, errlen) < 0 ||
+	if (lt < 0 || set_filter(s, pc, err, errlen) < 0 || join_fanout(pc, o, iface, err, errlen) < 0 ||
 	    writer_attach(s, pc, iface, err, errlen) < 0) {
 		pcap_close(pc);
 		return -1;
@@ -468,6 +619,7 @@ struct capture_source *capture_source_open(const struct capture_opts *o, char *e
 		return NULL;
 	}
 	s->o = o;
+	filter_prepare(s);
 	if (o->nifaces > 1) {
 		s->live = true;
 		if (o->nifaces > CAPTURE_MAX_IFACES) {
@@ -538,6 +690,23 @@ void capture_source_drops(const struct capture_source *s, uint64_t *kernel, uint
 		}
 }
 
+enum capture_filter_mode capture_source_filter_mode(const struct capture_source *s, const char **note)
+{
+	if (note)
+		*note = s ? s->filter_note : "";
+	return s ? s->filter_mode : CAPTURE_FILTER_NONE;
+}
+
+bool capture_source_selects(const struct capture_source *s, const uint8_t *ip, uint32_t len)
+{
+	if (!s || !s->wide_now)
+		return true;
+	struct pcap_pkthdr h;
+	memset(&h, 0, sizeof h);
+	h.caplen = h.len = len;
+	return pcap_offline_filter(&s->user_raw, &h, ip) != 0;
+}
+
 uint64_t capture_source_files_truncated(const struct capture_source *s)
 {
 	return s ? s->files_truncated : 0;
@@ -594,9 +763,14 @@ void capture_source_close(struct capture_source *s)
 		return;
 	if (s->dumper)
 		pcap_dump_close(s->dumper);
+	if (s->dump_dead)
+		pcap_close(s->dump_dead);
+	free(s->dump_name);
 	if (s->live_pcap)
 		pcap_close(s->live_pcap);
 	for (int i = 0; i < s->nin; i++)
 		pcap_close(s->in[i].pc);
+	if (s->have_raw)
+		pcap_freecode(&s->user_raw);
 	free(s);
 }

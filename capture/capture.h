@@ -61,6 +61,29 @@ struct capture_opts {
 	/* Also write every frame handed on to this pcap file, with the
 	 * input's link type and snaplen (-w); NULL = none. */
 	const char *write_file;
+	/* -C: start a new -w file once the current one holds more than this
+	 * many bytes (0 = never); the next ones are named FILE1, FILE2...
+	 * as tcpdump names them. -W: with -C, at most this many files, named
+	 * FILE0, FILE1... (zero-padded) and overwritten in turn (0 = no
+	 * limit). */
+	uint64_t write_rotate_bytes;
+	unsigned write_files;
+	/* Read the filter as written: do not also read the ICMP errors and
+	 * IP fragments about the flows it selects (--strict-filter). */
+	bool strict_filter;
+};
+
+/* How the BPF filter was applied. By default a user filter is widened so
+ * that the ICMP/ICMPv6 errors and IP fragments that decide verdicts about
+ * the flows it selects are read too (a filter such as "port 22" would
+ * otherwise hide the ICMP unreachable that explains a failure). Which of
+ * those extra packets are analysed is decided on their IP bytes by
+ * capture_source_selects(): the user's filter, compiled for raw IP. */
+enum capture_filter_mode {
+	CAPTURE_FILTER_NONE = 0,   /* no filter */
+	CAPTURE_FILTER_EXTENDED,   /* the filter, widened as above */
+	CAPTURE_FILTER_STRICT,     /* --strict-filter: as written */
+	CAPTURE_FILTER_UNEXTENDED, /* could not be widened (see the note) */
 };
 
 enum capture_status {
@@ -100,6 +123,17 @@ int capture_source_run(struct capture_source *s, const struct capture_sink *sink
 bool capture_source_live(const struct capture_source *s);
 /* Packets the kernel and the interface dropped (live; 0 offline). */
 void capture_source_drops(const struct capture_source *s, uint64_t *kernel, uint64_t *iface);
+/* Can this filter be widened (it reads no link-layer field)? */
+bool capture_filter_widens(const char *filter);
+/* How the filter was applied; *note (may be NULL) says why a filter was
+ * not widened, or "" . */
+enum capture_filter_mode capture_source_filter_mode(const struct capture_source *s, const char **note);
+/* With a widened filter: does the user's own filter select this IP
+ * packet (IPv4 or IPv6 header first, len bytes)? Used on ICMP errors and
+ * fragments, which may have been read only because of the widening, on
+ * their own IP bytes, on the datagram an ICMP error quotes and on a
+ * reassembled datagram. Always true when the filter is not widened. */
+bool capture_source_selects(const struct capture_source *s, const uint8_t *ip, uint32_t len);
 /* Files that ended in the middle of a packet. */
 uint64_t capture_source_files_truncated(const struct capture_source *s);
 void capture_source_close(struct capture_source *s);

@@ -449,6 +449,7 @@ struct points *points_load(unsigned n, char names[][POINTS_NAME_LEN], const char
 		o.files = &paths[i];
 		o.nfiles = 1;
 		o.filter = filter;
+		o.strict_filter = true; /* the points match the packets the filter names */
 		struct capture_source *s = capture_source_open(&o, err, errlen);
 		if (!s) {
 			points_free(P);

@@ -38,6 +38,15 @@ struct run_summary {
 	/* every bounded table: how often it was full (engine and analyzers fill it) */
 	struct limit_hit limits[LIMIT_COUNT];
 	const char *source;
+	/* the BPF filter (NULL: none), how it was applied (enum
+	 * capture_filter_mode), why it was not widened ("" or a note), the
+	 * packets read only because it was widened and those of them that
+	 * reached the analyzers (ICMP errors, reassembled datagrams, IPv6
+	 * first fragments) */
+	const char *filter;
+	int filter_mode;
+	char filter_note[160];
+	uint64_t filter_widened, filter_widened_used;
 };
 
 #endif

@@ -311,7 +311,7 @@ bool expect_args_allowed(char *const *words, size_t n, char *err, size_t errlen)
 			return true; /* the rest is a BPF filter */
 		if (w[0] != '-')
 			return true; /* a BPF filter starts here, as on the command line */
-		if (!strcmp(w, "--points"))
+		if (!strcmp(w, "--points") || !strcmp(w, "--strict-filter"))
 			continue;
 		if (!strcmp(w, "-r")) {
 			if (i + 1 >= n || !sibling_capture(words[i + 1])) {
@@ -328,7 +328,7 @@ bool expect_args_allowed(char *const *words, size_t n, char *err, size_t errlen)
 				 "`# args:` may not set '%.*s': only thresholds (--syn-timeout, --rtt-warn, --fin-timeout, "
 				 "--half-close-timeout, --msl, --ssh-timeout, --banner-timeout, --ike-timeout, "
 				 "--esp-timeout, --idle-timeout, --max-flows and the other --max-* limits), --points with "
-				 "-r [NAME=]FILE beside the capture, and a BPF filter",
+				 "-r [NAME=]FILE beside the capture, --strict-filter and a BPF filter",
 				 (int)(len > 64 ? 64 : len), w);
 			return false;
 		}

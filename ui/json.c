@@ -5,6 +5,7 @@
 #include "community-id.h"
 #include "provenance.h"
 #include "roles.h"
+#include "capture/capture.h"
 #include "capture/sanitize.h"
 
 #include <math.h>
@@ -369,6 +370,15 @@ static void json_summary_to(FILE *o, const struct run_summary *s)
 	fprintf(o,
 		"{\"schema\":1,\"type\":\"summary\",\"version\":\"%s\",\"source\":", ui_version());
 	json_write_string(o, s->source ? s->source : "");
+	put(o, ",\"filter\":");
+	if (s->filter)
+		json_write_string(o, s->filter);
+	else
+		put(o, "null");
+	fprintf(o, ",\"filter_extended\":%s,\"filter_extra_packets\":%llu,\"filter_extra_analysed\":%llu,\"filter_note\":",
+		s->filter_mode == CAPTURE_FILTER_EXTENDED ? "true" : "false", (unsigned long long)s->filter_widened,
+		(unsigned long long)s->filter_widened_used);
+	json_write_string(o, s->filter_mode == CAPTURE_FILTER_STRICT ? "--strict-filter: used as written" : s->filter_note);
 	fprintf(o,
 		",\"live\":%s,\"packets\":%llu,\"bytes\":%llu,\"flows\":%llu,\"flows_peak\":%llu,"
 		"\"flows_evicted\":%llu,\"drops\":%llu,\"drops_kernel\":%llu,\"drops_interface\":%llu,"

@@ -183,6 +183,21 @@ static int shakedown_main(int argc, char **argv)
 		free(filter);
 		return 2;
 	}
+	if ((cl.write_rotate_bytes || cl.write_files) && !cl.write_file) {
+		fprintf(stderr, "shakedown: -C and -W go with -w FILE (they rotate the file it writes)\n");
+		free(filter);
+		return 2;
+	}
+	if (cl.write_files && !cl.write_rotate_bytes) {
+		fprintf(stderr, "shakedown: -W goes with -C SIZE (files are rotated by size)\n");
+		free(filter);
+		return 2;
+	}
+	if (cl.strict_filter && !(filter && filter[0])) {
+		fprintf(stderr, "shakedown: --strict-filter goes with a BPF filter (none given)\n");
+		free(filter);
+		return 2;
+	}
 	if (cl.no_promisc && !iface) {
 		fprintf(stderr, "shakedown: -p applies to live capture (-i) only\n");
 		free(filter);
@@ -332,6 +347,9 @@ static int shakedown_main(int argc, char **argv)
 	o.no_promisc = cl.no_promisc;
 	o.count = cl.count;
 	o.write_file = cl.write_file;
+	o.strict_filter = cl.strict_filter;
+	o.write_rotate_bytes = cl.write_rotate_bytes;
+	o.write_files = cl.write_files;
 
 	char source[512];
 	if (iface)
@@ -398,6 +416,7 @@ static int shakedown_main(int argc, char **argv)
 					    &stop_flag, err, sizeof err)
 			      : driver_run(&o, &hooks, &sum, &stop_flag, err, sizeof err);
 	sum.source = source;
+	sum.filter = o.filter;
 	verdict_counts(sum.counts);
 	if (ui)
 		tui_finish(&sum, &stop_flag);

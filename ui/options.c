@@ -38,12 +38,18 @@ void cli_usage(FILE *o)
 		"  -p, --no-promiscuous-mode  live: do not put the interface into promiscuous mode\n"
 		"  -c, --count N        stop after N packets read (after the filter); the report follows\n"
 		"  -w, --write FILE     also write every packet read (after the filter) to FILE as pcap\n"
+		"  -C SIZE              with -w: a new file once the current one passes SIZE (millions of\n"
+		"                       bytes, or 100k, 50m, 1g), named FILE1, FILE2... as tcpdump does\n"
+		"  -W N                 with -C: at most N files, FILE0..FILE{N-1}, overwritten in turn\n"
 		"  -B, --buffer-size MB kernel capture buffer in MiB (live; default 32)\n"
 		"  -Z USER              live: run as USER once the capture is open (default nobody when\n"
 		"                       started as root; -Z root keeps root); capabilities are dropped\n"
 		"  --workers N          live: spread the interface over N processes (Linux packet\n"
 		"                       fanout, flows kept whole); one merged JSON/text output\n"
 		"  -s, --snaplen N      bytes kept per packet (live; default 262144)\n"
+		"  --strict-filter      use the BPF filter as written; by default it is widened to the\n"
+		"                       ICMP errors and IP fragments about the flows it selects, which\n"
+		"                       decide verdicts (e.g. an ICMP unreachable with 'port 22')\n"
 		"  --max-flows N        flows tracked at once (default 131072)\n"
 		"  --max-ssh N          SSH handshakes followed at once (default 16384)\n"
 		"  --max-ike N          IKE SAs tracked at once (default 16384; ESP SAs: 4 x N)\n"
@@ -132,6 +138,7 @@ enum {
 	OPT_POINTS,
 	OPT_LOCALTIME,
 	OPT_BUNDLE,
+	OPT_STRICT_FILTER,
 };
 
 /* -c: 1 to this many packets */
@@ -187,6 +194,35 @@ static bool count_option(const char *name, const char *arg, long long lo, long l
 	return false;
 }
 
+/* -C as tcpdump reads it: millions of bytes, or KiB, MiB, GiB with a k,
+ * m or g suffix; 1 byte to 1 TB. */
+static bool size_option(const char *arg, uint64_t *out)
+{
+	char num[24];
+	size_t n = strlen(arg);
+	uint64_t unit = 1000000;
+	if (n && strchr("kKmMgG", arg[n - 1])) {
+		char u = (char)(arg[n - 1] | 0x20);
+		unit = u == 'k' ? 1024ull : u == 'm' ? 1024ull * 1024 : 1024ull * 1024 * 1024;
+		n--;
+	}
+	long long v;
+	if (n && n < sizeof num) {
+		memcpy(num, arg, n);
+		num[n] = 0;
+		if (parse_count(num, 1, (long long)(1000000000000ull / unit), &v)) {
+			*out = (uint64_t)v * unit;
+			return true;
+		}
+	}
+	fputs("shakedown: -C takes a file size in millions of bytes, or with a k, m or g suffix (KiB, MiB, GiB) "
+	      "up to 1 TB, not '",
+	      stderr);
+	sanitize_fputs(stderr, arg);
+	fputs("'\n", stderr);
+	return false;
+}
+
 int cli_parse(int argc, char **argv, struct cli *c, int (*run_main)(int argc, char **argv))
 {
 	static const struct option longopts[] = {
@@ -234,6 +270,7 @@ int cli_parse(int argc, char **argv, struct cli *c, int (*run_main)(int argc, ch
 		{ "no-promiscuous-mode", no_argument, 0, 'p' },
 		{ "count", required_argument, 0, 'c' },
 		{ "write", required_argument, 0, 'w' },
+		{ "strict-filter", no_argument, 0, OPT_STRICT_FILTER },
 		{ 0, 0, 0, 0 },
 	};
 	/* a --check worker parses again for every capture: start clean */
@@ -250,7 +287,7 @@ int cli_parse(int argc, char **argv, struct cli *c, int (*run_main)(int argc, ch
 	c->fail_on = SEV_FAIL;
 	int opt;
 	long long num;
-	while ((opt = getopt_long(argc, argv, "+r:i:j:s:B:Z:c:w:Dpvh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+r:i:j:s:B:Z:c:w:C:W:Dpvh", longopts, NULL)) != -1) {
 		ts_usec *target = NULL;
 		switch (opt) {
 		case 'r':
@@ -383,6 +420,22 @@ int cli_parse(int argc, char **argv, struct cli *c, int (*run_main)(int argc, ch
 				return 2;
 			}
 			c->write_file = optarg;
+			break;
+		case 'C':
+			if (!size_option(optarg, &c->write_rotate_bytes))
+				return 2;
+			break;
+		case 'W':
+			if (!parse_count(optarg, 1, 1000000, &num)) {
+				fputs("shakedown: -W takes 1 to 1000000 (files), not '", stderr);
+				sanitize_fputs(stderr, optarg);
+				fputs("'\n", stderr);
+				return 2;
+			}
+			c->write_files = (unsigned)num;
+			break;
+		case OPT_STRICT_FILTER:
+			c->strict_filter = true;
 			break;
 		case OPT_UI:
 			c->want_ui = true;

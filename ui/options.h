@@ -31,6 +31,9 @@ struct cli {
 	bool no_promisc;             /* -p */
 	uint64_t count;              /* -c, 0 = no limit */
 	const char *write_file;      /* -w */
+	bool strict_filter;          /* --strict-filter */
+	uint64_t write_rotate_bytes; /* -C, 0 = one file */
+	unsigned write_files;        /* -W, 0 = no limit */
 };
 
 /* --help's text. */

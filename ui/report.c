@@ -11,6 +11,7 @@
 #include "analyzer/points.h"
 #include "points-ladder.h"
 #include "provenance.h"
+#include "capture/capture.h"
 #include "capture/sanitize.h"
 
 #include <stddef.h>
@@ -572,12 +573,39 @@ static void print_flows(FILE *o, const struct run_summary *s)
 	wrap_clean(o, "", line, ' ');
 }
 
+/* The BPF filter, first in the report: as written, or widened to the
+ * ICMP errors and fragments about the flows it selects (capture.h). */
+static void print_filter(FILE *o, const struct run_summary *s)
+{
+	if (!s->filter)
+		return;
+	size_t cap = SANITIZE_GROWTH * strlen(s->filter) + 512;
+	char *line = malloc(cap);
+	if (!line)
+		return;
+	size_t n = sanitize_text(s->filter, line, cap);
+	if (s->filter_mode == CAPTURE_FILTER_EXTENDED)
+		snprintf(line + n, cap - n,
+			 ", widened to the ICMP errors and IP fragments about the flows it selects (%llu packets "
+			 "read for that, %llu of them analysed; --strict-filter reads only what it names)",
+			 (unsigned long long)s->filter_widened, (unsigned long long)s->filter_widened_used);
+	else if (s->filter_mode == CAPTURE_FILTER_STRICT)
+		snprintf(line + n, cap - n, ", as written (--strict-filter: ICMP errors and fragments it does not name are "
+					    "not read, and the verdicts they decide are missing)");
+	else if (s->filter_mode == CAPTURE_FILTER_UNEXTENDED)
+		snprintf(line + n, cap - n, ", %s", s->filter_note);
+	wrap_clean(o, "filter: ", line, ' ');
+	fputc('\n', o);
+	free(line);
+}
+
 static void report_print(FILE *o, const struct run_summary *s)
 {
 	ts_usec t0, t1;
 	uint64_t last_frame;
 	provenance_span(&t0, &t1, &last_frame);
 	static struct verdict v; /* one unpacked at a time */
+	print_filter(o, s);
 	print_points_header(o);
 	for (int sev = SEV_FAIL; sev >= SEV_OK; sev--)
 		for (size_t i = 0; i < R.nfull; i++) {
@@ -608,10 +636,11 @@ static void report_print(FILE *o, const struct run_summary *s)
 	if (line) {
 		size_t n = sanitize_text(s->source ? s->source : "", line, cap);
 		snprintf(line + n, cap - n,
-			 ": %llu packets, %llu flows, %llu dropped by the capture%s; verdicts: %llu fail, %llu warn, "
+			 ": %llu packets, %llu flows, %llu dropped by the capture%s%s; verdicts: %llu fail, %llu warn, "
 			 "%llu info, %llu ok",
 			 (unsigned long long)s->packets, (unsigned long long)s->flows, (unsigned long long)drops,
 			 drops ? " (verdicts about missing packets are suspect)" : "",
+			 s->filter_mode == CAPTURE_FILTER_EXTENDED ? "; filter widened to ICMP errors and fragments" : "",
 			 (unsigned long long)s->counts[SEV_FAIL], (unsigned long long)s->counts[SEV_WARN],
 			 (unsigned long long)s->counts[SEV_INFO], (unsigned long long)s->counts[SEV_OK]);
 		wrap_clean(o, "shakedown: ", line, ' ');

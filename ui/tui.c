@@ -468,8 +468,11 @@ bool tui_start(struct capture_opts *o, struct driver_hooks *hooks, const char *s
 		T.color = true;
 	}
 	sanitize_text(source ? source : "", T.source, sizeof T.source);
-	sanitize_text(filter ? filter : "", T.bpf, sizeof T.bpf);
+	size_t bn = sanitize_text(filter ? filter : "", T.bpf, sizeof T.bpf);
 	sanitize_text(o->iface ? o->iface : "", T.iface, sizeof T.iface);
+	/* the widened filter (capture.h); the summary says if it could not be */
+	if (!o->strict_filter && capture_filter_widens(filter) && bn < sizeof T.bpf)
+		snprintf(T.bpf + bn, sizeof T.bpf - bn, " +ICMP errors, fragments");
 	T.sort = SORT_SEVERITY;
 	T.fsort = FSORT_RECENT;
 	T.pace = o->pace;

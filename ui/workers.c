@@ -144,6 +144,12 @@ static void summary_add(struct run_summary *t, const struct run_summary *s)
 	t->fragments += s->fragments;
 	t->reassembled += s->reassembled;
 	t->nids_warnings += s->nids_warnings;
+	t->filter_widened += s->filter_widened;
+	t->filter_widened_used += s->filter_widened_used;
+	if (s->filter_mode > t->filter_mode) {
+		t->filter_mode = s->filter_mode; /* every worker opens the same filter */
+		memcpy(t->filter_note, s->filter_note, sizeof t->filter_note);
+	}
 	for (int i = 0; i < LIMIT_COUNT; i++) {
 		struct limit_hit *th = &t->limits[i];
 		const struct limit_hit *sh = &s->limits[i];

@@ -14,8 +14,10 @@
 # With --live, SHAKEDOWN_BIN -i <capture iface> --json runs in the router namespace while
 # each scenario plays; the verdict ids it prints are compared with the stored
 # pcaps/ike/<scenario>.expect of this checkout (captures then go to a
-# temporary OUTDIR unless one is given). Exit 77 means "skipped" (not root,
-# or the binary is missing).
+# temporary OUTDIR unless one is given); the live-only scenarios
+# (LIVE_SCENARIOS) then also time the verdict: each line shakedown prints
+# is stamped with the wall clock it arrived at. Exit 77 means "skipped"
+# (not root, or the binary is missing).
 #
 # Topology (documentation addresses only, no route leaves the lab):
 #
@@ -56,6 +58,10 @@ ALL_SCENARIOS=(
 OFFLINE_SCENARIOS=(
 	ikev1-aggressive-dh-mismatch
 )
+# Played only with --live (no committed capture): how fast a verdict streams
+# out, measured against the wall clock.
+LIVE_SCENARIOS=(ike-no-response-live-timing)
+LIVE_LIMIT=2.0 # seconds a live verdict may come after the initiator's last copy
 
 WORK=""
 LIVE_BIN=""
@@ -462,8 +468,16 @@ capture_start() {
 	done
 	grep -q 'listening on' "$WORK/tcpdump.err" || die "tcpdump did not start: $(cat "$WORK/tcpdump.err")"
 	if [[ -n $LIVE_BIN ]]; then
+		# shakedown's lines go through a FIFO to a stamper that copies
+		# them to live.jsonl and, with the wall-clock time each arrived
+		# at, to live.times; it ends when shakedown closes its output
+		rm -f "$WORK/live.fifo"
+		mkfifo "$WORK/live.fifo"
+		timeout 310 python3 -u -c "$STAMPER" "$WORK/live.times" <"$WORK/live.fifo" >"$WORK/live.jsonl" &
+		STAMP_PID=$!
+		BG_PIDS+=("$STAMP_PID")
 		timeout 300 ip netns exec "$NS_R" "$LIVE_BIN" -i "$CAP_IF" --json \
-			>"$WORK/live.jsonl" 2>"$WORK/live.err" &
+			>"$WORK/live.fifo" 2>"$WORK/live.err" &
 		LIVE_PID=$!
 		BG_PIDS+=("$LIVE_PID")
 	fi
@@ -475,9 +489,19 @@ capture_stop() {
 	sleep 1
 	stop_pid "$CAP_PID" INT
 	[[ -n ${LIVE_PID:-} ]] && stop_pid "$LIVE_PID" TERM
-	LIVE_PID=""
+	[[ -n ${STAMP_PID:-} ]] && stop_pid "$STAMP_PID" TERM
+	LIVE_PID="" STAMP_PID=""
 	note "capture stopped"
 }
+
+# The stamper: copies its stdin to stdout and writes each line, prefixed
+# with the wall clock (time.time()) it arrived at, to the file it is given.
+STAMPER='import sys, time
+out = open(sys.argv[1], "w")
+for line in sys.stdin:
+    sys.stdout.write(line)
+    out.write("%.6f %s" % (time.time(), line))
+    out.flush()'
 
 # ---------------------------------------------------------------- scenarios
 # Each sc_* function sets its parameters, brings the lab up, and plays.
@@ -513,6 +537,48 @@ sc_ike_udp500_blocked() {
 	fw_rule ip daddr "$B_ADDR" udp dport 500 drop
 	initiate 40 || true
 	wait_log a 'giving up after|establishing IKE_SA failed' 40 || true
+}
+
+# Live timing: UDP 500 dropped, and strongSwan's retransmissions made
+# short (0.4 s, base 1.2, three retransmissions: copies at 0, 0.4, 0.88,
+# 1.46 s, giving up at about 2.2 s) so the scenario takes seconds. The
+# ike.no_response verdict must stream out at most LIVE_LIMIT seconds after
+# the initiator's last copy (its time taken from the capture; the same
+# clock). Checked by live_timing in run_scenario.
+sc_ike_no_response_live_timing() {
+	RETRY_TRIES=3 RETRY_TIMEOUT=0.3 RETRY_BASE=1.2
+	play_start "$1"
+	fw_rule ip daddr "$B_ADDR" udp dport 500 drop
+	initiate 20 || true
+	wait_log a 'giving up after|establishing IKE_SA failed' 20 || true
+	# the verdict is due 2.5 last intervals after the last copy: let it
+	# stream before the capture stops (stopping would force it out)
+	sleep 3
+	TIMING_CHECK=("ike.no_response" "udp dst port 500 and src host $A_ADDR")
+}
+
+# live_timing PCAP ID FILTER: with --live, the first verdict ID must have
+# been printed at most LIVE_LIMIT s after the last packet matching FILTER
+# in PCAP (the initiator's last copy).
+live_timing() {
+	local pcap=$1 vid=$2 filter=$3 last
+	last=$(tcpdump -tt -n -r "$pcap" "$filter" 2>/dev/null | tail -n 1 | awk '{print $1}')
+	[[ -n $last ]] || { log "live timing: no packet matches '$filter' in the capture"; return 1; }
+	python3 - "$WORK/live.times" "$vid" "$last" "$LIVE_LIMIT" <<-'EOF'
+	import json, sys
+	path, vid, last, limit = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+	# each line: the wall clock it arrived at, a space, shakedown's JSON
+	key = '"type":"verdict","id":"%s"' % vid
+	hits = [line.split(" ", 1) for line in open(path, errors="replace") if key in line]
+	if not hits:
+	    print("[lab-ipsec] live timing: %s never printed" % vid, file=sys.stderr)
+	    sys.exit(1)
+	delay = float(hits[0][0]) - last
+	print("[lab-ipsec] live timing: %s printed %.3f s %s the initiator's last copy (limit %.1f s after): %s"
+	      % (vid, abs(delay), "after" if delay >= 0 else "before", limit, json.loads(hits[0][1]).get("summary")),
+	      file=sys.stderr)
+	sys.exit(0 if delay <= limit else 1)
+	EOF
 }
 
 sc_ike_natt_4500_blocked() {
@@ -881,6 +947,7 @@ run_scenario() {
 	: >"$SC_LOG"
 	rm -rf "${WORK:?}/a" "${WORK:?}/b"
 	reset_params
+	TIMING_CHECK=()
 	log "scenario $name"
 	note "scenario $name, strongSwan $(dpkg-query -W -f='${Version}' strongswan-charon 2>/dev/null || echo '?')"
 	"$fn" "$dir/$name.pcap"
@@ -890,6 +957,10 @@ run_scenario() {
 	log "$name: $(tcpdump -r "$dir/$name.pcap" -n 2>/dev/null | wc -l) packets"
 	if [[ -n $LIVE_BIN ]]; then
 		live_check "$name" "$dir/$name.pcap" "$EXPECT_DIR/$name.expect" || LIVE_FAILED+=("$name")
+		if ((${#TIMING_CHECK[@]})); then
+			live_timing "$dir/$name.pcap" "${TIMING_CHECK[@]}" 2>>"$SC_LOG" || LIVE_FAILED+=("$name (timing)")
+			grep '^\[lab-ipsec\] live timing' "$SC_LOG" | tail -n 1 >&2 || true
+		fi
 	fi
 }
 
@@ -903,7 +974,7 @@ main() {
 		LIVE_BIN=$(readlink -f "$LIVE_BIN")
 	fi
 	[[ $EUID -eq 0 ]] || die "must run as root"
-	if [[ $# -gt 0 ]] && ! printf '%s\n' "${ALL_SCENARIOS[@]}" "${OFFLINE_SCENARIOS[@]}" | grep -qx -- "$1"; then
+	if [[ $# -gt 0 ]] && ! printf '%s\n' "${ALL_SCENARIOS[@]}" "${OFFLINE_SCENARIOS[@]}" "${LIVE_SCENARIOS[@]}" | grep -qx -- "$1"; then
 		OUTDIR=$1
 		shift
 	elif [[ -n $LIVE_BIN ]]; then
@@ -915,7 +986,7 @@ main() {
 	if [[ $# -gt 0 ]]; then
 		scenarios=("$@")
 	elif [[ -n $LIVE_BIN ]]; then
-		scenarios=("${ALL_SCENARIOS[@]}")
+		scenarios=("${ALL_SCENARIOS[@]}" "${LIVE_SCENARIOS[@]}")
 	else
 		scenarios=("${ALL_SCENARIOS[@]}" "${OFFLINE_SCENARIOS[@]}")
 	fi
@@ -928,7 +999,10 @@ main() {
 	fi
 	for s in "${scenarios[@]}"; do
 		declare -F "sc_${s//-/_}" >/dev/null ||
-			die "unknown scenario $s (known: ${ALL_SCENARIOS[*]} ${OFFLINE_SCENARIOS[*]})"
+			die "unknown scenario $s (known: ${ALL_SCENARIOS[*]} ${OFFLINE_SCENARIOS[*]}; with --live also ${LIVE_SCENARIOS[*]})"
+		if [[ -z $LIVE_BIN ]] && printf '%s\n' "${LIVE_SCENARIOS[@]}" | grep -qx -- "$s"; then
+			die "scenario $s is timed live: run it with --live SHAKEDOWN_BIN"
+		fi
 	done
 	mkdir -p "$OUTDIR"
 	OUTDIR=$(cd "$OUTDIR" && pwd)

@@ -5,8 +5,9 @@
 # tcpdump's habits on shakedown's command line: -c N stops after N packets
 # (after the filter) and still prints the summary; -w FILE writes the
 # packets read (after the filter) as a pcap that tcpdump or tshark reads
-# back with the same count; -D lists the interfaces (lo among them); -p
-# captures live without promiscuous mode (as root only: skipped otherwise).
+# back with the same count; -C SIZE and -W N rotate that file as tcpdump
+# does (FILE, FILE1...; a ring FILE0..FILE{N-1}); -D lists the interfaces
+# (lo among them); -p captures live without promiscuous mode (as root only: skipped otherwise).
 # Uses pcaps/ssh/ssh-ok.pcap (one SSH connection, 48 packets, 2 with SYN).
 . "$(dirname "$0")/lib-common.sh"
 CAP=$SRC/pcaps/ssh/ssh-ok.pcap
@@ -60,9 +61,36 @@ if command -v tcpdump >/dev/null || command -v tshark >/dev/null; then
 	run -r "$CAP" -c 5 -w "$tmp/five.pcap"
 	got=$(count_pcap "$tmp/five.pcap")
 	if [ "$got" = 5 ]; then pass "-c 5 -w: 5 packets written"; else fail "-c 5 -w: $got written"; fi
+	# -C 4k: 48 packets (11 KB) in FILE, FILE1, FILE2 as tcpdump names
+	# them, none past 4 KiB before its last packet, none lost
+	run -r "$CAP" -w "$tmp/rot.pcap" -C 4k --json
+	n0=$(count_pcap "$tmp/rot.pcap") n1=$(count_pcap "$tmp/rot.pcap1") n2=$(count_pcap "$tmp/rot.pcap2")
+	if [ $rc -le 1 ] && [ -f "$tmp/rot.pcap2" ] && [ ! -e "$tmp/rot.pcap3" ] && [ $((n0 + n1 + n2)) = 48 ] &&
+		[ "$n0" -gt 0 ] && [ "$n1" -gt 0 ] && [ "$n2" -gt 0 ]; then
+		pass "-C 4k: files of $n0 + $n1 + $n2 packets"
+	else
+		fail "-C 4k: exit $rc, packets $n0 + $n1 + $n2, files $(ls "$tmp" | tr '\n' ' '); $(cat "$tmp/err")"
+	fi
+	# -C 2k -W 3: a ring of FILE0..FILE2 holding the last packets
+	run -r "$CAP" -w "$tmp/ring.pcap" -C 2k -W 3 --json
+	total=0
+	for i in 0 1 2; do total=$((total + $(count_pcap "$tmp/ring.pcap$i"))); done
+	last=$(tcpdump -nr "$CAP" 2>/dev/null | tail -n 1 | cut -d' ' -f1)
+	inring=$(for i in 0 1 2; do tcpdump -nr "$tmp/ring.pcap$i" 2>/dev/null; done | grep -c -- "^$last ")
+	if [ $rc -le 1 ] && [ ! -e "$tmp/ring.pcap" ] && [ ! -e "$tmp/ring.pcap3" ] && [ "$total" -gt 0 ] &&
+		[ "$total" -lt 48 ] && { [ "$inring" = 1 ] || ! command -v tcpdump >/dev/null; }; then
+		pass "-C 2k -W 3: 3 files, the last $total packets"
+	else
+		fail "-C 2k -W 3: exit $rc, $total packets (last packet found $inring times), files $(ls "$tmp" | tr '\n' ' ')"
+	fi
 else
 	echo "SKIP -w checks: neither tcpdump nor tshark"
 fi
+for args in "-C 3" "-W 3" "-w $tmp/x.pcap -W 3" "-w $tmp/x.pcap -C 0" "-w $tmp/x.pcap -C 5q" "-w $tmp/x.pcap -C 2k -W 0"; do
+	# shellcheck disable=SC2086 # the words are the options
+	run -r "$CAP" $args
+	if [ $rc -eq 2 ] && [ ! -e "$tmp/x.pcap" ]; then pass "$args refused: $(cat "$tmp/err")"; else fail "$args: exit $rc"; fi
+done
 run -r "$CAP" -w -
 if [ $rc -eq 2 ]; then pass "-w - refused"; else fail "-w -: exit $rc"; fi
 run -r "$CAP" -r "$SRC/pcaps/link/ipv4.pcap" -w "$tmp/mixed.pcap"

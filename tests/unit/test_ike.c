@@ -296,6 +296,43 @@ static void test_no_response(void **st)
 	assert_string_equal(detail(v, "proposals_offered"), "IKE:AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048");
 }
 
+/* A short retransmission schedule (strongSwan with retransmit_timeout 0.4,
+ * base 1.2): once the initiator has been silent for 2.5 times its last
+ * interval it gave up, and the verdict comes then, not 10 s after the
+ * first copy; all its copies are in it. */
+static void test_no_response_sender_gave_up(void **st)
+{
+	(void)st;
+	uint8_t m[1600];
+	size_t n = sa_init(m, false, 14, NULL, NULL);
+	static const double at[] = {0, 0.4, 0.88, 1.456};
+	for (int i = 0; i < 4; i++)
+		send_udp(true, 500, 500, m, n, at[i]);
+	ike_tick(SEC(1000) + SEC(1.456 + 2.5 * 0.576 - 0.01));
+	assert_int_equal(ngot, 0); /* its next copy could still come */
+	ike_tick(SEC(1000) + SEC(1.456 + 2.5 * 0.576 + 0.01));
+	assert_int_equal(ngot, 1);
+	const struct verdict *v = find("ike.no_response");
+	assert_non_null(v);
+	assert_int_equal(v->nevidence, 4);
+	assert_string_equal(detail(v, "sent_at"), "+0.000 +0.400 +0.880 +1.456 s");
+	assert_non_null(strstr(v->summary, "gave up"));
+}
+
+/* Two copies prove nothing about the schedule: the timeout decides. */
+static void test_two_copies_wait_for_timeout(void **st)
+{
+	(void)st;
+	uint8_t m[1600];
+	size_t n = sa_init(m, false, 14, NULL, NULL);
+	send_udp(true, 500, 500, m, n, 0);
+	send_udp(true, 500, 500, m, n, 0.4);
+	ike_tick(SEC(1000) + SEC(9.9));
+	assert_int_equal(ngot, 0);
+	ike_tick(SEC(1000) + SEC(10.0));
+	assert_int_equal(ngot, 1);
+}
+
 static void test_lone_copy_is_not_proof(void **st)
 {
 	(void)st;
@@ -688,6 +725,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_claims, setup),
 		cmocka_unit_test_setup(test_no_response, setup),
+		cmocka_unit_test_setup(test_no_response_sender_gave_up, setup),
+		cmocka_unit_test_setup(test_two_copies_wait_for_timeout, setup),
 		cmocka_unit_test_setup(test_lone_copy_is_not_proof, setup),
 		cmocka_unit_test_setup(test_healthy_and_esp, setup),
 		cmocka_unit_test_setup(test_esp_one_way, setup),
