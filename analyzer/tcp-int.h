@@ -44,8 +44,15 @@ enum {
 	R_CAPTURE_ENDED = 1 << 15,
 };
 
-/* tcp.c: the full state of a packed flow (see tcp_state_pack), taken from
- * the pool; a read-only copy of it in a scratch buffer. */
+/* tcp-state.c: the pool of full states (emptied and made ready by
+ * tcp_state_pool_reset at each run's start and end), a cleared state
+ * (no window scale seen on either side), and the compact half-open form. */
+void tcp_state_pool_reset(void);
+struct tcp_state *tcp_state_get(void); /* NULL when the pool is at its cap or out of memory */
+void tcp_state_put(struct tcp_state *t);
+void tcp_state_clear(struct tcp_state *t);
+/* The full state of a packed flow (see tcp_state_pack), taken from the
+ * pool; a read-only copy of it in a scratch buffer. */
 struct tcp_state *tcp_state_unpack(struct flow *f);
 const struct tcp_state *tcp_state_view(const struct flow *f);
 

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "tcp-int.h"
-#include "../capture/pool.h"
 
 static struct {
 	uint64_t flows, midstream, one_direction;
@@ -120,8 +119,6 @@ bool tcp_server_ttl(const struct addr *a, uint8_t *ttl_min, uint8_t *ttl_max)
 	return true;
 }
 
-static void tcp_pool_reset(void);
-
 void tcp_tracker_init(void)
 {
 	memset(&counters, 0, sizeof counters);
@@ -137,185 +134,16 @@ void tcp_tracker_init(void)
 	memset(server_ttl, 0, sizeof server_ttl);
 	memset(&sttl_full, 0, sizeof sttl_full);
 	sttl_full.limit = STTL_SLOTS;
-	tcp_pool_reset();
+	tcp_state_pool_reset();
 }
 
 void tcp_tracker_free(void)
 {
 	free(time_wait);
 	time_wait = NULL;
-	tcp_pool_reset();
+	tcp_state_pool_reset();
 }
 
-
-/* The TCP state pool: chunks of TCP_CHUNK states, allocated as flows need
- * them and kept for reuse (a free list threaded through the unused states).
- * The flow table bounds how many are in use at once; small chunks keep the
- * memory close to the flows that hold a full state. */
-#define TCP_CHUNK 256
-#define TCP_MAX_CHUNKS (1u << 18)
-
-union tcp_slot {
-	struct tcp_state st;
-	union tcp_slot *next_free;
-};
-
-static union tcp_slot *tcp_chunks[TCP_MAX_CHUNKS];
-static unsigned tcp_nchunks;
-static union tcp_slot *tcp_free;
-
-/* A connection that so far is only its client's SYNs (one or two, nothing
- * back, nothing unusual) is kept in this compact form between its packets,
- * not in a full tcp_state: a SYN flood or a scan fills the flow table with
- * them. tcp_state_pack() packs a state only when unpacking it gives back
- * the same bytes, so what is kept is exactly what the full state held. */
-struct tcp_syn_only {
-	ts_usec first_syn_ts, syn_ts;
-	uint32_t isn, first_syn_frame, syn_frame;
-	uint16_t mss, win_last, reported;
-	uint8_t wscale, syn_count, ttl_min, ttl_max, ev_flags[2];
-};
-#define SYN_ONLY_CHUNK_SHIFT 10
-static struct pool syn_only_pool;
-static struct tcp_state syn_only_scratch; /* tcp_state_view's copy, and pack's check */
-
-static void tcp_pool_reset(void)
-{
-	for (unsigned i = 0; i < tcp_nchunks; i++)
-		free(tcp_chunks[i]);
-	tcp_nchunks = 0;
-	tcp_free = NULL;
-	pool_free(&syn_only_pool);
-	/* the flow table bounds the entries in use, as for the full states */
-	if (!pool_init(&syn_only_pool, sizeof(struct tcp_syn_only), TCP_MAX_CHUNKS * TCP_CHUNK, SYN_ONLY_CHUNK_SHIFT)) {
-		fprintf(stderr, "shakedown: out of memory for TCP state\n");
-		abort();
-	}
-}
-
-static struct tcp_state *tcp_state_get(void)
-{
-	if (!tcp_free) {
-		if (tcp_nchunks >= TCP_MAX_CHUNKS)
-			return NULL;
-		union tcp_slot *c = malloc(TCP_CHUNK * sizeof *c);
-		if (!c)
-			return NULL;
-		tcp_chunks[tcp_nchunks++] = c;
-		for (unsigned i = 0; i < TCP_CHUNK; i++) {
-			c[i].next_free = tcp_free;
-			tcp_free = &c[i];
-		}
-	}
-	union tcp_slot *s = tcp_free;
-	tcp_free = s->next_free;
-	return &s->st;
-}
-
-static void tcp_state_put(struct tcp_state *t)
-{
-	union tcp_slot *s = (union tcp_slot *)(void *)t;
-	s->next_free = tcp_free;
-	tcp_free = s;
-}
-
-static void state_clear(struct tcp_state *t)
-{
-	memset(t, 0, sizeof *t);
-	t->side[0].wscale = t->side[1].wscale = 0xff;
-}
-
-/* The full state a compact one stands for: what tcp_packet() leaves after
- * one or two client SYNs with the same ISN and nothing else. */
-static void syn_only_unpack(struct tcp_state *t, const struct tcp_syn_only *c)
-{
-	state_clear(t);
-	struct tcp_side *me = &t->side[DIR_C2S];
-	t->phase = TCPS_SYN_SENT;
-	t->reported = c->reported;
-	me->isn = c->isn;
-	me->seq_next = c->isn + 1;
-	me->seq_known = me->syn = true;
-	me->syn_count = me->pkts = c->syn_count;
-	me->first_syn_ts = me->first_ts = c->first_syn_ts;
-	me->syn_ts = me->last_ts = c->syn_ts;
-	me->first_syn_frame = c->first_syn_frame;
-	me->syn_frame = c->syn_frame;
-	me->mss = c->mss;
-	me->wscale = c->wscale;
-	me->ttl_known = true;
-	me->ttl_min = c->ttl_min;
-	me->ttl_max = c->ttl_max;
-	me->win_last = c->win_last;
-	t->hist[0] = 'S';
-	t->nhist = 1;
-	if (c->syn_count > 1) {
-		t->hist[1] = 'T';
-		t->nhist = 2;
-	}
-	for (unsigned i = 0; i < c->syn_count; i++) {
-		struct tcp_ev *e = &t->ev_head[i];
-		e->frame = i ? c->syn_frame : c->first_syn_frame;
-		e->ts = i ? c->syn_ts : c->first_syn_ts;
-		e->flags = c->ev_flags[i];
-	}
-	t->nev_head = c->syn_count;
-	t->nev_total = c->syn_count;
-}
-
-void tcp_state_pack(struct flow *f)
-{
-	struct flow_state *fs = flow_state(f);
-	const struct tcp_state *t = fs->tcp;
-	if (!t || t->phase != TCPS_SYN_SENT || f->pkts[DIR_S2C] || !t->side[DIR_C2S].syn_count ||
-	    t->side[DIR_C2S].syn_count > 2 || t->reported > UINT16_MAX)
-		return;
-	const struct tcp_side *me = &t->side[DIR_C2S];
-	struct tcp_syn_only c = {
-		.first_syn_ts = me->first_syn_ts, .syn_ts = me->syn_ts,
-		.isn = me->isn, .first_syn_frame = me->first_syn_frame, .syn_frame = me->syn_frame,
-		.mss = me->mss, .win_last = me->win_last, .reported = (uint16_t)t->reported,
-		.wscale = me->wscale, .syn_count = me->syn_count, .ttl_min = me->ttl_min, .ttl_max = me->ttl_max,
-		.ev_flags = { t->ev_head[0].flags, t->ev_head[1].flags },
-	};
-	syn_only_unpack(&syn_only_scratch, &c);
-	if (memcmp(&syn_only_scratch, t, sizeof *t))
-		return; /* something the compact form does not hold */
-	uint32_t i;
-	struct tcp_syn_only *slot = pool_take(&syn_only_pool, &i);
-	if (!slot)
-		return;
-	*slot = c;
-	tcp_state_put(fs->tcp);
-	fs->tcp = NULL;
-	fs->tcp_packed = i + 1;
-}
-
-struct tcp_state *tcp_state_unpack(struct flow *f)
-{
-	struct flow_state *fs = flow_state(f);
-	struct tcp_state *t = tcp_state_get();
-	if (!t) {
-		fprintf(stderr, "shakedown: out of memory for TCP state\n");
-		abort();
-	}
-	syn_only_unpack(t, pool_at(&syn_only_pool, fs->tcp_packed - 1));
-	pool_give(&syn_only_pool, fs->tcp_packed - 1);
-	fs->tcp_packed = 0;
-	fs->tcp = t;
-	return t;
-}
-
-uint64_t tcp_packed_active(void)
-{
-	return syn_only_pool.st.active;
-}
-
-const struct tcp_state *tcp_state_view(const struct flow *f)
-{
-	syn_only_unpack(&syn_only_scratch, pool_at(&syn_only_pool, flow_state_c(f)->tcp_packed - 1));
-	return &syn_only_scratch;
-}
 
 void tcp_flow_new(struct flow *f, const struct pkt *p)
 {
@@ -326,7 +154,7 @@ void tcp_flow_new(struct flow *f, const struct pkt *p)
 		fprintf(stderr, "shakedown: out of memory for TCP state\n");
 		abort();
 	}
-	state_clear(t);
+	tcp_state_clear(t);
 	counters.flows++;
 	if (p->proto == IPPROTO_NUM_TCP && (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN) {
 		const struct tw_slot *w = &time_wait[f->hash & (TW_SLOTS - 1)];
@@ -503,7 +331,7 @@ void tcp_restart(struct flow *f, const struct pkt *p)
 	fs->app = APP_UNKNOWN;
 	fs->app_verdict = false;
 	f->want_stream = true;
-	state_clear(t);
+	tcp_state_clear(t);
 	if (was_closed && p->ts - close_ts < 2 * sd_cfg.msl) {
 		t->prev_time_wait = true;
 		t->prev_close_ts = close_ts;
