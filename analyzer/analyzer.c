@@ -86,6 +86,17 @@ void analyzer_packet(struct flow *f, int dir, const struct pkt *p)
 	}
 }
 
+void analyzer_prefetch(const struct flow *f)
+{
+	const struct flow_state *fs = flow_state_c(f);
+	const unsigned char *t = (const unsigned char *)fs->tcp;
+	const unsigned char *a = (const unsigned char *)fs->app_state;
+	for (unsigned off = 0; t && off < 256; off += 64)
+		__builtin_prefetch(t + off, 1);
+	for (unsigned off = 0; a && off < 128; off += 64)
+		__builtin_prefetch(a + off, 1);
+}
+
 void analyzer_flowless(const struct pkt *p, struct flow *quoted, int quoted_dir)
 {
 	if (!p->quote.present)

@@ -11,6 +11,7 @@
 #include "../capture/stream.h"
 #include "../capture/util.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +19,49 @@
 
 #define USEC 1000000ull
 
+/* Offline, frames are handled in batches: copied out of libpcap's buffer,
+ * decoded and hashed first (on a second thread with --threads 2), then
+ * processed in order while the flow table entries of the next ones are
+ * fetched into the cache. BATCH_ARENA holds the copies; it is larger than
+ * any frame libpcap hands over (262,144 bytes at most for the link types
+ * decode.c accepts). */
+#define BATCH_FRAMES 256
+#define BATCH_ARENA (1u << 19)
+#define PIPE_BATCHES 8
+#define PREFETCH_BUCKET 8 /* frames ahead: the hash entry */
+#define PREFETCH_FLOW 4   /* frames ahead: the flow it points to */
+#define PREFETCH_STATE 2  /* frames ahead: the analyzers' state of that flow */
+
+enum slot_kind { SLOT_FRAME, SLOT_IDLE, SLOT_IDLE_QUIET };
+
+/* One frame read ahead: its copy, the decoded packet and the flow probe. */
+struct slot {
+	enum slot_kind kind;
+	enum decode_result rc;
+	bool decoded;
+	struct capture_frame fr;
+	struct pkt p;
+	struct flow_probe probe;
+};
+
+struct batch {
+	struct slot s[BATCH_FRAMES];
+	unsigned n;
+	size_t used; /* bytes of arena */
+	uint8_t *arena;
+};
+
 struct driver {
 	struct capture_opts o;
 	struct driver_hooks hooks;
 	struct flow_table *flows;
 	struct stream *stream;
-	struct decode_stats decode;
+	/* decode counters: of the frames read (kept by the reading thread
+	 * with --threads 2) and of datagrams rebuilt from fragments */
+	struct decode_stats decode, decode_re;
+	bool wide; /* the frame being processed came through a widened filter */
 	struct capture_source *src; /* driver_run only */
+	struct batch *batch;        /* offline, one thread: the batch being filled */
 	ts_usec now, next_sweep, last_pkt_ts, first_ts;
 	ts_usec newest_pkt_ts; /* the latest packet timestamp so far */
 	uint64_t wall_at_last_pkt; /* live clock */
@@ -222,10 +259,15 @@ static bool is_duplicate(struct flow *f, int dir, const struct pkt *p)
  * user's filter, an IPv4 fragment only through its reassembled datagram
  * (judged in on_datagram), an IPv6 first fragment (not reassembled) only
  * if its flow is already known. true: analyse p as usual. */
+static bool selects(const struct driver *d, const uint8_t *ip, uint32_t len)
+{
+	return !d->wide || capture_source_selects(d->src, ip, len);
+}
+
 static bool widened_admit(struct driver *d, const struct pkt *p)
 {
 	bool icmp = (p->proto == IPPROTO_NUM_ICMP && p->ipver == 4) || (p->proto == IPPROTO_NUM_ICMPV6 && p->ipver == 6);
-	if (d->in_reassembly || !(icmp || p->is_fragment) || capture_source_selects(d->src, p->l3, p->l3_len))
+	if (d->in_reassembly || !(icmp || p->is_fragment) || selects(d, p->l3, p->l3_len))
 		return true;
 	d->widened++;
 	if (p->is_fragment && p->ipver == 4) {
@@ -240,13 +282,13 @@ static bool widened_admit(struct driver *d, const struct pkt *p)
 		ok = p->frag_first && (p->proto == IPPROTO_NUM_UDP || p->proto == IPPROTO_NUM_TCP) &&
 		     flow_table_find(d->flows, p->proto, &p->src, p->sport, &p->dst, p->dport, 0, &dir);
 	} else {
-		ok = p->quote.present && capture_source_selects(d->src, p->payload, p->payload_len);
+		ok = p->quote.present && selects(d, p->payload, p->payload_len);
 	}
 	d->widened_used += ok;
 	return ok;
 }
 
-static void process(struct driver *d, struct pkt *p)
+static void process(struct driver *d, struct pkt *p, const struct flow_probe *probe)
 {
 	advance_clock(d, p->ts);
 	if (!widened_admit(d, p))
@@ -266,7 +308,7 @@ static void process(struct driver *d, struct pkt *p)
 		return;
 	}
 	int dir = DIR_C2S;
-	struct flow *f = flow_table_lookup(d->flows, p, &dir);
+	struct flow *f = probe ? flow_table_lookup_probe(d->flows, p, probe, &dir) : flow_table_lookup(d->flows, p, &dir);
 	if (!f) {
 		analyzer_flowless(p, NULL, 0);
 		return;
@@ -305,75 +347,319 @@ static void on_datagram(void *arg, const uint8_t *ip, uint32_t len)
 	p.frame = d->frame;
 	p.ts = d->now;
 	p.caplen = p.wirelen = len;
-	if (decode_ip(&d->decode, ip, len, len, &p) != DECODE_OK)
+	if (decode_ip(&d->decode_re, ip, len, len, &p) != DECODE_OK)
 		return;
 	if (d->frag_widened) {
 		/* completed by a fragment the user's filter did not select */
-		if (!capture_source_selects(d->src, ip, len))
+		if (!selects(d, ip, len))
 			return;
 		d->widened_used++;
 	}
 	p.reassembled = true;
 	d->in_reassembly = true;
-	process(d, &p);
+	process(d, &p, NULL);
 	d->in_reassembly = false;
 }
 
-static void frame_in(struct driver *d, const struct capture_frame *fr)
+/* The part of a frame's handling that needs nothing but the frame:
+ * decoding and the flow probe. It may run on the reading thread. */
+static void frame_prepare(const struct driver *d, struct decode_stats *ds, struct slot *sl)
 {
+	struct pkt *p = &sl->p;
+	memset(p, 0, sizeof *p);
+	p->frame = sl->fr.frame;
+	p->ts = sl->fr.ts;
+	p->caplen = sl->fr.caplen;
+	p->wirelen = sl->fr.wirelen;
+	sl->probe.valid = false;
+	/* live --points: the other interfaces only explain the first one */
+	sl->decoded = !(d->o.nifaces > 1 && sl->fr.file != 0);
+	if (!sl->decoded)
+		return;
+	sl->rc = decode_frame(ds, sl->fr.linktype, sl->fr.data, sl->fr.caplen, p);
+	if (sl->rc == DECODE_OK)
+		flow_probe_make(p, &sl->probe);
+}
+
+static void frame_process(struct driver *d, struct slot *sl)
+{
+	const struct capture_frame *fr = &sl->fr;
 	if (d->hooks.on_frame)
 		d->hooks.on_frame(d->hooks.frame_arg, fr, flow_table_stats(d->flows)->created);
-	/* live --points: the other interfaces only explain the first one */
-	if (d->o.nifaces > 1 && fr->file != 0)
+	if (!sl->decoded)
 		return;
-	struct pkt p;
-	memset(&p, 0, sizeof p);
-	p.frame = d->frame = fr->frame;
-	p.ts = fr->ts;
-	p.caplen = fr->caplen;
-	p.wirelen = fr->wirelen;
+	struct pkt *p = &sl->p;
+	d->frame = fr->frame;
+	d->wide = fr->widened;
 	d->packets++;
 	d->bytes += fr->wirelen;
 	/* disorder is judged between packets: a timestamp older than one
 	 * already read (merged captures, several queues of a NIC) */
-	if (p.ts < d->newest_pkt_ts) {
+	if (p->ts < d->newest_pkt_ts) {
 		struct time_disorder *td = &d->disorder;
-		ts_usec back = d->newest_pkt_ts - p.ts;
+		ts_usec back = d->newest_pkt_ts - p->ts;
 		if (!d->out_of_order++) {
-			td->first_frame = p.frame;
-			td->first_ts = p.ts;
+			td->first_frame = p->frame;
+			td->first_ts = p->ts;
 			td->first_back = back;
 		}
 		if (back > td->max_back) {
 			td->max_back = back;
-			td->max_frame = p.frame;
-			td->max_ts = p.ts;
+			td->max_frame = p->frame;
+			td->max_ts = p->ts;
 		}
 	} else {
-		d->newest_pkt_ts = p.ts;
+		d->newest_pkt_ts = p->ts;
 	}
-	d->last_pkt_ts = p.ts;
+	d->last_pkt_ts = p->ts;
 	if (!d->first_ts)
-		d->first_ts = p.ts;
+		d->first_ts = p->ts;
 	if (d->live || d->o.pace)
 		d->wall_at_last_pkt = wall_usec();
-	if (decode_frame(&d->decode, fr->linktype, fr->data, fr->caplen, &p) != DECODE_OK) {
-		advance_clock(d, p.ts);
+	if (sl->rc != DECODE_OK) {
+		advance_clock(d, p->ts);
 		return;
 	}
-	process(d, &p);
+	process(d, p, &sl->probe);
+}
+
+/* One frame, now (live, paced, driver_feed). */
+static void frame_in(struct driver *d, const struct capture_frame *fr)
+{
+	struct slot sl;
+	sl.kind = SLOT_FRAME;
+	sl.fr = *fr;
+	frame_prepare(d, &d->decode, &sl);
+	frame_process(d, &sl);
+}
+
+static void idle_now(struct driver *d, bool quiet);
+
+/* Process a batch in order, fetching the flow table entries of the frames
+ * a few places ahead. */
+static void batch_run(struct driver *d, struct batch *b)
+{
+	for (unsigned i = 0; i < b->n; i++) {
+		if (i + PREFETCH_BUCKET < b->n)
+			flow_table_prefetch(d->flows, &b->s[i + PREFETCH_BUCKET].probe, 0);
+		if (i + PREFETCH_FLOW < b->n)
+			flow_table_prefetch(d->flows, &b->s[i + PREFETCH_FLOW].probe, 1);
+		if (i + PREFETCH_STATE < b->n) {
+			const struct flow *ahead = flow_table_peek(d->flows, &b->s[i + PREFETCH_STATE].probe);
+			if (ahead)
+				analyzer_prefetch(ahead);
+		}
+		struct slot *sl = &b->s[i];
+		if (sl->kind == SLOT_FRAME)
+			frame_process(d, sl);
+		else
+			idle_now(d, sl->kind == SLOT_IDLE_QUIET);
+	}
+	b->n = 0;
+	b->used = 0;
+}
+
+static struct batch *batch_new(void)
+{
+	struct batch *b = calloc(1, sizeof *b);
+	if (b && !(b->arena = malloc(BATCH_ARENA))) {
+		free(b);
+		b = NULL;
+	}
+	return b;
+}
+
+static void batch_free(struct batch *b)
+{
+	if (b)
+		free(b->arena);
+	free(b);
+}
+
+static bool batch_full(const struct batch *b, uint32_t caplen)
+{
+	return b->n == BATCH_FRAMES || caplen > BATCH_ARENA - b->used;
+}
+
+/* Copy a frame into the batch (which has room: batch_full) and prepare it. */
+static void batch_add(const struct driver *d, struct decode_stats *ds, struct batch *b, const struct capture_frame *fr)
+{
+	struct slot *sl = &b->s[b->n++];
+	sl->kind = SLOT_FRAME;
+	sl->fr = *fr;
+	if (sl->fr.caplen > BATCH_ARENA)
+		sl->fr.caplen = BATCH_ARENA; /* not reached: see BATCH_ARENA */
+	memcpy(b->arena + b->used, fr->data, sl->fr.caplen);
+	sl->fr.data = b->arena + b->used;
+	b->used += (sl->fr.caplen + 63u) & ~(size_t)63u;
+	if (b->used > BATCH_ARENA)
+		b->used = BATCH_ARENA;
+	frame_prepare(d, ds, sl);
+}
+
+static void batch_add_idle(struct batch *b, bool quiet)
+{
+	struct slot *sl = &b->s[b->n++];
+	sl->kind = quiet ? SLOT_IDLE_QUIET : SLOT_IDLE;
+	sl->probe.valid = false;
+}
+
+/* ---------- --threads 2: a reading thread ---------- */
+
+/* The reading thread runs the capture source and fills batches; the
+ * driver's thread processes them in order. Batches go round two bounded
+ * queues (full, free); the lock is taken once per batch, never per frame,
+ * and a thread is woken only when it sleeps: the reader (the faster one)
+ * once half the batches are free again, so the two do not wake each other
+ * for every batch. */
+struct pipe {
+	struct driver *d;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_main, cv_reader;
+	bool main_waits, reader_waits;
+	struct batch *all[PIPE_BATCHES];
+	struct batch *full[PIPE_BATCHES], *free_[PIPE_BATCHES];
+	unsigned full_head, full_n, free_n;
+	bool done;
+	struct batch *cur; /* the reading thread's */
+	volatile sig_atomic_t *stop;
+	int rc;
+	char err[256];
+};
+
+static void pipe_publish(struct pipe *pp)
+{
+	pthread_mutex_lock(&pp->mu);
+	pp->full[(pp->full_head + pp->full_n++) % PIPE_BATCHES] = pp->cur;
+	pp->cur = NULL;
+	if (pp->main_waits)
+		pthread_cond_signal(&pp->cv_main);
+	while (!pp->free_n) {
+		pp->reader_waits = true;
+		pthread_cond_wait(&pp->cv_reader, &pp->mu);
+	}
+	pp->reader_waits = false;
+	pp->cur = pp->free_[--pp->free_n];
+	pthread_mutex_unlock(&pp->mu);
+}
+
+static void pipe_frame(void *arg, const struct capture_frame *fr)
+{
+	struct pipe *pp = arg;
+	if (batch_full(pp->cur, fr->caplen))
+		pipe_publish(pp);
+	batch_add(pp->d, &pp->d->decode, pp->cur, fr);
+}
+
+static void pipe_idle(void *arg, bool quiet)
+{
+	struct pipe *pp = arg;
+	if (batch_full(pp->cur, 0))
+		pipe_publish(pp);
+	batch_add_idle(pp->cur, quiet);
+}
+
+static void *pipe_read(void *arg)
+{
+	struct pipe *pp = arg;
+	struct capture_sink sink = { pipe_frame, pipe_idle, pp };
+	pp->rc = capture_source_run(pp->d->src, &sink, pp->stop, pp->err, sizeof pp->err);
+	pthread_mutex_lock(&pp->mu);
+	if (pp->cur->n)
+		pp->full[(pp->full_head + pp->full_n++) % PIPE_BATCHES] = pp->cur;
+	pp->cur = NULL;
+	pp->done = true;
+	pthread_cond_signal(&pp->cv_main);
+	pthread_mutex_unlock(&pp->mu);
+	return NULL;
+}
+
+static void pipe_destroy_sync(struct pipe *pp)
+{
+	pthread_mutex_destroy(&pp->mu);
+	pthread_cond_destroy(&pp->cv_main);
+	pthread_cond_destroy(&pp->cv_reader);
+}
+
+/* Run the source on a reading thread; -1 (nothing read) when the thread or
+ * its batches cannot be had: the caller then reads on its own. */
+static int pipe_run(struct driver *d, volatile sig_atomic_t *stop, char *err, size_t errlen, int *rc)
+{
+	struct pipe *pp = calloc(1, sizeof *pp);
+	if (!pp)
+		return -1;
+	pp->d = d;
+	pp->stop = stop;
+	bool ok = true;
+	for (unsigned i = 0; i < PIPE_BATCHES; i++)
+		ok = (pp->all[i] = batch_new()) != NULL && ok;
+	if (ok) {
+		pp->cur = pp->all[0];
+		for (unsigned i = 1; i < PIPE_BATCHES; i++)
+			pp->free_[pp->free_n++] = pp->all[i];
+		pthread_mutex_init(&pp->mu, NULL);
+		pthread_cond_init(&pp->cv_main, NULL);
+		pthread_cond_init(&pp->cv_reader, NULL);
+		ok = pthread_create(&pp->thread, NULL, pipe_read, pp) == 0;
+		if (!ok)
+			pipe_destroy_sync(pp);
+	}
+	if (!ok) {
+		for (unsigned i = 0; i < PIPE_BATCHES; i++)
+			batch_free(pp->all[i]);
+		free(pp);
+		return -1;
+	}
+	for (;;) {
+		pthread_mutex_lock(&pp->mu);
+		while (!pp->full_n && !pp->done) {
+			pp->main_waits = true;
+			pthread_cond_wait(&pp->cv_main, &pp->mu);
+		}
+		pp->main_waits = false;
+		if (!pp->full_n) {
+			pthread_mutex_unlock(&pp->mu);
+			break;
+		}
+		struct batch *b = pp->full[pp->full_head];
+		pp->full_head = (pp->full_head + 1) % PIPE_BATCHES;
+		pp->full_n--;
+		pthread_mutex_unlock(&pp->mu);
+		batch_run(d, b);
+		pthread_mutex_lock(&pp->mu);
+		pp->free_[pp->free_n++] = b;
+		if (pp->reader_waits && pp->free_n >= PIPE_BATCHES / 2)
+			pthread_cond_signal(&pp->cv_reader);
+		pthread_mutex_unlock(&pp->mu);
+	}
+	pthread_join(pp->thread, NULL);
+	pipe_destroy_sync(pp);
+	*rc = pp->rc;
+	if (pp->rc != CAPTURE_OK)
+		snprintf(err, errlen, "%s", pp->err);
+	for (unsigned i = 0; i < PIPE_BATCHES; i++)
+		batch_free(pp->all[i]);
+	free(pp);
+	return 0;
 }
 
 /* ---------- a run ---------- */
 
 static void sink_frame(void *arg, const struct capture_frame *fr)
 {
-	frame_in(arg, fr);
+	struct driver *d = arg;
+	if (!d->batch) {
+		frame_in(d, fr);
+		return;
+	}
+	if (batch_full(d->batch, fr->caplen))
+		batch_run(d, d->batch);
+	batch_add(d, &d->decode, d->batch, fr);
 }
 
-static void sink_idle(void *arg, bool quiet)
+static void idle_now(struct driver *d, bool quiet)
 {
-	struct driver *d = arg;
 	if (quiet && d->last_pkt_ts) {
 		/* a stalled flow sends nothing: let the clock run on wall time */
 		ts_usec t = d->last_pkt_ts + (wall_usec() - d->wall_at_last_pkt);
@@ -381,6 +667,14 @@ static void sink_idle(void *arg, bool quiet)
 			advance_clock(d, t);
 	}
 	maybe_poll(d);
+}
+
+static void sink_idle(void *arg, bool quiet)
+{
+	struct driver *d = arg;
+	if (d->batch && d->batch->n)
+		batch_run(d, d->batch); /* the frames before it first */
+	idle_now(d, quiet);
 }
 
 struct driver *driver_begin(const struct capture_opts *o, const struct driver_hooks *hooks, char *err,
@@ -435,7 +729,7 @@ fail:
 
 void driver_feed(struct driver *d, int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen, ts_usec ts)
 {
-	struct capture_frame fr = { linktype, data, caplen, wirelen, ts, ++d->fed, 0 };
+	struct capture_frame fr = { linktype, data, caplen, wirelen, ts, ++d->fed, 0, false };
 	frame_in(d, &fr);
 }
 
@@ -460,10 +754,10 @@ void driver_end(struct driver *d, bool resolve, struct run_summary *sum)
 	sum->out_of_order = d->out_of_order;
 	sum->disorder = d->disorder;
 	sum->duplicates = d->duplicates;
-	sum->bad_checksums = d->decode.checksum_bad;
-	sum->truncated = d->decode.ip_truncated;
-	sum->non_ip = d->decode.not_ip;
-	sum->decode_errors = d->decode.malformed;
+	sum->bad_checksums = d->decode.checksum_bad + d->decode_re.checksum_bad;
+	sum->truncated = d->decode.ip_truncated + d->decode_re.ip_truncated;
+	sum->non_ip = d->decode.not_ip + d->decode_re.not_ip;
+	sum->decode_errors = d->decode.malformed + d->decode_re.malformed;
 	capture_source_drops(d->src, &sum->drops_kernel, &sum->drops_iface);
 	sum->files_truncated = capture_source_files_truncated(d->src);
 	const char *note = "";
@@ -476,7 +770,7 @@ void driver_end(struct driver *d, bool resolve, struct run_summary *sum)
 	sum->v6_out_of_order = ss->v6_out_of_order;
 	sum->nids_warnings = ss->nids_warnings;
 	sum->reassembled = ss->reassembled;
-	sum->fragments = d->decode.fragments;
+	sum->fragments = d->decode.fragments + d->decode_re.fragments;
 	sum->limits[LIMIT_FLOWS] = (struct limit_hit){ fs->evicted, fs->max_flows, fs->first_evicted_ts, 0 };
 	sum->limits[LIMIT_NIDS_STREAMS] = ss->nids_full;
 	sum->limits[LIMIT_FRAGMENTS] = ss->frag_full;
@@ -510,8 +804,18 @@ int driver_run(const struct capture_opts *o, const struct driver_hooks *hooks, s
 	} else if (hooks && hooks->on_open && hooks->on_open(hooks->open_arg, err, errlen) != 0) {
 		rc = CAPTURE_INPUT_ERROR;
 	} else {
-		struct capture_sink sink = { sink_frame, sink_idle, d };
-		rc = capture_source_run(d->src, &sink, stop, err, errlen);
+		/* offline, unpaced: frames in batches, read on a second thread
+		 * with --threads 2 */
+		bool batched = !d->live && !o->pace;
+		if (!batched || o->threads < 2 || pipe_run(d, stop, err, errlen, &rc) < 0) {
+			d->batch = batched ? batch_new() : NULL;
+			struct capture_sink sink = { sink_frame, sink_idle, d };
+			rc = capture_source_run(d->src, &sink, stop, err, errlen);
+			if (d->batch)
+				batch_run(d, d->batch);
+			batch_free(d->batch);
+			d->batch = NULL;
+		}
 	}
 	struct capture_source *src = d->src;
 	driver_end(d, rc == CAPTURE_OK, sum);

@@ -150,7 +150,7 @@ static void dump_rotate(struct capture_source *s)
 
 static void hand_frame(struct capture_source *s, int linktype, const struct pcap_pkthdr *h, const u_char *data)
 {
-	struct capture_frame fr = { linktype, data, h->caplen, h->len, hdr_ts(h), ++s->frame, s->file };
+	struct capture_frame fr = { linktype, data, h->caplen, h->len, hdr_ts(h), ++s->frame, s->file, s->wide_now };
 	if (s->dumper && s->o->write_rotate_bytes && s->dump_bytes > s->o->write_rotate_bytes)
 		dump_rotate(s);
 	if (s->dumper) {
@@ -699,7 +699,7 @@ enum capture_filter_mode capture_source_filter_mode(const struct capture_source 
 
 bool capture_source_selects(const struct capture_source *s, const uint8_t *ip, uint32_t len)
 {
-	if (!s || !s->wide_now)
+	if (!s || !s->have_raw)
 		return true;
 	struct pcap_pkthdr h;
 	memset(&h, 0, sizeof h);

@@ -71,6 +71,9 @@ struct capture_opts {
 	/* Read the filter as written: do not also read the ICMP errors and
 	 * IP fragments about the flows it selects (--strict-filter). */
 	bool strict_filter;
+	/* Offline: 2 = read and decode the files on a second thread while
+	 * this one analyses (--threads); 1 = one thread. Same output. */
+	int threads;
 };
 
 /* How the BPF filter was applied. By default a user filter is widened so
@@ -100,6 +103,8 @@ struct capture_frame {
 	uint64_t frame;   /* 1-based within its file, filtered frames counted */
 	int file;         /* index of its -r file in capture_opts.files, or of its
 			   * interface in capture_opts.ifaces (else 0 live) */
+	bool widened;     /* read through a widened filter: capture_source_selects()
+			   * tells what the user's own filter selects */
 };
 
 struct capture_sink {
@@ -134,6 +139,8 @@ enum capture_filter_mode capture_source_filter_mode(const struct capture_source 
  * their own IP bytes, on the datagram an ICMP error quotes and on a
  * reassembled datagram. Always true when the filter is not widened. */
 bool capture_source_selects(const struct capture_source *s, const uint8_t *ip, uint32_t len);
+/* (Only for frames whose capture_frame.widened is set: it may be called
+ * from another thread while the source reads on.) */
 /* Files that ended in the middle of a packet. */
 uint64_t capture_source_files_truncated(const struct capture_source *s);
 void capture_source_close(struct capture_source *s);

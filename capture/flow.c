@@ -262,39 +262,79 @@ static void touch(struct flow *f, const struct pkt *p, int dir)
 	f->bytes[dir] += p->wirelen;
 }
 
-struct flow *flow_table_lookup(struct flow_table *t, const struct pkt *p, int *dir)
+void flow_probe_make(const struct pkt *p, struct flow_probe *pr)
 {
+	pr->valid = false;
 	if (!p->ipver)
-		return NULL;
-	struct flow_key k;
+		return;
 	switch (p->proto) {
 	case IPPROTO_NUM_TCP:
 	case IPPROTO_NUM_UDP:
 		/* a first UDP fragment belongs to its flow (IKE sees it); other
 		 * fragments wait for reassembly */
 		if (p->is_fragment && !(p->frag_first && p->proto == IPPROTO_NUM_UDP))
-			return NULL;
-		make_key(&k, p->proto, &p->src, p->sport, &p->dst, p->dport, 0);
+			return;
+		make_key(&pr->key, p->proto, &p->src, p->sport, &p->dst, p->dport, 0);
 		break;
 	case IPPROTO_NUM_ESP:
-		make_key(&k, p->proto, &p->src, 0, &p->dst, 0, p->esp_spi);
+		make_key(&pr->key, p->proto, &p->src, 0, &p->dst, 0, p->esp_spi);
 		break;
 	default:
-		return NULL;
+		return;
 	}
-	uint32_t h = key_hash(&k);
-	struct flow *f = find(t, &k, h);
+	pr->hash = key_hash(&pr->key);
+	pr->valid = true;
+}
+
+void flow_table_prefetch(const struct flow_table *t, const struct flow_probe *pr, int step)
+{
+	if (!pr->valid)
+		return;
+	uint32_t mask = t->nbuckets - 1;
+	const struct hent *e = &t->buckets[pr->hash & mask];
+	if (step == 0) {
+		__builtin_prefetch(e);
+		return;
+	}
+	/* the first entry of the run with this hash: almost always the flow */
+	for (uint32_t i = pr->hash & mask; t->buckets[i].idx1; i = (i + 1) & mask) {
+		if (t->buckets[i].hash != pr->hash)
+			continue;
+		const unsigned char *f = (const unsigned char *)slot(t, t->buckets[i].idx1 - 1);
+		for (size_t off = 0; off < sizeof(struct flow); off += 64)
+			__builtin_prefetch(f + off, 1);
+		return;
+	}
+}
+
+const struct flow *flow_table_peek(const struct flow_table *t, const struct flow_probe *pr)
+{
+	return pr->valid ? find((struct flow_table *)t, &pr->key, pr->hash) : NULL;
+}
+
+struct flow *flow_table_lookup_probe(struct flow_table *t, const struct pkt *p, const struct flow_probe *pr, int *dir)
+{
+	if (!pr->valid)
+		return NULL;
+	struct flow *f = find(t, &pr->key, pr->hash);
 	if (f) {
 		*dir = dir_of(f, &p->src, p->proto == IPPROTO_NUM_ESP ? 0 : p->sport);
 		if (p->proto == IPPROTO_NUM_ESP)
 			*dir = addr_eq(&p->src, &f->cli) ? DIR_C2S : DIR_S2C;
 	} else {
-		f = create(t, &k, h, p, dir);
+		f = create(t, &pr->key, pr->hash, p, dir);
 		if (!f)
 			return NULL;
 	}
 	touch(f, p, *dir);
 	return f;
+}
+
+struct flow *flow_table_lookup(struct flow_table *t, const struct pkt *p, int *dir)
+{
+	struct flow_probe pr;
+	flow_probe_make(p, &pr);
+	return flow_table_lookup_probe(t, p, &pr, dir);
 }
 
 struct flow *flow_table_find(struct flow_table *t, uint8_t proto, const struct addr *src, uint16_t sport,

@@ -93,6 +93,25 @@ void flow_table_free(struct flow_table *t);
 /* Find (or create) the flow of a TCP/UDP/ESP packet. *dir is set to
  * DIR_C2S or DIR_S2C. Returns NULL for packets that have no flow. */
 struct flow *flow_table_lookup(struct flow_table *t, const struct pkt *p, int *dir);
+
+/* The same lookup in two steps, so that a batch of packets can be looked
+ * up with their memory fetched ahead (analyzer/driver.c):
+ * flow_probe_make() computes a packet's key and hash without touching any
+ * table (any thread may call it); flow_table_prefetch() asks the CPU for
+ * the hash entries (step 0) and then the flow they point to (step 1);
+ * flow_table_lookup_probe() is flow_table_lookup() with the probe made. */
+struct flow_probe {
+	struct flow_key key;
+	uint32_t hash;
+	bool valid; /* false: the packet has no flow */
+};
+void flow_probe_make(const struct pkt *p, struct flow_probe *pr);
+void flow_table_prefetch(const struct flow_table *t, const struct flow_probe *pr, int step);
+/* The flow of a probe, if it is in the table, without changing anything
+ * (after its prefetch: to prefetch the analyzers' state in turn). */
+const struct flow *flow_table_peek(const struct flow_table *t, const struct flow_probe *pr);
+struct flow *flow_table_lookup_probe(struct flow_table *t, const struct pkt *p, const struct flow_probe *pr,
+				     int *dir);
 /* Find without creating, by explicit endpoints (e.g. an ICMP quote). */
 struct flow *flow_table_find(struct flow_table *t, uint8_t proto, const struct addr *src, uint16_t sport,
 			     const struct addr *dst, uint16_t dport, uint32_t spi, int *dir);

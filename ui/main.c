@@ -228,6 +228,11 @@ static int shakedown_main(int argc, char **argv)
 		free(filter);
 		return 2;
 	}
+	if (cl.threads > 1 && (iface || cl.pace)) {
+		fprintf(stderr, "shakedown: --threads applies to reading files (-r) at full speed; live, use --workers\n");
+		free(filter);
+		return 2;
+	}
 	if (nworkers > 1 && (cl.write_file || cl.count)) {
 		fprintf(stderr, "shakedown: --workers does not combine with -w or -c (each worker reads its own share)\n");
 		free(filter);
@@ -348,6 +353,7 @@ static int shakedown_main(int argc, char **argv)
 	o.count = cl.count;
 	o.write_file = cl.write_file;
 	o.strict_filter = cl.strict_filter;
+	o.threads = cl.threads;
 	o.write_rotate_bytes = cl.write_rotate_bytes;
 	o.write_files = cl.write_files;
 

@@ -46,6 +46,8 @@ void cli_usage(FILE *o)
 		"                       started as root; -Z root keeps root); capabilities are dropped\n"
 		"  --workers N          live: spread the interface over N processes (Linux packet\n"
 		"                       fanout, flows kept whole); one merged JSON/text output\n"
+		"  --threads N          -r: 2 = read and decode on a second thread while this one\n"
+		"                       analyses (same output, less wall time); default 1\n"
 		"  -s, --snaplen N      bytes kept per packet (live; default 262144)\n"
 		"  --strict-filter      use the BPF filter as written; by default it is widened to the\n"
 		"                       ICMP errors and IP fragments about the flows it selects, which\n"
@@ -139,6 +141,7 @@ enum {
 	OPT_LOCALTIME,
 	OPT_BUNDLE,
 	OPT_STRICT_FILTER,
+	OPT_THREADS,
 };
 
 /* -c: 1 to this many packets */
@@ -271,6 +274,7 @@ int cli_parse(int argc, char **argv, struct cli *c, int (*run_main)(int argc, ch
 		{ "count", required_argument, 0, 'c' },
 		{ "write", required_argument, 0, 'w' },
 		{ "strict-filter", no_argument, 0, OPT_STRICT_FILTER },
+		{ "threads", required_argument, 0, OPT_THREADS },
 		{ 0, 0, 0, 0 },
 	};
 	/* a --check worker parses again for every capture: start clean */
@@ -279,6 +283,7 @@ int cli_parse(int argc, char **argv, struct cli *c, int (*run_main)(int argc, ch
 	report_set_localtime(false);
 	memset(c, 0, sizeof *c);
 	c->workers = 1;
+	c->threads = 1;
 	c->co.run_main = run_main;
 	c->co.timeout = 300;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -491,6 +496,11 @@ int cli_parse(int argc, char **argv, struct cli *c, int (*run_main)(int argc, ch
 			break;
 		case OPT_POINTS:
 			c->points = true;
+			break;
+		case OPT_THREADS:
+			if (!count_option("threads", optarg, 1, 2, &num))
+				return 2;
+			c->threads = (int)num;
 			break;
 		case OPT_WORKERS:
 			if (!count_option("workers", optarg, 1, WORKERS_MAX, &num))

@@ -24,6 +24,7 @@ struct cli {
 	enum severity fail_on;
 	int buffer_mb, snaplen;
 	int workers;                 /* --workers, 1 = capture in this process */
+	int threads;                 /* --threads, offline: 2 = a reading thread */
 	uint32_t max_frag_datagrams; /* 0: the default */
 	uint64_t max_frag_bytes;     /* 0: the default */
 	int filter_at;               /* argv index of the first BPF filter word */
