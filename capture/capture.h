@@ -137,10 +137,12 @@ enum capture_filter_mode capture_source_filter_mode(const struct capture_source 
  * packet (IPv4 or IPv6 header first, len bytes)? Used on ICMP errors and
  * fragments, which may have been read only because of the widening, on
  * their own IP bytes, on the datagram an ICMP error quotes and on a
- * reassembled datagram. Always true when the filter is not widened. */
+ * reassembled datagram. Always true when there is no user filter that
+ * compiles for raw IP. */
 bool capture_source_selects(const struct capture_source *s, const uint8_t *ip, uint32_t len);
-/* (Only for frames whose capture_frame.widened is set: it may be called
- * from another thread while the source reads on.) */
+/* The caller asks only about frames whose capture_frame.widened is set:
+ * the answer does not depend on which input is being read, so another
+ * thread may ask while the source reads on (--threads 2). */
 /* Files that ended in the middle of a packet. */
 uint64_t capture_source_files_truncated(const struct capture_source *s);
 void capture_source_close(struct capture_source *s);
