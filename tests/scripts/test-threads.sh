@@ -55,6 +55,14 @@ cp "$tmp/w.pcap" "$tmp/w2.pcap"
 "$SD" -r "$1" -r "$2" -r "$3" --json -c 40 -w "$tmp/w.pcap" --threads 1 >/dev/null 2>&1
 cmp -s "$tmp/w.pcap" "$tmp/w2.pcap" && pass "-w writes the same file with --threads 2" ||
 	fail "-w file differs with --threads 2"
+a=$SRC/pcaps/ssh/ssh-banner-stall.pcap b=$SRC/pcaps/ike/ike-no-proposal.pcap
+"$SD" -r "$a" -r "$b" --evidence "$tmp/ev1" --json >"$tmp/ev1.json" 2>&1
+"$SD" -r "$a" -r "$b" --evidence "$tmp/ev2" --json --threads 2 >"$tmp/ev2.json" 2>&1
+if [ -s "$tmp/ev1/index.json" ] && diff -r "$tmp/ev1" "$tmp/ev2" >/dev/null && cmp -s "$tmp/ev1.json" "$tmp/ev2.json"; then
+	pass "--evidence: the same pcaps and index with --threads 2 ($(ls "$tmp/ev1" | grep -c pcap) pcaps)"
+else
+	fail "--evidence differs with --threads 2"
+fi
 head -c 300000 "$tmp/flood.pcap" >"$tmp/cut.pcap"
 both "a file cut short in a packet (its message on stderr too)" -r "$tmp/cut.pcap" --json
 
