@@ -31,6 +31,8 @@
 #define PREFETCH_BUCKET 8 /* frames ahead: the hash entry */
 #define PREFETCH_FLOW 4   /* frames ahead: the flow it points to */
 #define PREFETCH_STATE 2  /* frames ahead: the analyzers' state of that flow */
+#define PREFETCH_SLOT 16  /* frames ahead: the slot itself and its frame's first bytes
+			   * (with --threads 2 they were written on the other core) */
 
 enum slot_kind { SLOT_FRAME, SLOT_IDLE, SLOT_IDLE_QUIET };
 
@@ -440,6 +442,13 @@ static void idle_now(struct driver *d, bool quiet);
 static void batch_run(struct driver *d, struct batch *b)
 {
 	for (unsigned i = 0; i < b->n; i++) {
+		if (i + PREFETCH_SLOT < b->n) {
+			const struct slot *ahead = &b->s[i + PREFETCH_SLOT];
+			for (size_t off = 0; off < sizeof *ahead; off += 64)
+				__builtin_prefetch((const char *)ahead + off);
+			__builtin_prefetch(ahead->fr.data);
+			__builtin_prefetch(ahead->fr.data + 64);
+		}
 		if (i + PREFETCH_BUCKET < b->n)
 			flow_table_prefetch(d->flows, &b->s[i + PREFETCH_BUCKET].probe, 0);
 		if (i + PREFETCH_FLOW < b->n)
