@@ -62,7 +62,7 @@ static void note_vendors(struct ike_sa *sa, int side, const struct ike_msg *m)
 		ike_vendor_str(m->vid[i].b, m->vid[i].len, m->vid[i].wire_len, nb, sizeof(nb));
 		if (ike_vendor_is_natt(m->vid[i].b, m->vid[i].len))
 			sa->natt_vid = true;
-		ike_append_once(sa->vendors[side], sizeof(sa->vendors[side]), nb);
+		ike_text_append_once(&sa->vendors[side], IKE_TEXT_ROOM, nb);
 	}
 }
 
@@ -73,7 +73,7 @@ static void note_notifies(struct ike_sa *sa, const struct ike_msg *m)
 		uint16_t t = m->n[i].type;
 		if (t == IKEV2_N_FRAGMENTATION_SUPPORTED && sa->ver == 2)
 			sa->frag_supported = true;
-		ike_append_once(sa->notifies, sizeof(sa->notifies), ike_notify_str(sa->ver == 2, t, nn, sizeof(nn)));
+		ike_text_append_once(&sa->notifies, IKE_TEXT_ROOM, ike_notify_str(sa->ver == 2, t, nn, sizeof(nn)));
 	}
 }
 
