@@ -332,10 +332,13 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 		      uint64_t fp, bool natt);
 
 /* esp.c */
-void ike_esp_note(struct flow *f, const struct pkt *p, uint32_t spi);
+void ike_esp_note(struct flow *f, const struct pkt *p, uint32_t spi, struct esp_sa *e);
 
 /* ike.c */
 struct ike_sa *ike_sa_between(const struct addr *a, const struct addr *b);
+/* The same for a packet of ESP SA `e` (may be NULL), with the buckets
+ * remembered in `e` instead of hashing the addresses each time. */
+struct ike_sa *ike_sa_between_esp(struct esp_sa *e, const struct pkt *p);
 bool ike_is_auth_error(bool v2, uint16_t t);
 bool ike_natd_match(const struct ike_sa *sa, const uint8_t *hash, size_t hlen, const struct addr *a,
 		       uint16_t port, const struct ike_hdr *h);
