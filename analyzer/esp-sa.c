@@ -144,18 +144,32 @@ const struct esp_sa *esp_find(const struct addr *dst, uint32_t spi)
 	return NULL;
 }
 
-struct esp_sa *esp_account(const struct pkt *p, uint32_t spi, uint32_t seq, bool udp, uint32_t bytes)
+/* The SA of the hint, if it still is the one of (dst, spi): an entry in
+ * use is always in its hash chain, and no two share a key. */
+static struct esp_sa *hinted(const uint32_t *hint, const struct addr *dst, uint32_t spi)
+{
+	if (!hint || !*hint || *hint > nused)
+		return NULL;
+	struct esp_sa *e = at(*hint - 1);
+	return e->in_use && e->spi == spi && addr_eq(&e->dst, dst) ? e : NULL;
+}
+
+struct esp_sa *esp_account(const struct pkt *p, uint32_t spi, uint32_t seq, bool udp, uint32_t bytes,
+			   uint32_t *hint)
 {
 	if (!nbuckets)
 		return NULL;
 	stats.packets++;
-	uint32_t h = key_hash(&p->dst, spi);
-	struct esp_sa *s = NULL;
-	for (uint32_t i = buckets[h]; i; i = at(i - 1)->hnext) {
-		struct esp_sa *e = at(i - 1);
-		if (e->spi == spi && addr_eq(&e->dst, &p->dst)) {
-			s = e;
-			break;
+	struct esp_sa *s = hinted(hint, &p->dst, spi);
+	uint32_t h = 0;
+	if (!s) {
+		h = key_hash(&p->dst, spi);
+		for (uint32_t i = buckets[h]; i; i = at(i - 1)->hnext) {
+			struct esp_sa *e = at(i - 1);
+			if (e->spi == spi && addr_eq(&e->dst, &p->dst)) {
+				s = e;
+				break;
+			}
 		}
 	}
 	if (!s) {
@@ -197,6 +211,8 @@ struct esp_sa *esp_account(const struct pkt *p, uint32_t spi, uint32_t seq, bool
 	s->bytes += bytes;
 	s->last_ts = p->ts;
 	s->last_frame = p->frame;
+	if (hint)
+		*hint = s->idx + 1;
 	return s;
 }
 

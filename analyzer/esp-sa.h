@@ -29,6 +29,9 @@ struct esp_sa {
 	uint32_t hnext;      /* hash chain (index + 1; 0 = end) */
 	uint32_t pnext;      /* chain of the address pair's index (index + 1; 0 = end) */
 	uint32_t idx;
+	/* for the IKE analyzer: its peer-pair buckets (+ 1) of (src, dst) and
+	 * (dst, src), worked out on the first packet; 0 = not yet */
+	uint32_t ike_pair[2];
 };
 
 struct esp_stats {
@@ -38,8 +41,11 @@ struct esp_stats {
 
 void esp_table_init(uint32_t max_sas);
 void esp_table_free(void);
-/* Account one ESP packet; returns its SA (NULL only when no room at all). */
-struct esp_sa *esp_account(const struct pkt *p, uint32_t spi, uint32_t seq, bool udp, uint32_t bytes);
+/* Account one ESP packet; returns its SA (NULL only when no room at all).
+ * `hint` (may be NULL) remembers the SA's index between packets of one
+ * flow: it is checked, then used instead of the hash look-up. */
+struct esp_sa *esp_account(const struct pkt *p, uint32_t spi, uint32_t seq, bool udp, uint32_t bytes,
+			   uint32_t *hint);
 /* The SA of (destination, SPI), or NULL. */
 const struct esp_sa *esp_find(const struct addr *dst, uint32_t spi);
 /* Visit every SA from a to b (either direction) active at or after `since`. */

@@ -126,27 +126,27 @@ void ike_check_esp(struct ike_sa *sa, ts_usec now, bool at_end)
 
 void esp_packet(struct flow *f, int dir, const struct pkt *p)
 {
-	(void)f;
 	(void)dir;
 	if (p->is_fragment)
 		return;
 	ike_tab.esp_plain++;
 	uint32_t wire = p->payload_wire_len ? p->payload_wire_len : p->payload_len;
-	esp_account(p, p->esp_spi, p->esp_seq, false, wire);
-	ike_esp_note(NULL, p, p->esp_spi);
+	/* a plain ESP flow is one SPI: its ESP SA is remembered in the flow */
+	struct esp_sa *e = esp_account(p, p->esp_spi, p->esp_seq, false, wire, f ? &flow_state(f)->app_aux : NULL);
+	ike_esp_note(NULL, p, p->esp_spi, e);
 }
 
-/* One ESP packet, for the IKE SA between its two addresses: the SA of
- * its UDP flow (ESP-in-UDP shares the 4500 flow with IKE), else the
- * newest SA set up between the two gateways. */
-void ike_esp_note(struct flow *f, const struct pkt *p, uint32_t spi)
+/* One ESP packet (accounted as `e`, may be NULL), for the IKE SA between
+ * its two addresses: the SA of its UDP flow (ESP-in-UDP shares the 4500
+ * flow with IKE), else the newest SA set up between the two gateways. */
+void ike_esp_note(struct flow *f, const struct pkt *p, uint32_t spi, struct esp_sa *e)
 {
 	struct ike_sa *sa = f ? flow_state(f)->app_state : NULL;
 	if (sa && (!sa->in_use || !((addr_eq(&sa->ini, &p->src) && addr_eq(&sa->rsp, &p->dst)) ||
 				      (addr_eq(&sa->rsp, &p->src) && addr_eq(&sa->ini, &p->dst)))))
 		sa = NULL;
 	if (!sa)
-		sa = ike_sa_between(&p->src, &p->dst);
+		sa = ike_sa_between_esp(e, p);
 	if (!sa)
 		return;
 	int s = addr_eq(&p->src, &sa->ini) ? SIDE_I : SIDE_R;

@@ -24,6 +24,8 @@ struct flow_state {
 	uint8_t app;          /* enum app_proto */
 	bool app_verdict;     /* an application analyzer reported on this flow */
 	bool done;            /* all verdicts for this flow were emitted */
+	uint32_t app_aux;     /* analyzer-owned: ESP flows keep 1 + their ESP
+				* SA's index (esp.c), checked before use */
 	void *app_state;       /* analyzer-owned, from a bounded pool */
 	struct tcp_state *tcp; /* TCP flows only: from tcp.c's pool, so UDP and
 				* ESP flows stay small */

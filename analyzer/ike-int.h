@@ -60,6 +60,11 @@ enum {
 
 #define LOG_HEAD 14
 #define LOG_TAIL 10
+#define LOG_SLOTS (LOG_HEAD + LOG_TAIL) /* head slots first, then the ring */
+#define IKE_LOG_BLOCK 8  /* log records per block (ike-text.c) */
+#define IKE_SA_TEXTS 5   /* texts an SA refers to: offered, chosen, notifies, 2 vendors */
+
+_Static_assert(LOG_SLOTS % IKE_LOG_BLOCK == 0, "the log is whole blocks");
 
 /* One IKE message, as remembered for evidence. */
 struct mrec {
@@ -72,7 +77,7 @@ struct mrec {
 	uint8_t side;  /* sender */
 	uint8_t v1pos; /* IKEv1 main/aggressive position, 0 otherwise */
 	uint8_t skf_num, skf_total; /* IKEv2 fragment (RFC 7383), 0 if none */
-	bool response, retrans, natt, frag, enc, dpd_like;
+	bool response : 1, retrans : 1, natt : 1, frag : 1, enc : 1, dpd_like : 1;
 };
 
 /* The latest request of one side. For IKEv1, whose messages carry no
@@ -162,29 +167,35 @@ struct ike_sa {
 	uint64_t ke_frame;
 	ts_usec ke_ts;
 	bool ke_resolved;  /* a retry after INVALID_KE_PAYLOAD succeeded */
-	char offered[VERDICT_VALUE_LEN];
-	char chosen[160];
+	/* texts: ids of shared copies (ike-text.c), 0 = empty; read with
+	 * ike_text(), written with ike_text_set() / ike_text_append_once() in
+	 * at most the room given here */
+#define IKE_OFFERED_ROOM VERDICT_VALUE_LEN
+#define IKE_TEXT_ROOM 160
+	uint32_t offered;  /* IKE_OFFERED_ROOM */
+	uint32_t chosen;   /* IKE_TEXT_ROOM */
 
 	/* first cleartext error notify */
 	uint16_t err;
 	uint8_t err_side, err_exch;
 	uint64_t err_frame;
 	ts_usec err_ts;
-	char notifies[160]; /* names of every notify seen, once each */
+	uint32_t notifies; /* names of every notify seen, once each (IKE_TEXT_ROOM) */
 	bool no_prop_pending, no_prop_phase2; /* NO_PROPOSAL_CHOSEN seen, verdict not given yet */
 
 	/* NAT as seen from here */
 	uint8_t nat_i, nat_r;
 	bool natd_seen, natt_vid;
 	bool frag_supported;
-	char vendors[2][160];
+	uint32_t vendors[2]; /* IKE_TEXT_ROOM each */
 
 	struct req req[2];
 
-	/* message log: the first LOG_HEAD, then a ring of the last LOG_TAIL */
+	/* message log: the first LOG_HEAD, then a ring of the last LOG_TAIL,
+	 * kept in blocks taken as it grows (ike-text.c) */
 	uint8_t nhead;
 	uint32_t nlog;
-	struct mrec head[LOG_HEAD], tail[LOG_TAIL];
+	struct mrec_block *log[LOG_SLOTS / IKE_LOG_BLOCK];
 
 	uint32_t reported;
 	bool bad;     /* a warn or fail verdict was given about this SA */
@@ -240,6 +251,10 @@ struct ike_tables {
 	uint64_t msgs, bad_msgs, keepalives, esp_udp, esp_plain, fragments;
 	uint64_t sa_created, sa_recycled, table_full;
 	uint64_t half_open_evicted; /* recycled SAs that had shown one message only */
+	/* ike-text.c: texts and log blocks held now and at most, and what
+	 * found no room (out of memory only: both are bounded by the table) */
+	uint32_t texts, texts_peak, log_blocks, log_blocks_peak;
+	uint64_t text_lost, log_lost;
 };
 extern struct ike_tables ike_tab;
 
@@ -257,6 +272,20 @@ struct esp_sum {
 	bool want_list;
 	char list[VERDICT_VALUE_LEN]; /* last: esp_summarize_list only */
 };
+
+/* ike-text.c */
+void ike_store_init(uint32_t max_sas);
+void ike_store_free(void);
+/* What the SA holds there goes back (before its slot is reused). */
+void ike_store_release(struct ike_sa *sa);
+const char *ike_text(uint32_t id);
+void ike_text_set(uint32_t *slot, const char *s);
+/* ike_append_once() on a text, within `room` bytes. */
+void ike_text_append_once(uint32_t *slot, size_t room, const char *item);
+/* Log slot 0..LOG_SLOTS-1 (head first, then the ring); put returns false
+ * when no block could be had. */
+const struct mrec *ike_log_slot(const struct ike_sa *sa, unsigned slot);
+bool ike_log_put(struct ike_sa *sa, unsigned slot, const struct mrec *r);
 
 /* ike-sa.c */
 struct ike_sa *ike_sa_at(uint32_t idx);
@@ -303,10 +332,13 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 		      uint64_t fp, bool natt);
 
 /* esp.c */
-void ike_esp_note(struct flow *f, const struct pkt *p, uint32_t spi);
+void ike_esp_note(struct flow *f, const struct pkt *p, uint32_t spi, struct esp_sa *e);
 
 /* ike.c */
 struct ike_sa *ike_sa_between(const struct addr *a, const struct addr *b);
+/* The same for a packet of ESP SA `e` (may be NULL), with the buckets
+ * remembered in `e` instead of hashing the addresses each time. */
+struct ike_sa *ike_sa_between_esp(struct esp_sa *e, const struct pkt *p);
 bool ike_is_auth_error(bool v2, uint16_t t);
 bool ike_natd_match(const struct ike_sa *sa, const uint8_t *hash, size_t hlen, const struct addr *a,
 		       uint16_t port, const struct ike_hdr *h);

@@ -49,6 +49,7 @@ void ike_free(void)
 		free(ike_tab.chunks[i]);
 	free(ike_tab.buckets);
 	free(ike_tab.latest);
+	ike_store_free();
 	memset(&ike_tab, 0, sizeof(ike_tab));
 	esp_table_free();
 }
@@ -67,6 +68,7 @@ void ike_init(void)
 	ike_tab.latest = calloc(ike_tab.nbuckets, sizeof(*ike_tab.latest));
 	if (!ike_tab.buckets || !ike_tab.latest)
 		ike_tab.cap = ike_tab.nbuckets = 0;
+	ike_store_init(ike_tab.cap);
 	/* ESP: two directions per child SA, a few child SAs per IKE SA. */
 	esp_table_init(max * 4);
 }
@@ -175,6 +177,7 @@ struct ike_sa *ike_sa_new(const uint8_t spi_i[8], ts_usec now)
 		ike_tab.sa_recycled++;
 	}
 	struct ike_sa *sa = ike_sa_at(idx);
+	ike_store_release(sa); /* a recycled slot's texts and log */
 	memset(sa, 0, sizeof(*sa));
 	sa->in_use = true;
 	sa->idx = idx;
@@ -241,10 +244,13 @@ const char *ike_exch_short(uint8_t ver, uint8_t exch)
 
 void ike_log_msg(struct ike_sa *sa, const struct mrec *r)
 {
-	if (sa->nhead < LOG_HEAD)
-		sa->head[sa->nhead++] = *r;
-	else
-		sa->tail[(sa->nlog - LOG_HEAD) % LOG_TAIL] = *r;
+	if (sa->nhead < LOG_HEAD) {
+		if (!ike_log_put(sa, sa->nhead, r))
+			return;
+		sa->nhead++;
+	} else if (!ike_log_put(sa, LOG_HEAD + (sa->nlog - LOG_HEAD) % LOG_TAIL, r)) {
+		return;
+	}
 	sa->nlog++;
 }
 
@@ -284,13 +290,13 @@ void ike_ev_log(struct verdict *v, const struct ike_sa *sa, int only_side, int64
 	if (ntail > LOG_TAIL)
 		ntail = LOG_TAIL;
 	for (unsigned i = 0; i < sa->nhead; i++) {
-		const struct mrec *r = &sa->head[i];
+		const struct mrec *r = ike_log_slot(sa, i);
 		if ((only_side < 0 || r->side == only_side) && (only_msgid < 0 || r->msgid == only_msgid))
 			ike_ev_from_rec(v, sa, r);
 	}
 	uint32_t start = sa->nlog > LOG_HEAD + LOG_TAIL ? (sa->nlog - LOG_HEAD) % LOG_TAIL : 0;
 	for (uint32_t k = 0; k < ntail; k++) {
-		const struct mrec *r = &sa->tail[(start + k) % LOG_TAIL];
+		const struct mrec *r = ike_log_slot(sa, LOG_HEAD + (start + k) % LOG_TAIL);
 		if ((only_side < 0 || r->side == only_side) && (only_msgid < 0 || r->msgid == only_msgid))
 			ike_ev_from_rec(v, sa, r);
 	}
@@ -333,7 +339,8 @@ void ike_exchange_list(const struct ike_sa *sa, char *buf, size_t len)
 	if (ntail > LOG_TAIL)
 		ntail = LOG_TAIL;
 	for (unsigned i = 0; i < sa->nhead + ntail; i++) {
-		const struct mrec *r = i < sa->nhead ? &sa->head[i] : &sa->tail[i - sa->nhead];
+		/* the ring in storage order: counts only, first seen first */
+		const struct mrec *r = ike_log_slot(sa, i < sa->nhead ? i : LOG_HEAD + (i - sa->nhead));
 		unsigned k = 0;
 		while (k < n && ex[k] != r->exch)
 			k++;
@@ -370,7 +377,7 @@ void ike_schedule(const struct ike_sa *sa, const struct req *r, int side, char *
 		ntail = LOG_TAIL;
 	uint32_t start = sa->nlog > LOG_HEAD + LOG_TAIL ? (sa->nlog - LOG_HEAD) % LOG_TAIL : 0;
 	for (unsigned i = 0; i < sa->nhead + ntail; i++) {
-		const struct mrec *m = i < sa->nhead ? &sa->head[i] : &sa->tail[(start + i - sa->nhead) % LOG_TAIL];
+		const struct mrec *m = ike_log_slot(sa, i < sa->nhead ? i : LOG_HEAD + (start + i - sa->nhead) % LOG_TAIL);
 		if (m->side != side || m->response || m->msgid != r->msgid || m->exch != r->exch ||
 		    m->ts < r->first_ts)
 			continue;

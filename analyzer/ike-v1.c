@@ -53,13 +53,18 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 			ike_new_request(&sa->req[side], m, pos, fp, p, (uint16_t)m->h.length, natt, UINT32_MAX);
 		else
 			sa->req[side].active = false;
-		if (pos == 1 && m->has_sa)
-			ike_format_sa(false, &m->sa, sa->offered, sizeof(sa->offered));
+		if (pos == 1 && m->has_sa) {
+			char buf[IKE_OFFERED_ROOM];
+			ike_format_sa(false, &m->sa, buf, sizeof(buf));
+			ike_text_set(&sa->offered, buf);
+		}
 		if (pos == 2 && m->has_sa && m->sa.nprops && m->sa.p[0].nx) {
 			ike_hs_advance(sa, IKE_HS_INIT_DONE);
 			sa->have_chosen = true;
 			sa->v1_hash = m->sa.p[0].x[0].v1_hash;
-			ike_format_sa(false, &m->sa, sa->chosen, sizeof(sa->chosen));
+			char buf[IKE_TEXT_ROOM];
+			ike_format_sa(false, &m->sa, buf, sizeof(buf));
+			ike_text_set(&sa->chosen, buf);
 		}
 		if (m->nnatd >= 2)
 			nat_check_v1(sa, side, m, p);

@@ -44,7 +44,9 @@ static void record_chosen_v2(struct ike_sa *sa, const struct ike_msg *m)
 		default: break;
 		}
 	}
-	ike_format_sa(true, &m->sa, sa->chosen, sizeof(sa->chosen));
+	char buf[IKE_TEXT_ROOM];
+	ike_format_sa(true, &m->sa, buf, sizeof(buf));
+	ike_text_set(&sa->chosen, buf);
 }
 
 static unsigned prf_len(uint16_t prf)
@@ -121,8 +123,11 @@ void ike_handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 		if (ex == IKEV2_INFORMATIONAL && m->encrypted && room != UINT32_MAX && room <= 16)
 			rec->dpd_like = true;
 		if (ex == IKEV2_SA_INIT) {
-			if (m->has_sa)
-				ike_format_sa(true, &m->sa, sa->offered, sizeof(sa->offered));
+			if (m->has_sa) {
+				char buf[IKE_OFFERED_ROOM];
+				ike_format_sa(true, &m->sa, buf, sizeof(buf));
+				ike_text_set(&sa->offered, buf);
+			}
 			if (m->has_ke) {
 				if (sa->n_invalid_ke && m->ke_group == sa->ke_asked)
 					sa->ke_retry_group = m->ke_group;

@@ -46,22 +46,22 @@ void ike_sa_details(struct verdict *v, const struct ike_sa *sa)
 	verdict_str(v, "spi_r", "%s", sa->have_spir ? sr : "(none yet)");
 	ike_exchange_list(sa, buf, sizeof(buf));
 	verdict_str(v, "exchanges", "%s", buf);
-	if (sa->offered[0])
-		verdict_str(v, "proposals_offered", "%s", sa->offered);
-	if (sa->chosen[0])
-		verdict_str(v, "proposal_chosen", "%s", sa->chosen);
+	if (sa->offered)
+		verdict_str(v, "proposals_offered", "%s", ike_text(sa->offered));
+	if (sa->chosen)
+		verdict_str(v, "proposal_chosen", "%s", ike_text(sa->chosen));
 	if (sa->floated)
 		verdict_str(v, "nat_t", "moved to UDP %u/%u", sa->iport_now, sa->rport_now);
 	if (sa->natd_seen) {
 		verdict_str(v, "nat_initiator", "%s", ike_nat_text(sa->nat_i));
 		verdict_str(v, "nat_responder", "%s", ike_nat_text(sa->nat_r));
 	}
-	if (sa->vendors[SIDE_I][0])
-		verdict_str(v, "vendor_initiator", "%s", sa->vendors[SIDE_I]);
-	if (sa->vendors[SIDE_R][0])
-		verdict_str(v, "vendor_responder", "%s", sa->vendors[SIDE_R]);
-	if (sa->notifies[0])
-		verdict_str(v, "notifies", "%s", sa->notifies);
+	if (sa->vendors[SIDE_I])
+		verdict_str(v, "vendor_initiator", "%s", ike_text(sa->vendors[SIDE_I]));
+	if (sa->vendors[SIDE_R])
+		verdict_str(v, "vendor_responder", "%s", ike_text(sa->vendors[SIDE_R]));
+	if (sa->notifies)
+		verdict_str(v, "notifies", "%s", ike_text(sa->notifies));
 	if (sa->midstream)
 		verdict_bool(v, "capture_began_mid_sa", true);
 }

@@ -62,7 +62,7 @@ static void note_vendors(struct ike_sa *sa, int side, const struct ike_msg *m)
 		ike_vendor_str(m->vid[i].b, m->vid[i].len, m->vid[i].wire_len, nb, sizeof(nb));
 		if (ike_vendor_is_natt(m->vid[i].b, m->vid[i].len))
 			sa->natt_vid = true;
-		ike_append_once(sa->vendors[side], sizeof(sa->vendors[side]), nb);
+		ike_text_append_once(&sa->vendors[side], IKE_TEXT_ROOM, nb);
 	}
 }
 
@@ -73,7 +73,7 @@ static void note_notifies(struct ike_sa *sa, const struct ike_msg *m)
 		uint16_t t = m->n[i].type;
 		if (t == IKEV2_N_FRAGMENTATION_SUPPORTED && sa->ver == 2)
 			sa->frag_supported = true;
-		ike_append_once(sa->notifies, sizeof(sa->notifies), ike_notify_str(sa->ver == 2, t, nn, sizeof(nn)));
+		ike_text_append_once(&sa->notifies, IKE_TEXT_ROOM, ike_notify_str(sa->ver == 2, t, nn, sizeof(nn)));
 	}
 }
 
@@ -180,21 +180,39 @@ static void link_attempt(struct ike_sa *sa)
 	*slot = sa->idx + 1;
 }
 
-/* The newest SA set up between two addresses (either way round), or NULL. */
+/* The newest SA from ini to rsp, if bucket h of `latest` holds it. */
+static struct ike_sa *latest_in(uint32_t h, const struct addr *ini, const struct addr *rsp)
+{
+	uint32_t slot = ike_tab.latest[h];
+	if (!slot)
+		return NULL;
+	struct ike_sa *sa = ike_sa_at(slot - 1);
+	return sa->in_use && addr_eq(&sa->ini, ini) && addr_eq(&sa->rsp, rsp) ? sa : NULL;
+}
+
+/* The newest SA set up between two addresses (a the initiator first,
+ * then b), or NULL. */
 struct ike_sa *ike_sa_between(const struct addr *a, const struct addr *b)
 {
 	if (!ike_tab.nbuckets)
 		return NULL;
-	for (int k = 0; k < 2; k++) {
-		const struct addr *x = k ? b : a, *y = k ? a : b;
-		uint32_t slot = ike_tab.latest[peers_hash(x, y)];
-		if (!slot)
-			continue;
-		struct ike_sa *sa = ike_sa_at(slot - 1);
-		if (sa->in_use && addr_eq(&sa->ini, x) && addr_eq(&sa->rsp, y))
-			return sa;
+	struct ike_sa *sa = latest_in(peers_hash(a, b), a, b);
+	return sa ? sa : latest_in(peers_hash(b, a), b, a);
+}
+
+struct ike_sa *ike_sa_between_esp(struct esp_sa *e, const struct pkt *p)
+{
+	/* e was found by (destination, SPI): its source may differ */
+	if (!e || !addr_eq(&e->src, &p->src))
+		return ike_sa_between(&p->src, &p->dst);
+	if (!ike_tab.nbuckets)
+		return NULL;
+	if (!e->ike_pair[0]) {
+		e->ike_pair[0] = peers_hash(&p->src, &p->dst) + 1;
+		e->ike_pair[1] = peers_hash(&p->dst, &p->src) + 1;
 	}
-	return NULL;
+	struct ike_sa *sa = latest_in(e->ike_pair[0] - 1, &p->src, &p->dst);
+	return sa ? sa : latest_in(e->ike_pair[1] - 1, &p->dst, &p->src);
 }
 
 /* Which side of the SA sent this packet? */
@@ -478,8 +496,8 @@ void ike_packet(struct flow *f, int dir, const struct pkt *p)
 				return;
 			ike_tab.esp_udp++;
 			uint32_t wire = p->payload_wire_len ? p->payload_wire_len : p->payload_len;
-			esp_account(p, spi, seq, true, wire);
-			ike_esp_note(f, p, spi);
+			struct esp_sa *e = esp_account(p, spi, seq, true, wire, NULL);
+			ike_esp_note(f, p, spi, e);
 			return;
 		}
 		marker = true;

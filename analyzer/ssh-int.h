@@ -15,6 +15,8 @@ struct ssh_stats {
 	uint32_t active;    /* entries in use now */
 	uint32_t peak;
 	struct limit_hit full; /* the pool was full: a new connection not followed */
+	uint32_t kexinit_active, kexinit_peak; /* KEXINIT buffers held now, at most */
+	uint64_t kexinit_full; /* a side found no KEXINIT buffer (out of memory) */
 };
 
 const struct ssh_stats *ssh_stats(void);

@@ -128,6 +128,13 @@ struct ssh_framer {
 };
 
 void ssh_framer_init(struct ssh_framer *fr, uint8_t *big, uint32_t big_cap);
+/* Give (or take back, big NULL) the buffer for KEXINIT payloads; takes
+ * effect with the next packet header. */
+static inline void ssh_framer_set_big(struct ssh_framer *fr, uint8_t *big, uint32_t big_cap)
+{
+	fr->big = big;
+	fr->big_cap = big ? big_cap : 0;
+}
 /* Feed bytes of one direction; calls fn for each complete packet. Returns
  * the bytes consumed: less than len when fn asked to stop or framing hit
  * an error (fr->err). */

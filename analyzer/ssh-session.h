@@ -130,7 +130,10 @@ struct half {
 	bool enc_hi_set;
 	struct enc_count enc, ans;
 
-	uint8_t kexinit_buf[KEXINIT_CAP];
+	/* KEXINIT payload (KEXINIT_CAP bytes) from ssh.c's block pool, held
+	 * only while the handshake is in cleartext; NULL before the binary
+	 * phase and after both NEWKEYS */
+	uint8_t *kexinit_buf;
 };
 
 struct ssh_sess {

@@ -32,6 +32,77 @@ static struct ssh_sess *pool_at(uint32_t idx)
 	return &pool.chunks[idx / POOL_CHUNK][idx % POOL_CHUNK];
 }
 
+/* ---- KEXINIT buffers ------------------------------------------------------ */
+
+/* A side's KEXINIT payload needs KEXINIT_CAP bytes, but only while its
+ * handshake is in cleartext: a block is taken when the side starts binary
+ * packets and given back once both NEWKEYS passed (nothing reads a KEXINIT
+ * after that) or the session ends. Blocks come in chunks and go round a
+ * free list, so this memory follows handshakes in progress, not sessions
+ * kept open for their login's outcome. At most two per session: the limit
+ * is the session pool's, twice. */
+#define KX_CHUNK 16
+
+union kx_block {
+	union kx_block *next;
+	uint8_t b[KEXINIT_CAP];
+};
+
+static struct {
+	union kx_block **chunks;
+	uint32_t nchunks, maxchunks;
+	union kx_block *free;
+} kx;
+
+static void kx_reset(void)
+{
+	for (uint32_t i = 0; i < kx.nchunks; i++)
+		free(kx.chunks[i]);
+	free(kx.chunks);
+	memset(&kx, 0, sizeof kx);
+}
+
+/* Give the side a KEXINIT buffer; without one (no memory) its KEXINIT is
+ * framed but not kept, as when it is too big. */
+static void kx_take(struct half *h)
+{
+	if (!kx.free && kx.nchunks < kx.maxchunks) {
+		union kx_block *c = malloc(KX_CHUNK * sizeof *c);
+		if (c) {
+			kx.chunks[kx.nchunks++] = c;
+			for (uint32_t i = KX_CHUNK; i-- > 0;) {
+				c[i].next = kx.free;
+				kx.free = &c[i];
+			}
+		}
+	}
+	union kx_block *b = kx.free;
+	if (!b) {
+		pool.st.kexinit_full++;
+		return;
+	}
+	kx.free = b->next;
+	h->kexinit_buf = b->b;
+	ssh_framer_set_big(&h->fr, b->b, KEXINIT_CAP);
+	if (++pool.st.kexinit_active > pool.st.kexinit_peak)
+		pool.st.kexinit_peak = pool.st.kexinit_active;
+}
+
+static void kx_give_back(struct ssh_sess *s)
+{
+	for (int d = 0; d < 2; d++) {
+		struct half *h = &s->h[d];
+		if (!h->kexinit_buf)
+			continue;
+		union kx_block *b = (union kx_block *)(void *)h->kexinit_buf;
+		b->next = kx.free;
+		kx.free = b;
+		h->kexinit_buf = NULL;
+		ssh_framer_set_big(&h->fr, NULL, 0);
+		pool.st.kexinit_active--;
+	}
+}
+
 static void pool_reset(void)
 {
 	for (uint32_t i = 0; i < pool.nchunks; i++)
@@ -40,6 +111,7 @@ static void pool_reset(void)
 	memset(&pool, 0, sizeof pool);
 	pool.free_head = NONE32;
 	dur_next = mname_next = 0;
+	kx_reset();
 }
 
 /* No room for this connection: it is given up for good (APP_OTHER: not
@@ -80,10 +152,7 @@ static struct ssh_sess *sess_new(struct flow *f)
 	struct ssh_sess *s = pool_at(pool.free_head);
 	uint32_t idx = s->idx;
 	pool.free_head = s->next_free;
-	/* everything but the two KEXINIT buffers, which are written before read */
-	for (int d = 0; d < 2; d++)
-		memset(&s->h[d], 0, offsetof(struct half, kexinit_buf));
-	memset((char *)s + offsetof(struct ssh_sess, idx), 0, sizeof *s - offsetof(struct ssh_sess, idx));
+	memset(s, 0, sizeof *s);
 	s->idx = idx;
 	s->closer = -1;
 	s->last_enc = -1;
@@ -91,7 +160,7 @@ static struct ssh_sess *sess_new(struct flow *f)
 	s->fam = SSH_KEXFAM_UNKNOWN;
 	for (int d = 0; d < 2; d++) {
 		ssh_line_reset(&s->h[d].line);
-		ssh_framer_init(&s->h[d].fr, s->h[d].kexinit_buf, KEXINIT_CAP);
+		ssh_framer_init(&s->h[d].fr, NULL, 0); /* kx_take() once binary */
 	}
 	s->expected = f->sport == 22;
 	flow_state(f)->app_state = s;
@@ -107,6 +176,7 @@ static void sess_free(struct flow *f)
 	struct ssh_sess *s = fs->app_state;
 	if (!s)
 		return;
+	kx_give_back(s);
 	s->next_free = pool.free_head;
 	pool.free_head = s->idx;
 	fs->app_state = NULL;
@@ -122,6 +192,10 @@ void ssh_init(void)
 	pool.chunks = calloc(pool.maxchunks, sizeof *pool.chunks);
 	if (!pool.chunks)
 		pool.maxchunks = 0;
+	kx.maxchunks = (uint32_t)(((uint64_t)pool.cap * 2 + KX_CHUNK - 1) / KX_CHUNK);
+	kx.chunks = calloc(kx.maxchunks, sizeof *kx.chunks);
+	if (!kx.chunks)
+		kx.maxchunks = 0;
 }
 
 void ssh_count_verdict(void)
@@ -559,6 +633,8 @@ static void feed(struct flow *f, struct ssh_sess *s, int dir, const uint8_t *dat
 			used = ident_step(&x, data + i, len - i);
 			break;
 		case HS_BINARY:
+			if (!h->kexinit_buf && !s->complete)
+				kx_take(h);
 			used = ssh_framer_feed(&h->fr, data + i, len - i, on_msg, &x);
 			if (h->fr.err) {
 				h->dead_framing = true;
@@ -587,6 +663,7 @@ static void feed(struct flow *f, struct ssh_sess *s, int dir, const uint8_t *dat
 	struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
 	if (c->newkeys && sv->newkeys && !s->complete) {
 		s->complete = true;
+		kx_give_back(s); /* the key exchange is over: no KEXINIT is read again */
 		if (s->rstate == SSH_REPORT_OPEN)
 			ssh_report_complete(f, s);
 		else if (s->rstate == SSH_REPORT_DONE)
