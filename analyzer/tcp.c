@@ -19,31 +19,83 @@ static struct {
 } counters;
 
 /* Closed connections leave the flow table two seconds after their last
- * packet; what TIME_WAIT reuse needs of them stays here: the 4-tuple
- * itself (a hash alone matched unrelated connections now and then: false
- * tcp.time_wait_reuse warnings), when and where it closed. A later entry
- * overwrites an older one in its slot, so this costs a fixed ~3.5 MiB
- * whatever the traffic, in pages touched only as closed connections land in
- * them (calloc: a SYN flood touches none). */
-#define TW_SLOTS 65536
+ * packet; what TIME_WAIT reuse needs of them stays here, in 40 bytes: a
+ * 64-bit fingerprint of the 4-tuple (two unrelated connections match with
+ * a chance of about 2^-62 per look-up; the 32-bit flow hash alone matched
+ * now and then, which gave false tcp.time_wait_reuse warnings), when and
+ * where it closed. The table is 4-way set associative: a closed connection
+ * takes a free way of its set, or one whose TIME_WAIT is over, and only
+ * when all four still hold a connection in TIME_WAIT does it push out the
+ * oldest (counted: capture.limits_reached). A direct-mapped table lost
+ * entries to collisions from a few hundred closes on. 131,072 slots, 5 MiB,
+ * in pages touched only as closed connections land in them (calloc: a SYN
+ * flood touches none); about 2,000 closes a second stay remembered for the
+ * whole TIME_WAIT. */
+#define TW_WAYS 4
+#define TW_SETS 32768
+#define TW_SLOTS (TW_WAYS * TW_SETS)
 struct tw_slot {
-	struct flow_key key;
-	uint32_t frame;
+	uint64_t fp; /* 0 = empty */
 	ts_usec close_ts;
 	/* or: an attempt the client itself reset before any answer; a SYN
 	 * with the same ISN later continues it (the same attempt) */
-	bool rst_attempt;
-	uint8_t syn_count;
-	uint32_t isn, first_syn_frame;
 	ts_usec first_syn_ts;
+	uint32_t frame;
+	uint32_t isn, first_syn_frame;
+	uint8_t syn_count;
+	bool rst_attempt;
 };
+_Static_assert(sizeof(struct tw_slot) == 40, "a TIME_WAIT record is 40 bytes");
 
-static bool tw_same_tuple(const struct flow_key *x, const struct flow_key *y)
-{
-	return !memcmp(x, y, sizeof *x); /* the key has no padding (flow.h) */
-}
 static struct tw_slot *time_wait;
 static struct limit_hit tw_full; /* a slot still in TIME_WAIT was overwritten */
+
+static struct tw_slot *tw_set(const struct flow *f)
+{
+	return &time_wait[(f->hash & (TW_SETS - 1)) * TW_WAYS];
+}
+
+/* The slot of f's 4-tuple, or NULL. */
+static const struct tw_slot *tw_find(const struct flow *f)
+{
+	uint64_t fp = flow_key_fingerprint(&f->key);
+	const struct tw_slot *set = tw_set(f);
+	for (int i = 0; i < TW_WAYS; i++)
+		if (set[i].fp == fp)
+			return &set[i];
+	return NULL;
+}
+
+/* Does w still hold a connection in TIME_WAIT at `at` (or one that closed
+ * later: connections do not end in the order they closed)? */
+static bool tw_live(const struct tw_slot *w, ts_usec at)
+{
+	return w->fp && w->close_ts && (at < w->close_ts || at - w->close_ts < 2 * sd_cfg.msl);
+}
+
+/* The slot a connection closed at `at` goes in: its own 4-tuple's, a free
+ * one, one out of TIME_WAIT, else the oldest (counted). Filled with fp. */
+static struct tw_slot *tw_take(const struct flow *f, ts_usec at, uint32_t frame)
+{
+	uint64_t fp = flow_key_fingerprint(&f->key);
+	struct tw_slot *set = tw_set(f), *oldest = &set[0];
+	for (int i = 0; i < TW_WAYS; i++)
+		if (set[i].fp == fp)
+			return &set[i];
+	for (int i = 0; i < TW_WAYS; i++) {
+		if (!tw_live(&set[i], at)) {
+			memset(&set[i], 0, sizeof set[i]);
+			set[i].fp = fp;
+			return &set[i];
+		}
+		if (set[i].close_ts < oldest->close_ts)
+			oldest = &set[i];
+	}
+	limit_note(&tw_full, at, frame);
+	memset(oldest, 0, sizeof *oldest);
+	oldest->fp = fp;
+	return oldest;
+}
 
 /* What each server's own stack looks like from here: the TTL (hop limit)
  * range of the SYN-ACKs it sent in this capture, and of its first data
@@ -157,8 +209,8 @@ void tcp_flow_new(struct flow *f, const struct pkt *p)
 	tcp_state_clear(t);
 	counters.flows++;
 	if (p->proto == IPPROTO_NUM_TCP && (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN) {
-		const struct tw_slot *w = &time_wait[f->hash & (TW_SLOTS - 1)];
-		if (w->rst_attempt && tw_same_tuple(&w->key, &f->key) && p->seq == w->isn && p->ts >= w->close_ts &&
+		const struct tw_slot *w = tw_find(f);
+		if (w && w->rst_attempt && p->seq == w->isn && p->ts >= w->close_ts &&
 		    p->ts - w->close_ts < 2 * sd_cfg.msl) {
 			struct tcp_side *c = &t->side[DIR_C2S];
 			c->syn = c->seq_known = true;
@@ -168,7 +220,7 @@ void tcp_flow_new(struct flow *f, const struct pkt *p)
 			c->first_syn_ts = c->syn_ts = w->first_syn_ts;
 			c->first_syn_frame = c->syn_frame = w->first_syn_frame;
 			t->phase = TCPS_SYN_SENT;
-		} else if (!w->rst_attempt && w->close_ts && tw_same_tuple(&w->key, &f->key) && p->ts >= w->close_ts &&
+		} else if (w && !w->rst_attempt && w->close_ts && p->ts >= w->close_ts &&
 			   p->ts - w->close_ts < 2 * sd_cfg.msl) {
 			t->prev_time_wait = true;
 			t->prev_close_ts = w->close_ts;
@@ -864,21 +916,15 @@ void tcp_flow_end(struct flow *f, int why, ts_usec now)
 	connection_end(f, now, why == FLOW_END_EOF);
 	const struct tcp_side *c = &t->side[DIR_C2S];
 	if (t->phase == TCPS_CLOSED) {
-		struct tw_slot *w = &time_wait[f->hash & (TW_SLOTS - 1)];
 		ts_usec close_ts;
 		uint32_t frame;
 		close_time(t, &close_ts, &frame);
-		/* the slot still holds another connection in TIME_WAIT */
-		if (w->close_ts && close_ts >= w->close_ts && close_ts - w->close_ts < 2 * sd_cfg.msl &&
-		    !tw_same_tuple(&w->key, &f->key))
-			limit_note(&tw_full, close_ts, frame);
-		w->key = f->key;
+		struct tw_slot *w = tw_take(f, close_ts, frame);
 		w->rst_attempt = false;
 		w->close_ts = close_ts;
 		w->frame = frame;
 	} else if (t->phase == TCPS_RESET && c->syn && c->rst && !t->side[DIR_S2C].pkts && !t->est_ts) {
-		struct tw_slot *w = &time_wait[f->hash & (TW_SLOTS - 1)];
-		w->key = f->key;
+		struct tw_slot *w = tw_take(f, c->rst_ts, c->rst_frame);
 		w->rst_attempt = true;
 		w->close_ts = c->rst_ts;
 		w->frame = c->rst_frame;

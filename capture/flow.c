@@ -69,21 +69,31 @@ void flow_table_free(struct flow_table *t)
 
 _Static_assert(sizeof(struct flow_key) == 48, "the key is six 64-bit words, no padding");
 
-static uint32_t key_hash(const struct flow_key *k)
+/* Word-wise multiply-xorshift over the whole key, then a finaliser so the
+ * low bits depend on every input bit. */
+static uint64_t key_mix(const struct flow_key *k, uint64_t h, uint64_t mul)
 {
-	/* word-wise multiply-xorshift over the whole key, then a finaliser so
-	 * the low bits (the bucket index) depend on every input bit */
 	uint64_t w[6];
 	memcpy(w, k, sizeof w);
-	uint64_t h = HASH64_SEED;
 	for (int i = 0; i < 6; i++) {
-		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ull;
+		h = (h ^ w[i]) * mul;
 		h ^= h >> 32;
 	}
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
-	return hash64_fold(h);
+	return h;
+}
+
+static uint32_t key_hash(const struct flow_key *k)
+{
+	return hash64_fold(key_mix(k, HASH64_SEED, 0x9e3779b97f4a7c15ull));
+}
+
+uint64_t flow_key_fingerprint(const struct flow_key *k)
+{
+	uint64_t h = key_mix(k, 0x243f6a8885a308d3ull, 0xc2b2ae3d27d4eb4full);
+	return h ? h : 1;
 }
 
 static inline bool key_eq(const struct flow_key *x, const struct flow_key *y)

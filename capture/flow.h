@@ -75,6 +75,10 @@ struct flow {
 
 struct flow_table;
 
+/* A 64-bit fingerprint of a key, independent of the table's hash and
+ * never 0 (for compact records of 4-tuples, as TIME_WAIT keeps). */
+uint64_t flow_key_fingerprint(const struct flow_key *k);
+
 struct flow_stats {
 	uint64_t created;
 	uint64_t evicted; /* pushed out because the table was full */

@@ -10,7 +10,8 @@ fixed timestamps: the output depends on the scenario alone.
               (--max-ssh 16 with 40; libnids' streams with 1200)
   frag        3000 first fragments of UDP datagrams that never complete,
               and an IKE_SA_INIT sent three times with no answer
-  timewait    3000 connections closed cleanly within seconds
+  timewait    60000 connections closed cleanly within 12 s, from 60 clients:
+              more than a 4-way set of the TIME_WAIT memory (131072) holds
   syntargets  4200 unanswered SYNs, each to its own address
   servers     17000 connections, each to its own server, whose SYN-ACK fills
               the TTL memory of servers (16384); the client resets each
@@ -124,13 +125,16 @@ def frag(p, _n):
 
 
 def timewait(p, _n):
-    for i in range(3000):
-        t = i * 0.002
-        sp = 10000 + i
-        handshake(p, t, sp, 80)
-        p.put(t + 0.0011, tcp(C, S, sp, 80, 1001, 5001, 0x11))
-        p.put(t + 0.0012, tcp(S, C, 80, sp, 5001, 1002, 0x11))
-        p.put(t + 0.0013, tcp(C, S, sp, 80, 1002, 5002, 0x10))
+    for i in range(60000):
+        t = i * 0.0002
+        sp = 10000 + i % 1000
+        c = bytes([192, 0, 2, 10 + i // 1000])
+        p.put(t, tcp(c, S, sp, 80, 1000, 0, 0x02))
+        p.put(t + 0.00005, tcp(S, c, 80, sp, 5000, 1001, 0x12))
+        p.put(t + 0.00010, tcp(c, S, sp, 80, 1001, 5001, 0x10))
+        p.put(t + 0.00011, tcp(c, S, sp, 80, 1001, 5001, 0x11))
+        p.put(t + 0.00012, tcp(S, c, 80, sp, 5001, 1002, 0x11))
+        p.put(t + 0.00013, tcp(c, S, sp, 80, 1002, 5002, 0x10))
 
 
 def syntargets(p, _n):
