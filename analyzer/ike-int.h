@@ -293,6 +293,8 @@ uint64_t ike_fingerprint(const uint8_t *b, size_t n);
 struct ike_sa *ike_sa_new(const uint8_t spi_i[8], ts_usec now);
 struct ike_sa *ike_sa_find(const struct ike_hdr *h);
 void ike_sa_seen_twice(struct ike_sa *sa);
+/* Is item one of the ", "-separated entries of buf? */
+bool ike_list_has(const char *buf, const char *item);
 void ike_append_once(char *buf, size_t len, const char *item);
 const char *ike_exch_short(uint8_t ver, uint8_t exch);
 void ike_log_msg(struct ike_sa *sa, const struct mrec *r);

@@ -213,17 +213,22 @@ struct ike_sa *ike_sa_find(const struct ike_hdr *h)
 	return NULL;
 }
 
-void ike_append_once(char *buf, size_t len, const char *item)
+bool ike_list_has(const char *buf, const char *item)
 {
-	if (!item || !*item)
-		return;
 	size_t il = strlen(item);
 	for (const char *p = buf; (p = strstr(p, item)); p++) {
 		bool start = p == buf || p[-1] == ' ';
 		bool end = p[il] == 0 || p[il] == ',';
 		if (start && end)
-			return;
+			return true;
 	}
+	return false;
+}
+
+void ike_append_once(char *buf, size_t len, const char *item)
+{
+	if (!item || !*item || ike_list_has(buf, item))
+		return;
 	size_t n = strlen(buf);
 	snprintf(buf + n, len - n, "%s%s", n ? ", " : "", item);
 }

@@ -100,10 +100,7 @@ void ike_store_init(uint32_t max_sas)
 
 static uint32_t text_hash(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * 16777619u;
-	return h;
+	return (uint32_t)ike_fingerprint((const uint8_t *)s, n);
 }
 
 static char *str_take(unsigned cls)
@@ -203,6 +200,8 @@ void ike_text_set(uint32_t *slot, const char *s)
 
 void ike_text_append_once(uint32_t *slot, size_t cap, const char *item)
 {
+	if (!item || !*item || ike_list_has(ike_text(*slot), item))
+		return; /* the common case: no copy */
 	char buf[VERDICT_VALUE_LEN];
 	if (cap > sizeof buf)
 		cap = sizeof buf;
