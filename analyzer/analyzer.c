@@ -3,6 +3,7 @@
  * analyzers, and the capture-quality verdicts (capture.*). */
 #include "analyzer.h"
 #include "analyzer/ike.h"
+#include "esp-sa.h"
 #include "analyzer/ssh.h"
 #include "ssh-int.h"
 #include "verdict.h"
@@ -95,6 +96,8 @@ void analyzer_prefetch(const struct flow *f)
 		__builtin_prefetch(t + off, 1);
 	for (unsigned off = 0; a && off < 128; off += 64)
 		__builtin_prefetch(a + off, 1);
+	if (fs->app == APP_ESP)
+		esp_sa_prefetch(fs->app_aux);
 }
 
 void analyzer_flowless(const struct pkt *p, struct flow *quoted, int quoted_dir)

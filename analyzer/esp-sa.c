@@ -154,6 +154,16 @@ static struct esp_sa *hinted(const uint32_t *hint, const struct addr *dst, uint3
 	return e->in_use && e->spi == spi && addr_eq(&e->dst, dst) ? e : NULL;
 }
 
+void esp_sa_prefetch(uint32_t hint)
+{
+	if (hint && hint <= nused) {
+		const char *e = (const char *)at(hint - 1);
+		__builtin_prefetch(e, 1);
+		__builtin_prefetch(e + 64, 1);
+		__builtin_prefetch(e + 128, 1);
+	}
+}
+
 struct esp_sa *esp_account(const struct pkt *p, uint32_t spi, uint32_t seq, bool udp, uint32_t bytes,
 			   uint32_t *hint)
 {

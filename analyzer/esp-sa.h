@@ -44,6 +44,9 @@ void esp_table_free(void);
 /* Account one ESP packet; returns its SA (NULL only when no room at all).
  * `hint` (may be NULL) remembers the SA's index between packets of one
  * flow: it is checked, then used instead of the hash look-up. */
+/* Ask the CPU for the ESP SA of a flow's hint (flow_state.app_aux), which
+ * a packet a few places ahead will account to (a hint: changes nothing). */
+void esp_sa_prefetch(uint32_t hint);
 struct esp_sa *esp_account(const struct pkt *p, uint32_t spi, uint32_t seq, bool udp, uint32_t bytes,
 			   uint32_t *hint);
 /* The SA of (destination, SPI), or NULL. */

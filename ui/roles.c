@@ -14,6 +14,10 @@
  * §3.14.1): every error name the analyzers print ends in one of these. */
 static bool is_refusal(const char *label)
 {
+	/* most labels ("SYN", "ACK", "FIN,ACK"...) hold none of the characters
+	 * every refusal word has but two: a quick no for them */
+	if (!strpbrk(label, "_-?"))
+		return strstr(label, "FAILED") || strstr(label, "UNSUPPORTED");
 	/* IKEv1 names are spelt with '-', IKEv2 ones with '_' */
 	char w[sizeof ((struct evidence *)0)->what];
 	snprintf(w, sizeof w, "%s", label);
