@@ -67,6 +67,31 @@ static inline const struct tcp_state *ts_of_c(const struct flow *f)
 	return fs->tcp || !fs->tcp_packed ? fs->tcp : tcp_state_view(f);
 }
 
+/* tcp-timewait.c: what TIME_WAIT reuse needs of a closed connection,
+ * after its flow has left the table (a 4-way set-associative table of
+ * 40-byte records; see that file). */
+struct tw_slot {
+	uint64_t fp; /* 0 = empty */
+	ts_usec close_ts;
+	/* or: an attempt the client itself reset before any answer; a SYN
+	 * with the same ISN later continues it (the same attempt) */
+	ts_usec first_syn_ts;
+	uint32_t frame;
+	uint32_t isn, first_syn_frame;
+	uint8_t syn_count;
+	bool rst_attempt;
+};
+_Static_assert(sizeof(struct tw_slot) == 40, "a TIME_WAIT record is 40 bytes");
+void tcp_timewait_init(void); /* empty, at each run's start */
+void tcp_timewait_free(void);
+/* The record of f's 4-tuple, or NULL. */
+const struct tw_slot *tcp_timewait_find(const struct flow *f);
+/* The record a connection of f's 4-tuple closed at `at` (frame) goes in:
+ * its own, a free one, one out of TIME_WAIT, else the oldest (counted
+ * in tcp_timewait_limit). Cleared but for the fingerprint. */
+struct tw_slot *tcp_timewait_take(const struct flow *f, ts_usec at, uint32_t frame);
+struct limit_hit tcp_timewait_limit(void);
+
 #define USEC_F 1e6
 /* how long a closed or reset connection stays in the flow table after its
  * last packet, to absorb the final ACKs and retransmissions */

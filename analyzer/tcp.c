@@ -18,84 +18,6 @@ static struct {
 	uint64_t flows, midstream, one_direction;
 } counters;
 
-/* Closed connections leave the flow table two seconds after their last
- * packet; what TIME_WAIT reuse needs of them stays here, in 40 bytes: a
- * 64-bit fingerprint of the 4-tuple (two unrelated connections match with
- * a chance of about 2^-62 per look-up; the 32-bit flow hash alone matched
- * now and then, which gave false tcp.time_wait_reuse warnings), when and
- * where it closed. The table is 4-way set associative: a closed connection
- * takes a free way of its set, or one whose TIME_WAIT is over, and only
- * when all four still hold a connection in TIME_WAIT does it push out the
- * oldest (counted: capture.limits_reached). A direct-mapped table lost
- * entries to collisions from a few hundred closes on. 131,072 slots, 5 MiB,
- * in pages touched only as closed connections land in them (calloc: a SYN
- * flood touches none); about 2,000 closes a second stay remembered for the
- * whole TIME_WAIT. */
-#define TW_WAYS 4
-#define TW_SETS 32768
-#define TW_SLOTS (TW_WAYS * TW_SETS)
-struct tw_slot {
-	uint64_t fp; /* 0 = empty */
-	ts_usec close_ts;
-	/* or: an attempt the client itself reset before any answer; a SYN
-	 * with the same ISN later continues it (the same attempt) */
-	ts_usec first_syn_ts;
-	uint32_t frame;
-	uint32_t isn, first_syn_frame;
-	uint8_t syn_count;
-	bool rst_attempt;
-};
-_Static_assert(sizeof(struct tw_slot) == 40, "a TIME_WAIT record is 40 bytes");
-
-static struct tw_slot *time_wait;
-static struct limit_hit tw_full; /* a slot still in TIME_WAIT was overwritten */
-
-static struct tw_slot *tw_set(const struct flow *f)
-{
-	return &time_wait[(f->hash & (TW_SETS - 1)) * TW_WAYS];
-}
-
-/* The slot of f's 4-tuple, or NULL. */
-static const struct tw_slot *tw_find(const struct flow *f)
-{
-	uint64_t fp = flow_key_fingerprint(&f->key);
-	const struct tw_slot *set = tw_set(f);
-	for (int i = 0; i < TW_WAYS; i++)
-		if (set[i].fp == fp)
-			return &set[i];
-	return NULL;
-}
-
-/* Does w still hold a connection in TIME_WAIT at `at` (or one that closed
- * later: connections do not end in the order they closed)? */
-static bool tw_live(const struct tw_slot *w, ts_usec at)
-{
-	return w->fp && w->close_ts && (at < w->close_ts || at - w->close_ts < 2 * sd_cfg.msl);
-}
-
-/* The slot a connection closed at `at` goes in: its own 4-tuple's, a free
- * one, one out of TIME_WAIT, else the oldest (counted). Filled with fp. */
-static struct tw_slot *tw_take(const struct flow *f, ts_usec at, uint32_t frame)
-{
-	uint64_t fp = flow_key_fingerprint(&f->key);
-	struct tw_slot *set = tw_set(f), *oldest = &set[0];
-	for (int i = 0; i < TW_WAYS; i++)
-		if (set[i].fp == fp)
-			return &set[i];
-	for (int i = 0; i < TW_WAYS; i++) {
-		if (!tw_live(&set[i], at)) {
-			memset(&set[i], 0, sizeof set[i]);
-			set[i].fp = fp;
-			return &set[i];
-		}
-		if (set[i].close_ts < oldest->close_ts)
-			oldest = &set[i];
-	}
-	limit_note(&tw_full, at, frame);
-	memset(oldest, 0, sizeof *oldest);
-	oldest->fp = fp;
-	return oldest;
-}
 
 /* What each server's own stack looks like from here: the TTL (hop limit)
  * range of the SYN-ACKs it sent in this capture, and of its first data
@@ -175,14 +97,7 @@ void tcp_tracker_init(void)
 {
 	memset(&counters, 0, sizeof counters);
 	tcp_syn_agg_reset();
-	free(time_wait);
-	time_wait = calloc(TW_SLOTS, sizeof *time_wait);
-	if (!time_wait) {
-		fprintf(stderr, "shakedown: out of memory for the TIME_WAIT table\n");
-		abort();
-	}
-	memset(&tw_full, 0, sizeof tw_full);
-	tw_full.limit = TW_SLOTS;
+	tcp_timewait_init();
 	memset(server_ttl, 0, sizeof server_ttl);
 	memset(&sttl_full, 0, sizeof sttl_full);
 	sttl_full.limit = STTL_SLOTS;
@@ -191,8 +106,7 @@ void tcp_tracker_init(void)
 
 void tcp_tracker_free(void)
 {
-	free(time_wait);
-	time_wait = NULL;
+	tcp_timewait_free();
 	tcp_state_pool_reset();
 }
 
@@ -209,7 +123,7 @@ void tcp_flow_new(struct flow *f, const struct pkt *p)
 	tcp_state_clear(t);
 	counters.flows++;
 	if (p->proto == IPPROTO_NUM_TCP && (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN) {
-		const struct tw_slot *w = tw_find(f);
+		const struct tw_slot *w = tcp_timewait_find(f);
 		if (w && w->rst_attempt && p->seq == w->isn && p->ts >= w->close_ts &&
 		    p->ts - w->close_ts < 2 * sd_cfg.msl) {
 			struct tcp_side *c = &t->side[DIR_C2S];
@@ -919,12 +833,12 @@ void tcp_flow_end(struct flow *f, int why, ts_usec now)
 		ts_usec close_ts;
 		uint32_t frame;
 		close_time(t, &close_ts, &frame);
-		struct tw_slot *w = tw_take(f, close_ts, frame);
+		struct tw_slot *w = tcp_timewait_take(f, close_ts, frame);
 		w->rst_attempt = false;
 		w->close_ts = close_ts;
 		w->frame = frame;
 	} else if (t->phase == TCPS_RESET && c->syn && c->rst && !t->side[DIR_S2C].pkts && !t->est_ts) {
-		struct tw_slot *w = tw_take(f, c->rst_ts, c->rst_frame);
+		struct tw_slot *w = tcp_timewait_take(f, c->rst_ts, c->rst_frame);
 		w->rst_attempt = true;
 		w->close_ts = c->rst_ts;
 		w->frame = c->rst_frame;
@@ -992,7 +906,7 @@ bool tcp_peer_ack(const struct flow *f, int dir, uint32_t *ack)
 
 void tcp_fill_summary(struct run_summary *sum)
 {
-	sum->limits[LIMIT_TIME_WAIT] = tw_full;
+	sum->limits[LIMIT_TIME_WAIT] = tcp_timewait_limit();
 	sum->limits[LIMIT_SYN_TARGETS] = tcp_syn_agg_limit();
 	sum->limits[LIMIT_SERVER_TTLS] = sttl_full;
 	sum->tcp_flows = counters.flows;
