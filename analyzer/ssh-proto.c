@@ -385,19 +385,25 @@ bool ssh_name_valid(const char *name, size_t len)
 	return true;
 }
 
+/* One pass over the list: each byte is a name byte (0x21-0x7e but ','),
+ * a ',' ending a name of 1 to 64 bytes, or invalid. Same answer as
+ * ssh_name_valid on every comma-separated name (the unit test checks). */
 bool ssh_namelist_valid(struct ssh_str list)
 {
-	size_t start = 0;
+	size_t run = 0;
 	if (!list.len)
 		return true;
-	for (size_t i = 0; i <= list.len; i++) {
-		if (i < list.len && list.s[i] != ',')
-			continue;
-		if (!ssh_name_valid(list.s + start, i - start))
+	for (size_t i = 0; i < list.len; i++) {
+		unsigned char b = (unsigned char)list.s[i];
+		if (b == ',') {
+			if (run == 0)
+				return false;
+			run = 0;
+		} else if (b < 0x21 || b > 0x7e || ++run > 64) {
 			return false;
-		start = i + 1;
+		}
 	}
-	return true;
+	return run != 0;
 }
 
 bool ssh_nl_contains(struct ssh_str list, const char *name, size_t nlen)
@@ -502,7 +508,7 @@ enum ssh_kexfam ssh_kex_family(const char *kex)
 	return SSH_KEXFAM_UNKNOWN;
 }
 
-const char *ssh_msg_name(uint8_t msg, enum ssh_kexfam fam, char *buf, size_t len)
+const char *ssh_msg_label(uint8_t msg, enum ssh_kexfam fam)
 {
 	const char *s = NULL;
 	switch (msg) {
@@ -525,10 +531,15 @@ const char *ssh_msg_name(uint8_t msg, enum ssh_kexfam fam, char *buf, size_t len
 	case SSH_MSG_KEX_34: s = fam == SSH_KEXFAM_GEX || fam == SSH_KEXFAM_UNKNOWN ? "GEX_REQUEST" : NULL; break;
 	default: break;
 	}
+	return s;
+}
+
+const char *ssh_msg_name(uint8_t msg, enum ssh_kexfam fam, char *buf, size_t len)
+{
+	const char *s = ssh_msg_label(msg, fam);
 	if (s)
-		snprintf(buf, len, "%s", s);
-	else
-		snprintf(buf, len, "msg %u", msg);
+		return s;
+	snprintf(buf, len, "msg %u", msg);
 	return buf;
 }
 

@@ -692,6 +692,39 @@ static void test_name_validity(void **state)
 	assert_true(ssh_namelist_valid(empty));
 	assert_false(ssh_namelist_valid(hole));
 	assert_false(ssh_namelist_valid(trail));
+	struct ssh_str lead = { ",a", 2 }, comma = { ",", 1 };
+	assert_false(ssh_namelist_valid(lead));
+	assert_false(ssh_namelist_valid(comma));
+	/* the one-pass list check agrees with splitting at commas and checking
+	 * each name, over every list of up to 4 bytes from a small alphabet
+	 * and for names around the 64-byte limit */
+	static const char alpha[] = { 'a', ',', ' ', '\x7f', '~', '!' };
+	char buf[70];
+	for (unsigned n = 1; n <= 4; n++) {
+		unsigned total = 1;
+		for (unsigned k = 0; k < n; k++)
+			total *= sizeof alpha;
+		for (unsigned code = 0; code < total; code++) {
+			unsigned c = code;
+			for (unsigned k = 0; k < n; k++, c /= sizeof alpha)
+				buf[k] = alpha[c % sizeof alpha];
+			bool want = true;
+			size_t start = 0;
+			for (size_t k = 0; k <= n; k++)
+				if (k == n || buf[k] == ',') {
+					want = want && ssh_name_valid(buf + start, k - start);
+					start = k + 1;
+				}
+			assert_int_equal(ssh_namelist_valid((struct ssh_str){ buf, n }), want);
+		}
+	}
+	memset(buf, 'x', sizeof buf);
+	buf[0] = ',';
+	assert_true(ssh_namelist_valid((struct ssh_str){ buf + 1, 64 }));
+	assert_false(ssh_namelist_valid((struct ssh_str){ buf + 1, 65 }));
+	buf[65] = ',';
+	assert_true(ssh_namelist_valid((struct ssh_str){ buf + 1, 66 }));
+	assert_false(ssh_namelist_valid((struct ssh_str){ buf, 66 }));
 
 	/* a KEXINIT whose kex list carries an escape sequence: parsed, kept
 	 * byte for byte, marked invalid */
