@@ -385,6 +385,19 @@ bool ssh_name_valid(const char *name, size_t len)
 	return true;
 }
 
+/* One byte of a name-list: a ',' ends a name (which must not be empty),
+ * anything else must be a name byte and the name at most 64 long. */
+static inline bool nl_byte(unsigned char b, size_t *run)
+{
+	if (b == ',') {
+		if (*run == 0)
+			return false;
+		*run = 0;
+		return true;
+	}
+	return b >= 0x21 && b <= 0x7e && ++*run <= 64;
+}
+
 /* One pass over the list: each byte is a name byte (0x21-0x7e but ','),
  * a ',' ending a name of 1 to 64 bytes, or invalid. Same answer as
  * ssh_name_valid on every comma-separated name (the unit test checks). */
@@ -403,16 +416,9 @@ bool ssh_namelist_valid(struct ssh_str list)
 		c = w ^ (ones * ',');
 		if ((((w - ones * 0x21) & ~w) | (w + ones) | w | ((c - ones) & ~c)) & high) {
 			size_t stop = i + 8;
-			for (; i < stop; i++) {
-				unsigned char b = (unsigned char)list.s[i];
-				if (b == ',') {
-					if (run == 0)
-						return false;
-					run = 0;
-				} else if (b < 0x21 || b > 0x7e || ++run > 64) {
+			for (; i < stop; i++)
+				if (!nl_byte((unsigned char)list.s[i], &run))
 					return false;
-				}
-			}
 			continue;
 		}
 		run += 8;
@@ -420,16 +426,9 @@ bool ssh_namelist_valid(struct ssh_str list)
 			return false;
 		i += 8;
 	}
-	for (; i < list.len; i++) {
-		unsigned char b = (unsigned char)list.s[i];
-		if (b == ',') {
-			if (run == 0)
-				return false;
-			run = 0;
-		} else if (b < 0x21 || b > 0x7e || ++run > 64) {
+	for (; i < list.len; i++)
+		if (!nl_byte((unsigned char)list.s[i], &run))
 			return false;
-		}
-	}
 	return run != 0;
 }
 
