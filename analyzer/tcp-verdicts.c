@@ -265,12 +265,20 @@ void tcp_report_slow_handshake(struct flow *f)
  * before its SYN timeout, as in a flood: no single verdict for it) */
 void tcp_report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool quiet)
 {
-	struct tcp_state *t = tcp_ts_of(f);
-	const struct tcp_side *c = &t->side[DIR_C2S];
-	t->reported |= R_SYN_UNANSWERED;
+	/* a compact state is unpacked only for a verdict of its own */
+	struct tcp_syn_only *so = tcp_syn_only_of(f);
+	struct tcp_state *t = so ? NULL : tcp_ts_of(f);
+	ts_usec first_syn_ts = so ? so->first_syn_ts : t->side[DIR_C2S].first_syn_ts;
+	ts_usec syn_ts = so ? so->syn_ts : t->side[DIR_C2S].syn_ts;
+	uint32_t first_syn_frame = so ? so->first_syn_frame : t->side[DIR_C2S].first_syn_frame;
+	uint32_t syn_frame = so ? so->syn_frame : t->side[DIR_C2S].syn_frame;
+	if (so)
+		so->reported |= R_SYN_UNANSWERED;
+	else
+		t->reported |= R_SYN_UNANSWERED;
 	struct syn_agg *a = syn_agg_slot(&f->srv);
 	if (!a)
-		limit_note(&syn_agg_overflow, c->first_syn_ts, c->first_syn_frame);
+		limit_note(&syn_agg_overflow, first_syn_ts, first_syn_frame);
 	if (quiet && !a)
 		return;
 	if (a) {
@@ -279,8 +287,8 @@ void tcp_report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool qui
 			a->evicted++;
 		if (a->total > SYN_AGG_INDIVIDUAL || quiet) {
 			if (!a->attempts) {
-				a->first_ts = c->first_syn_ts;
-				a->first_frame = c->first_syn_frame;
+				a->first_ts = first_syn_ts;
+				a->first_frame = first_syn_frame;
 				a->port_lo = a->port_hi = f->sport;
 				a->a_client = f->cli;
 				a->a_cport = f->cport;
@@ -293,11 +301,14 @@ void tcp_report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool qui
 				a->port_hi = f->sport;
 			if (!addr_eq(&a->a_client, &f->cli))
 				a->clients_changed++;
-			a->last_ts = c->syn_ts;
-			a->last_frame = c->syn_frame;
+			a->last_ts = syn_ts;
+			a->last_frame = syn_frame;
 			return;
 		}
 	}
+	if (!t)
+		t = tcp_ts_of(f);
+	const struct tcp_side *c = &t->side[DIR_C2S];
 	double span = (double)(c->syn_ts - c->first_syn_ts) / USEC_F;
 	double waited = (double)(now - c->first_syn_ts) / USEC_F;
 	char spacing[96] = "";
@@ -666,18 +677,27 @@ void tcp_report_zero_window(struct flow *f, int dir, ts_usec now)
 
 void tcp_report_capture_ended(struct flow *f, ts_usec now)
 {
-	struct tcp_state *t = tcp_ts_of(f);
-	const struct tcp_side *c = &t->side[DIR_C2S];
-	t->reported |= R_CAPTURE_ENDED;
+	/* a compact state is unpacked only for a verdict of its own */
+	struct tcp_syn_only *so = tcp_syn_only_of(f);
+	struct tcp_state *t = so ? NULL : tcp_ts_of(f);
+	ts_usec first_syn_ts = so ? so->first_syn_ts : t->side[DIR_C2S].first_syn_ts;
+	uint32_t first_syn_frame = so ? so->first_syn_frame : t->side[DIR_C2S].first_syn_frame;
+	if (so)
+		so->reported |= R_CAPTURE_ENDED;
+	else
+		t->reported |= R_CAPTURE_ENDED;
 	if (++cap_ended.total > SYN_AGG_INDIVIDUAL) {
 		if (!cap_ended.first_frame) {
-			cap_ended.first_frame = c->first_syn_frame;
-			cap_ended.first_ts = c->first_syn_ts;
+			cap_ended.first_frame = first_syn_frame;
+			cap_ended.first_ts = first_syn_ts;
 		}
-		cap_ended.last_frame = c->first_syn_frame;
-		cap_ended.last_ts = c->first_syn_ts;
+		cap_ended.last_frame = first_syn_frame;
+		cap_ended.last_ts = first_syn_ts;
 		return;
 	}
+	if (!t)
+		t = tcp_ts_of(f);
+	const struct tcp_side *c = &t->side[DIR_C2S];
 	double waited = (double)(now - c->first_syn_ts) / USEC_F;
 	struct verdict v;
 	begin(&v, V_TCP_CAPTURE_ENDED, SEV_INFO, f);
