@@ -326,7 +326,7 @@ static void process(struct driver *d, struct pkt *p, const struct flow_probe *pr
 	analyzer_packet(f, dir, p);
 	if (f->want_stream && p->proto == IPPROTO_NUM_TCP && !p->ip_truncated && !d->in_reassembly) {
 		if (p->ipver == 4)
-			stream_feed_ipv4(d->stream, p);
+			stream_tcp4(d->stream, f, dir, p);
 		else
 			stream_tcp6(d->stream, f, dir, p);
 	}

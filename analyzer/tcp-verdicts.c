@@ -261,21 +261,36 @@ void tcp_report_slow_handshake(struct flow *f)
 	t->reported |= R_SLOW;
 }
 
+/* The client's SYN times and frames, with the reported bit set, from the
+ * compact form if the flow has one (then NULL is returned: it is unpacked
+ * only for a verdict of its own), else from the full state (returned). */
+struct syn_facts {
+	ts_usec first_syn_ts, syn_ts;
+	uint32_t first_syn_frame, syn_frame;
+};
+static struct tcp_state *syn_facts_of(struct flow *f, uint32_t bit, struct syn_facts *sf)
+{
+	struct tcp_syn_only *so = tcp_syn_only_of(f);
+	if (so) {
+		so->reported |= (uint16_t)bit;
+		*sf = (struct syn_facts){ so->first_syn_ts, so->syn_ts, so->first_syn_frame, so->syn_frame };
+		return NULL;
+	}
+	struct tcp_state *t = tcp_ts_of(f);
+	const struct tcp_side *c = &t->side[DIR_C2S];
+	t->reported |= bit;
+	*sf = (struct syn_facts){ c->first_syn_ts, c->syn_ts, c->first_syn_frame, c->syn_frame };
+	return t;
+}
+
 /* quiet: count the attempt in its target's aggregate only (a flow evicted
  * before its SYN timeout, as in a flood: no single verdict for it) */
 void tcp_report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool quiet)
 {
-	/* a compact state is unpacked only for a verdict of its own */
-	struct tcp_syn_only *so = tcp_syn_only_of(f);
-	struct tcp_state *t = so ? NULL : tcp_ts_of(f);
-	ts_usec first_syn_ts = so ? so->first_syn_ts : t->side[DIR_C2S].first_syn_ts;
-	ts_usec syn_ts = so ? so->syn_ts : t->side[DIR_C2S].syn_ts;
-	uint32_t first_syn_frame = so ? so->first_syn_frame : t->side[DIR_C2S].first_syn_frame;
-	uint32_t syn_frame = so ? so->syn_frame : t->side[DIR_C2S].syn_frame;
-	if (so)
-		so->reported |= R_SYN_UNANSWERED;
-	else
-		t->reported |= R_SYN_UNANSWERED;
+	struct syn_facts sf;
+	struct tcp_state *t = syn_facts_of(f, R_SYN_UNANSWERED, &sf);
+	ts_usec first_syn_ts = sf.first_syn_ts, syn_ts = sf.syn_ts;
+	uint32_t first_syn_frame = sf.first_syn_frame, syn_frame = sf.syn_frame;
 	struct syn_agg *a = syn_agg_slot(&f->srv);
 	if (!a)
 		limit_note(&syn_agg_overflow, first_syn_ts, first_syn_frame);
@@ -677,15 +692,10 @@ void tcp_report_zero_window(struct flow *f, int dir, ts_usec now)
 
 void tcp_report_capture_ended(struct flow *f, ts_usec now)
 {
-	/* a compact state is unpacked only for a verdict of its own */
-	struct tcp_syn_only *so = tcp_syn_only_of(f);
-	struct tcp_state *t = so ? NULL : tcp_ts_of(f);
-	ts_usec first_syn_ts = so ? so->first_syn_ts : t->side[DIR_C2S].first_syn_ts;
-	uint32_t first_syn_frame = so ? so->first_syn_frame : t->side[DIR_C2S].first_syn_frame;
-	if (so)
-		so->reported |= R_CAPTURE_ENDED;
-	else
-		t->reported |= R_CAPTURE_ENDED;
+	struct syn_facts sf;
+	struct tcp_state *t = syn_facts_of(f, R_CAPTURE_ENDED, &sf);
+	ts_usec first_syn_ts = sf.first_syn_ts;
+	uint32_t first_syn_frame = sf.first_syn_frame;
 	if (++cap_ended.total > SYN_AGG_INDIVIDUAL) {
 		if (!cap_ended.first_frame) {
 			cap_ended.first_frame = first_syn_frame;

@@ -728,6 +728,24 @@ static void one_sided_check(struct flow *f, ts_usec now, bool final)
 	}
 }
 
+/* An unanswered SYN (the connection is only the client's SYNs so far):
+ * wait at least syn_timeout, and twice the client's last retransmission
+ * gap, so a client still retrying is not cut short. */
+static void syn_check(struct flow *f, ts_usec now, bool ended, ts_usec first_syn_ts, ts_usec syn_ts,
+		      unsigned syn_count, bool capture_ended_told)
+{
+	ts_usec gap = syn_ts - first_syn_ts;
+	if (syn_count > 1)
+		gap /= (syn_count - 1);
+	ts_usec wait = sd_cfg.syn_timeout > 2 * gap ? sd_cfg.syn_timeout : 2 * gap;
+	if (now - syn_ts >= wait || (ended && syn_count >= 2))
+		tcp_report_syn_unanswered(f, now, ended, false);
+	else if (!ended)
+		flow_set_deadline(f, syn_ts + wait);
+	else if (!capture_ended_told)
+		tcp_report_capture_ended(f, now); /* one SYN, then the end: too soon to tell */
+}
+
 /* Verdicts that are due at time now, whether by deadline or at the end. */
 static void evaluate(struct flow *f, ts_usec now, bool ended)
 {
@@ -735,21 +753,9 @@ static void evaluate(struct flow *f, ts_usec now, bool ended)
 	struct flow_state *fs = flow_state(f);
 	const struct tcp_side *c = &t->side[DIR_C2S], *s = &t->side[DIR_S2C];
 
-	/* unanswered SYN: wait at least syn_timeout, and twice the client's last
-	 * retransmission gap, so a client still retrying is not cut short */
 	if (t->phase == TCPS_SYN_SENT && c->syn && f->pkts[DIR_S2C] == 0 &&
-	    !(t->reported & (R_SYN_UNANSWERED | R_ICMP | R_SYNACK_UNSEEN))) {
-		ts_usec gap = c->syn_ts - c->first_syn_ts;
-		if (c->syn_count > 1)
-			gap /= (c->syn_count - 1);
-		ts_usec wait = sd_cfg.syn_timeout > 2 * gap ? sd_cfg.syn_timeout : 2 * gap;
-		if (now - c->syn_ts >= wait || (ended && c->syn_count >= 2))
-			tcp_report_syn_unanswered(f, now, ended, false);
-		else if (!ended)
-			flow_set_deadline(f, c->syn_ts + wait);
-		else if (!(t->reported & R_CAPTURE_ENDED))
-			tcp_report_capture_ended(f, now); /* one SYN, then the end: too soon to tell */
-	}
+	    !(t->reported & (R_SYN_UNANSWERED | R_ICMP | R_SYNACK_UNSEEN)))
+		syn_check(f, now, ended, c->first_syn_ts, c->syn_ts, c->syn_count, t->reported & R_CAPTURE_ENDED);
 
 	one_sided_check(f, now, ended);
 
@@ -832,18 +838,8 @@ static bool syn_only_simple(const struct flow *f, const struct tcp_syn_only *c)
  * after it (a verdict in full unpacks the state). */
 static void syn_only_evaluate(struct flow *f, const struct tcp_syn_only *c, ts_usec now, bool ended)
 {
-	if (c->reported & R_SYN_UNANSWERED)
-		return;
-	ts_usec gap = c->syn_ts - c->first_syn_ts;
-	if (c->syn_count > 1)
-		gap /= (c->syn_count - 1);
-	ts_usec wait = sd_cfg.syn_timeout > 2 * gap ? sd_cfg.syn_timeout : 2 * gap;
-	if (now - c->syn_ts >= wait || (ended && c->syn_count >= 2))
-		tcp_report_syn_unanswered(f, now, ended, false);
-	else if (!ended)
-		flow_set_deadline(f, c->syn_ts + wait);
-	else if (!(c->reported & R_CAPTURE_ENDED))
-		tcp_report_capture_ended(f, now);
+	if (!(c->reported & R_SYN_UNANSWERED))
+		syn_check(f, now, ended, c->first_syn_ts, c->syn_ts, c->syn_count, c->reported & R_CAPTURE_ENDED);
 }
 
 void tcp_timer(struct flow *f, ts_usec now)

@@ -62,11 +62,21 @@ struct flow {
 	 * or lengthen it by state); 0 = the table's default. */
 	ts_usec idle_timeout;
 
-	/* capture/'s own per-flow bookkeeping: the IPv6 in-order reassembler,
-	 * whether libnids holds this stream, and duplicate detection. */
-	uint32_t rx_next[2];
-	bool rx_on[2];
+	/* capture/'s own per-flow bookkeeping: the IPv6 in-order reassembler
+	 * or (IPv4) the first SYN not yet handed to libnids (stream.c), whether
+	 * libnids holds this stream, and duplicate detection. */
+	union {
+		uint32_t rx_next[2];
+		struct {
+			uint32_t seq, tsval;
+		} syn4;
+	};
+	union {
+		bool rx_on[2];
+		uint16_t syn4_win;
+	};
 	bool in_nids;
+	uint8_t syn4_opts; /* 0: no SYN held (stream.c) */
 	uint32_t dup_sig;
 	ts_usec dup_ts;
 
