@@ -27,6 +27,10 @@ struct syn_agg {
 };
 
 static struct syn_agg syn_agg[SYN_AGG_SLOTS];
+static struct syn_agg *syn_agg_find(const struct addr *target);
+/* the slot found last: a flood or a scan asks for the same target again
+ * and again */
+static struct syn_agg *syn_agg_last;
 static struct limit_hit syn_agg_overflow; /* attempts whose target found no free slot */
 
 /* SYNs the capture ended too soon after: the first few one by one, the
@@ -40,6 +44,7 @@ static struct {
 void tcp_syn_agg_reset(void)
 {
 	memset(syn_agg, 0, sizeof syn_agg);
+	syn_agg_last = NULL;
 	memset(&syn_agg_overflow, 0, sizeof syn_agg_overflow);
 	syn_agg_overflow.limit = SYN_AGG_SLOTS;
 	memset(&cap_ended, 0, sizeof cap_ended);
@@ -51,6 +56,14 @@ struct limit_hit tcp_syn_agg_limit(void)
 }
 
 static struct syn_agg *syn_agg_slot(const struct addr *target)
+{
+	if (syn_agg_last && addr_eq(&syn_agg_last->target, target))
+		return syn_agg_last;
+	syn_agg_last = syn_agg_find(target);
+	return syn_agg_last;
+}
+
+static struct syn_agg *syn_agg_find(const struct addr *target)
 {
 	uint32_t h = 2166136261u;
 	for (int i = 0; i < 16; i++)
