@@ -212,6 +212,12 @@ static void on_flow_end(struct flow *f, enum flow_end_reason why, ts_usec now, v
 	analyzer_flow_end(f, why, now);
 }
 
+static void on_evict_soon(const struct flow *f, void *arg)
+{
+	(void)arg;
+	analyzer_prefetch(f);
+}
+
 static void on_deadline(struct flow *f, ts_usec now, void *arg)
 {
 	(void)arg;
@@ -714,6 +720,7 @@ struct driver *driver_begin(const struct capture_opts *o, const struct driver_ho
 		snprintf(err, errlen, "out of memory for %u flows", o->max_flows);
 		goto fail;
 	}
+	flow_table_set_prefetch(d->flows, on_evict_soon);
 	struct stream_hooks sh = { on_stream_bytes, on_datagram, d };
 	d->stream = stream_new(o->max_flows, d->flows, &sh, err, errlen);
 	if (!d->stream)

@@ -167,6 +167,13 @@ struct tcp_state *tcp_state_unpack(struct flow *f)
 	return t;
 }
 
+void tcp_prefetch_packed(const struct flow *f)
+{
+	const struct flow_state *fs = flow_state_c(f);
+	if (!fs->tcp && fs->tcp_packed)
+		__builtin_prefetch(pool_at(&syn_only_pool, fs->tcp_packed - 1), 1);
+}
+
 uint64_t tcp_packed_active(void)
 {
 	return syn_only_pool.st.active;

@@ -27,6 +27,7 @@ struct flow_table {
 	 * sample reads 8 bytes a slot (4 cache lines for 32 slots) instead of
 	 * two lines of each flow */
 	ts_usec *slot_ts;
+	flow_prefetch_fn on_prefetch;
 	ts_usec idle_timeout;
 	flow_end_fn on_end;
 	void *arg;
@@ -63,6 +64,11 @@ struct flow_table *flow_table_new(uint32_t max_flows, ts_usec idle_timeout, flow
 	t->arg = arg;
 	t->st.max_flows = max_flows;
 	return t;
+}
+
+void flow_table_set_prefetch(struct flow_table *t, flow_prefetch_fn fn)
+{
+	t->on_prefetch = fn;
 }
 
 void flow_table_free(struct flow_table *t)
@@ -160,6 +166,48 @@ static void release(struct flow_table *t, struct flow *f, enum flow_end_reason w
 	t->st.active--;
 }
 
+/* The least recently active flow of the 32 slots from *cursor on (the
+ * first of them on a tie), or UINT32_MAX; *cursor moves past them. */
+static uint32_t evict_pick(const struct flow_table *t, uint32_t *cursor, uint32_t used)
+{
+	uint32_t vi = UINT32_MAX, ci = *cursor % used;
+	ts_usec best = SLOT_FREE;
+	for (uint32_t k = 0; k < 32; k++) {
+		ts_usec c = t->slot_ts[ci];
+		if (c != SLOT_FREE && (vi == UINT32_MAX || c < best)) {
+			vi = ci;
+			best = c;
+		}
+		if (++ci == used)
+			ci = 0;
+	}
+	*cursor = ci;
+	return vi;
+}
+
+/* While the table evicts a flow for every new one (a flood), the victims
+ * of the next two samples, as they stand now, are fetched ahead: the
+ * second one's flow, and the first one's (fetched by the eviction before)
+ * hash entry and analyzer state. A hint only: each eviction picks its own
+ * victim again. */
+static void evict_prefetch(const struct flow_table *t, uint32_t used)
+{
+	uint32_t cursor = t->evict_cursor;
+	uint32_t v1 = evict_pick(t, &cursor, used);
+	uint32_t v2 = evict_pick(t, &cursor, used);
+	if (v1 != UINT32_MAX) {
+		const struct flow *f = slot(t, v1);
+		__builtin_prefetch(&t->buckets[f->hash & (t->nbuckets - 1)], 1);
+		if (t->on_prefetch)
+			t->on_prefetch(f, t->arg);
+	}
+	if (v2 != UINT32_MAX) {
+		const unsigned char *f = (const unsigned char *)slot(t, v2);
+		for (size_t off = 0; off < sizeof(struct flow); off += 64)
+			__builtin_prefetch(f + off, 1);
+	}
+}
+
 static struct flow *alloc_slot(struct flow_table *t, ts_usec now)
 {
 	uint32_t i;
@@ -174,21 +222,11 @@ static struct flow *alloc_slot(struct flow_table *t, ts_usec now)
 	uint32_t used = t->pool.used_hw;
 	if (!used)
 		return NULL;
-	uint32_t vi = UINT32_MAX, ci = t->evict_cursor % used;
-	ts_usec best = SLOT_FREE;
-	for (uint32_t k = 0; k < 32; k++) {
-		ts_usec c = t->slot_ts[ci];
-		if (c != SLOT_FREE && (vi == UINT32_MAX || c < best)) {
-			vi = ci;
-			best = c;
-		}
-		if (++ci == used)
-			ci = 0;
-	}
-	t->evict_cursor = ci;
+	uint32_t vi = evict_pick(t, &t->evict_cursor, used);
 	if (vi == UINT32_MAX)
 		return NULL;
 	struct flow *victim = slot(t, vi);
+	evict_prefetch(t, used);
 	if (!t->st.evicted++)
 		t->st.first_evicted_ts = now;
 	release(t, victim, FLOW_END_EVICTED, now);

@@ -102,6 +102,10 @@ struct flow_stats {
 typedef void (*flow_end_fn)(struct flow *f, enum flow_end_reason why, ts_usec now, void *arg);
 
 struct flow_table *flow_table_new(uint32_t max_flows, ts_usec idle_timeout, flow_end_fn on_end, void *arg);
+/* Called (with the table's arg) for a flow that will likely be evicted
+ * soon, so its owner can ask the CPU for the state its on_end will read. */
+typedef void (*flow_prefetch_fn)(const struct flow *f, void *arg);
+void flow_table_set_prefetch(struct flow_table *t, flow_prefetch_fn fn);
 void flow_table_free(struct flow_table *t);
 
 /* Find (or create) the flow of a TCP/UDP/ESP packet. *dir is set to
