@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* stream.c - the one module that talks to libnids, plus our IPv6 in-order
- * reassembler. libnids is process-global: one open struct stream per
- * process, reached from libnids' callbacks through `active`. */
+ * reassembler, and the first SYN of each IPv4 flow held back from libnids
+ * until the flow shows a second packet (see stream_tcp4). libnids is
+ * process-global: one open struct stream per process, reached from
+ * libnids' callbacks through `active`. */
 #include "stream.h"
 #include "cursor.h"
 #include "util.h"
