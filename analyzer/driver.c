@@ -112,8 +112,8 @@ static void row_fill(struct driver_flow_row *r, const struct flow *f, ts_usec no
 	r->id = f->id;
 	r->proto = f->proto;
 	r->ended = ended;
-	r->client = f->cli;
-	r->server = f->srv;
+	r->client = flow_cli(f);
+	r->server = flow_srv(f);
 	r->cport = f->cport;
 	r->sport = f->sport;
 	r->spi = f->spi;

@@ -215,7 +215,8 @@ void tcp_icmp(struct flow *f, int dir, const struct pkt *icmp)
 		return; /* packet too big: not a rejection */
 	bool admin;
 	const char *what = icmp_code_name(icmp, &admin);
-	bool from_target = addr_eq(&icmp->src, &f->srv);
+	struct addr srv = flow_srv(f);
+	bool from_target = addr_eq(&icmp->src, &srv);
 	char who[64];
 	addr_str(&icmp->src, who, sizeof who);
 	struct verdict v;
@@ -268,7 +269,8 @@ void tcp_report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool qui
 	struct tcp_state *t = tcp_ts_of(f);
 	const struct tcp_side *c = &t->side[DIR_C2S];
 	t->reported |= R_SYN_UNANSWERED;
-	struct syn_agg *a = syn_agg_slot(&f->srv);
+	struct addr srv = flow_srv(f), cli = flow_cli(f);
+	struct syn_agg *a = syn_agg_slot(&srv);
 	if (!a)
 		limit_note(&syn_agg_overflow, c->first_syn_ts, c->first_syn_frame);
 	if (quiet && !a)
@@ -282,7 +284,7 @@ void tcp_report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool qui
 				a->first_ts = c->first_syn_ts;
 				a->first_frame = c->first_syn_frame;
 				a->port_lo = a->port_hi = f->sport;
-				a->a_client = f->cli;
+				a->a_client = cli;
 				a->a_cport = f->cport;
 				a->a_sport = f->sport;
 			}
@@ -291,7 +293,7 @@ void tcp_report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool qui
 				a->port_lo = f->sport;
 			if (f->sport > a->port_hi)
 				a->port_hi = f->sport;
-			if (!addr_eq(&a->a_client, &f->cli))
+			if (!addr_eq(&a->a_client, &cli))
 				a->clients_changed++;
 			a->last_ts = c->syn_ts;
 			a->last_frame = c->syn_frame;

@@ -101,6 +101,17 @@ static inline bool key_eq(const struct flow_key *x, const struct flow_key *y)
 	return !memcmp(x, y, sizeof *x);
 }
 
+/* Did make_key() put the packet's source on the key's a side? The same
+ * test it makes (ESP keys carry no ports). */
+static bool src_is_key_a(const struct pkt *p)
+{
+	size_t n = p->src.family == 4 ? 4 : 16;
+	uint16_t sp = p->proto == IPPROTO_NUM_ESP ? 0 : p->sport;
+	uint16_t dp = p->proto == IPPROTO_NUM_ESP ? 0 : p->dport;
+	int c = memcmp(p->src.b, p->dst.b, n);
+	return c < 0 || (c == 0 && sp <= dp);
+}
+
 static void make_key(struct flow_key *k, uint8_t proto, const struct addr *s, uint16_t sp, const struct addr *d,
 		     uint16_t dp, uint32_t spi)
 {
@@ -219,9 +230,10 @@ static struct flow *find(struct flow_table *t, const struct flow_key *k, uint32_
 
 static int dir_of(const struct flow *f, const struct addr *src, uint16_t sport)
 {
-	if (addr_eq(src, &f->cli) && sport == f->cport && (!addr_eq(&f->cli, &f->srv) || f->cport != f->sport))
+	struct addr cli = flow_cli(f), srv = flow_srv(f);
+	if (addr_eq(src, &cli) && sport == f->cport && (!addr_eq(&cli, &srv) || f->cport != f->sport))
 		return DIR_C2S;
-	if (addr_eq(src, &f->srv) && sport == f->sport)
+	if (addr_eq(src, &srv) && sport == f->sport)
 		return DIR_S2C;
 	return DIR_C2S;
 }
@@ -245,10 +257,12 @@ static struct flow *create(struct flow_table *t, const struct flow_key *k, uint3
 	f->spi = k->spi;
 	bool guessed;
 	if (sender_is_client(p, &guessed)) {
-		f->cli = p->src, f->cport = p->sport, f->srv = p->dst, f->sport = p->dport;
+		f->cport = p->sport, f->sport = p->dport;
+		f->cli_is_a = src_is_key_a(p);
 		*dir = DIR_C2S;
 	} else {
-		f->cli = p->dst, f->cport = p->dport, f->srv = p->src, f->sport = p->sport;
+		f->cport = p->dport, f->sport = p->sport;
+		f->cli_is_a = !src_is_key_a(p);
 		*dir = DIR_S2C;
 	}
 	f->initiator_guessed = guessed;
@@ -329,8 +343,10 @@ struct flow *flow_table_lookup_probe(struct flow_table *t, const struct pkt *p, 
 	struct flow *f = find(t, &pr->key, pr->hash);
 	if (f) {
 		*dir = dir_of(f, &p->src, p->proto == IPPROTO_NUM_ESP ? 0 : p->sport);
-		if (p->proto == IPPROTO_NUM_ESP)
-			*dir = addr_eq(&p->src, &f->cli) ? DIR_C2S : DIR_S2C;
+		if (p->proto == IPPROTO_NUM_ESP) {
+			struct addr cli = flow_cli(f);
+			*dir = addr_eq(&p->src, &cli) ? DIR_C2S : DIR_S2C;
+		}
 	} else {
 		f = create(t, &pr->key, pr->hash, p, dir);
 		if (!f)

@@ -11,6 +11,7 @@
 #define SHAKEDOWN_FLOW_H
 
 #include <stdalign.h>
+#include <string.h>
 #include "packet.h"
 
 enum { DIR_C2S = 0, DIR_S2C = 1 };
@@ -43,13 +44,15 @@ struct flow {
 	ts_usec last_ts;
 	uint64_t last_frame;
 	uint64_t pkts[2], bytes[2];
-	struct addr cli, srv;
+	/* The client and server addresses are the key's a and b (or b and
+	 * a): read them with flow_cli() and flow_srv(). */
 	uint16_t cport, sport;
 	uint8_t proto;
 	uint8_t ipver;
 	bool initiator_guessed; /* no SYN from the initiator was seen */
 	bool want_stream;       /* an analyzer wants reassembled bytes */
 	bool in_use;
+	bool cli_is_a;          /* the client is the key's a side */
 
 	uint64_t id; /* 1-based, in order of creation */
 	ts_usec first_ts;
@@ -132,10 +135,29 @@ void flow_table_end(struct flow_table *t, struct flow *f, ts_usec now);
 void flow_table_foreach(struct flow_table *t, void (*fn)(struct flow *f, void *arg), void *arg);
 const struct flow_stats *flow_table_stats(const struct flow_table *t);
 
-/* Orientation helpers */
-static inline const struct addr *flow_src(const struct flow *f, int dir)
+/* Orientation helpers: the endpoints' addresses, rebuilt from the key
+ * (kept once per flow, in the key only). */
+static inline struct addr flow_key_addr(const struct flow *f, bool a_side)
 {
-	return dir == DIR_C2S ? &f->cli : &f->srv;
+	struct addr r;
+	r.family = f->key.family;
+	memcpy(r.b, a_side ? f->key.a : f->key.b, sizeof r.b);
+	return r;
+}
+
+static inline struct addr flow_cli(const struct flow *f)
+{
+	return flow_key_addr(f, f->cli_is_a);
+}
+
+static inline struct addr flow_srv(const struct flow *f)
+{
+	return flow_key_addr(f, !f->cli_is_a);
+}
+
+static inline struct addr flow_src(const struct flow *f, int dir)
+{
+	return dir == DIR_C2S ? flow_cli(f) : flow_srv(f);
 }
 
 #endif
