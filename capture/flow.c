@@ -68,6 +68,8 @@ void flow_table_free(struct flow_table *t)
 }
 
 _Static_assert(sizeof(struct flow_key) == 48, "the key is six 64-bit words, no padding");
+/* docs/architecture.md, "Memory per open flow", gives this size */
+_Static_assert(sizeof(struct flow) == 208, "the flow record is 208 bytes");
 
 /* Word-wise multiply-xorshift over the whole key, then a finaliser so the
  * low bits depend on every input bit. */
@@ -254,7 +256,6 @@ static struct flow *create(struct flow_table *t, const struct flow_key *k, uint3
 	f->id = ++t->next_id;
 	f->first_ts = f->last_ts = p->ts;
 	f->first_frame = f->last_frame = p->frame;
-	f->spi = k->spi;
 	bool guessed;
 	if (sender_is_client(p, &guessed)) {
 		f->cport = p->sport, f->sport = p->dport;

@@ -49,15 +49,16 @@ struct flow {
 	uint16_t cport, sport;
 	uint8_t proto;
 	uint8_t ipver;
-	bool initiator_guessed; /* no SYN from the initiator was seen */
-	bool want_stream;       /* an analyzer wants reassembled bytes */
-	bool in_use;
-	bool cli_is_a;          /* the client is the key's a side */
+	bool initiator_guessed : 1; /* no SYN from the initiator was seen */
+	bool want_stream : 1;       /* an analyzer wants reassembled bytes */
+	bool in_use : 1;
+	bool cli_is_a : 1;          /* the client is the key's a side */
+	bool in_nids : 1;           /* libnids holds this stream (capture/stream.c) */
 
 	uint64_t id; /* 1-based, in order of creation */
 	ts_usec first_ts;
 	uint64_t first_frame;
-	uint32_t spi; /* ESP */
+	/* an ESP flow's SPI is its key's spi */
 
 	/* Packet time at which an analyzer wants flow_timer called; 0 = none. */
 	ts_usec deadline;
@@ -65,15 +66,15 @@ struct flow {
 	 * or lengthen it by state); 0 = the table's default. */
 	ts_usec idle_timeout;
 
-	/* capture/'s own per-flow bookkeeping: the IPv6 in-order reassembler,
-	 * whether libnids holds this stream, and duplicate detection. */
+	/* capture/'s own per-flow bookkeeping: the IPv6 in-order reassembler
+	 * and duplicate detection (in_nids above: whether libnids holds this
+	 * stream). */
 	uint32_t rx_next[2];
 	bool rx_on[2];
-	bool in_nids;
 	uint32_t dup_sig;
 	ts_usec dup_ts;
 
-	alignas(16) unsigned char state[FLOW_STATE_BYTES];
+	alignas(8) unsigned char state[FLOW_STATE_BYTES];
 };
 
 struct flow_table;

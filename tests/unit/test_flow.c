@@ -213,7 +213,6 @@ static void test_esp_by_spi(void **state)
 	struct pkt a = mk(IPPROTO_NUM_ESP, "192.0.2.1", 0, "198.51.100.1", 0, 0, T0);
 	a.esp_spi = 0xc1a0f001;
 	struct flow *fa = look(t, &a, DIR_C2S);
-	assert_int_equal(fa->spi, 0xc1a0f001);
 	assert_int_equal(fa->key.spi, 0xc1a0f001);
 	assert_client(fa, "192.0.2.1", 0, "198.51.100.1", 0);
 	/* the peer's SA has its own SPI: another flow, whose client is the peer */

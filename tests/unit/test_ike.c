@@ -582,7 +582,7 @@ static void test_esp_plain_describe(void **st)
 	memcpy(f.key.a, a_ip, 4);
 	memcpy(f.key.b, b_ip, 4);
 	f.cli_is_a = true;
-	f.spi = 0xaa000001;
+	f.key.spi = 0xaa000001;
 	static const uint32_t seqs[] = {1, 2, 5, 5, 6};
 	for (int i = 0; i < 5; i++) {
 		struct pkt p = mkpkt(true, 0, 0, NULL, 0, i);
