@@ -61,7 +61,7 @@ enum {
 #define LOG_HEAD 14
 #define LOG_TAIL 10
 #define LOG_SLOTS (LOG_HEAD + LOG_TAIL) /* head slots first, then the ring */
-#define IKE_LOG_BLOCK 8  /* log records per block (ike-text.c) */
+#define IKE_LOG_BLOCK 4  /* log records per block (ike-text.c) */
 #define IKE_SA_TEXTS 5   /* texts an SA refers to: offered, chosen, notifies, 2 vendors */
 
 _Static_assert(LOG_SLOTS % IKE_LOG_BLOCK == 0, "the log is whole blocks");

@@ -69,7 +69,7 @@ void flow_table_free(struct flow_table *t)
 
 _Static_assert(sizeof(struct flow_key) == 48, "the key is six 64-bit words, no padding");
 /* docs/architecture.md, "Memory per open flow", gives this size */
-_Static_assert(sizeof(struct flow) == 208, "the flow record is 208 bytes");
+_Static_assert(sizeof(struct flow) == 200, "the flow record is 200 bytes");
 
 /* Word-wise multiply-xorshift over the whole key, then a finaliser so the
  * low bits depend on every input bit. */

@@ -54,6 +54,7 @@ struct flow {
 	bool in_use : 1;
 	bool cli_is_a : 1;          /* the client is the key's a side */
 	bool in_nids : 1;           /* libnids holds this stream (capture/stream.c) */
+	uint8_t rx_on : 2;          /* bit d: the IPv6 in-order reassembler of direction d is on */
 
 	uint64_t id; /* 1-based, in order of creation */
 	ts_usec first_ts;
@@ -63,15 +64,15 @@ struct flow {
 	/* Packet time at which an analyzer wants flow_timer called; 0 = none. */
 	ts_usec deadline;
 	/* Idle time after which the flow leaves the table (analyzers shorten
-	 * or lengthen it by state); 0 = the table's default. */
-	ts_usec idle_timeout;
+	 * or lengthen it by state), in microseconds, so at most 71 minutes;
+	 * 0 = the table's default. */
+	uint32_t idle_timeout;
 
 	/* capture/'s own per-flow bookkeeping: the IPv6 in-order reassembler
-	 * and duplicate detection (in_nids above: whether libnids holds this
-	 * stream). */
-	uint32_t rx_next[2];
-	bool rx_on[2];
+	 * (rx_on above) and duplicate detection (in_nids above: whether
+	 * libnids holds this stream). */
 	uint32_t dup_sig;
+	uint32_t rx_next[2];
 	ts_usec dup_ts;
 
 	alignas(8) unsigned char state[FLOW_STATE_BYTES];

@@ -451,10 +451,10 @@ void stream_tcp6(struct stream *S, struct flow *f, int dir, const struct pkt *p)
 {
 	if (p->tcp_flags & TH_SYN) {
 		f->rx_next[dir] = p->seq + 1;
-		f->rx_on[dir] = true;
+		f->rx_on |= 1u << dir;
 		return;
 	}
-	if (!f->rx_on[dir] || !p->payload_len || p->ip_truncated)
+	if (!(f->rx_on >> dir & 1u) || !p->payload_len || p->ip_truncated)
 		return;
 	uint32_t seq = p->seq;
 	uint32_t len = p->payload_len;
