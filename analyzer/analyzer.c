@@ -95,6 +95,8 @@ void analyzer_prefetch(const struct flow *f)
 	const unsigned char *a = (const unsigned char *)fs->app_state;
 	for (unsigned off = 0; t && off < 256; off += 64)
 		__builtin_prefetch(t + off, 1);
+	if (!t && f->proto == IPPROTO_NUM_TCP)
+		tcp_prefetch_packed(f);
 	for (unsigned off = 0; a && off < 128; off += 64)
 		__builtin_prefetch(a + off, 1);
 	if (fs->app == APP_ESP)

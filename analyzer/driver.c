@@ -212,6 +212,12 @@ static void on_flow_end(struct flow *f, enum flow_end_reason why, ts_usec now, v
 	analyzer_flow_end(f, why, now);
 }
 
+static void on_evict_soon(const struct flow *f, void *arg)
+{
+	(void)arg;
+	analyzer_prefetch(f);
+}
+
 static void on_deadline(struct flow *f, ts_usec now, void *arg)
 {
 	(void)arg;
@@ -326,7 +332,7 @@ static void process(struct driver *d, struct pkt *p, const struct flow_probe *pr
 	analyzer_packet(f, dir, p);
 	if (f->want_stream && p->proto == IPPROTO_NUM_TCP && !p->ip_truncated && !d->in_reassembly) {
 		if (p->ipver == 4)
-			stream_feed_ipv4(d->stream, p);
+			stream_tcp4(d->stream, f, dir, p);
 		else
 			stream_tcp6(d->stream, f, dir, p);
 	}
@@ -714,6 +720,7 @@ struct driver *driver_begin(const struct capture_opts *o, const struct driver_ho
 		snprintf(err, errlen, "out of memory for %u flows", o->max_flows);
 		goto fail;
 	}
+	flow_table_set_prefetch(d->flows, on_evict_soon);
 	struct stream_hooks sh = { on_stream_bytes, on_datagram, d };
 	d->stream = stream_new(o->max_flows, d->flows, &sh, err, errlen);
 	if (!d->stream)

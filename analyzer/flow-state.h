@@ -24,6 +24,8 @@ struct flow_state {
 	uint8_t app;          /* enum app_proto */
 	bool app_verdict;     /* an application analyzer reported on this flow */
 	bool done;            /* all verdicts for this flow were emitted */
+	bool tcp_fresh;       /* TCP: no state yet; the flow's first packet, a
+				* plain SYN, makes its compact form (tcp.c) */
 	uint32_t app_aux;     /* analyzer-owned: ESP flows keep 1 + their ESP
 				* SA's index (esp.c), checked before use */
 	void *app_state;       /* analyzer-owned, from a bounded pool */

@@ -444,8 +444,11 @@ struct sbuf {
 	size_t len, n;
 };
 
-static void sb_put(struct sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_put(struct sbuf *s, const char *fmt, ...)
+/* Append a string, as much as fits; n counts what was asked for, and is
+ * len once anything was cut (so sb_clipped tells). The same as
+ * snprintf(b + n, len - n, "%s", str) with its clipping, without the
+ * format parsing: proposals are rendered for every IKE message. */
+static void sb_str(struct sbuf *s, const char *str)
 {
 	if (s->len == 0)
 		return;
@@ -453,15 +456,23 @@ static void sb_put(struct sbuf *s, const char *fmt, ...)
 		s->n = s->len; /* mark clipped */
 		return;
 	}
-	va_list ap;
-	va_start(ap, fmt);
-	int w = vsnprintf(s->b + s->n, s->len - s->n, fmt, ap);
-	va_end(ap);
-	if (w < 0)
-		return;
-	s->n += (size_t)w;
+	size_t w = strlen(str), room = s->len - s->n - 1;
+	memcpy(s->b + s->n, str, w < room ? w : room);
+	s->b[s->n + (w < room ? w : room)] = 0;
+	s->n += w;
 	if (s->n >= s->len)
 		s->n = s->len;
+}
+
+static void sb_num(struct sbuf *s, unsigned v)
+{
+	char d[12];
+	size_t i = sizeof d;
+	d[--i] = 0;
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) && i);
+	sb_str(s, d + i);
 }
 
 static bool sb_clipped(const struct sbuf *s)
@@ -472,9 +483,9 @@ static bool sb_clipped(const struct sbuf *s)
 static void sb_name(struct sbuf *s, const char *name, const char *kind, unsigned num)
 {
 	if (name)
-		sb_put(s, "%s", name);
+		sb_str(s, name);
 	else
-		sb_put(s, "%s%u", kind, num);
+		sb_str(s, kind), sb_num(s, num);
 }
 
 size_t ike_format_v2_prop(const struct ike_prop *p, char *buf, size_t len)
@@ -494,11 +505,11 @@ size_t ike_format_v2_prop(const struct ike_prop *p, char *buf, size_t len)
 			if (x->type == IKEV2_TT_ESN && x->id == 0)
 				continue;
 			if (!first)
-				sb_put(&s, "/");
+				sb_str(&s, "/");
 			first = false;
 			sb_name(&s, ikev2_transform_name(x->type, x->id), x->type == IKEV2_TT_DH ? "group" : "id", x->id);
 			if (x->type == IKEV2_TT_ENCR && x->keylen)
-				sb_put(&s, "_%u", x->keylen);
+				sb_str(&s, "_"), sb_num(&s, x->keylen);
 		}
 	}
 	/* Transforms of unknown types still show. */
@@ -507,9 +518,9 @@ size_t ike_format_v2_prop(const struct ike_prop *p, char *buf, size_t len)
 		if (x->type >= 1 && x->type <= 5)
 			continue;
 		if (!first)
-			sb_put(&s, "/");
+			sb_str(&s, "/");
 		first = false;
-		sb_put(&s, "type%u:%u", x->type, x->id);
+		sb_str(&s, "type"), sb_num(&s, x->type), sb_str(&s, ":"), sb_num(&s, x->id);
 	}
 	if (len && s.n >= len)
 		s.n = len - 1;
@@ -524,36 +535,36 @@ size_t ike_format_v1_xform(const struct ike_prop *p, const struct ike_xform *x, 
 	if (p->proto == IKE_PROTO_IKE) {
 		sb_name(&s, ikev1_enc_name(x->v1_enc), "enc", x->v1_enc);
 		if (x->keylen)
-			sb_put(&s, "_%u", x->keylen);
-		sb_put(&s, "/");
+			sb_str(&s, "_"), sb_num(&s, x->keylen);
+		sb_str(&s, "/");
 		sb_name(&s, ikev1_hash_name(x->v1_hash), "hash", x->v1_hash);
-		sb_put(&s, "/");
+		sb_str(&s, "/");
 		sb_name(&s, ike_dh_name(x->v1_group), "group", x->v1_group);
-		sb_put(&s, "/");
+		sb_str(&s, "/");
 		sb_name(&s, ikev1_auth_name(x->v1_auth), "auth", x->v1_auth);
 	} else {
 		if (p->proto == IKE_PROTO_ESP) {
 			sb_name(&s, ikev1_esp_name(x->id), "esp", x->id);
 			if (x->keylen)
-				sb_put(&s, "_%u", x->keylen);
+				sb_str(&s, "_"), sb_num(&s, x->keylen);
 		} else {
-			sb_put(&s, "%s%u", ike_proto_name(p->proto), x->id);
+			sb_str(&s, ike_proto_name(p->proto)), sb_num(&s, x->id);
 		}
 		if (x->v1_integ) {
-			sb_put(&s, "/");
+			sb_str(&s, "/");
 			sb_name(&s, ikev1_ipsec_auth_name(x->v1_integ), "auth", x->v1_integ);
 		}
 		if (x->v1_group) {
-			sb_put(&s, "/PFS ");
+			sb_str(&s, "/PFS ");
 			sb_name(&s, ike_dh_name(x->v1_group), "group", x->v1_group);
 		}
 		if (x->v1_encap) {
-			sb_put(&s, "/");
+			sb_str(&s, "/");
 			sb_name(&s, ikev1_encap_name(x->v1_encap), "encap", x->v1_encap);
 		}
 	}
 	if (x->v1_life_secs)
-		sb_put(&s, "/%us", x->v1_life_secs);
+		sb_str(&s, "/"), sb_num(&s, x->v1_life_secs), sb_str(&s, "s");
 	if (len && s.n >= len)
 		s.n = len - 1;
 	return s.n;
@@ -570,12 +581,12 @@ size_t ike_format_sa(bool v2, const struct ike_sa_pl *sa, char *buf, size_t len)
 		const struct ike_prop *p = &sa->p[i];
 		if (v2) {
 			ike_format_v2_prop(p, one, sizeof(one));
-			sb_put(&s, "%s%s:%s", first ? "" : ", ", ike_proto_name(p->proto), one);
+			sb_str(&s, first ? "" : ", "), sb_str(&s, ike_proto_name(p->proto)), sb_str(&s, ":"), sb_str(&s, one);
 			first = false;
 		} else {
 			for (unsigned j = 0; j < p->nx; j++) {
 				ike_format_v1_xform(p, &p->x[j], one, sizeof(one));
-				sb_put(&s, "%s%s:%s", first ? "" : ", ", ike_proto_name(p->proto), one);
+				sb_str(&s, first ? "" : ", "), sb_str(&s, ike_proto_name(p->proto)), sb_str(&s, ":"), sb_str(&s, one);
 				first = false;
 			}
 		}

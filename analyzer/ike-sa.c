@@ -330,8 +330,12 @@ bool ike_nat_found(uint8_t st)
 
 void ike_spi_hex(const uint8_t spi[8], char *buf)
 {
-	for (int i = 0; i < 8; i++)
-		snprintf(buf + 2 * i, 3, "%02x", spi[i]);
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 0; i < 8; i++) {
+		buf[2 * i] = hex[spi[i] >> 4];
+		buf[2 * i + 1] = hex[spi[i] & 15];
+	}
+	buf[16] = 0;
 }
 
 /* Exchanges seen, e.g. "IKE_SA_INIT x2, IKE_AUTH x1, INFORMATIONAL x2". */

@@ -73,7 +73,8 @@ static void note_notifies(struct ike_sa *sa, const struct ike_msg *m)
 		uint16_t t = m->n[i].type;
 		if (t == IKEV2_N_FRAGMENTATION_SUPPORTED && sa->ver == 2)
 			sa->frag_supported = true;
-		ike_text_append_once(&sa->notifies, IKE_TEXT_ROOM, ike_notify_str(sa->ver == 2, t, nn, sizeof(nn)));
+		const char *name = ike_notify_name(sa->ver == 2, t); /* no copy when named */
+		ike_text_append_once(&sa->notifies, IKE_TEXT_ROOM, name ? name : ike_notify_str(sa->ver == 2, t, nn, sizeof(nn)));
 	}
 }
 

@@ -109,7 +109,7 @@ void ssh_find_missing(const struct ssh_sess *s, struct missing *m)
 	uint64_t idf = c->ident_ts > sv->ident_ts ? c->ident_frame : sv->ident_frame;
 	if (!sv->kexinit) {
 		m->dir = sd;
-		snprintf(m->name, sizeof m->name, "KEXINIT");
+		m->name = "KEXINIT";
 		m->since = idents;
 		m->since_frame = idf;
 		m->last = c->kexinit ? ssh_last_msg(c) : NULL;
@@ -119,7 +119,7 @@ void ssh_find_missing(const struct ssh_sess *s, struct missing *m)
 	}
 	if (!c->kexinit) {
 		m->dir = cd;
-		snprintf(m->name, sizeof m->name, "KEXINIT");
+		m->name = "KEXINIT";
 		m->since = sv->kexinit_ts > idents ? sv->kexinit_ts : idents;
 		m->since_frame = sv->kexinit_frame;
 		m->last = ssh_last_msg(sv);
@@ -130,7 +130,7 @@ void ssh_find_missing(const struct ssh_sess *s, struct missing *m)
 	const struct msg_rec *ci = ssh_find_msg(c, SSH_MSG_KEX_30, 49);
 	if (!ci) {
 		m->dir = cd;
-		snprintf(m->name, sizeof m->name, "%s", ssh_mname(s, s->fam == SSH_KEXFAM_GEX ? SSH_MSG_KEX_34 : SSH_MSG_KEX_30));
+		m->name = ssh_msg_label(s->fam == SSH_KEXFAM_GEX ? SSH_MSG_KEX_34 : SSH_MSG_KEX_30, (enum ssh_kexfam)s->fam);
 		m->since = both;
 		m->since_frame = bothf;
 		m->last = ssh_last_msg(sv);
@@ -140,7 +140,7 @@ void ssh_find_missing(const struct ssh_sess *s, struct missing *m)
 		const struct msg_rec *grp = ssh_find_msg(sv, SSH_MSG_KEX_31, SSH_MSG_KEX_31);
 		if (!grp) {
 			m->dir = sd;
-			snprintf(m->name, sizeof m->name, "GEX_GROUP");
+			m->name = "GEX_GROUP";
 			m->since = ci->ts;
 			m->since_frame = ci->frame;
 			m->last = ci;
@@ -149,7 +149,7 @@ void ssh_find_missing(const struct ssh_sess *s, struct missing *m)
 		const struct msg_rec *gi = ssh_find_msg(c, SSH_MSG_KEX_32, SSH_MSG_KEX_32);
 		if (!gi) {
 			m->dir = cd;
-			snprintf(m->name, sizeof m->name, "GEX_INIT");
+			m->name = "GEX_INIT";
 			m->since = grp->ts;
 			m->since_frame = grp->frame;
 			m->last = grp;
@@ -160,7 +160,7 @@ void ssh_find_missing(const struct ssh_sess *s, struct missing *m)
 	const struct msg_rec *r = ssh_server_reply(s);
 	if (!r) {
 		m->dir = sd;
-		snprintf(m->name, sizeof m->name, "%s", ssh_mname(s, s->fam == SSH_KEXFAM_GEX ? SSH_MSG_KEX_33 : SSH_MSG_KEX_31));
+		m->name = ssh_msg_label(s->fam == SSH_KEXFAM_GEX ? SSH_MSG_KEX_33 : SSH_MSG_KEX_31, (enum ssh_kexfam)s->fam);
 		m->since = ci->ts;
 		m->since_frame = ci->frame;
 		m->last = ci;
@@ -168,14 +168,14 @@ void ssh_find_missing(const struct ssh_sess *s, struct missing *m)
 	}
 	if (!sv->newkeys) {
 		m->dir = sd;
-		snprintf(m->name, sizeof m->name, "NEWKEYS");
+		m->name = "NEWKEYS";
 		m->since = r->ts;
 		m->since_frame = r->frame;
 		m->last = ci;
 		return;
 	}
 	m->dir = cd;
-	snprintf(m->name, sizeof m->name, "NEWKEYS");
+	m->name = "NEWKEYS";
 	m->since = r->ts > sv->newkeys_ts ? r->ts : sv->newkeys_ts;
 	m->since_frame = sv->newkeys_frame;
 	m->last = ssh_last_msg(sv);

@@ -385,19 +385,51 @@ bool ssh_name_valid(const char *name, size_t len)
 	return true;
 }
 
+/* One byte of a name-list: a ',' ends a name (which must not be empty),
+ * anything else must be a name byte and the name at most 64 long. */
+static inline bool nl_byte(unsigned char b, size_t *run)
+{
+	if (b == ',') {
+		if (*run == 0)
+			return false;
+		*run = 0;
+		return true;
+	}
+	return b >= 0x21 && b <= 0x7e && ++*run <= 64;
+}
+
+/* One pass over the list: each byte is a name byte (0x21-0x7e but ','),
+ * a ',' ending a name of 1 to 64 bytes, or invalid. Same answer as
+ * ssh_name_valid on every comma-separated name (the unit test checks). */
 bool ssh_namelist_valid(struct ssh_str list)
 {
-	size_t start = 0;
+	size_t run = 0, i = 0;
 	if (!list.len)
 		return true;
-	for (size_t i = 0; i <= list.len; i++) {
-		if (i < list.len && list.s[i] != ',')
+	/* eight bytes at a time while they hold neither a comma nor a byte
+	 * outside 0x21-0x7e (classic SWAR tests; a false alarm only sends the
+	 * word to the byte loop below) */
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	while (i + 8 <= list.len) {
+		uint64_t w, c;
+		memcpy(&w, list.s + i, 8);
+		c = w ^ (ones * ',');
+		if ((((w - ones * 0x21) & ~w) | (w + ones) | w | ((c - ones) & ~c)) & high) {
+			size_t stop = i + 8;
+			for (; i < stop; i++)
+				if (!nl_byte((unsigned char)list.s[i], &run))
+					return false;
 			continue;
-		if (!ssh_name_valid(list.s + start, i - start))
+		}
+		run += 8;
+		if (run > 64)
 			return false;
-		start = i + 1;
+		i += 8;
 	}
-	return true;
+	for (; i < list.len; i++)
+		if (!nl_byte((unsigned char)list.s[i], &run))
+			return false;
+	return run != 0;
 }
 
 bool ssh_nl_contains(struct ssh_str list, const char *name, size_t nlen)
@@ -502,7 +534,7 @@ enum ssh_kexfam ssh_kex_family(const char *kex)
 	return SSH_KEXFAM_UNKNOWN;
 }
 
-const char *ssh_msg_name(uint8_t msg, enum ssh_kexfam fam, char *buf, size_t len)
+const char *ssh_msg_label(uint8_t msg, enum ssh_kexfam fam)
 {
 	const char *s = NULL;
 	switch (msg) {
@@ -525,10 +557,15 @@ const char *ssh_msg_name(uint8_t msg, enum ssh_kexfam fam, char *buf, size_t len
 	case SSH_MSG_KEX_34: s = fam == SSH_KEXFAM_GEX || fam == SSH_KEXFAM_UNKNOWN ? "GEX_REQUEST" : NULL; break;
 	default: break;
 	}
+	return s;
+}
+
+const char *ssh_msg_name(uint8_t msg, enum ssh_kexfam fam, char *buf, size_t len)
+{
+	const char *s = ssh_msg_label(msg, fam);
 	if (s)
-		snprintf(buf, len, "%s", s);
-	else
-		snprintf(buf, len, "msg %u", msg);
+		return s;
+	snprintf(buf, len, "msg %u", msg);
 	return buf;
 }
 

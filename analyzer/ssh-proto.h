@@ -245,7 +245,10 @@ bool ssh_cipher_is_aead(const char *name, size_t len);
 /* Key exchange families: which names messages 30..34 carry. */
 enum ssh_kexfam { SSH_KEXFAM_UNKNOWN, SSH_KEXFAM_DH, SSH_KEXFAM_ECDH, SSH_KEXFAM_GEX };
 enum ssh_kexfam ssh_kex_family(const char *kex);
-/* "KEXINIT", "ECDH_REPLY", "GEX_GROUP", "NEWKEYS", "msg 99" ... */
+/* "KEXINIT", "ECDH_REPLY", "GEX_GROUP", "NEWKEYS", ... for a message number
+ * the key exchange family names (a constant string), else NULL. */
+const char *ssh_msg_label(uint8_t msg, enum ssh_kexfam fam);
+/* The same, or "msg 99" formatted in buf for a number it does not name. */
 const char *ssh_msg_name(uint8_t msg, enum ssh_kexfam fam, char *buf, size_t len);
 
 /* ---- HASSH -------------------------------------------------------------- */

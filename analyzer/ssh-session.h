@@ -100,6 +100,7 @@ struct half {
 	ts_usec kexinit_ts;
 	struct ssh_kexinit kx;
 	char hassh[33];
+	uint8_t hassh_as; /* hassh is of this side as 1 client, 2 server; 0 none yet */
 	bool newkeys;
 	uint64_t newkeys_frame;
 	ts_usec newkeys_ts;
@@ -186,7 +187,7 @@ struct unacked {
 /* The next message the handshake was waiting for. */
 struct missing {
 	int dir;              /* who should send it */
-	char name[32];
+	const char *name;     /* the message's name (a constant string) */
 	ts_usec since;        /* wait started */
 	const struct msg_rec *last; /* last message of the other side */
 	uint64_t since_frame;

@@ -371,8 +371,11 @@ static void negotiate(struct ssh_sess *s)
 {
 	for (int d = 0; d < 2; d++) {
 		struct half *h = &s->h[d];
-		if (h->kexinit && h->kx.nlists)
-			ssh_hassh(&h->kx, h->kexinit_buf, d != s->cdir, h->hassh);
+		uint8_t as = d != s->cdir ? 2 : 1; /* its HASSH once per role */
+		if (h->kexinit && h->kx.nlists && h->hassh_as != as) {
+			ssh_hassh(&h->kx, h->kexinit_buf, as == 2, h->hassh);
+			h->hassh_as = as;
+		}
 	}
 	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
 	if (!c->kexinit || !sv->kexinit)

@@ -55,6 +55,21 @@ void tcp_state_clear(struct tcp_state *t);
  * pool; a read-only copy of it in a scratch buffer. */
 struct tcp_state *tcp_state_unpack(struct flow *f);
 const struct tcp_state *tcp_state_view(const struct flow *f);
+/* The compact form of a connection that is only its client's first SYN or
+ * two; reported holds tcp_state.reported (at most 16 bits). */
+struct tcp_syn_only {
+	ts_usec first_syn_ts, syn_ts;
+	uint32_t isn, first_syn_frame, syn_frame;
+	uint16_t mss, win_last, reported;
+	uint8_t wscale, syn_count, ttl_min, ttl_max, ev_flags[2];
+};
+/* f's compact form, or NULL (a full state, or none). */
+struct tcp_syn_only *tcp_syn_only_of(struct flow *f);
+/* Keep a new flow's first packet, a plain SYN (tcp.c checks which), in
+ * compact form at once: false when the compact pool is at its cap. */
+bool tcp_syn_only_start(struct flow *f, const struct pkt *p);
+/* Give back f's state, full or compact. */
+void tcp_state_release(struct flow *f);
 
 static inline struct tcp_state *tcp_ts_of(struct flow *f)
 {

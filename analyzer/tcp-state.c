@@ -29,16 +29,13 @@ static unsigned tcp_nchunks;
 static union tcp_slot *tcp_free;
 
 /* A connection that so far is only its client's SYNs (one or two, nothing
- * back, nothing unusual) is kept in this compact form between its packets,
- * not in a full tcp_state: a SYN flood or a scan fills the flow table with
- * them. tcp_state_pack() packs a state only when unpacking it gives back
- * the same bytes, so what is kept is exactly what the full state held. */
-struct tcp_syn_only {
-	ts_usec first_syn_ts, syn_ts;
-	uint32_t isn, first_syn_frame, syn_frame;
-	uint16_t mss, win_last, reported;
-	uint8_t wscale, syn_count, ttl_min, ttl_max, ev_flags[2];
-};
+ * back, nothing unusual) is kept in its compact form (struct tcp_syn_only,
+ * tcp-int.h) between its packets, not in a full tcp_state: a SYN flood or a
+ * scan fills the flow table with them. tcp_state_pack() packs a state only
+ * when unpacking it gives back the same bytes, so what is kept is exactly
+ * what the full state held; tcp_syn_only_start() writes the compact form
+ * of a new flow's plain first SYN directly (the full state it stands for
+ * is never built). */
 #define SYN_ONLY_CHUNK_SHIFT 10
 static struct pool syn_only_pool;
 static struct tcp_state syn_only_scratch; /* tcp_state_view's copy, and pack's check */
@@ -170,9 +167,53 @@ struct tcp_state *tcp_state_unpack(struct flow *f)
 	return t;
 }
 
+void tcp_prefetch_packed(const struct flow *f)
+{
+	const struct flow_state *fs = flow_state_c(f);
+	if (!fs->tcp && fs->tcp_packed)
+		__builtin_prefetch(pool_at(&syn_only_pool, fs->tcp_packed - 1), 1);
+}
+
 uint64_t tcp_packed_active(void)
 {
 	return syn_only_pool.st.active;
+}
+
+struct tcp_syn_only *tcp_syn_only_of(struct flow *f)
+{
+	struct flow_state *fs = flow_state(f);
+	return fs->tcp || !fs->tcp_packed ? NULL : pool_at(&syn_only_pool, fs->tcp_packed - 1);
+}
+
+bool tcp_syn_only_start(struct flow *f, const struct pkt *p)
+{
+	struct flow_state *fs = flow_state(f);
+	uint32_t i;
+	struct tcp_syn_only *slot = pool_take(&syn_only_pool, &i);
+	if (!slot)
+		return false;
+	*slot = (struct tcp_syn_only){
+		.first_syn_ts = p->ts, .syn_ts = p->ts,
+		.isn = p->seq, .first_syn_frame = (uint32_t)p->frame, .syn_frame = (uint32_t)p->frame,
+		.mss = p->opt.mss, .win_last = p->win, .reported = 0,
+		.wscale = p->opt.has_wscale ? p->opt.wscale : 0xff, .syn_count = 1, .ttl_min = p->ttl, .ttl_max = p->ttl,
+		.ev_flags = { p->tcp_flags, 0 },
+	};
+	fs->tcp = NULL;
+	fs->tcp_packed = i + 1;
+	return true;
+}
+
+void tcp_state_release(struct flow *f)
+{
+	struct flow_state *fs = flow_state(f);
+	if (fs->tcp) {
+		tcp_state_put(fs->tcp);
+		fs->tcp = NULL;
+	} else if (fs->tcp_packed) {
+		pool_give(&syn_only_pool, fs->tcp_packed - 1);
+		fs->tcp_packed = 0;
+	}
 }
 
 const struct tcp_state *tcp_state_view(const struct flow *f)

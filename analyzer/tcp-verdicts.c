@@ -27,6 +27,10 @@ struct syn_agg {
 };
 
 static struct syn_agg syn_agg[SYN_AGG_SLOTS];
+static struct syn_agg *syn_agg_find(const struct addr *target);
+/* the slot found last: a flood or a scan asks for the same target again
+ * and again */
+static struct syn_agg *syn_agg_last;
 static struct limit_hit syn_agg_overflow; /* attempts whose target found no free slot */
 
 /* SYNs the capture ended too soon after: the first few one by one, the
@@ -40,6 +44,7 @@ static struct {
 void tcp_syn_agg_reset(void)
 {
 	memset(syn_agg, 0, sizeof syn_agg);
+	syn_agg_last = NULL;
 	memset(&syn_agg_overflow, 0, sizeof syn_agg_overflow);
 	syn_agg_overflow.limit = SYN_AGG_SLOTS;
 	memset(&cap_ended, 0, sizeof cap_ended);
@@ -51,6 +56,14 @@ struct limit_hit tcp_syn_agg_limit(void)
 }
 
 static struct syn_agg *syn_agg_slot(const struct addr *target)
+{
+	if (syn_agg_last && addr_eq(&syn_agg_last->target, target))
+		return syn_agg_last;
+	syn_agg_last = syn_agg_find(target);
+	return syn_agg_last;
+}
+
+static struct syn_agg *syn_agg_find(const struct addr *target)
 {
 	uint32_t h = 2166136261u;
 	for (int i = 0; i < 16; i++)
@@ -262,17 +275,40 @@ void tcp_report_slow_handshake(struct flow *f)
 	t->reported |= R_SLOW;
 }
 
+/* The client's SYN times and frames, with the reported bit set, from the
+ * compact form if the flow has one (then NULL is returned: it is unpacked
+ * only for a verdict of its own), else from the full state (returned). */
+struct syn_facts {
+	ts_usec first_syn_ts, syn_ts;
+	uint32_t first_syn_frame, syn_frame;
+};
+static struct tcp_state *syn_facts_of(struct flow *f, uint32_t bit, struct syn_facts *sf)
+{
+	struct tcp_syn_only *so = tcp_syn_only_of(f);
+	if (so) {
+		so->reported |= (uint16_t)bit;
+		*sf = (struct syn_facts){ so->first_syn_ts, so->syn_ts, so->first_syn_frame, so->syn_frame };
+		return NULL;
+	}
+	struct tcp_state *t = tcp_ts_of(f);
+	const struct tcp_side *c = &t->side[DIR_C2S];
+	t->reported |= bit;
+	*sf = (struct syn_facts){ c->first_syn_ts, c->syn_ts, c->first_syn_frame, c->syn_frame };
+	return t;
+}
+
 /* quiet: count the attempt in its target's aggregate only (a flow evicted
  * before its SYN timeout, as in a flood: no single verdict for it) */
 void tcp_report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool quiet)
 {
-	struct tcp_state *t = tcp_ts_of(f);
-	const struct tcp_side *c = &t->side[DIR_C2S];
-	t->reported |= R_SYN_UNANSWERED;
+	struct syn_facts sf;
+	struct tcp_state *t = syn_facts_of(f, R_SYN_UNANSWERED, &sf);
+	ts_usec first_syn_ts = sf.first_syn_ts, syn_ts = sf.syn_ts;
+	uint32_t first_syn_frame = sf.first_syn_frame, syn_frame = sf.syn_frame;
 	struct addr srv = flow_srv(f), cli = flow_cli(f);
 	struct syn_agg *a = syn_agg_slot(&srv);
 	if (!a)
-		limit_note(&syn_agg_overflow, c->first_syn_ts, c->first_syn_frame);
+		limit_note(&syn_agg_overflow, first_syn_ts, first_syn_frame);
 	if (quiet && !a)
 		return;
 	if (a) {
@@ -281,8 +317,8 @@ void tcp_report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool qui
 			a->evicted++;
 		if (a->total > SYN_AGG_INDIVIDUAL || quiet) {
 			if (!a->attempts) {
-				a->first_ts = c->first_syn_ts;
-				a->first_frame = c->first_syn_frame;
+				a->first_ts = first_syn_ts;
+				a->first_frame = first_syn_frame;
 				a->port_lo = a->port_hi = f->sport;
 				a->a_client = cli;
 				a->a_cport = f->cport;
@@ -295,11 +331,14 @@ void tcp_report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool qui
 				a->port_hi = f->sport;
 			if (!addr_eq(&a->a_client, &cli))
 				a->clients_changed++;
-			a->last_ts = c->syn_ts;
-			a->last_frame = c->syn_frame;
+			a->last_ts = syn_ts;
+			a->last_frame = syn_frame;
 			return;
 		}
 	}
+	if (!t)
+		t = tcp_ts_of(f);
+	const struct tcp_side *c = &t->side[DIR_C2S];
 	double span = (double)(c->syn_ts - c->first_syn_ts) / USEC_F;
 	double waited = (double)(now - c->first_syn_ts) / USEC_F;
 	char spacing[96] = "";
@@ -668,18 +707,22 @@ void tcp_report_zero_window(struct flow *f, int dir, ts_usec now)
 
 void tcp_report_capture_ended(struct flow *f, ts_usec now)
 {
-	struct tcp_state *t = tcp_ts_of(f);
-	const struct tcp_side *c = &t->side[DIR_C2S];
-	t->reported |= R_CAPTURE_ENDED;
+	struct syn_facts sf;
+	struct tcp_state *t = syn_facts_of(f, R_CAPTURE_ENDED, &sf);
+	ts_usec first_syn_ts = sf.first_syn_ts;
+	uint32_t first_syn_frame = sf.first_syn_frame;
 	if (++cap_ended.total > SYN_AGG_INDIVIDUAL) {
 		if (!cap_ended.first_frame) {
-			cap_ended.first_frame = c->first_syn_frame;
-			cap_ended.first_ts = c->first_syn_ts;
+			cap_ended.first_frame = first_syn_frame;
+			cap_ended.first_ts = first_syn_ts;
 		}
-		cap_ended.last_frame = c->first_syn_frame;
-		cap_ended.last_ts = c->first_syn_ts;
+		cap_ended.last_frame = first_syn_frame;
+		cap_ended.last_ts = first_syn_ts;
 		return;
 	}
+	if (!t)
+		t = tcp_ts_of(f);
+	const struct tcp_side *c = &t->side[DIR_C2S];
 	double waited = (double)(now - c->first_syn_ts) / USEC_F;
 	struct verdict v;
 	begin(&v, V_TCP_CAPTURE_ENDED, SEV_INFO, f);

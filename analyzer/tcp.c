@@ -111,35 +111,56 @@ void tcp_tracker_free(void)
 }
 
 
-void tcp_flow_new(struct flow *f, const struct pkt *p)
+/* A first packet whose whole effect on a cleared state is what the compact
+ * form holds (tcp_packet on it sets only the fields of struct
+ * tcp_syn_only): a SYN without ACK, RST or FIN, no data, nothing pf logged,
+ * no bad checksum, no MPTCP. */
+static bool plain_first_syn(const struct pkt *p)
 {
-	struct tcp_state *t = tcp_ts_of(f);
-	if (!t)
-		t = flow_state(f)->tcp = tcp_state_get();
+	return (p->tcp_flags & (TH_SYN | TH_ACK | TH_RST | TH_FIN)) == TH_SYN && !p->payload_wire_len &&
+	       p->l4_csum != CSUM_BAD && !p->pflog.present && !p->opt.mptcp;
+}
+
+static struct tcp_state *full_state_new(struct flow *f)
+{
+	struct tcp_state *t = flow_state(f)->tcp = tcp_state_get();
 	if (!t) {
 		fprintf(stderr, "shakedown: out of memory for TCP state\n");
 		abort();
 	}
 	tcp_state_clear(t);
+	return t;
+}
+
+void tcp_flow_new(struct flow *f, const struct pkt *p)
+{
 	counters.flows++;
-	if (p->proto == IPPROTO_NUM_TCP && (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN) {
-		const struct tw_slot *w = tcp_timewait_find(f);
-		if (w && w->rst_attempt && p->seq == w->isn && p->ts >= w->close_ts &&
-		    p->ts - w->close_ts < 2 * sd_cfg.msl) {
-			struct tcp_side *c = &t->side[DIR_C2S];
-			c->syn = c->seq_known = true;
-			c->isn = w->isn;
-			c->seq_next = w->isn + 1;
-			c->syn_count = w->syn_count;
-			c->first_syn_ts = c->syn_ts = w->first_syn_ts;
-			c->first_syn_frame = c->syn_frame = w->first_syn_frame;
-			t->phase = TCPS_SYN_SENT;
-		} else if (w && !w->rst_attempt && w->close_ts && p->ts >= w->close_ts &&
-			   p->ts - w->close_ts < 2 * sd_cfg.msl) {
-			t->prev_time_wait = true;
-			t->prev_close_ts = w->close_ts;
-			t->prev_close_frame = w->frame;
-		}
+	const struct tw_slot *w = NULL;
+	bool syn = p->proto == IPPROTO_NUM_TCP && (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN;
+	if (syn)
+		w = tcp_timewait_find(f);
+	bool rst_again = w && w->rst_attempt && p->seq == w->isn && p->ts >= w->close_ts &&
+			 p->ts - w->close_ts < 2 * sd_cfg.msl;
+	bool reuse = w && !w->rst_attempt && w->close_ts && p->ts >= w->close_ts && p->ts - w->close_ts < 2 * sd_cfg.msl;
+	tcp_state_release(f);
+	if (syn && !rst_again && !reuse && plain_first_syn(p)) {
+		flow_state(f)->tcp_fresh = true; /* tcp_packet makes the compact form */
+		return;
+	}
+	struct tcp_state *t = full_state_new(f);
+	if (rst_again) {
+		struct tcp_side *c = &t->side[DIR_C2S];
+		c->syn = c->seq_known = true;
+		c->isn = w->isn;
+		c->seq_next = w->isn + 1;
+		c->syn_count = w->syn_count;
+		c->first_syn_ts = c->syn_ts = w->first_syn_ts;
+		c->first_syn_frame = c->syn_frame = w->first_syn_frame;
+		t->phase = TCPS_SYN_SENT;
+	} else if (reuse) {
+		t->prev_time_wait = true;
+		t->prev_close_ts = w->close_ts;
+		t->prev_close_frame = w->frame;
 	}
 }
 
@@ -568,6 +589,18 @@ static void track_zero_window(struct flow *f, struct tcp_state *t, int dir, cons
 
 enum tcp_step tcp_packet(struct flow *f, int dir, const struct pkt *p)
 {
+	struct flow_state *fs = flow_state(f);
+	if (fs->tcp_fresh) {
+		/* the flow's first packet, a plain SYN: what the code below would
+		 * leave in a cleared state is exactly its compact form */
+		fs->tcp_fresh = false;
+		if (dir == DIR_C2S && tcp_syn_only_start(f, p)) {
+			flow_set_deadline(f, p->ts + sd_cfg.syn_timeout);
+			f->idle_timeout = OPENING_IDLE;
+			return TCP_STEP_DONE;
+		}
+		full_state_new(f);
+	}
 	struct tcp_state *t = tcp_ts_of(f);
 	if (is_new_connection(t, dir, p))
 		return TCP_STEP_NEW_CONNECTION; /* the dispatcher restarts the flow first */
@@ -695,6 +728,24 @@ static void one_sided_check(struct flow *f, ts_usec now, bool final)
 	}
 }
 
+/* An unanswered SYN (the connection is only the client's SYNs so far):
+ * wait at least syn_timeout, and twice the client's last retransmission
+ * gap, so a client still retrying is not cut short. */
+static void syn_check(struct flow *f, ts_usec now, bool ended, ts_usec first_syn_ts, ts_usec syn_ts,
+		      unsigned syn_count, bool capture_ended_told)
+{
+	ts_usec gap = syn_ts - first_syn_ts;
+	if (syn_count > 1)
+		gap /= (syn_count - 1);
+	ts_usec wait = sd_cfg.syn_timeout > 2 * gap ? sd_cfg.syn_timeout : 2 * gap;
+	if (now - syn_ts >= wait || (ended && syn_count >= 2))
+		tcp_report_syn_unanswered(f, now, ended, false);
+	else if (!ended)
+		flow_set_deadline(f, syn_ts + wait);
+	else if (!capture_ended_told)
+		tcp_report_capture_ended(f, now); /* one SYN, then the end: too soon to tell */
+}
+
 /* Verdicts that are due at time now, whether by deadline or at the end. */
 static void evaluate(struct flow *f, ts_usec now, bool ended)
 {
@@ -702,21 +753,9 @@ static void evaluate(struct flow *f, ts_usec now, bool ended)
 	struct flow_state *fs = flow_state(f);
 	const struct tcp_side *c = &t->side[DIR_C2S], *s = &t->side[DIR_S2C];
 
-	/* unanswered SYN: wait at least syn_timeout, and twice the client's last
-	 * retransmission gap, so a client still retrying is not cut short */
 	if (t->phase == TCPS_SYN_SENT && c->syn && f->pkts[DIR_S2C] == 0 &&
-	    !(t->reported & (R_SYN_UNANSWERED | R_ICMP | R_SYNACK_UNSEEN))) {
-		ts_usec gap = c->syn_ts - c->first_syn_ts;
-		if (c->syn_count > 1)
-			gap /= (c->syn_count - 1);
-		ts_usec wait = sd_cfg.syn_timeout > 2 * gap ? sd_cfg.syn_timeout : 2 * gap;
-		if (now - c->syn_ts >= wait || (ended && c->syn_count >= 2))
-			tcp_report_syn_unanswered(f, now, ended, false);
-		else if (!ended)
-			flow_set_deadline(f, c->syn_ts + wait);
-		else if (!(t->reported & R_CAPTURE_ENDED))
-			tcp_report_capture_ended(f, now); /* one SYN, then the end: too soon to tell */
-	}
+	    !(t->reported & (R_SYN_UNANSWERED | R_ICMP | R_SYNACK_UNSEEN)))
+		syn_check(f, now, ended, c->first_syn_ts, c->syn_ts, c->syn_count, t->reported & R_CAPTURE_ENDED);
 
 	one_sided_check(f, now, ended);
 
@@ -786,9 +825,30 @@ static void stall_check(struct flow *f, ts_usec now, bool final)
 	}
 }
 
+/* A compact connection (only its client's SYNs) whose only verdicts so far
+ * are an unanswered SYN or a capture end: of evaluate() and
+ * connection_end(), only the unanswered-SYN check can do anything for it
+ * (no answer, no FIN, no reset, no data, no handshake, no TIME_WAIT). */
+static bool syn_only_simple(const struct flow *f, const struct tcp_syn_only *c)
+{
+	return !(c->reported & ~(uint32_t)(R_SYN_UNANSWERED | R_CAPTURE_ENDED)) && f->pkts[DIR_S2C] == 0;
+}
+
+/* evaluate()'s unanswered-SYN check on the compact form; c is not valid
+ * after it (a verdict in full unpacks the state). */
+static void syn_only_evaluate(struct flow *f, const struct tcp_syn_only *c, ts_usec now, bool ended)
+{
+	if (!(c->reported & R_SYN_UNANSWERED))
+		syn_check(f, now, ended, c->first_syn_ts, c->syn_ts, c->syn_count, c->reported & R_CAPTURE_ENDED);
+}
+
 void tcp_timer(struct flow *f, ts_usec now)
 {
-	evaluate(f, now, false);
+	const struct tcp_syn_only *c = tcp_syn_only_of(f);
+	if (c && syn_only_simple(f, c))
+		syn_only_evaluate(f, c, now, false);
+	else
+		evaluate(f, now, false);
 }
 
 /* The connection in f is over (flow end, or a new connection replaces it). */
@@ -820,6 +880,17 @@ static void connection_end(struct flow *f, ts_usec now, bool ended)
 
 void tcp_flow_end(struct flow *f, int why, ts_usec now)
 {
+	flow_state(f)->tcp_fresh = false;
+	const struct tcp_syn_only *c0 = tcp_syn_only_of(f);
+	if (c0 && syn_only_simple(f, c0)) {
+		/* what the code below does for it, without unpacking it */
+		if (why == FLOW_END_EVICTED && !(c0->reported & R_SYN_UNANSWERED))
+			tcp_report_syn_unanswered(f, now, false, true);
+		else
+			syn_only_evaluate(f, c0, now, why == FLOW_END_EOF);
+		tcp_state_release(f);
+		return;
+	}
 	struct tcp_state *t = tcp_ts_of(f);
 	if (!t)
 		return;
@@ -847,8 +918,7 @@ void tcp_flow_end(struct flow *f, int why, ts_usec now)
 		w->first_syn_ts = c->first_syn_ts;
 		w->first_syn_frame = c->first_syn_frame;
 	}
-	tcp_state_put(t);
-	flow_state(f)->tcp = NULL;
+	tcp_state_release(f);
 }
 
 ts_usec tcp_start_time(const struct flow *f)

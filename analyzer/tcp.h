@@ -117,6 +117,8 @@ void tcp_flow_new(struct flow *f, const struct pkt *p);
 void tcp_state_pack(struct flow *f);
 /* Connections held packed right now (tests, memory accounting). */
 uint64_t tcp_packed_active(void);
+/* Ask the CPU for f's compact TCP state, if it has one (a prefetch). */
+void tcp_prefetch_packed(const struct flow *f);
 enum tcp_step {
 	TCP_STEP_DONE,           /* the packet was tracked */
 	TCP_STEP_NEW_CONNECTION, /* a new connection reuses the 4-tuple: nothing

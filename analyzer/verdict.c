@@ -194,16 +194,26 @@ void verdict_remedy(struct verdict *v, enum verdict_remedy r)
 		v->remediation = text;
 }
 
-static int ev_cmp(const void *a, const void *b)
+/* Evidence in frame order, equal frames kept in the order they were added
+ * (as glibc's merge-sorting qsort did): a stable insertion sort, since the
+ * list is short (VERDICT_MAX_EVIDENCE) and nearly always in order already. */
+static void ev_sort(struct evidence *ev, unsigned n)
 {
-	const struct evidence *x = a, *y = b;
-	return x->frame < y->frame ? -1 : x->frame > y->frame;
+	for (unsigned i = 1; i < n; i++) {
+		if (ev[i - 1].frame <= ev[i].frame)
+			continue;
+		struct evidence e = ev[i];
+		unsigned j = i;
+		for (; j > 0 && ev[j - 1].frame > e.frame; j--)
+			ev[j] = ev[j - 1];
+		ev[j] = e;
+	}
 }
 
 void verdict_emit(struct verdict *v)
 {
 	/* evidence in frame order, and the verdict's times from it */
-	qsort(v->ev, v->nevidence, sizeof v->ev[0], ev_cmp);
+	ev_sort(v->ev, v->nevidence);
 	for (unsigned i = 0; i < v->nevidence; i++) {
 		if (!v->first_ts || v->ev[i].ts < v->first_ts)
 			v->first_ts = v->ev[i].ts;

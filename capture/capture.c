@@ -5,6 +5,7 @@
 #include "capture/capture.h"
 #include "decode.h"
 #include "gzsource.h"
+#include "pcapfile.h"
 #include "sanitize.h"
 
 #include <errno.h>
@@ -406,7 +407,30 @@ static int run_file(struct capture_source *s, const char *path, volatile sig_ato
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int r = 0;
-	while (!stopped(s, stop) && (r = pcap_next_ex(pc, &h, &data)) >= 0) {
+	/* an ordinary pcap file: its records in large blocks (pcapfile.c);
+	 * libpcap reads anything else, and takes over at the first record
+	 * that reader does not take as ordinary */
+	struct pcapfile *fast = pcapfile_open(path, pc);
+	while (!stopped(s, stop)) {
+		if (fast) {
+			r = pcapfile_next(fast, &h, &data);
+			if (r == 0) {
+				r = PCAP_ERROR_BREAK;
+				break;
+			}
+			if (r < 0) {
+				unsigned long long skip = pcapfile_records(fast);
+				pcapfile_close(fast);
+				fast = NULL;
+				while (skip-- > 0 && (r = pcap_next_ex(pc, &h, &data)) >= 0)
+					;
+				if (r < 0)
+					break;
+				continue;
+			}
+		} else if ((r = pcap_next_ex(pc, &h, &data)) < 0) {
+			break;
+		}
 		if (r == 0)
 			continue;
 		/* filter here rather than in libpcap, so that frame numbers stay
@@ -429,6 +453,7 @@ static int run_file(struct capture_source *s, const char *path, volatile sig_ato
 		fprintf(stderr, "; keeping the %llu packets read before it\n", (unsigned long long)s->frame);
 		s->files_truncated++;
 	}
+	pcapfile_close(fast);
 	if (filtered)
 		pcap_freecode(&prog);
 	pcap_close(pc);

@@ -69,10 +69,18 @@ struct flow {
 	uint32_t idle_timeout;
 
 	/* capture/'s own per-flow bookkeeping: the IPv6 in-order reassembler
-	 * (rx_on above) and duplicate detection (in_nids above: whether
-	 * libnids holds this stream). */
+	 * (rx_on above) or (IPv4) the first SYN not yet handed to libnids
+	 * (stream.c), and duplicate detection (in_nids above: whether libnids
+	 * holds this stream). */
 	uint32_t dup_sig;
-	uint32_t rx_next[2];
+	union {
+		uint32_t rx_next[2];
+		struct {
+			uint32_t seq, tsval;
+		} syn4;
+	};
+	uint16_t syn4_win;
+	uint8_t syn4_opts; /* 0: no SYN held (stream.c) */
 	ts_usec dup_ts;
 
 	alignas(8) unsigned char state[FLOW_STATE_BYTES];
@@ -97,6 +105,10 @@ struct flow_stats {
 typedef void (*flow_end_fn)(struct flow *f, enum flow_end_reason why, ts_usec now, void *arg);
 
 struct flow_table *flow_table_new(uint32_t max_flows, ts_usec idle_timeout, flow_end_fn on_end, void *arg);
+/* Called (with the table's arg) for a flow that will likely be evicted
+ * soon, so its owner can ask the CPU for the state its on_end will read. */
+typedef void (*flow_prefetch_fn)(const struct flow *f, void *arg);
+void flow_table_set_prefetch(struct flow_table *t, flow_prefetch_fn fn);
 void flow_table_free(struct flow_table *t);
 
 /* Find (or create) the flow of a TCP/UDP/ESP packet. *dir is set to

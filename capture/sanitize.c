@@ -121,6 +121,19 @@ size_t sanitize_text_n(const char *str, size_t n, char *out, size_t cap)
 	while (end < n && s[end])
 		end++;
 	for (size_t i = 0; i < end;) {
+		/* plain ASCII in one go, as much as fits */
+		size_t run = i;
+		while (i < end && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\')
+			i++;
+		if (i > run) {
+			size_t take = i - run, room = cap - 1 - o;
+			memcpy(out + o, s + run, take < room ? take : room);
+			o += take < room ? take : room;
+			if (take > room)
+				break;
+			if (i >= end)
+				break;
+		}
 		enum unit_kind k;
 		uint32_t cp;
 		size_t len = unit_next(s + i, end - i, &k, &cp);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* stream.c - the one module that talks to libnids, plus our IPv6 in-order
- * reassembler. libnids is process-global: one open struct stream per
- * process, reached from libnids' callbacks through `active`. */
+ * reassembler, and the first SYN of each IPv4 flow held back from libnids
+ * until the flow shows a second packet (see stream_tcp4). libnids is
+ * process-global: one open struct stream per process, reached from
+ * libnids' callbacks through `active`. */
 #include "stream.h"
+#include "cursor.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -408,10 +411,20 @@ static uint16_t ip_header_sum(const uint8_t *h, size_t len)
 	return csum_fold(csum_add(0, h, len));
 }
 
+static void syn4_flush(struct stream *S, struct flow *f);
+
 void stream_feed_ipv4(struct stream *S, const struct pkt *p)
 {
 	if (!S || p->ipver != 4 || p->ip_truncated || !p->l3 || p->l3_len < 20)
 		return;
+	if (p->is_fragment && p->frag_first && p->proto == IPPROTO_NUM_TCP) {
+		/* libnids may rebuild a segment of a flow whose SYN we hold:
+		 * it must have the SYN first, as it would have */
+		int dir;
+		struct flow *f = flow_table_find(S->flows, IPPROTO_NUM_TCP, &p->src, p->sport, &p->dst, p->dport, 0, &dir);
+		if (f)
+			syn4_flush(S, f);
+	}
 	const uint8_t *data = p->l3;
 	size_t ihl = (size_t)(data[0] & 15) * 4;
 	if (ihl < 20 || ihl > p->l3_len)
@@ -443,6 +456,175 @@ void stream_feed_ipv4(struct stream *S, const struct pkt *p)
 	nids_pcap_handler(NULL, &h, (u_char *)(uintptr_t)data);
 	S->fed_data = outer_data;
 	S->fed_pkt = outer_pkt;
+}
+
+/* A flow's first SYN, held back from libnids. libnids makes a stream of a
+ * client's SYN and reports it only once the handshake completes; the SYNs
+ * of a flood or a scan are never answered, and each cost a libnids stream
+ * look-up and creation (and a place in its table). So a flow's first
+ * packet, when it is a plain well-formed SYN, stays here: what libnids
+ * takes from a SYN (add_new_tcp in its tcp.c: the addresses and ports,
+ * sequence number, window, and its own reading of the timestamp and
+ * window-scale options) is kept in the flow (seq, tsval, win, opts: 11
+ * bytes that the IPv6 reassembler uses on IPv6 flows), and an equivalent
+ * SYN, with the original's timestamp, goes to libnids just before the
+ * flow's next packet that does (or a first fragment of the flow).
+ * libnids ignores a client's SYN while its stream is open, so a
+ * retransmitted SYN meanwhile is not handed over either (unless libnids'
+ * tcp_flow_timeout would have restarted the stream). */
+#define SYN4_HELD 0x80
+#define SYN4_TS 0x40
+#define SYN4_WS_NONE 0x0f /* the low four bits: the window-scale shift, 0-14 */
+#define NIDS_FLOW_TIMEOUT 3600 /* libnids' default tcp_flow_timeout, seconds */
+
+/* libnids' reading of one TCP option in a SYN (get_ts / get_wscale): a
+ * walk over the options area while at least `room` bytes are left from
+ * the option's start; EOL or an option length under 2 ends it; the last
+ * one of `kind` found counts. */
+static bool nids_option(const uint8_t *opt, size_t optlen, uint8_t kind, size_t room, uint32_t *val)
+{
+	struct cursor c = cursor_make(opt, optlen);
+	bool found = false;
+	size_t i = 0;
+	while (i + room <= optlen) {
+		uint8_t k = 0, len = 0;
+		cursor_peek(&c, i, &k, 1);
+		if (k == 0)
+			break;
+		if (k == 1) {
+			i++;
+			continue;
+		}
+		if (k == kind) {
+			uint8_t v[4] = { 0 };
+			cursor_peek(&c, i + 2, v, kind == 8 ? 4 : 1);
+			*val = kind == 8 ? (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3] : v[0];
+			found = true;
+		}
+		cursor_peek(&c, i + 1, &len, 1);
+		if (len < 2)
+			break;
+		i += len;
+	}
+	return found;
+}
+
+/* Hold p, the flow's first packet, if it is a SYN libnids would make a
+ * stream of and nothing about it needs the packet itself. */
+static bool syn4_hold(struct flow *f, int dir, const struct pkt *p)
+{
+	if (!p->l3 || dir != DIR_C2S || f->pkts[DIR_C2S] + f->pkts[DIR_S2C] != 1 || p->is_fragment ||
+	    (p->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) != TH_SYN)
+		return false;
+	struct cursor c = cursor_make(p->l3, p->l3_len);
+	uint8_t vihl = cursor_u8(&c);
+	cursor_skip(&c, 1);
+	uint16_t iplen = cursor_be16(&c);
+	if (!cursor_ok(&c) || vihl != 0x45 || iplen > p->l3_len || iplen < 40)
+		return false;
+	struct cursor t = cursor_make(p->l3 + 20, (size_t)iplen - 20);
+	cursor_skip(&t, 12);
+	uint8_t off = (uint8_t)(cursor_u8(&t) >> 4);
+	size_t thlen = (size_t)off * 4;
+	static const uint8_t zero4[4];
+	if (!cursor_ok(&t) || off < 5 || thlen > (size_t)iplen - 20 ||
+	    (!memcmp(p->src.b, zero4, 4) && !memcmp(p->dst.b, zero4, 4)))
+		return false;
+	const uint8_t *opt = p->l3 + 40;
+	size_t optlen = thlen - 20;
+	uint32_t tsval = 0, shift = 0;
+	uint8_t opts = SYN4_HELD;
+	if (nids_option(opt, optlen, 8, 10, &tsval))
+		opts |= SYN4_TS;
+	opts |= nids_option(opt, optlen, 3, 3, &shift) ? (uint8_t)(shift > 14 ? 14 : shift) : SYN4_WS_NONE;
+	f->syn4.seq = p->seq;
+	f->syn4.tsval = tsval;
+	f->syn4_win = p->win;
+	f->syn4_opts = opts;
+	return true;
+}
+
+/* The held SYN goes to libnids, rebuilt, with its own time and frame. */
+static void syn4_flush(struct stream *S, struct flow *f)
+{
+	if (!f->syn4_opts || f->ipver != 4)
+		return;
+	uint8_t opts = f->syn4_opts;
+	f->syn4_opts = 0;
+	uint8_t b[60];
+	size_t optlen = (opts & SYN4_TS ? 12 : 0) + ((opts & 0x0f) != SYN4_WS_NONE ? 4 : 0);
+	size_t len = 40 + optlen;
+	memset(b, 0, sizeof b);
+	b[0] = 0x45;
+	b[2] = (uint8_t)(len >> 8);
+	b[3] = (uint8_t)len;
+	b[8] = 64;
+	b[9] = IPPROTO_NUM_TCP;
+	struct addr cli = flow_cli(f), srv = flow_srv(f);
+	memcpy(b + 12, cli.b, 4);
+	memcpy(b + 16, srv.b, 4);
+	uint16_t sum = ip_header_sum(b, 20);
+	b[10] = (uint8_t)(sum >> 8);
+	b[11] = (uint8_t)sum;
+	uint8_t *t = b + 20;
+	t[0] = (uint8_t)(f->cport >> 8);
+	t[1] = (uint8_t)f->cport;
+	t[2] = (uint8_t)(f->sport >> 8);
+	t[3] = (uint8_t)f->sport;
+	for (int i = 0; i < 4; i++)
+		t[4 + i] = (uint8_t)(f->syn4.seq >> (24 - 8 * i));
+	t[12] = (uint8_t)((20 + optlen) / 4 << 4);
+	t[13] = TH_SYN;
+	t[14] = (uint8_t)(f->syn4_win >> 8);
+	t[15] = (uint8_t)f->syn4_win;
+	uint8_t *o = t + 20;
+	if (opts & SYN4_TS) {
+		o[0] = o[1] = 1;
+		o[2] = 8;
+		o[3] = 10;
+		for (int i = 0; i < 4; i++)
+			o[4 + i] = (uint8_t)(f->syn4.tsval >> (24 - 8 * i));
+		o += 12;
+	}
+	if ((opts & 0x0f) != SYN4_WS_NONE) {
+		o[0] = 1;
+		o[1] = 3;
+		o[2] = 3;
+		o[3] = opts & 0x0f;
+	}
+	struct pkt syn;
+	memset(&syn, 0, sizeof syn);
+	syn.ts = f->first_ts;
+	syn.frame = f->first_frame;
+	struct pcap_pkthdr h;
+	h.ts.tv_sec = (time_t)(syn.ts / 1000000);
+	h.ts.tv_usec = (suseconds_t)(syn.ts % 1000000);
+	h.caplen = h.len = (bpf_u_int32)len;
+	const uint8_t *outer_data = S->fed_data;
+	const struct pkt *outer_pkt = S->fed_pkt;
+	S->fed_data = b;
+	S->fed_pkt = &syn;
+	S->st.nids_packets++;
+	nids_pcap_handler(NULL, &h, b);
+	S->fed_data = outer_data;
+	S->fed_pkt = outer_pkt;
+}
+
+void stream_tcp4(struct stream *S, struct flow *f, int dir, const struct pkt *p)
+{
+	if (!S)
+		return;
+	if (f->syn4_opts) {
+		/* libnids would ignore the client's SYN again: its stream is open */
+		if (dir == DIR_C2S && (p->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
+		    p->ts / 1000000 <= f->first_ts / 1000000 + NIDS_FLOW_TIMEOUT)
+			return;
+		syn4_flush(S, f);
+	} else if (syn4_hold(f, dir, p)) {
+		S->st.syns_held++;
+		return;
+	}
+	stream_feed_ipv4(S, p);
 }
 
 /* IPv6: deliver in-order bytes from the SYN on; a segment beyond the next

@@ -24,6 +24,7 @@
 
 struct stream_stats {
 	uint64_t nids_packets;     /* packets handed to libnids */
+	uint64_t syns_held;        /* first SYNs held back from libnids (stream_tcp4) */
 	uint64_t nids_streams;     /* streams libnids reported established */
 	uint64_t nids_evicted;     /* streams libnids dropped for room */
 	uint64_t nids_warnings;
@@ -60,6 +61,10 @@ void stream_free(struct stream *s);
 bool stream_set_frag_limits(struct stream *s, uint32_t datagrams, uint64_t bytes);
 /* Hand an IPv4 packet (TCP of a wanted flow, or a fragment) to libnids. */
 void stream_feed_ipv4(struct stream *s, const struct pkt *p);
+/* IPv4 TCP segment of a wanted flow: to libnids, but a flow's first
+ * packet, a plain SYN, is held back until the flow's next packet that
+ * goes to libnids (most SYNs of a flood or a scan never get one). */
+void stream_tcp4(struct stream *s, struct flow *f, int dir, const struct pkt *p);
 /* IPv6 TCP segment of a wanted flow. */
 void stream_tcp6(struct stream *s, struct flow *f, int dir, const struct pkt *p);
 const struct stream_stats *stream_stats(const struct stream *s);

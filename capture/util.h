@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- hash: FNV-1a ---- */
 
@@ -65,11 +66,27 @@ static inline int seq_geq(uint32_t a, uint32_t b)
 /* Add n bytes, as big-endian 16-bit words (an odd last byte padded). */
 static inline uint32_t csum_add(uint32_t sum, const uint8_t *b, size_t n)
 {
-	/* 32-bit big-endian words into a 64-bit accumulator: the same sum
-	 * modulo 0xffff as 16-bit words (2^16 = 1 there), a quarter of the
-	 * loop; folded back to 32 bits keeping it non-zero if it was. */
-	uint64_t s = sum;
+	/* Eight bytes at a time in the host's byte order, each 64-bit word
+	 * added as two 32-bit halves (no carry is lost for 2^31 words). The
+	 * one's complement sum does not depend on byte order but for a swap
+	 * of its two bytes (RFC 1071, 2(B)), so the folded 16-bit sum is
+	 * swapped back on a little-endian host. A non-zero sum stays non-zero
+	 * through the folds (end-around carry). */
+	uint64_t s = 0;
 	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, b + i, 8);
+		s += (w & 0xffffffffu) + (w >> 32);
+	}
+	if (s) {
+		while (s >> 16)
+			s = (s & 0xffff) + (s >> 16);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		s = (s >> 8 | s << 8) & 0xffff;
+#endif
+	}
+	s += sum;
 	for (; i + 4 <= n; i += 4)
 		s += (uint32_t)b[i] << 24 | (uint32_t)b[i + 1] << 16 | (uint32_t)b[i + 2] << 8 | b[i + 3];
 	for (; i + 1 < n; i += 2)

@@ -21,6 +21,7 @@
  * the end of one capture's output.  SHAKEDOWN_CHECK_EXEC=1 (or no main
  * function to call) falls back to fork and exec of this binary per capture. */
 #include "check-workers.h"
+#include "check-write.h"
 #include "expect.h"
 #include "output.h"
 #include "capture/sanitize.h"
@@ -124,18 +125,6 @@ static double now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sort the lines from index `from` on (bytewise). */
-static void sort_lines(struct expect_lines *l, size_t from)
-{
-	if (l->n > from + 1)
-		qsort(l->v + from, l->n - from, sizeof *l->v, cmp_str);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -576,94 +565,19 @@ static void job_judge(struct job *j)
 
 /* ---- writing .expect files ---- */
 
-/* The produced verdicts as sorted .expect lines, ephemeral client ports as *. */
-static void draft_lines(struct job *j, struct expect_lines *out)
-{
-	char line[512];
-	size_t first = out->n;
-	for (size_t i = 0; i < j->run->ngot; i++) {
-		expect_verdict_line(&j->run->got[i], true, line, sizeof line);
-		expect_lines_add(out, line);
-	}
-	sort_lines(out, first);
-}
-
-/* Create ep (never through a link, never over an existing file) or, with
- * replace, write beside it and rename over it. */
-static bool write_lines(const char *ep, const struct expect_lines *lines, bool replace, char *err, size_t errlen)
-{
-	size_t tl = strlen(ep) + 16;
-	char *tmp = malloc(tl);
-	if (!tmp)
-		abort();
-	snprintf(tmp, tl, "%s.tmp%ld", ep, (long)getpid());
-	const char *target = replace ? tmp : ep;
-	int fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	bool ok = f != NULL;
-	if (!f) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-	} else {
-		for (size_t i = 0; i < lines->n; i++)
-			fprintf(f, "%s\n", lines->v[i]);
-		ok = fclose(f) == 0;
-		if (!ok)
-			snprintf(err, errlen, "%s", strerror(errno));
-		if (ok && replace && rename(tmp, ep) < 0) {
-			snprintf(err, errlen, "%s", strerror(errno));
-			ok = false;
-		}
-		if (!ok)
-			unlink(target);
-	}
-	free(tmp);
-	return ok;
-}
-
 static void write_expect_file(struct job *j, const char *ep)
 {
 	struct expect_lines lines = { 0 };
 	expect_lines_add(&lines, "# DRAFT written by shakedown --write-expect from its own output.");
 	expect_lines_add(&lines, "# Check every line against the capture (tshark/tcpdump), fix what is wrong,");
 	expect_lines_add(&lines, "# then delete these DRAFT lines: --check fails while they remain.");
-	draft_lines(j, &lines);
+	check_draft_lines(j->run->got, j->run->ngot, &lines);
 	char err[256];
-	if (write_lines(ep, &lines, false, err, sizeof err))
+	if (check_write_lines(ep, &lines, false, err, sizeof err))
 		job_fail(j, OUT_FAIL, "no .expect; wrote a DRAFT to %s: check it against the capture", ep);
 	else
 		job_fail(j, OUT_FAIL, "no .expect; cannot write a draft to %s: %s", ep, err);
 	expect_lines_free(&lines);
-}
-
-/* A unified diff of two line lists as one hunk with full context (longest
- * common subsequence; .expect files are small). */
-static void unified_diff(const char *name, const struct expect_lines *a, const struct expect_lines *b,
-			 struct expect_lines *out)
-{
-	size_t n = a->n, m = b->n;
-	unsigned *L = calloc((n + 1) * (m + 1), sizeof *L);
-	if (!L)
-		abort();
-	for (size_t i = n; i-- > 0;)
-		for (size_t k = m; k-- > 0;)
-			L[i * (m + 1) + k] = !strcmp(a->v[i], b->v[k]) ? L[(i + 1) * (m + 1) + k + 1] + 1
-					     : L[(i + 1) * (m + 1) + k] > L[i * (m + 1) + k + 1] ? L[(i + 1) * (m + 1) + k]
-												  : L[i * (m + 1) + k + 1];
-	expect_lines_addf(out, "  --- %s", name);
-	expect_lines_addf(out, "  +++ %s (new)", name);
-	expect_lines_addf(out, "  @@ -1,%zu +1,%zu @@", n, m);
-	size_t i = 0, k = 0;
-	while (i < n || k < m) {
-		if (i < n && k < m && !strcmp(a->v[i], b->v[k]))
-			expect_lines_addf(out, "   %s", a->v[i]), i++, k++;
-		else if (k < m && (i == n || L[i * (m + 1) + k + 1] >= L[(i + 1) * (m + 1) + k]))
-			expect_lines_addf(out, "  +%s", b->v[k++]);
-		else
-			expect_lines_addf(out, "  -%s", a->v[i++]);
-	}
-	free(L);
 }
 
 /* --update-expect: show how the file would change; write it with --yes. */
@@ -673,34 +587,21 @@ static void update_expect_file(struct job *j, const char *ep)
 		job_fail(j, OUT_FAIL, "%s holds require/forbid lines: --update-expect rewrites exact files only", ep);
 		return;
 	}
-	int fd = open_regular(ep);
-	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
+	struct expect_lines old = { 0 }, neu = { 0 };
+	if (!check_read_lines(open_regular(ep), &old)) {
+		expect_lines_free(&old);
 		job_fail(j, OUT_FAIL, "%s: cannot read it again", ep);
 		return;
 	}
-	struct expect_lines old = { 0 }, neu = { 0 };
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		if (len && line[len - 1] == '\n')
-			line[len - 1] = 0;
-		expect_lines_add(&old, line);
-	}
-	free(line);
-	fclose(f);
 	/* keep the comments and `# args:` above the first verdict line */
 	for (size_t i = 0; i < j->exp.head.n; i++)
 		expect_lines_add(&neu, j->exp.head.v[i]);
-	draft_lines(j, &neu);
-	unified_diff(ep, &old, &neu, &j->diff);
+	check_draft_lines(j->run->got, j->run->ngot, &neu);
+	check_unified_diff(ep, &old, &neu, &j->diff);
 	char err[256];
 	if (!O->yes)
 		job_fail(j, OUT_FAIL, "differs; --update-expect --yes writes %s as shown below", ep);
-	else if (write_lines(ep, &neu, true, err, sizeof err))
+	else if (check_write_lines(ep, &neu, true, err, sizeof err))
 		job_fail(j, OUT_FAIL, "updated %s as shown below: check the change against the capture", ep);
 	else
 		job_fail(j, OUT_FAIL, "cannot update %s: %s", ep, err);
@@ -874,10 +775,10 @@ static void find_orphans(struct walk *w, struct expect_lines *orphans)
 		expect_lines_add(&used, ep);
 		free(ep);
 	}
-	sort_lines(&used, 0);
-	sort_lines(&w->expects, 0);
+	expect_lines_sort(&used, 0);
+	expect_lines_sort(&w->expects, 0);
 	for (size_t i = 0; i < w->expects.n; i++)
-		if (!used.n || !bsearch(&w->expects.v[i], used.v, used.n, sizeof *used.v, cmp_str))
+		if (!expect_lines_has_sorted(&used, w->expects.v[i]))
 			expect_lines_addf(orphans, "%s: no capture beside it", w->expects.v[i]);
 	expect_lines_free(&used);
 }
@@ -916,8 +817,8 @@ int check_run(const struct check_opts *opts)
 		fprintf(stderr, ": not a directory or a regular file\n");
 		return 2;
 	}
-	sort_lines(&w.caps, 0);
-	sort_lines(&w.skipped, 0);
+	expect_lines_sort(&w.caps, 0);
+	expect_lines_sort(&w.skipped, 0);
 	struct expect_lines orphans = { 0 };
 	find_orphans(&w, &orphans);
 

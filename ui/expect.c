@@ -49,6 +49,22 @@ void expect_lines_free(struct expect_lines *l)
 	memset(l, 0, sizeof *l);
 }
 
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void expect_lines_sort(struct expect_lines *l, size_t from)
+{
+	if (l->n > from + 1)
+		qsort(l->v + from, l->n - from, sizeof *l->v, cmp_line);
+}
+
+bool expect_lines_has_sorted(const struct expect_lines *l, const char *s)
+{
+	return l->n && bsearch(&s, l->v, l->n, sizeof *l->v, cmp_line);
+}
+
 /* ---- reading our own JSON verdict lines ---- */
 
 struct jparse {

@@ -22,6 +22,10 @@ struct expect_lines {
 void expect_lines_add(struct expect_lines *l, const char *s);
 void expect_lines_addf(struct expect_lines *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void expect_lines_free(struct expect_lines *l);
+/* Sort the lines from index `from` on (bytewise). */
+void expect_lines_sort(struct expect_lines *l, size_t from);
+/* Is s one of the lines of l, sorted whole by expect_lines_sort? */
+bool expect_lines_has_sorted(const struct expect_lines *l, const char *s);
 
 /* One verdict as shakedown printed it with --json. */
 struct expect_verdict {

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -290,6 +291,19 @@ static void test_v2_init(void **st)
 	assert_int_equal(strlen(small), w);
 	assert_true(w < sizeof(small));
 	assert_string_equal(small + w - 3, "...");
+	/* At every size: the whole text when it fits, else its first size-4
+	 * bytes and "..." (the renderer appends piece by piece). */
+	const size_t full = strlen(buf);
+	for (size_t k = 5; k <= full + 2; k++) {
+		char cut[240], want[240];
+		size_t got = ike_format_sa(true, &msg.sa, cut, k);
+		if (full < k)
+			snprintf(want, sizeof want, "%s", buf);
+		else
+			snprintf(want, sizeof want, "%.*s...", (int)(k - 4), buf);
+		assert_string_equal(cut, want);
+		assert_int_equal(got, strlen(want));
+	}
 }
 
 static void test_v2_invalid_ke_and_cookie(void **st)

@@ -89,8 +89,11 @@ static void test_truncation_keeps_escapes_whole(void **state)
 		/* "ab" "\x1b" "[2J" "\u009b" then the arrow's 3 bytes, "z" */
 		static const size_t cuts[] = { 0, 1, 2, 6, 7, 8, 9, 15, 18, 19 };
 		bool at_cut = false;
-		for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++)
+		for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
 			at_cut |= k == cuts[c];
+			if (cuts[c] < cap) /* and the longest that fits */
+				assert_true(cuts[c] <= k);
+		}
 		assert_true(at_cut);
 	}
 	/* a length bound, and a NUL inside it */

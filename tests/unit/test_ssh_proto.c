@@ -692,6 +692,73 @@ static void test_name_validity(void **state)
 	assert_true(ssh_namelist_valid(empty));
 	assert_false(ssh_namelist_valid(hole));
 	assert_false(ssh_namelist_valid(trail));
+	struct ssh_str lead = { ",a", 2 }, comma = { ",", 1 };
+	assert_false(ssh_namelist_valid(lead));
+	assert_false(ssh_namelist_valid(comma));
+	/* the one-pass list check agrees with splitting at commas and checking
+	 * each name, over every list of up to 4 bytes from a small alphabet
+	 * and for names around the 64-byte limit */
+	static const char alpha[] = { 'a', ',', ' ', '\x7f', '~', '!' };
+	char buf[70];
+	for (unsigned n = 1; n <= 4; n++) {
+		unsigned total = 1;
+		for (unsigned k = 0; k < n; k++)
+			total *= sizeof alpha;
+		for (unsigned code = 0; code < total; code++) {
+			unsigned c = code;
+			for (unsigned k = 0; k < n; k++, c /= sizeof alpha)
+				buf[k] = alpha[c % sizeof alpha];
+			bool want = true;
+			size_t start = 0;
+			for (size_t k = 0; k <= n; k++)
+				if (k == n || buf[k] == ',') {
+					want = want && ssh_name_valid(buf + start, k - start);
+					start = k + 1;
+				}
+			assert_int_equal(ssh_namelist_valid((struct ssh_str){ buf, n }), want);
+		}
+	}
+	/* longer lists, so that whole 8-byte words are checked at once:
+	 * random names of 1-70 bytes, now and then one bad byte or an empty name */
+	char lb[400];
+	uint32_t seed = 7;
+	for (int round = 0; round < 20000; round++) {
+		size_t n = 0;
+		while (n < 300) {
+			seed = seed * 1103515245u + 12345u;
+			size_t len = 1 + (seed >> 8) % 70;
+			if ((seed >> 20) % 64 == 0)
+				len = 0;
+			for (size_t k = 0; k < len && n < sizeof lb; k++) {
+				seed = seed * 1103515245u + 12345u;
+				unsigned r = (seed >> 16) & 0xff;
+				lb[n++] = (r % 97 == 0) ? (char)(r & 0x80 ? 0x7f : 0x20 + (r & 1)) : (char)('a' + r % 26);
+			}
+			if (n < sizeof lb)
+				lb[n++] = ',';
+			seed = seed * 1103515245u + 12345u;
+			if ((seed >> 16) % 7 == 0)
+				break;
+		}
+		seed = seed * 1103515245u + 12345u;
+		if (n > 1 && (seed >> 16) & 1)
+			n--; /* most lists do not end in a comma */
+		bool want = true;
+		size_t start = 0;
+		for (size_t k = 0; k <= n; k++)
+			if (k == n || lb[k] == ',') {
+				want = want && ssh_name_valid(lb + start, k - start);
+				start = k + 1;
+			}
+		assert_int_equal(ssh_namelist_valid((struct ssh_str){ lb, n }), want);
+	}
+	memset(buf, 'x', sizeof buf);
+	buf[0] = ',';
+	assert_true(ssh_namelist_valid((struct ssh_str){ buf + 1, 64 }));
+	assert_false(ssh_namelist_valid((struct ssh_str){ buf + 1, 65 }));
+	buf[65] = ',';
+	assert_true(ssh_namelist_valid((struct ssh_str){ buf + 1, 66 }));
+	assert_false(ssh_namelist_valid((struct ssh_str){ buf, 66 }));
 
 	/* a KEXINIT whose kex list carries an escape sequence: parsed, kept
 	 * byte for byte, marked invalid */

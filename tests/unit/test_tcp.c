@@ -282,6 +282,30 @@ static void test_half_open_packed_until_answered(void **st)
 	assert_string_equal(detail(v, "history")->s, "STh"); /* as of the handshake */
 }
 
+/* A plain first SYN is kept compact from the start; one carrying data (TCP
+ * Fast Open) is not (the compact form has no room for its data), and both
+ * are judged the same way at the end. */
+static void test_first_syn_compact_unless_it_carries_data(void **st)
+{
+	(void)st;
+	start();
+	c2s(0, S, CISN, 0, 0);
+	assert_int_equal(tcp_packed_active(), 1);
+	finish();
+	assert_non_null(find_verdict("tcp.capture_ended"));
+	assert_int_equal(tcp_packed_active(), 0);
+
+	start();
+	c2s(0, S, CISN, 0, 10);
+	assert_int_equal(tcp_packed_active(), 0);
+	c2s(1000, S, CISN, 0, 10);
+	c2s(1000, S, CISN, 0, 10);
+	finish();
+	const struct verdict *v = find_verdict("tcp.syn_unanswered");
+	assert_non_null(v);
+	assert_int_equal(detail(v, "syn_count")->i, 3);
+}
+
 static void test_single_syn_at_capture_end_is_not_a_verdict(void **st)
 {
 	(void)st;
@@ -927,6 +951,7 @@ int main(void)
 		cmocka_unit_test(test_one_sided_with_some_server_packets),
 		cmocka_unit_test(test_syn_retransmitted_unanswered),
 		cmocka_unit_test(test_half_open_packed_until_answered),
+		cmocka_unit_test(test_first_syn_compact_unless_it_carries_data),
 		cmocka_unit_test(test_single_syn_at_capture_end_is_not_a_verdict),
 		cmocka_unit_test(test_syn_unanswered_by_deadline),
 		cmocka_unit_test(test_refused),

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_verdict.c - brief sinks (verdicts nobody reads in full are not
- * formatted) and the digest helper (fetched algorithms, hex). */
+ * formatted), evidence order, and the digest helper (fetched algorithms, hex). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,6 +71,33 @@ static void test_one_full_sink_formats(void **state)
 	verdict_clear_sinks();
 }
 
+/* Evidence is emitted in frame order; entries of the same frame keep the
+ * order they were added in. */
+static void test_evidence_frame_order(void **state)
+{
+	(void)state;
+	verdict_clear_sinks();
+	struct verdict_sink s = { on_verdict, NULL, NULL };
+	verdict_add_sink(&s);
+	struct verdict v;
+	verdict_begin(&v, V_TCP_OK, SEV_OK, NULL);
+	static const uint64_t frames[] = { 9, 3, 5, 3, 1, 9, 2 };
+	static const char *const what[] = { "a", "b", "c", "d", "e", "f", "g" };
+	for (unsigned i = 0; i < 7; i++)
+		verdict_evidence(&v, frames[i], (ts_usec)(100 + frames[i]), DIR_C2S, "%s", what[i]);
+	verdict_emit(&v);
+	static const uint64_t want_frames[] = { 1, 2, 3, 3, 5, 9, 9 };
+	static const char *const want_what[] = { "e", "g", "b", "d", "c", "a", "f" };
+	assert_int_equal(last.nevidence, 7);
+	for (unsigned i = 0; i < 7; i++) {
+		assert_int_equal(last.ev[i].frame, want_frames[i]);
+		assert_string_equal(last.ev[i].what, want_what[i]);
+	}
+	assert_int_equal(last.first_ts, 101);
+	assert_int_equal(last.last_ts, 109);
+	verdict_clear_sinks();
+}
+
 static void test_digest_md5_sha1(void **state)
 {
 	(void)state;
@@ -93,6 +120,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_brief_ok_not_formatted),
 		cmocka_unit_test(test_one_full_sink_formats),
+		cmocka_unit_test(test_evidence_frame_order),
 		cmocka_unit_test(test_digest_md5_sha1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
