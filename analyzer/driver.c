@@ -112,11 +112,11 @@ static void row_fill(struct driver_flow_row *r, const struct flow *f, ts_usec no
 	r->id = f->id;
 	r->proto = f->proto;
 	r->ended = ended;
-	r->client = f->cli;
-	r->server = f->srv;
+	r->client = flow_cli(f);
+	r->server = flow_srv(f);
 	r->cport = f->cport;
 	r->sport = f->sport;
-	r->spi = f->spi;
+	r->spi = f->key.spi;
 	memcpy(r->pkts, f->pkts, sizeof r->pkts);
 	memcpy(r->bytes, f->bytes, sizeof r->bytes);
 	r->first_ts = f->first_ts;

@@ -20,15 +20,15 @@ struct esp_sa {
 	struct addr src, dst;
 	uint16_t sport, dport; /* UDP ports when encapsulated */
 	uint32_t spi;
+	uint32_t idx;
 	uint64_t pkts, bytes;
 	uint32_t seq_first, seq_last, seq_max;
+	uint32_t hnext;      /* hash chain (index + 1; 0 = end) */
 	uint64_t gaps;       /* sequence numbers skipped (lost before this point, or reordered) */
 	uint64_t replays;    /* sequence numbers at or below one already seen */
 	ts_usec first_ts, last_ts;
 	uint64_t first_frame, last_frame;
-	uint32_t hnext;      /* hash chain (index + 1; 0 = end) */
 	uint32_t pnext;      /* chain of the address pair's index (index + 1; 0 = end) */
-	uint32_t idx;
 	/* for the IKE analyzer: its peer-pair buckets (+ 1) of (src, dst) and
 	 * (dst, src), worked out on the first packet; 0 = not yet */
 	uint32_t ike_pair[2];

@@ -37,6 +37,7 @@ struct flow_state {
 };
 
 _Static_assert(sizeof(struct flow_state) <= FLOW_STATE_BYTES, "flow_state outgrew FLOW_STATE_BYTES");
+_Static_assert(_Alignof(struct flow_state) <= 8, "flow->state is 8-byte aligned");
 
 static inline struct flow_state *flow_state(struct flow *f)
 {

@@ -61,7 +61,7 @@ enum {
 #define LOG_HEAD 14
 #define LOG_TAIL 10
 #define LOG_SLOTS (LOG_HEAD + LOG_TAIL) /* head slots first, then the ring */
-#define IKE_LOG_BLOCK 8  /* log records per block (ike-text.c) */
+#define IKE_LOG_BLOCK 4  /* log records per block (ike-text.c) */
 #define IKE_SA_TEXTS 5   /* texts an SA refers to: offered, chosen, notifies, 2 vendors */
 
 _Static_assert(LOG_SLOTS % IKE_LOG_BLOCK == 0, "the log is whole blocks");
@@ -97,28 +97,29 @@ struct req {
 	uint32_t msgid;
 	uint32_t inner;    /* IKEv2: plaintext bytes the SK payload can hold */
 	uint32_t skf_mask; /* IKEv2 fragments of the current copy seen (bit n-1) */
+	uint16_t answer_note; /* the answer asked for a retry (INVALID_KE, COOKIE) */
+	/* an ICMP error about it (with icmp_frame, icmp_ts below) */
+	uint8_t icmp_type, icmp_code;
 	uint64_t fp;       /* fingerprint of the message bytes */
 	uint64_t first_frame, last_frame, answer_frame;
 	ts_usec first_ts, last_ts, answer_ts;
 	ts_usec gap;       /* between its last two copies (0: one copy) */
-	/* an ICMP error about it */
-	uint8_t icmp_type, icmp_code;
 	uint64_t icmp_frame;
 	ts_usec icmp_ts;
-	uint16_t answer_note; /* the answer asked for a retry (INVALID_KE, COOKIE) */
 };
 
 struct ike_sa {
+	/* (fields grouped by size so the record has no holes: 856 bytes) */
 	bool in_use;
 	uint8_t ver; /* 1 or 2 */
 	uint8_t spi_i[8], spi_r[8];
 	bool have_spir;
 	struct addr ini, rsp;
+	bool midstream;                /* the capture began after the SA was set up */
 	uint16_t iport, rport;         /* as in the first message */
 	uint16_t iport_now, rport_now; /* after the move to 4500 */
 	bool floated;
 	bool resp_natt;                /* the responder sent something on 4500 */
-	bool midstream;                /* the capture began after the SA was set up */
 	uint64_t flow_id;
 	uint64_t first_frame, last_frame;
 	ts_usec first_ts, last_ts;
@@ -130,43 +131,48 @@ struct ike_sa {
 	uint8_t hs;        /* enum ike_hs */
 	bool child_up;     /* a child SA came up (or must have, as ESP flows) */
 	bool rekey_error;  /* a CREATE_CHILD_SA answer too small for success */
+	uint8_t v1_exch;   /* main or aggressive */
+	uint8_t mm_count;  /* distinct main/aggressive mode messages */
+	uint8_t qm_count, qm_side, qm_done;
 	uint64_t rekey_err_frame;
 	ts_usec rekey_err_ts;
 	ts_usec child_ok_ts; /* latest child SA that came up */
 	ts_usec up_ts;
-	uint8_t v1_exch;   /* main or aggressive */
-	uint8_t mm_count;  /* distinct main/aggressive mode messages */
 	uint64_t mm_fp[2]; /* last main mode message of each side */
 	uint32_t qm_msgid;
-	uint8_t qm_count, qm_side, qm_done;
+	uint32_t v1_info_after_auth; /* Informationals from the responder after main mode 5 */
 	uint64_t qm_fp[2];
 	uint32_t n_v1_info[2];
-	uint32_t v1_info_after_auth; /* Informationals from the responder after main mode 5 */
 	uint64_t qm_refused_frame;   /* a quick mode offer answered by an Informational */
 	ts_usec qm_refused_ts;
 	uint8_t qm_refused_done;     /* qm_done at that time */
+
+	/* IKE_AUTH answer (the rest below) */
+	uint8_t shape;
+	uint16_t auth_len;
 	/* IKEv1 Informationals one side sent since the other's last message
 	 * (DPD R-U-THERE travels in them, encrypted) */
 	uint32_t v1_info_run[2];
+	bool bad;     /* a warn or fail verdict was given about this SA */
+	bool final;   /* end-of-SA evaluation done */
+	bool esp_two_way; /* ESP seen both ways since up: ike_check_esp() has nothing left to find */
+	bool ho_linked;   /* on the half-open list (ho_prev, ho_next below) */
 	uint64_t v1_info_frame[2];
 	ts_usec v1_info_first[2], v1_info_last[2];
 
-	/* IKE_AUTH answer */
-	uint8_t shape;
 	uint64_t auth_frame;
 	ts_usec auth_ts;
-	uint16_t auth_len;
 	uint32_t auth_inner, auth_req_inner;
 
 	/* negotiated crypto */
-	bool have_chosen;
 	uint16_t encr, encr_keylen, integ, prf, dh;
 	uint16_t v1_hash;
 	uint16_t ke_sent, ke_asked, ke_retry_group;
+	bool have_chosen;
+	bool ke_resolved;  /* a retry after INVALID_KE_PAYLOAD succeeded */
 	uint8_t n_invalid_ke, n_cookie;
 	uint64_t ke_frame;
 	ts_usec ke_ts;
-	bool ke_resolved;  /* a retry after INVALID_KE_PAYLOAD succeeded */
 	/* texts: ids of shared copies (ike-text.c), 0 = empty; read with
 	 * ike_text(), written with ike_text_set() / ike_text_append_once() in
 	 * at most the room given here */
@@ -178,29 +184,26 @@ struct ike_sa {
 	/* first cleartext error notify */
 	uint16_t err;
 	uint8_t err_side, err_exch;
+	uint32_t notifies; /* names of every notify seen, once each (IKE_TEXT_ROOM) */
 	uint64_t err_frame;
 	ts_usec err_ts;
-	uint32_t notifies; /* names of every notify seen, once each (IKE_TEXT_ROOM) */
 	bool no_prop_pending, no_prop_phase2; /* NO_PROPOSAL_CHOSEN seen, verdict not given yet */
 
 	/* NAT as seen from here */
 	uint8_t nat_i, nat_r;
 	bool natd_seen, natt_vid;
 	bool frag_supported;
-	uint32_t vendors[2]; /* IKE_TEXT_ROOM each */
-
-	struct req req[2];
-
 	/* message log: the first LOG_HEAD, then a ring of the last LOG_TAIL,
 	 * kept in blocks taken as it grows (ike-text.c) */
 	uint8_t nhead;
 	uint32_t nlog;
+	uint32_t vendors[2]; /* IKE_TEXT_ROOM each */
+	uint32_t reported;
+
+	struct req req[2];
+
 	struct mrec_block *log[LOG_SLOTS / IKE_LOG_BLOCK];
 
-	uint32_t reported;
-	bool bad;     /* a warn or fail verdict was given about this SA */
-	bool final;   /* end-of-SA evaluation done */
-	bool esp_two_way; /* ESP seen both ways since up: ike_check_esp() has nothing left to find */
 	/* ESP between the peers packet by packet (esp.c), to see one direction
 	 * stop while the other keeps sending */
 	uint64_t esp_n[2];
@@ -217,7 +220,6 @@ struct ike_sa {
 	uint32_t idx;
 	/* the half-open list (ike-sa.c): SAs of one message so far, oldest first */
 	uint32_t ho_prev, ho_next; /* index+1; 0 = none */
-	bool ho_linked;
 };
 
 /* Has the SA's setup reached state `s`? */

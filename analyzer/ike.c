@@ -585,9 +585,10 @@ void ike_describe(const struct flow *f, ts_usec now, char *buf, size_t len)
 		return;
 	buf[0] = 0;
 	if (f->proto == IPPROTO_NUM_ESP) {
-		const struct esp_sa *e = esp_find(&f->srv, f->spi);
+		struct addr srv = flow_srv(f), cli = flow_cli(f);
+		const struct esp_sa *e = esp_find(&srv, f->key.spi);
 		if (!e)
-			e = esp_find(&f->cli, f->spi);
+			e = esp_find(&cli, f->key.spi);
 		if (e)
 			snprintf(buf, len, "ESP spi 0x%08x: %llu packets, seq %u..%u, %llu gaps, %llu replays", e->spi,
 				 (unsigned long long)e->pkts, e->seq_first, e->seq_max, (unsigned long long)e->gaps,

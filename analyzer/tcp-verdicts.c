@@ -228,7 +228,8 @@ void tcp_icmp(struct flow *f, int dir, const struct pkt *icmp)
 		return; /* packet too big: not a rejection */
 	bool admin;
 	const char *what = icmp_code_name(icmp, &admin);
-	bool from_target = addr_eq(&icmp->src, &f->srv);
+	struct addr srv = flow_srv(f);
+	bool from_target = addr_eq(&icmp->src, &srv);
 	char who[64];
 	addr_str(&icmp->src, who, sizeof who);
 	struct verdict v;
@@ -304,7 +305,8 @@ void tcp_report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool qui
 	struct tcp_state *t = syn_facts_of(f, R_SYN_UNANSWERED, &sf);
 	ts_usec first_syn_ts = sf.first_syn_ts, syn_ts = sf.syn_ts;
 	uint32_t first_syn_frame = sf.first_syn_frame, syn_frame = sf.syn_frame;
-	struct syn_agg *a = syn_agg_slot(&f->srv);
+	struct addr srv = flow_srv(f), cli = flow_cli(f);
+	struct syn_agg *a = syn_agg_slot(&srv);
 	if (!a)
 		limit_note(&syn_agg_overflow, first_syn_ts, first_syn_frame);
 	if (quiet && !a)
@@ -318,7 +320,7 @@ void tcp_report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool qui
 				a->first_ts = first_syn_ts;
 				a->first_frame = first_syn_frame;
 				a->port_lo = a->port_hi = f->sport;
-				a->a_client = f->cli;
+				a->a_client = cli;
 				a->a_cport = f->cport;
 				a->a_sport = f->sport;
 			}
@@ -327,7 +329,7 @@ void tcp_report_syn_unanswered(struct flow *f, ts_usec now, bool ended, bool qui
 				a->port_lo = f->sport;
 			if (f->sport > a->port_hi)
 				a->port_hi = f->sport;
-			if (!addr_eq(&a->a_client, &f->cli))
+			if (!addr_eq(&a->a_client, &cli))
 				a->clients_changed++;
 			a->last_ts = syn_ts;
 			a->last_frame = syn_frame;

@@ -52,8 +52,8 @@ void verdict_begin(struct verdict *v, enum verdict_id id, enum severity sev, con
 	v->brief = (brief_all >> ((unsigned)sev & 31u)) & 1u;
 	if (f) {
 		v->proto = f->proto;
-		v->client = f->cli;
-		v->server = f->srv;
+		v->client = flow_cli(f);
+		v->server = flow_srv(f);
 		v->cport = f->cport;
 		v->sport = f->sport;
 		v->flow_id = f->id;

@@ -82,6 +82,8 @@ void flow_table_free(struct flow_table *t)
 }
 
 _Static_assert(sizeof(struct flow_key) == 48, "the key is six 64-bit words, no padding");
+/* docs/architecture.md, "Memory per open flow", gives this size */
+_Static_assert(sizeof(struct flow) == 208, "the flow record is 208 bytes");
 
 /* Word-wise multiply-xorshift over the whole key, then a finaliser so the
  * low bits depend on every input bit. */
@@ -113,6 +115,17 @@ uint64_t flow_key_fingerprint(const struct flow_key *k)
 static inline bool key_eq(const struct flow_key *x, const struct flow_key *y)
 {
 	return !memcmp(x, y, sizeof *x);
+}
+
+/* Did make_key() put the packet's source on the key's a side? The same
+ * test it makes (ESP keys carry no ports). */
+static bool src_is_key_a(const struct pkt *p)
+{
+	size_t n = p->src.family == 4 ? 4 : 16;
+	uint16_t sp = p->proto == IPPROTO_NUM_ESP ? 0 : p->sport;
+	uint16_t dp = p->proto == IPPROTO_NUM_ESP ? 0 : p->dport;
+	int c = memcmp(p->src.b, p->dst.b, n);
+	return c < 0 || (c == 0 && sp <= dp);
 }
 
 static void make_key(struct flow_key *k, uint8_t proto, const struct addr *s, uint16_t sp, const struct addr *d,
@@ -272,9 +285,10 @@ static struct flow *find(struct flow_table *t, const struct flow_key *k, uint32_
 
 static int dir_of(const struct flow *f, const struct addr *src, uint16_t sport)
 {
-	if (addr_eq(src, &f->cli) && sport == f->cport && (!addr_eq(&f->cli, &f->srv) || f->cport != f->sport))
+	struct addr cli = flow_cli(f), srv = flow_srv(f);
+	if (addr_eq(src, &cli) && sport == f->cport && (!addr_eq(&cli, &srv) || f->cport != f->sport))
 		return DIR_C2S;
-	if (addr_eq(src, &f->srv) && sport == f->sport)
+	if (addr_eq(src, &srv) && sport == f->sport)
 		return DIR_S2C;
 	return DIR_C2S;
 }
@@ -296,13 +310,14 @@ static struct flow *create(struct flow_table *t, const struct flow_key *k, uint3
 	f->first_ts = f->last_ts = p->ts;
 	t->slot_ts[idx] = p->ts;
 	f->first_frame = f->last_frame = p->frame;
-	f->spi = k->spi;
 	bool guessed;
 	if (sender_is_client(p, &guessed)) {
-		f->cli = p->src, f->cport = p->sport, f->srv = p->dst, f->sport = p->dport;
+		f->cport = p->sport, f->sport = p->dport;
+		f->cli_is_a = src_is_key_a(p);
 		*dir = DIR_C2S;
 	} else {
-		f->cli = p->dst, f->cport = p->dport, f->srv = p->src, f->sport = p->sport;
+		f->cport = p->dport, f->sport = p->sport;
+		f->cli_is_a = !src_is_key_a(p);
 		*dir = DIR_S2C;
 	}
 	f->initiator_guessed = guessed;
@@ -384,8 +399,10 @@ struct flow *flow_table_lookup_probe(struct flow_table *t, const struct pkt *p, 
 	struct flow *f = find(t, &pr->key, pr->hash);
 	if (f) {
 		*dir = dir_of(f, &p->src, p->proto == IPPROTO_NUM_ESP ? 0 : p->sport);
-		if (p->proto == IPPROTO_NUM_ESP)
-			*dir = addr_eq(&p->src, &f->cli) ? DIR_C2S : DIR_S2C;
+		if (p->proto == IPPROTO_NUM_ESP) {
+			struct addr cli = flow_cli(f);
+			*dir = addr_eq(&p->src, &cli) ? DIR_C2S : DIR_S2C;
+		}
 	} else {
 		f = create(t, &pr->key, pr->hash, p, dir);
 		if (!f)

@@ -11,6 +11,7 @@
 #define SHAKEDOWN_FLOW_H
 
 #include <stdalign.h>
+#include <string.h>
 #include "packet.h"
 
 enum { DIR_C2S = 0, DIR_S2C = 1 };
@@ -43,44 +44,46 @@ struct flow {
 	ts_usec last_ts;
 	uint64_t last_frame;
 	uint64_t pkts[2], bytes[2];
-	struct addr cli, srv;
+	/* The client and server addresses are the key's a and b (or b and
+	 * a): read them with flow_cli() and flow_srv(). */
 	uint16_t cport, sport;
 	uint8_t proto;
 	uint8_t ipver;
-	bool initiator_guessed; /* no SYN from the initiator was seen */
-	bool want_stream;       /* an analyzer wants reassembled bytes */
-	bool in_use;
+	bool initiator_guessed : 1; /* no SYN from the initiator was seen */
+	bool want_stream : 1;       /* an analyzer wants reassembled bytes */
+	bool in_use : 1;
+	bool cli_is_a : 1;          /* the client is the key's a side */
+	bool in_nids : 1;           /* libnids holds this stream (capture/stream.c) */
+	uint8_t rx_on : 2;          /* bit d: the IPv6 in-order reassembler of direction d is on */
 
 	uint64_t id; /* 1-based, in order of creation */
 	ts_usec first_ts;
 	uint64_t first_frame;
-	uint32_t spi; /* ESP */
+	/* an ESP flow's SPI is its key's spi */
 
 	/* Packet time at which an analyzer wants flow_timer called; 0 = none. */
 	ts_usec deadline;
 	/* Idle time after which the flow leaves the table (analyzers shorten
-	 * or lengthen it by state); 0 = the table's default. */
-	ts_usec idle_timeout;
+	 * or lengthen it by state), in microseconds, so at most 71 minutes;
+	 * 0 = the table's default. */
+	uint32_t idle_timeout;
 
 	/* capture/'s own per-flow bookkeeping: the IPv6 in-order reassembler
-	 * or (IPv4) the first SYN not yet handed to libnids (stream.c), whether
-	 * libnids holds this stream, and duplicate detection. */
+	 * (rx_on above) or (IPv4) the first SYN not yet handed to libnids
+	 * (stream.c), and duplicate detection (in_nids above: whether libnids
+	 * holds this stream). */
+	uint32_t dup_sig;
 	union {
 		uint32_t rx_next[2];
 		struct {
 			uint32_t seq, tsval;
 		} syn4;
 	};
-	union {
-		bool rx_on[2];
-		uint16_t syn4_win;
-	};
-	bool in_nids;
+	uint16_t syn4_win;
 	uint8_t syn4_opts; /* 0: no SYN held (stream.c) */
-	uint32_t dup_sig;
 	ts_usec dup_ts;
 
-	alignas(16) unsigned char state[FLOW_STATE_BYTES];
+	alignas(8) unsigned char state[FLOW_STATE_BYTES];
 };
 
 struct flow_table;
@@ -146,10 +149,29 @@ void flow_table_end(struct flow_table *t, struct flow *f, ts_usec now);
 void flow_table_foreach(struct flow_table *t, void (*fn)(struct flow *f, void *arg), void *arg);
 const struct flow_stats *flow_table_stats(const struct flow_table *t);
 
-/* Orientation helpers */
-static inline const struct addr *flow_src(const struct flow *f, int dir)
+/* Orientation helpers: the endpoints' addresses, rebuilt from the key
+ * (kept once per flow, in the key only). */
+static inline struct addr flow_key_addr(const struct flow *f, bool a_side)
 {
-	return dir == DIR_C2S ? &f->cli : &f->srv;
+	struct addr r;
+	r.family = f->key.family;
+	memcpy(r.b, a_side ? f->key.a : f->key.b, sizeof r.b);
+	return r;
+}
+
+static inline struct addr flow_cli(const struct flow *f)
+{
+	return flow_key_addr(f, f->cli_is_a);
+}
+
+static inline struct addr flow_srv(const struct flow *f)
+{
+	return flow_key_addr(f, !f->cli_is_a);
+}
+
+static inline struct addr flow_src(const struct flow *f, int dir)
+{
+	return dir == DIR_C2S ? flow_cli(f) : flow_srv(f);
 }
 
 #endif

@@ -560,8 +560,9 @@ static void syn4_flush(struct stream *S, struct flow *f)
 	b[3] = (uint8_t)len;
 	b[8] = 64;
 	b[9] = IPPROTO_NUM_TCP;
-	memcpy(b + 12, f->cli.b, 4);
-	memcpy(b + 16, f->srv.b, 4);
+	struct addr cli = flow_cli(f), srv = flow_srv(f);
+	memcpy(b + 12, cli.b, 4);
+	memcpy(b + 16, srv.b, 4);
 	uint16_t sum = ip_header_sum(b, 20);
 	b[10] = (uint8_t)(sum >> 8);
 	b[11] = (uint8_t)sum;
@@ -632,10 +633,10 @@ void stream_tcp6(struct stream *S, struct flow *f, int dir, const struct pkt *p)
 {
 	if (p->tcp_flags & TH_SYN) {
 		f->rx_next[dir] = p->seq + 1;
-		f->rx_on[dir] = true;
+		f->rx_on |= 1u << dir;
 		return;
 	}
-	if (!f->rx_on[dir] || !p->payload_len || p->ip_truncated)
+	if (!(f->rx_on >> dir & 1u) || !p->payload_len || p->ip_truncated)
 		return;
 	uint32_t seq = p->seq;
 	uint32_t len = p->payload_len;

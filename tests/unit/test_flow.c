@@ -102,8 +102,9 @@ static struct flow *look(struct flow_table *t, const struct pkt *p, int want_dir
 static void assert_client(const struct flow *f, const char *cli, uint16_t cport, const char *srv, uint16_t sport)
 {
 	struct addr c = A(cli), s = A(srv);
-	assert_true(addr_eq(&f->cli, &c));
-	assert_true(addr_eq(&f->srv, &s));
+	struct addr fc = flow_cli(f), fs = flow_srv(f);
+	assert_true(addr_eq(&fc, &c));
+	assert_true(addr_eq(&fs, &s));
 	assert_int_equal(f->cport, cport);
 	assert_int_equal(f->sport, sport);
 }
@@ -212,7 +213,6 @@ static void test_esp_by_spi(void **state)
 	struct pkt a = mk(IPPROTO_NUM_ESP, "192.0.2.1", 0, "198.51.100.1", 0, 0, T0);
 	a.esp_spi = 0xc1a0f001;
 	struct flow *fa = look(t, &a, DIR_C2S);
-	assert_int_equal(fa->spi, 0xc1a0f001);
 	assert_int_equal(fa->key.spi, 0xc1a0f001);
 	assert_client(fa, "192.0.2.1", 0, "198.51.100.1", 0);
 	/* the peer's SA has its own SPI: another flow, whose client is the peer */

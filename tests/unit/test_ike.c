@@ -577,9 +577,12 @@ static void test_esp_plain_describe(void **st)
 	struct flow f;
 	memset(&f, 0, sizeof(f));
 	f.proto = IPPROTO_NUM_ESP;
-	f.cli = (struct addr){4, {A_IP}};
-	f.srv = (struct addr){4, {B_IP}};
-	f.spi = 0xaa000001;
+	const uint8_t a_ip[4] = {A_IP}, b_ip[4] = {B_IP};
+	f.key.family = 4;
+	memcpy(f.key.a, a_ip, 4);
+	memcpy(f.key.b, b_ip, 4);
+	f.cli_is_a = true;
+	f.key.spi = 0xaa000001;
 	static const uint32_t seqs[] = {1, 2, 5, 5, 6};
 	for (int i = 0; i < 5; i++) {
 		struct pkt p = mkpkt(true, 0, 0, NULL, 0, i);
