@@ -97,10 +97,12 @@ void analyzer_prefetch(const struct flow *f)
 		__builtin_prefetch(t + off, 1);
 	if (!t && f->proto == IPPROTO_NUM_TCP)
 		tcp_prefetch_packed(f);
-	for (unsigned off = 0; a && off < 128; off += 64)
+	for (unsigned off = 0; a && fs->app != APP_ESP && off < 128; off += 64)
 		__builtin_prefetch(a + off, 1);
-	if (fs->app == APP_ESP)
+	if (fs->app == APP_ESP) {
 		esp_sa_prefetch(fs->app_aux);
+		ike_sa_prefetch_esp(fs->app_state);
+	}
 }
 
 void analyzer_flowless(const struct pkt *p, struct flow *quoted, int quoted_dir)

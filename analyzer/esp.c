@@ -133,13 +133,15 @@ void esp_packet(struct flow *f, int dir, const struct pkt *p)
 	uint32_t wire = p->payload_wire_len ? p->payload_wire_len : p->payload_len;
 	/* a plain ESP flow is one SPI: its ESP SA is remembered in the flow */
 	struct esp_sa *e = esp_account(p, p->esp_spi, p->esp_seq, false, wire, f ? &flow_state(f)->app_aux : NULL);
-	ike_esp_note(NULL, p, p->esp_spi, e);
+	struct ike_sa *sa = ike_esp_note(NULL, p, p->esp_spi, e);
+	if (f) /* a prefetch hint for the flow's next packet (ike_sa_prefetch_esp) */
+		flow_state(f)->app_state = sa;
 }
 
 /* One ESP packet (accounted as `e`, may be NULL), for the IKE SA between
  * its two addresses: the SA of its UDP flow (ESP-in-UDP shares the 4500
  * flow with IKE), else the newest SA set up between the two gateways. */
-void ike_esp_note(struct flow *f, const struct pkt *p, uint32_t spi, struct esp_sa *e)
+struct ike_sa *ike_esp_note(struct flow *f, const struct pkt *p, uint32_t spi, struct esp_sa *e)
 {
 	struct ike_sa *sa = f ? flow_state(f)->app_state : NULL;
 	if (sa && (!sa->in_use || !((addr_eq(&sa->ini, &p->src) && addr_eq(&sa->rsp, &p->dst)) ||
@@ -148,7 +150,7 @@ void ike_esp_note(struct flow *f, const struct pkt *p, uint32_t spi, struct esp_
 	if (!sa)
 		sa = ike_sa_between_esp(e, p);
 	if (!sa)
-		return;
+		return NULL;
 	int s = addr_eq(&p->src, &sa->ini) ? SIDE_I : SIDE_R;
 	sa->esp_n[s]++;
 	sa->esp_last[s] = p->ts;
@@ -159,6 +161,7 @@ void ike_esp_note(struct flow *f, const struct pkt *p, uint32_t spi, struct esp_
 		sa->esp_run_first[s] = p->ts;
 		sa->esp_run_frame[s] = p->frame;
 	}
+	return sa;
 }
 
 /* Both directions flowed, then one went on sending for a while with

@@ -336,7 +336,7 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 		      uint64_t fp, bool natt);
 
 /* esp.c */
-void ike_esp_note(struct flow *f, const struct pkt *p, uint32_t spi, struct esp_sa *e);
+struct ike_sa *ike_esp_note(struct flow *f, const struct pkt *p, uint32_t spi, struct esp_sa *e);
 
 /* ike.c */
 struct ike_sa *ike_sa_between(const struct addr *a, const struct addr *b);

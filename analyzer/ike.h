@@ -18,6 +18,10 @@ bool ike_claims(const struct pkt *p);
 void ike_packet(struct flow *f, int dir, const struct pkt *p);
 /* IP protocol 50. */
 void esp_packet(struct flow *f, int dir, const struct pkt *p);
+/* Ask the CPU for the parts of an IKE SA that an ESP packet updates: an
+ * ESP flow keeps the SA its last packet counted for in its app_state, a
+ * hint for this only (the SA is looked up again for each packet). */
+void ike_sa_prefetch_esp(const void *sa);
 /* An ICMP error quoting a UDP datagram of flow f (may be NULL). */
 void ike_icmp(struct flow *f, int dir, const struct pkt *icmp);
 void ike_tick(ts_usec now);
