@@ -28,7 +28,8 @@ struct flow_state {
 				* plain SYN, makes its compact form (tcp.c) */
 	uint32_t app_aux;     /* analyzer-owned: ESP flows keep 1 + their ESP
 				* SA's index (esp.c), checked before use */
-	void *app_state;       /* analyzer-owned, from a bounded pool */
+	void *app_state;       /* analyzer-owned, from a bounded pool; a plain
+				* ESP flow's is only a prefetch hint (esp.c) */
 	struct tcp_state *tcp; /* TCP flows only: from tcp.c's pool, so UDP and
 				* ESP flows stay small */
 	uint32_t tcp_packed;   /* while tcp is NULL: 1 + the index of the compact
