@@ -80,26 +80,65 @@ void verdict_fill_limits(struct run_summary *sum)
 	sum->limits[LIMIT_DETAILS] = details_full;
 }
 
-void verdict_evidence(struct verdict *v, uint64_t frame, ts_usec ts, int dir, const char *fmt, ...)
+/* The next evidence slot for frame, or NULL (no frame, or no room). */
+static struct evidence *evidence_slot(struct verdict *v, uint64_t frame, ts_usec ts, int dir)
 {
 	if (!frame)
-		return;
+		return NULL;
 	if (v->nevidence >= VERDICT_MAX_EVIDENCE) {
 		limit_note(&evidence_full, ts, frame);
-		return;
+		return NULL;
 	}
 	struct evidence *e = &v->ev[v->nevidence++];
 	e->frame = frame;
 	e->ts = ts;
 	e->dir = (int8_t)dir;
-	if (v->brief) {
-		e->what[0] = 0;
+	e->what[0] = 0;
+	return e;
+}
+
+/* What snprintf(dst, cap, "%s", s) leaves in dst, without printf. */
+static void copy_cut(char *dst, size_t cap, const char *s, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, s, n);
+	dst[n] = 0;
+}
+
+/* fmt is "%s": the one argument copied as is (the common case, and the
+ * cheap one). A NULL argument goes to printf, which has its own word. */
+static const char *plain_arg(const char *fmt, va_list ap)
+{
+	if (fmt[0] != '%' || fmt[1] != 's' || fmt[2])
+		return NULL;
+	va_list aq;
+	va_copy(aq, ap);
+	const char *s = va_arg(aq, const char *);
+	va_end(aq);
+	return s;
+}
+
+void verdict_evidence(struct verdict *v, uint64_t frame, ts_usec ts, int dir, const char *fmt, ...)
+{
+	struct evidence *e = evidence_slot(v, frame, ts, dir);
+	if (!e || v->brief)
 		return;
-	}
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(e->what, sizeof e->what, fmt, ap);
+	const char *s = plain_arg(fmt, ap);
+	if (s)
+		copy_cut(e->what, sizeof e->what, s, strlen(s));
+	else
+		vsnprintf(e->what, sizeof e->what, fmt, ap);
 	va_end(ap);
+}
+
+void verdict_evidence_label(struct verdict *v, uint64_t frame, ts_usec ts, int dir, const char *label, size_t n)
+{
+	struct evidence *e = evidence_slot(v, frame, ts, dir);
+	if (e && !v->brief)
+		copy_cut(e->what, sizeof e->what, label, n);
 }
 
 void verdict_add_evidence(struct verdict *v, const struct evidence *e, unsigned n)
@@ -129,7 +168,11 @@ void verdict_summary(struct verdict *v, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(v->summary, sizeof v->summary, fmt, ap);
+	const char *s = plain_arg(fmt, ap);
+	if (s)
+		copy_cut(v->summary, sizeof v->summary, s, strlen(s));
+	else
+		vsnprintf(v->summary, sizeof v->summary, fmt, ap);
 	va_end(ap);
 }
 
@@ -159,7 +202,11 @@ void verdict_str(struct verdict *v, const char *key, const char *fmt, ...)
 	d->kind = DETAIL_STR;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(d->s, sizeof d->s, fmt, ap);
+	const char *s = plain_arg(fmt, ap);
+	if (s)
+		copy_cut(d->s, sizeof d->s, s, strlen(s));
+	else
+		vsnprintf(d->s, sizeof d->s, fmt, ap);
 	va_end(ap);
 }
 

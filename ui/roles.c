@@ -7,17 +7,45 @@
 #include "roles.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+/* The letters, space, '_'/'-' and '?' a label holds, one bit each: a
+ * word can only be in a label that has all of its characters, so most
+ * searches below are answered "no" by one AND (labels are short and
+ * every evidence line asks). */
+#define RB(c)                                                                                            \
+	((c) >= 'a' && (c) <= 'z'   ? 1ull << (26 + (c) - 'a')                                           \
+	 : (c) >= 'A' && (c) <= 'Z' ? 1ull << ((c) - 'A')                                                 \
+	 : (c) == ' '		    ? 1ull << 52                                                          \
+	 : (c) == '?'		    ? 1ull << 54                                                          \
+	 : (c) == '_' || (c) == '-' ? 1ull << 53                                                          \
+				    : 0)
+#define RB3(a, b, c) (RB(a) | RB(b) | RB(c))
+
+static uint64_t label_chars(const char *s)
+{
+	uint64_t m = 0;
+	for (; *s; s++)
+		m |= RB((unsigned char)*s);
+	return m;
+}
+
+/* strstr(w, word), asked only when w has the characters `need` of word. */
+static bool has(uint64_t m, uint64_t need, const char *w, const char *word)
+{
+	return (m & need) == need && strstr(w, word);
+}
+
 /* IKE notify names that refuse (RFC 7296 §3.10.1 error types, RFC 2408
  * §3.14.1): every error name the analyzers print ends in one of these. */
-static bool is_refusal(const char *label)
+static bool is_refusal(const char *label, uint64_t m)
 {
 	/* most labels ("SYN", "ACK", "FIN,ACK"...) hold none of the characters
 	 * every refusal word has but two: a quick no for them */
-	if (!strpbrk(label, "_-?"))
-		return strstr(label, "FAILED") || strstr(label, "UNSUPPORTED");
+	if (!(m & (RB('_') | RB('?'))))
+		return has(m, RB3('F', 'A', 'L'), label, "FAILED") || has(m, RB3('U', 'P', 'D'), label, "UNSUPPORTED");
 	/* IKEv1 names are spelt with '-', IKEv2 ones with '_' */
 	char w[sizeof ((struct evidence *)0)->what];
 	snprintf(w, sizeof w, "%s", label);
@@ -47,24 +75,25 @@ enum evidence_role evidence_role(const struct verdict *v, const struct evidence 
 	const char *w = e->what;
 	if (!strncmp(w, "ICMP", 4))
 		return ROLE_ICMP;
-	if (strstr(w, " again") || strstr(w, "retransmission"))
+	uint64_t m = label_chars(w);
+	if (has(m, RB3(' ', 'g', 'i'), w, " again") || has(m, RB3('r', 't', 'm'), w, "retransmission"))
 		return ROLE_RETRANSMISSION;
 	if (!strncmp(w, "RST", 3))
 		return ROLE_RESET;
-	if (strstr(w, "FIN"))
+	if (has(m, RB3('F', 'I', 'N'), w, "FIN"))
 		return ROLE_CLOSE;
-	if (is_refusal(w))
+	if (is_refusal(w, m))
 		return ROLE_REFUSAL;
 	if (!strncmp(w, "SYN,ACK", 7))
 		return ROLE_RESPONSE;
 	if (!strncmp(w, "SYN", 3))
 		return ROLE_REQUEST;
-	if (!strncmp(w, "ACK", 3) || !strncmp(w, "PSH", 3) || !strncmp(w, "ESP", 3) || strstr(w, "encrypted") ||
-	    strstr(w, "data"))
+	if (!strncmp(w, "ACK", 3) || !strncmp(w, "PSH", 3) || !strncmp(w, "ESP", 3) ||
+	    has(m, RB3('e', 'y', 'p'), w, "encrypted") || has(m, RB3('d', 'a', 't'), w, "data"))
 		return ROLE_DATA;
-	if (strstr(w, " req"))
+	if (has(m, RB3(' ', 'r', 'q'), w, " req"))
 		return ROLE_REQUEST;
-	if (strstr(w, " resp"))
+	if (has(m, RB3(' ', 'r', 'p'), w, " resp"))
 		return ROLE_RESPONSE;
 	int pos = v1_position(w);
 	if (pos)
