@@ -15,6 +15,10 @@ static struct verdict_sink sinks[MAX_SINKS];
 static unsigned nsinks;
 /* severities (bit 1u << sev) that every sink takes brief; see verdict_sink */
 static unsigned brief_all = ~0u;
+/* the same once full sinks are counted (verdict_sink_full): for every
+ * verdict but the capture.* ones */
+static unsigned brief_full = ~0u;
+static unsigned sink_brief[MAX_SINKS], sink_full_brief[MAX_SINKS];
 static uint64_t counts[4];
 static void (*annotator)(struct verdict *v, void *arg);
 static void *annotator_arg;
@@ -49,7 +53,8 @@ void verdict_begin(struct verdict *v, enum verdict_id id, enum severity sev, con
 	v->id = c->id;
 	v->remediation = c->remedy;
 	v->sev = sev;
-	v->brief = (brief_all >> ((unsigned)sev & 31u)) & 1u;
+	unsigned brief = c->cat == CAT_CAPTURE ? brief_all : brief_full;
+	v->brief = (brief >> ((unsigned)sev & 31u)) & 1u;
 	if (f) {
 		v->proto = f->proto;
 		v->client = f->cli;
@@ -268,8 +273,21 @@ void verdict_emit(struct verdict *v)
 void verdict_add_sink_brief(const struct verdict_sink *s, unsigned brief)
 {
 	if (nsinks < MAX_SINKS) {
+		sink_brief[nsinks] = brief;
+		sink_full_brief[nsinks] = 0;
 		sinks[nsinks++] = *s;
 		brief_all &= brief;
+		brief_full &= brief;
+	}
+}
+
+void verdict_sink_full(void (*on_verdict)(const struct verdict *v, void *arg), unsigned brief)
+{
+	brief_full = ~0u;
+	for (unsigned i = 0; i < nsinks; i++) {
+		if (sinks[i].on_verdict == on_verdict)
+			sink_full_brief[i] |= brief;
+		brief_full &= sink_brief[i] | sink_full_brief[i];
 	}
 }
 
@@ -288,6 +306,7 @@ void verdict_clear_sinks(void)
 {
 	nsinks = 0;
 	brief_all = ~0u;
+	brief_full = ~0u;
 }
 
 void verdict_counts(uint64_t out[4])

@@ -119,6 +119,11 @@ void verdict_set_annotator(void (*fn)(struct verdict *v, void *arg), void *arg);
  * frames and times. When every sink is brief about a severity, verdicts of
  * it are not formatted at all (see verdict_brief). */
 void verdict_add_sink_brief(const struct verdict_sink *s, unsigned brief);
+/* The sink whose on_verdict is fn will read, from now on, only the header
+ * of the verdicts of the severities in `brief`, the capture.* ones
+ * excepted: the text report once its list is full, so that nobody formats
+ * what it drops. Until the sinks are cleared. */
+void verdict_sink_full(void (*on_verdict)(const struct verdict *v, void *arg), unsigned brief);
 void verdict_clear_sinks(void);
 void verdict_counts(uint64_t counts[4]);
 void verdict_reset_counts(void);
