@@ -188,7 +188,7 @@ static struct verdict_detail *detail_slot(struct verdict *v, const char *key)
 	if (v->brief)
 		return NULL;
 	for (unsigned i = 0; i < v->ndetails; i++)
-		if (!strcmp(v->details[i].key, key))
+		if (v->details[i].key[0] == key[0] && !strcmp(v->details[i].key, key))
 			return &v->details[i];
 	if (v->ndetails >= VERDICT_MAX_DETAILS) {
 		limit_note(&details_full, v->last_ts, 0);

@@ -5,6 +5,9 @@
 #include "sanitize.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 size_t sanitize_utf8_len(const unsigned char *s, size_t n, uint32_t *cp)
 {
@@ -191,7 +194,22 @@ size_t sanitize_json_mem(const char *str, size_t n, size_t *used, char *out, siz
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, o = 0;
 	while (i < n) {
-		/* plain ASCII eight bytes at a time, then one at a time */
+		/* plain ASCII sixteen or eight bytes at a time, then one at a time
+		 * up to the unit that needs more than a copy */
+#ifdef __SSE2__
+		while (i + 16 <= n && o + 16 <= cap) {
+			/* signed bytes: 0x80-0xff are below 0x20 too */
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			__m128i bad = _mm_or_si128(
+				_mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f))),
+				_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+			if (_mm_movemask_epi8(bad))
+				break;
+			_mm_storeu_si128((__m128i *)(void *)(out + o), x);
+			i += 16;
+			o += 16;
+		}
+#endif
 		while (i + 8 <= n && o + 8 <= cap) {
 			uint64_t x;
 			memcpy(&x, s + i, 8);
@@ -201,12 +219,19 @@ size_t sanitize_json_mem(const char *str, size_t n, size_t *used, char *out, siz
 			i += 8;
 			o += 8;
 		}
-		if (i < n && json_plain(s[i])) {
-			if (o >= cap)
+		/* a short tail (or a short string) in one check: padded with spaces */
+		if (n - i < 8 && o + (n - i) <= cap) {
+			uint64_t x = 0x2020202020202020ull;
+			memcpy(&x, s + i, n - i);
+			if (json_plain8(x)) {
+				memcpy(out + o, s + i, n - i);
+				o += n - i;
+				i = n;
 				break;
-			out[o++] = (char)s[i++];
-			continue;
+			}
 		}
+		while (i < n && o < cap && json_plain(s[i]))
+			out[o++] = (char)s[i++];
 		if (i >= n || o + SANITIZE_JSON_UNIT > cap)
 			break;
 		enum unit_kind k;

@@ -115,8 +115,33 @@ static const char digits2[] = "0001020304050607080910111213141516171819202122232
 			      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 			      "8081828384858687888990919293949596979899";
 
+static void put_u32(uint32_t n)
+{
+	unsigned len = 1;
+	for (uint32_t p = 10; len < 10 && n >= p; p *= 10)
+		len++;
+	char *b = jb_room(10), *q = b + len;
+	while (n >= 100) {
+		uint32_t r = n % 100;
+		n /= 100;
+		*--q = digits2[2 * r + 1];
+		*--q = digits2[2 * r];
+	}
+	if (n >= 10) {
+		*--q = digits2[2 * n + 1];
+		*--q = digits2[2 * n];
+	} else {
+		*--q = (char)('0' + n);
+	}
+	jb.n += len;
+}
+
 static void put_u64(uint64_t n)
 {
+	if (n <= UINT32_MAX) {
+		put_u32((uint32_t)n);
+		return;
+	}
 	unsigned len = 1;
 	for (uint64_t p = 10; len < 20 && n >= p; p *= 10)
 		len++;
@@ -158,10 +183,27 @@ static inline void put_usec6(uint32_t us)
 	jb.n += 7;
 }
 
-/* seconds with six decimals */
+/* seconds with six decimals; the seconds' digits of the last time kept
+ * (a verdict's evidence times share them) */
+static struct {
+	uint64_t sec;
+	size_t len;
+	char d[20];
+} ts_cache = { UINT64_MAX, 0, { 0 } };
+
 static void put_ts(ts_usec t)
 {
-	put_u64(t / 1000000);
+	uint64_t sec = t / 1000000;
+	if (sec != ts_cache.sec) {
+		size_t at = jb_room(20) - jb.b;
+		put_u64(sec);
+		ts_cache.sec = sec;
+		ts_cache.len = jb.n - at;
+		memcpy(ts_cache.d, jb.b + at, ts_cache.len);
+	} else {
+		memcpy(jb_room(20), ts_cache.d, ts_cache.len);
+		jb.n += ts_cache.len;
+	}
 	put_usec6((uint32_t)(t % 1000000));
 }
 
@@ -188,38 +230,13 @@ static void put_num6(double d)
 		jb_put(b, (size_t)k < sizeof b ? (size_t)k : sizeof b - 1);
 }
 
-static void put_ipv4(const uint8_t *a)
-{
-	char *b = jb_room(15), *p = b;
-	for (int i = 0; i < 4; i++) {
-		unsigned x = a[i];
-		if (i)
-			*p++ = '.';
-		if (x >= 100) {
-			*p++ = (char)('0' + x / 100);
-			x %= 100;
-			*p++ = (char)('0' + x / 10);
-		} else if (x >= 10) {
-			*p++ = (char)('0' + x / 10);
-		}
-		*p++ = (char)('0' + x % 10);
-	}
-	jb.n += (size_t)(p - b);
-}
-
 static void write_endpoint(const char *head, size_t hlen, const struct addr *a, uint16_t port)
 {
 	/* head: ",\"client\":{\"ip\":" */
 	jb_put(head, hlen);
-	if (a->family == 4) {
-		jb_char('"');
-		put_ipv4(a->b);
-		jb_char('"');
-	} else {
-		/* inet_ntop's form: hex digits, ':' and '.', nothing to escape */
-		char b[64];
-		jb_ours(a->family ? addr_str(a, b, sizeof b) : NULL);
-	}
+	/* addr_str's dotted quad or inet_ntop's form: nothing to escape */
+	char b[64];
+	jb_ours(a->family ? addr_str(a, b, sizeof b) : NULL);
 	JB_LIT(",\"port\":");
 	put_u64(port);
 	jb_char('}');
