@@ -266,26 +266,38 @@ void ike_ev_from_rec(struct verdict *v, const struct ike_sa *sa, const struct mr
 		verdict_evidence(v, r->frame, r->ts, dir, "%s", "");
 		return;
 	}
-	char what[64];
-	const char *ex = ike_exch_short(sa->ver, r->exch);
-	char pos[8] = "";
+	/* "EX[pos][ req| resp][ again] NB[ :4500][ frag][ SKF i/n][ note]",
+	 * built by hand (an SA's log gives every ike.* verdict its evidence) */
+	struct verdict_label l = { 0 };
+	label_str(&l, ike_exch_short(sa->ver, r->exch));
 	if (r->v1pos)
-		snprintf(pos, sizeof(pos), "%u", r->v1pos);
-	const char *kind = sa->ver == 2 ? (r->response ? " resp" : " req") : "";
-	char note[40] = "";
+		label_u32(&l, r->v1pos);
+	if (sa->ver == 2)
+		label_str(&l, r->response ? " resp" : " req");
+	if (r->retrans)
+		label_put(&l, " again", 6);
+	label_put(&l, " ", 1);
+	label_u32(&l, r->len);
+	label_put(&l, "B", 1);
+	if (r->natt)
+		label_put(&l, " :4500", 6);
+	if (r->frag)
+		label_put(&l, " frag", 5);
+	if (r->skf_num) {
+		char skf[16];
+		snprintf(skf, sizeof(skf), " SKF %u/%u", r->skf_num, r->skf_total);
+		label_str(&l, skf);
+	}
 	if (r->note) {
 		const char *n = ike_notify_name(sa->ver == 2, r->note);
+		char note[40];
 		snprintf(note, sizeof(note), " %s", n ? n : "N?");
+		label_str(&l, note);
 	} else if (r->dpd_like) {
-		snprintf(note, sizeof(note), " DPD/del");
+		label_put(&l, " DPD/del", 8);
 	}
-	char skf[16] = "";
-	if (r->skf_num)
-		snprintf(skf, sizeof(skf), " SKF %u/%u", r->skf_num, r->skf_total);
-	int n = snprintf(what, sizeof(what), "%s%s%s%s %uB%s%s%s%s", ex, pos, kind, r->retrans ? " again" : "",
-			 r->len, r->natt ? " :4500" : "", r->frag ? " frag" : "", skf, note);
-	(void)n; /* a label cut short is fine: evidence labels are short by design */
-	verdict_evidence(v, r->frame, r->ts, dir, "%.39s", what);
+	/* a label cut short is fine: evidence labels are short by design */
+	verdict_evidence_label(v, r->frame, r->ts, dir, l.s, l.n);
 }
 
 /* Evidence from the message log; `only_side`/`only_msgid` filter when >= 0. */
@@ -330,10 +342,10 @@ bool ike_nat_found(uint8_t st)
 
 void ike_spi_hex(const uint8_t spi[8], char *buf)
 {
-	static const char hex[] = "0123456789abcdef";
+	static const char hx[] = "0123456789abcdef";
 	for (int i = 0; i < 8; i++) {
-		buf[2 * i] = hex[spi[i] >> 4];
-		buf[2 * i + 1] = hex[spi[i] & 15];
+		buf[2 * i] = hx[spi[i] >> 4];
+		buf[2 * i + 1] = hx[spi[i] & 15];
 	}
 	buf[16] = 0;
 }

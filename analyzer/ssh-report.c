@@ -20,9 +20,15 @@ static struct verdict *vbegin(struct flow *f, enum verdict_id id, enum severity 
 
 static void ev_ident(struct verdict *v, const struct half *h, int dir)
 {
-	if (h->ident_seen)
-		verdict_evidence(v, h->ident_frame, h->ident_ts, dir, "%s ident %.20s", ssh_who(dir),
-				 h->ident.software[0] ? h->ident.software : h->ident.proto);
+	if (!h->ident_seen)
+		return;
+	/* "client ident " and the first 20 bytes of the software, by hand */
+	const char *sw = h->ident.software[0] ? h->ident.software : h->ident.proto;
+	struct verdict_label l = { 0 };
+	label_str(&l, ssh_who(dir));
+	label_put(&l, " ident ", 7);
+	label_put(&l, sw, strnlen(sw, 20));
+	verdict_evidence_label(v, h->ident_frame, h->ident_ts, dir, l.s, l.n);
 }
 
 static void ev_msgs(struct verdict *v, const struct ssh_sess *s, int dir)
@@ -32,7 +38,12 @@ static void ev_msgs(struct verdict *v, const struct ssh_sess *s, int dir)
 		const struct msg_rec *m = &h->msgs[i];
 		if (m->msg == SSH_MSG_IGNORE || m->msg == SSH_MSG_DEBUG)
 			continue;
-		verdict_evidence(v, m->frame, m->ts, dir, "%s %u B", ssh_mname(s, m->msg), m->size);
+		struct verdict_label l = { 0 };
+		label_str(&l, ssh_mname(s, m->msg));
+		label_put(&l, " ", 1);
+		label_u32(&l, m->size);
+		label_put(&l, " B", 2);
+		verdict_evidence_label(v, m->frame, m->ts, dir, l.s, l.n);
 	}
 }
 

@@ -209,47 +209,47 @@ static void hist_add(struct tcp_state *t, int dir, char c)
 	}
 }
 
-static const char *flags_str(uint8_t fl, char *buf, size_t len)
+/* "SYN,ACK", "FIN,PSH,ACK", "none": the flags of a packet, appended. */
+static void label_flags(struct verdict_label *l, uint8_t fl)
 {
 	static const struct {
 		uint8_t bit;
-		const char *name;
+		char name[4];
 	} names[] = { { TH_SYN, "SYN" }, { TH_FIN, "FIN" }, { TH_RST, "RST" }, { TH_PSH, "PSH" }, { TH_ACK, "ACK" } };
-	size_t n = 0;
+	bool any = false;
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		if (!(fl & names[i].bit))
 			continue;
-		size_t l = strlen(names[i].name);
-		if (n + l + 2 > len)
-			break;
-		if (n)
-			buf[n++] = ',';
-		memcpy(buf + n, names[i].name, l);
-		n += l;
+		if (any)
+			label_put(l, ",", 1);
+		label_put(l, names[i].name, 3);
+		any = true;
 	}
-	if (!n && len > 4)
-		memcpy(buf, "none", 5), n = 4;
-	buf[n < len ? n : len - 1] = 0;
-	return buf;
+	if (!any)
+		label_put(l, "none", 4);
 }
 
+/* The label "FLAGS[ len N][ (note)]", built by hand: tcp.* verdicts carry
+ * up to 24 of them each. */
 static void ev_to_verdict(const struct tcp_ev *e, struct verdict *v)
 {
 	if (verdict_brief(v)) { /* the frame only: nobody reads the label */
-		verdict_evidence(v, e->frame, e->ts, e->dir, "%s", "");
+		verdict_evidence_label(v, e->frame, e->ts, e->dir, "", 0);
 		return;
 	}
-	char fl[32];
 	const char *note = e->note == TCP_EVN_BADRST	  ? " (bad ACK: ignored)"
 			   : e->note == TCP_EVN_RETRANS	  ? " (retransmission)"
 			   : e->note == TCP_EVN_KEEPALIVE ? " (keep-alive)"
 			   : e->note == TCP_EVN_ZEROWIN	  ? " (zero window)"
 							  : "";
-	if (e->len)
-		verdict_evidence(v, e->frame, e->ts, e->dir, "%s len %u%s", flags_str(e->flags, fl, sizeof fl), e->len,
-				 note);
-	else
-		verdict_evidence(v, e->frame, e->ts, e->dir, "%s%s", flags_str(e->flags, fl, sizeof fl), note);
+	struct verdict_label l = { 0 };
+	label_flags(&l, e->flags);
+	if (e->len) {
+		label_put(&l, " len ", 5);
+		label_u32(&l, e->len);
+	}
+	label_str(&l, note);
+	verdict_evidence_label(v, e->frame, e->ts, e->dir, l.s, l.n);
 }
 
 void tcp_add_evidence(const struct flow *f, struct verdict *v)

@@ -15,6 +15,10 @@ static struct verdict_sink sinks[MAX_SINKS];
 static unsigned nsinks;
 /* severities (bit 1u << sev) that every sink takes brief; see verdict_sink */
 static unsigned brief_all = ~0u;
+/* the same once full sinks are counted (verdict_sink_full): for every
+ * verdict but the capture.* ones */
+static unsigned brief_full = ~0u;
+static unsigned sink_brief[MAX_SINKS], sink_full_brief[MAX_SINKS];
 static uint64_t counts[4];
 static void (*annotator)(struct verdict *v, void *arg);
 static void *annotator_arg;
@@ -49,7 +53,8 @@ void verdict_begin(struct verdict *v, enum verdict_id id, enum severity sev, con
 	v->id = c->id;
 	v->remediation = c->remedy;
 	v->sev = sev;
-	v->brief = (brief_all >> ((unsigned)sev & 31u)) & 1u;
+	unsigned brief = c->cat == CAT_CAPTURE ? brief_all : brief_full;
+	v->brief = (brief >> ((unsigned)sev & 31u)) & 1u;
 	if (f) {
 		v->proto = f->proto;
 		v->client = flow_cli(f);
@@ -80,26 +85,65 @@ void verdict_fill_limits(struct run_summary *sum)
 	sum->limits[LIMIT_DETAILS] = details_full;
 }
 
-void verdict_evidence(struct verdict *v, uint64_t frame, ts_usec ts, int dir, const char *fmt, ...)
+/* The next evidence slot for frame, or NULL (no frame, or no room). */
+static struct evidence *evidence_slot(struct verdict *v, uint64_t frame, ts_usec ts, int dir)
 {
 	if (!frame)
-		return;
+		return NULL;
 	if (v->nevidence >= VERDICT_MAX_EVIDENCE) {
 		limit_note(&evidence_full, ts, frame);
-		return;
+		return NULL;
 	}
 	struct evidence *e = &v->ev[v->nevidence++];
 	e->frame = frame;
 	e->ts = ts;
 	e->dir = (int8_t)dir;
-	if (v->brief) {
-		e->what[0] = 0;
+	e->what[0] = 0;
+	return e;
+}
+
+/* What snprintf(dst, cap, "%s", s) leaves in dst, without printf. */
+static void copy_cut(char *dst, size_t cap, const char *s, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, s, n);
+	dst[n] = 0;
+}
+
+/* fmt is "%s": the one argument copied as is (the common case, and the
+ * cheap one). A NULL argument goes to printf, which has its own word. */
+static const char *plain_arg(const char *fmt, va_list ap)
+{
+	if (fmt[0] != '%' || fmt[1] != 's' || fmt[2])
+		return NULL;
+	va_list aq;
+	va_copy(aq, ap);
+	const char *s = va_arg(aq, const char *);
+	va_end(aq);
+	return s;
+}
+
+void verdict_evidence(struct verdict *v, uint64_t frame, ts_usec ts, int dir, const char *fmt, ...)
+{
+	struct evidence *e = evidence_slot(v, frame, ts, dir);
+	if (!e || v->brief)
 		return;
-	}
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(e->what, sizeof e->what, fmt, ap);
+	const char *s = plain_arg(fmt, ap);
+	if (s)
+		copy_cut(e->what, sizeof e->what, s, strlen(s));
+	else
+		vsnprintf(e->what, sizeof e->what, fmt, ap);
 	va_end(ap);
+}
+
+void verdict_evidence_label(struct verdict *v, uint64_t frame, ts_usec ts, int dir, const char *label, size_t n)
+{
+	struct evidence *e = evidence_slot(v, frame, ts, dir);
+	if (e && !v->brief)
+		copy_cut(e->what, sizeof e->what, label, n);
 }
 
 void verdict_add_evidence(struct verdict *v, const struct evidence *e, unsigned n)
@@ -129,7 +173,11 @@ void verdict_summary(struct verdict *v, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(v->summary, sizeof v->summary, fmt, ap);
+	const char *s = plain_arg(fmt, ap);
+	if (s)
+		copy_cut(v->summary, sizeof v->summary, s, strlen(s));
+	else
+		vsnprintf(v->summary, sizeof v->summary, fmt, ap);
 	va_end(ap);
 }
 
@@ -140,7 +188,7 @@ static struct verdict_detail *detail_slot(struct verdict *v, const char *key)
 	if (v->brief)
 		return NULL;
 	for (unsigned i = 0; i < v->ndetails; i++)
-		if (!strcmp(v->details[i].key, key))
+		if (v->details[i].key[0] == key[0] && !strcmp(v->details[i].key, key))
 			return &v->details[i];
 	if (v->ndetails >= VERDICT_MAX_DETAILS) {
 		limit_note(&details_full, v->last_ts, 0);
@@ -159,7 +207,11 @@ void verdict_str(struct verdict *v, const char *key, const char *fmt, ...)
 	d->kind = DETAIL_STR;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(d->s, sizeof d->s, fmt, ap);
+	const char *s = plain_arg(fmt, ap);
+	if (s)
+		copy_cut(d->s, sizeof d->s, s, strlen(s));
+	else
+		vsnprintf(d->s, sizeof d->s, fmt, ap);
 	va_end(ap);
 }
 
@@ -231,8 +283,21 @@ void verdict_emit(struct verdict *v)
 void verdict_add_sink_brief(const struct verdict_sink *s, unsigned brief)
 {
 	if (nsinks < MAX_SINKS) {
+		sink_brief[nsinks] = brief;
+		sink_full_brief[nsinks] = 0;
 		sinks[nsinks++] = *s;
 		brief_all &= brief;
+		brief_full &= brief;
+	}
+}
+
+void verdict_sink_full(void (*on_verdict)(const struct verdict *v, void *arg), unsigned brief)
+{
+	brief_full = ~0u;
+	for (unsigned i = 0; i < nsinks; i++) {
+		if (sinks[i].on_verdict == on_verdict)
+			sink_full_brief[i] |= brief;
+		brief_full &= sink_brief[i] | sink_full_brief[i];
 	}
 }
 
@@ -251,6 +316,7 @@ void verdict_clear_sinks(void)
 {
 	nsinks = 0;
 	brief_all = ~0u;
+	brief_full = ~0u;
 }
 
 void verdict_counts(uint64_t out[4])

@@ -11,6 +11,7 @@
 #define SHAKEDOWN_VERDICT_H
 
 #include <stdarg.h>
+#include <string.h>
 #include "../capture/flow.h"
 #include "../capture/summary.h" /* struct run_summary, handed to the sinks */
 #include "catalog.h"
@@ -66,6 +67,9 @@ void verdict_endpoints(struct verdict *v, uint8_t proto, const struct addr *cli,
 		       const struct addr *srv, uint16_t sport);
 void verdict_evidence(struct verdict *v, uint64_t frame, ts_usec ts, int dir, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* The same with a label built by hand (n bytes, cut as "%s" would be):
+ * for the analyzers' hot labels, no printf per packet of evidence. */
+void verdict_evidence_label(struct verdict *v, uint64_t frame, ts_usec ts, int dir, const char *label, size_t n);
 void verdict_add_evidence(struct verdict *v, const struct evidence *e, unsigned n);
 void verdict_summary(struct verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Details: key must be one the catalog declares for the verdict (a debug
@@ -115,12 +119,49 @@ void verdict_set_annotator(void (*fn)(struct verdict *v, void *arg), void *arg);
  * frames and times. When every sink is brief about a severity, verdicts of
  * it are not formatted at all (see verdict_brief). */
 void verdict_add_sink_brief(const struct verdict_sink *s, unsigned brief);
+/* The sink whose on_verdict is fn will read, from now on, only the header
+ * of the verdicts of the severities in `brief`, the capture.* ones
+ * excepted: the text report once its list is full, so that nobody formats
+ * what it drops. Until the sinks are cleared. */
+void verdict_sink_full(void (*on_verdict)(const struct verdict *v, void *arg), unsigned brief);
 void verdict_clear_sinks(void);
 void verdict_counts(uint64_t counts[4]);
 void verdict_reset_counts(void);
 /* How often a verdict had no room for evidence or a detail. */
 void verdict_fill_limits(struct run_summary *sum);
 void verdict_emit_summary(const struct run_summary *s);
+
+/* Evidence labels built without printf (verdict_evidence_label): append
+ * strings and numbers; what does not fit in the 63 bytes is cut (labels
+ * keep 39). */
+struct verdict_label {
+	size_t n;
+	char s[64];
+};
+
+static inline void label_put(struct verdict_label *l, const char *s, size_t k)
+{
+	if (k > sizeof l->s - 1 - l->n)
+		k = sizeof l->s - 1 - l->n;
+	memcpy(l->s + l->n, s, k);
+	l->n += k;
+}
+
+static inline void label_str(struct verdict_label *l, const char *s)
+{
+	label_put(l, s, strlen(s));
+}
+
+static inline void label_u32(struct verdict_label *l, uint32_t x)
+{
+	char b[10];
+	size_t i = sizeof b;
+	do {
+		b[--i] = (char)('0' + x % 10);
+		x /= 10;
+	} while (x);
+	label_put(l, b + i, sizeof b - i);
+}
 
 /* Format "+1.234567" style seconds and "2024-01-02T03:04:05.123456Z". */
 const char *ts_iso(ts_usec t, char *buf, size_t len);

@@ -15,7 +15,22 @@ int addr_cmp(const struct addr *a, const struct addr *b)
 
 const char *addr_str(const struct addr *a, char *buf, size_t len)
 {
-	if (a->family == 4)
+	if (a->family == 4 && len >= 16) {
+		/* inet_ntop's dotted quad, without its call (every verdict's
+		 * endpoints are formatted) */
+		char *p = buf;
+		for (int i = 0; i < 4; i++) {
+			unsigned x = a->b[i];
+			if (i)
+				*p++ = '.';
+			if (x >= 100)
+				*p++ = (char)('0' + x / 100);
+			if (x >= 10)
+				*p++ = (char)('0' + x / 10 % 10);
+			*p++ = (char)('0' + x % 10);
+		}
+		*p = 0;
+	} else if (a->family == 4)
 		inet_ntop(AF_INET, a->b, buf, (socklen_t)len);
 	else if (a->family == 6)
 		inet_ntop(AF_INET6, a->b, buf, (socklen_t)len);

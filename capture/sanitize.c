@@ -5,6 +5,9 @@
 #include "sanitize.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 size_t sanitize_utf8_len(const unsigned char *s, size_t n, uint32_t *cp)
 {
@@ -182,38 +185,104 @@ void sanitize_fputs(FILE *o, const char *s)
 		sanitize_fwrite(o, s, strlen(s));
 }
 
-void sanitize_json(FILE *o, const char *str)
+/* True when none of the 8 bytes in x needs more than a copy in JSON:
+ * each is printable ASCII (0x20-0x7e) other than '"' and '\'. The
+ * "has a byte below n" and "has a zero byte" word tricks; exact as a yes/no. */
+static inline bool json_plain8(uint64_t x)
 {
-	const unsigned char *s = (const unsigned char *)(str ? str : "");
-	size_t n = strlen((const char *)s);
-	putc_unlocked('"', o);
-	size_t i = 0;
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t below20 = (x - ones * 0x20) & ~x;
+	uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\'), del = x ^ (ones * 0x7f);
+	uint64_t hit = x | below20 | ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((del - ones) & ~del);
+	return !(hit & high);
+}
+
+static inline bool json_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+size_t sanitize_json_mem(const char *str, size_t n, size_t *used, char *out, size_t cap)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, o = 0;
 	while (i < n) {
-		size_t run = i;
-		while (i < n && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\')
-			i++;
-		if (i > run)
-			fwrite_unlocked(s + run, 1, i - run, o);
-		if (i >= n)
+		/* plain ASCII sixteen or eight bytes at a time, then one at a time
+		 * up to the unit that needs more than a copy */
+#ifdef __SSE2__
+		while (i + 16 <= n && o + 16 <= cap) {
+			/* signed bytes: 0x80-0xff are below 0x20 too */
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			__m128i bad = _mm_or_si128(
+				_mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f))),
+				_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+			if (_mm_movemask_epi8(bad))
+				break;
+			_mm_storeu_si128((__m128i *)(void *)(out + o), x);
+			i += 16;
+			o += 16;
+		}
+#endif
+		while (i + 8 <= n && o + 8 <= cap) {
+			uint64_t x;
+			memcpy(&x, s + i, 8);
+			if (!json_plain8(x))
+				break;
+			memcpy(out + o, &x, 8);
+			i += 8;
+			o += 8;
+		}
+		/* a short tail (or a short string) in one check: padded with spaces */
+		if (n - i < 8 && o + (n - i) <= cap) {
+			uint64_t x = 0x2020202020202020ull;
+			memcpy(&x, s + i, n - i);
+			if (json_plain8(x)) {
+				memcpy(out + o, s + i, n - i);
+				o += n - i;
+				i = n;
+				break;
+			}
+		}
+		while (i < n && o < cap && json_plain(s[i]))
+			out[o++] = (char)s[i++];
+		if (i >= n || o + SANITIZE_JSON_UNIT > cap)
 			break;
 		enum unit_kind k;
 		uint32_t cp;
 		size_t len = unit_next(s + i, n - i, &k, &cp);
 		if (k == UNIT_PLAIN && len == 1) {
 			/* '"' or '\' */
-			putc_unlocked('\\', o);
-			putc_unlocked(s[i], o);
+			out[o++] = '\\';
+			out[o++] = (char)s[i];
 		} else if (k == UNIT_PLAIN) {
-			fwrite_unlocked(s + i, 1, len, o);
+			memcpy(out + o, s + i, len);
+			o += len;
 		} else {
 			/* a control, C1 or stray byte (by its Latin-1 value) as \u00XX;
 			 * a line or direction mark as \uXXXX */
-			char b[6] = { '\\', 'u' };
+			out[o++] = '\\';
+			out[o++] = 'u';
 			for (int j = 0; j < 4; j++)
-				b[2 + j] = hexd[(cp >> (12 - 4 * j)) & 15];
-			fwrite_unlocked(b, 1, sizeof b, o);
+				out[o++] = hexd[(cp >> (12 - 4 * j)) & 15];
 		}
 		i += len;
+	}
+	*used = i;
+	return o;
+}
+
+void sanitize_json(FILE *o, const char *str)
+{
+	const char *s = str ? str : "";
+	size_t n = strlen(s);
+	char b[512];
+	putc_unlocked('"', o);
+	while (n) {
+		size_t used;
+		size_t w = sanitize_json_mem(s, n, &used, b, sizeof b);
+		fwrite_unlocked(b, 1, w, o);
+		s += used;
+		n -= used;
 	}
 	putc_unlocked('"', o);
 }

@@ -47,6 +47,16 @@ void sanitize_fputs(FILE *o, const char *s);
 void sanitize_fwrite(FILE *o, const char *s, size_t n);
 /* Write s as a JSON string literal, quotes included. */
 void sanitize_json(FILE *o, const char *s);
+/* The most bytes one unit (one input byte or one UTF-8 character) can
+ * become in JSON ("\u009b"). */
+#define SANITIZE_JSON_UNIT 6
+/* The JSON form of s[0..n), without the quotes, into out (cap bytes): as
+ * many whole units as fit, never a unit cut. *used gets the input bytes
+ * taken (all n when cap >= SANITIZE_JSON_UNIT * n). Returns the bytes
+ * written. A NUL among the n bytes is a control like any other. The
+ * building block of sanitize_json, for sinks that assemble a line in
+ * memory (ui/json.c). */
+size_t sanitize_json_mem(const char *s, size_t n, size_t *used, char *out, size_t cap);
 
 /* True when s (n bytes) is what a sink may show: valid UTF-8 with no C0
  * control (other than those in `allowed`, e.g. "\n\t"), no DEL, no C1. */

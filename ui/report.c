@@ -389,6 +389,10 @@ static void report_verdict(const struct verdict *v, void *arg)
 		return;
 	}
 	R.full[R.nfull++] = b;
+	/* from here on only capture.* verdicts are kept: the others need not
+	 * be formatted */
+	if (R.nfull == REPORT_MAX_FULL)
+		verdict_sink_full(report_verdict, ~0u);
 }
 
 /* ---------- printing ---------- */

@@ -7,29 +7,83 @@
 #include "roles.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+/* The letters, space, '_'/'-' and '?' a label holds, one bit each: a
+ * word can only be in a label that has all of its characters, so most
+ * searches below are answered "no" by one AND (labels are short and
+ * every evidence line asks). */
+#define RB(c)                                                                                            \
+	((c) >= 'a' && (c) <= 'z'   ? 1ull << (26 + (c) - 'a')                                           \
+	 : (c) >= 'A' && (c) <= 'Z' ? 1ull << ((c) - 'A')                                                 \
+	 : (c) == ' '		    ? 1ull << 52                                                          \
+	 : (c) == '?'		    ? 1ull << 54                                                          \
+	 : (c) == '_' || (c) == '-' ? 1ull << 53                                                          \
+				    : 0)
+#define RB3(a, b, c) (RB(a) | RB(b) | RB(c))
+
+#define RB4(i) RB(i), RB((i) + 1), RB((i) + 2), RB((i) + 3)
+#define RB16(i) RB4(i), RB4((i) + 4), RB4((i) + 8), RB4((i) + 12)
+#define RB64(i) RB16(i), RB16((i) + 16), RB16((i) + 32), RB16((i) + 48)
+static const uint64_t rbit[256] = { RB64(0), RB64(64), RB64(128), RB64(192) };
+
+static uint64_t label_chars(const char *s)
+{
+	uint64_t m = 0;
+	for (; *s; s++)
+		m |= rbit[(unsigned char)*s];
+	return m;
+}
+
+/* !strncmp(w, p, 3) for a three-letter p, without the call. */
+static inline bool starts3(const char *w, const char *p)
+{
+	return w[0] == p[0] && w[1] == p[1] && w[2] == p[2];
+}
+
+/* strstr(w, word), asked only when w has the characters `need` of word. */
+static bool has(uint64_t m, uint64_t need, const char *w, const char *word)
+{
+	return (m & need) == need && strstr(w, word);
+}
+
 /* IKE notify names that refuse (RFC 7296 §3.10.1 error types, RFC 2408
  * §3.14.1): every error name the analyzers print ends in one of these. */
-static bool is_refusal(const char *label)
+static bool is_refusal(const char *label, uint64_t m)
 {
 	/* most labels ("SYN", "ACK", "FIN,ACK"...) hold none of the characters
 	 * every refusal word has but two: a quick no for them */
-	if (!strpbrk(label, "_-?"))
-		return strstr(label, "FAILED") || strstr(label, "UNSUPPORTED");
-	/* IKEv1 names are spelt with '-', IKEv2 ones with '_' */
+	if (!(m & (RB('_') | RB('?'))))
+		return has(m, RB3('F', 'A', 'L'), label, "FAILED") || has(m, RB3('U', 'P', 'D'), label, "UNSUPPORTED");
+	/* IKEv1 names are spelt with '-', IKEv2 ones with '_' (one bit in m);
+	 * the copy and the search only for a word whose letters are all there */
+	static const struct {
+		const char *word;
+		uint64_t need;
+	} words[] = {
+		{ "NO_PROPOSAL_CHOSEN", RB3('P', 'L', 'H') }, { "INVALID_", RB3('V', 'L', 'D') },
+		{ "AUTHENTICATION_FAILED", RB3('H', 'F', 'L') }, { "TS_UNACCEPTABLE", RB3('C', 'P', 'B') },
+		{ "FAILED", RB3('F', 'A', 'L') }, { "UNSUPPORTED", RB3('U', 'P', 'D') },
+		{ "NO_ADDITIONAL_SAS", RB3('D', 'L', 'S') }, { "CHILD_SA_NOT_FOUND", RB3('H', 'F', 'U') },
+		{ "N?", RB('N') | RB('?') },
+	};
 	char w[sizeof ((struct evidence *)0)->what];
-	snprintf(w, sizeof w, "%s", label);
-	for (char *c = w; *c; c++)
-		if (*c == '-')
-			*c = '_';
-	static const char *const words[] = { "NO_PROPOSAL_CHOSEN", "INVALID_", "AUTHENTICATION_FAILED",
-					     "TS_UNACCEPTABLE",    "FAILED",   "UNSUPPORTED",
-					     "NO_ADDITIONAL_SAS",  "CHILD_SA_NOT_FOUND", "N?" };
-	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (strstr(w, words[i]))
+	bool copied = false;
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+		if ((m & words[i].need) != words[i].need)
+			continue;
+		if (!copied) {
+			snprintf(w, sizeof w, "%s", label);
+			for (char *c = w; *c; c++)
+				if (*c == '-')
+					*c = '_';
+			copied = true;
+		}
+		if (strstr(w, words[i].word))
 			return true;
+	}
 	return false;
 }
 
@@ -45,26 +99,27 @@ enum evidence_role evidence_role(const struct verdict *v, const struct evidence 
 {
 	(void)v;
 	const char *w = e->what;
-	if (!strncmp(w, "ICMP", 4))
+	if ((starts3(w, "ICM") && w[3] == 'P'))
 		return ROLE_ICMP;
-	if (strstr(w, " again") || strstr(w, "retransmission"))
+	uint64_t m = label_chars(w);
+	if (has(m, RB3(' ', 'g', 'i'), w, " again") || has(m, RB3('r', 't', 'm'), w, "retransmission"))
 		return ROLE_RETRANSMISSION;
-	if (!strncmp(w, "RST", 3))
+	if (starts3(w, "RST"))
 		return ROLE_RESET;
-	if (strstr(w, "FIN"))
+	if (has(m, RB3('F', 'I', 'N'), w, "FIN"))
 		return ROLE_CLOSE;
-	if (is_refusal(w))
+	if (is_refusal(w, m))
 		return ROLE_REFUSAL;
-	if (!strncmp(w, "SYN,ACK", 7))
+	if ((starts3(w, "SYN") && starts3(w + 3, ",AC") && w[6] == 'K'))
 		return ROLE_RESPONSE;
-	if (!strncmp(w, "SYN", 3))
+	if (starts3(w, "SYN"))
 		return ROLE_REQUEST;
-	if (!strncmp(w, "ACK", 3) || !strncmp(w, "PSH", 3) || !strncmp(w, "ESP", 3) || strstr(w, "encrypted") ||
-	    strstr(w, "data"))
+	if (starts3(w, "ACK") || starts3(w, "PSH") || starts3(w, "ESP") ||
+	    has(m, RB3('e', 'y', 'p'), w, "encrypted") || has(m, RB3('d', 'a', 't'), w, "data"))
 		return ROLE_DATA;
-	if (strstr(w, " req"))
+	if (has(m, RB3(' ', 'r', 'q'), w, " req"))
 		return ROLE_REQUEST;
-	if (strstr(w, " resp"))
+	if (has(m, RB3(' ', 'r', 'p'), w, " resp"))
 		return ROLE_RESPONSE;
 	int pos = v1_position(w);
 	if (pos)

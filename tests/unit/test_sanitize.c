@@ -142,6 +142,59 @@ static void test_is_clean(void **state)
 	assert_true(sanitize_is_clean("caf\xc3\xa9", 5, NULL));
 }
 
+/* The in-memory JSON form (ui/json.c's line buffer): every byte class at
+ * every offset of the eight-byte fast path, and output cut anywhere keeps
+ * units whole and resumes where it stopped. */
+static void test_json_mem(void **state)
+{
+	(void)state;
+	static const struct {
+		char in;
+		const char *json;
+	} cls[] = {
+		{ '"', "\\\"" }, { '\\', "\\\\" }, { 0x1f, "\\u001f" }, { 0x7f, "\\u007f" },
+		{ (char)0x80, "\\u0080" }, { (char)0xff, "\\u00ff" }, { 0x01, "\\u0001" },
+		{ ' ', " " }, { '~', "~" }, { '!', "!" }, { '#', "#" }, { '[', "[" }, { ']', "]" },
+	};
+	for (size_t c = 0; c < sizeof cls / sizeof cls[0]; c++)
+		for (size_t at = 0; at < 20; at++) {
+			char in[21], want[40], out[128];
+			memset(in, 'a', 20);
+			in[20] = 0;
+			in[at] = cls[c].in;
+			snprintf(want, sizeof want, "%.*s%s%.*s", (int)at, in, cls[c].json, (int)(19 - at), in + at + 1);
+			size_t used = 0, n = sanitize_json_mem(in, 20, &used, out, sizeof out);
+			assert_int_equal(used, 20);
+			assert_int_equal(n, strlen(want));
+			assert_memory_equal(out, want, n);
+		}
+	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		const char *in = pairs[i].in;
+		size_t inlen = strlen(in);
+		/* the whole: sanitize_json's literal without its quotes */
+		const char *want = pairs[i].json + 1;
+		size_t wantlen = strlen(want) - 1;
+		for (size_t cap = SANITIZE_JSON_UNIT; cap <= wantlen + 8; cap++) {
+			char out[512];
+			size_t o = 0, at = 0;
+			while (at < inlen) {
+				size_t used = 0, n = sanitize_json_mem(in + at, inlen - at, &used, out + o, cap);
+				assert_true(n <= cap);
+				assert_true(used > 0);
+				o += n;
+				at += used;
+			}
+			assert_int_equal(o, wantlen);
+			assert_memory_equal(out, want, o);
+		}
+	}
+	/* no room for the next escape: nothing taken */
+	char out[8];
+	size_t used = 9;
+	assert_int_equal(sanitize_json_mem("\x1b", 1, &used, out, SANITIZE_JSON_UNIT - 1), 0);
+	assert_int_equal(used, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_truncation_keeps_escapes_whole),
 		cmocka_unit_test(test_utf8_len),
 		cmocka_unit_test(test_is_clean),
+		cmocka_unit_test(test_json_mem),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
