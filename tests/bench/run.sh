@@ -51,7 +51,9 @@ cc -O2 -o "$dir/gen-mixed" "$shared/gen-mixed.c"
 cc -O2 -o "$dir/bare-read" "$here/bare-read.c" -lpcap
 cc -O2 -o "$dir/nids-alone" "$here/nids-alone.c" -lnids -lpcap
 threads=0
-"$sd" --help 2>&1 | grep -q -- '--threads' && threads=1
+# the whole help first: grep -q may leave before it ends, and a SIGPIPE
+# under pipefail would read as "no --threads"
+case $("$sd" --help 2>&1) in *--threads*) threads=1 ;; esac
 
 cleanup() {
 	[ "$keep" = 1 ] && return
