@@ -14,8 +14,11 @@
 
 /* UDP and ESP flows carry no connection state of their own (the IKE
  * analyzer keeps its SAs in its own tables) */
-#define UDP_IDLE SEC(60)
-_Static_assert(UDP_IDLE <= UINT32_MAX, "flow->idle_timeout is 32-bit microseconds");
+#define UDP_IDLE_S 60
+#define UDP_IDLE SEC(UDP_IDLE_S)
+/* flow->idle_timeout is 32-bit microseconds (checked in whole seconds:
+ * SEC() goes through a double, no integer constant expression for clang) */
+_Static_assert(UDP_IDLE_S * 1000000LL <= UINT32_MAX, "flow->idle_timeout is 32-bit microseconds");
 
 /* Every table and counter of the analyzers starts empty: a run after
  * analyzer_init() gives what a fresh process gives. The verdict sinks and

@@ -11,10 +11,9 @@
  * libpcap reads each record with two stdio reads and its checks; over a
  * large file that is most of what reading costs (about 14 % of a whole
  * run). Here records are cut out of a large buffer filled with read(2),
- * with the same results as libpcap 1.10 for an ordinary record: the
- * seconds and sub-seconds as signed 32-bit numbers, nanoseconds scaled
- * down to microseconds by division. Anything else ends this reader's part
- * (pcapfile_next returns -1) and libpcap takes over from the start of the
+ * with the same results as libpcap 1.10 for an ordinary record (its
+ * reading of the times, signed or not by byte order, included). Anything
+ * else ends this reader's part (pcapfile_next returns -1) and libpcap takes over from the start of the
  * file, skipping the records already delivered, so that its handling and
  * its words for odd and broken files stay exactly as they were. */
 #include "pcapfile.h"
@@ -39,7 +38,7 @@
 
 struct pcapfile {
 	int fd;
-	bool big_endian, nsec, eof;
+	bool big_endian, swapped, nsec, eof; /* swapped: not the host's order */
 	uint32_t snapshot;
 	size_t at, len; /* unread bytes are buf[at, len) */
 	unsigned long long records;
@@ -78,6 +77,7 @@ struct pcapfile *pcapfile_open(const char *path, pcap_t *pc)
 	}
 	r->fd = fd;
 	r->big_endian = big;
+	r->swapped = big != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
 	r->nsec = magic == 0xa1b23c4du;
 	r->eof = false;
 	r->snapshot = (uint32_t)pcap_snapshot(pc);
@@ -134,11 +134,19 @@ int pcapfile_next(struct pcapfile *r, struct pcap_pkthdr **h, const u_char **dat
 		if (r->len - r->at < RECORD_HEADER + caplen)
 			return -1; /* the data cut short */
 	}
-	/* libpcap 1.10: pcap_timeval's fields are signed 32-bit; nanoseconds
-	 * become microseconds by division */
-	int32_t ssec = (int32_t)sec, ssub = (int32_t)sub;
-	r->h.ts.tv_sec = ssec;
-	r->h.ts.tv_usec = r->nsec ? ssub / 1000 : ssub;
+	/* As libpcap 1.10 gives them: a file in the host's byte order has its
+	 * seconds and sub-seconds read as signed 32-bit numbers, a file in the
+	 * other order as unsigned ones (its byte swap yields an unsigned
+	 * value); nanoseconds become microseconds by division. The
+	 * differential fuzz target (tests/fuzz/fuzz_pcapread.c) found it. */
+	if (r->swapped) {
+		r->h.ts.tv_sec = (time_t)sec;
+		r->h.ts.tv_usec = (suseconds_t)(r->nsec ? sub / 1000 : sub);
+	} else {
+		int32_t ssec = (int32_t)sec, ssub = (int32_t)sub;
+		r->h.ts.tv_sec = ssec;
+		r->h.ts.tv_usec = r->nsec ? ssub / 1000 : ssub;
+	}
 	r->h.caplen = caplen;
 	r->h.len = len;
 	*h = &r->h;

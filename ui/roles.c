@@ -14,10 +14,12 @@
 /* The letters, space, '_'/'-' and '?' a label holds, one bit each: a
  * word can only be in a label that has all of its characters, so most
  * searches below are answered "no" by one AND (labels are short and
- * every evidence line asks). */
+ * every evidence line asks). Each shift is masked: the branches not
+ * taken are still compiled for every byte value, and clang warns of a
+ * negative or oversized shift in them. */
 #define RB(c)                                                                                            \
-	((c) >= 'a' && (c) <= 'z'   ? 1ull << (26 + (c) - 'a')                                           \
-	 : (c) >= 'A' && (c) <= 'Z' ? 1ull << ((c) - 'A')                                                 \
+	((c) >= 'a' && (c) <= 'z'   ? 1ull << ((26 + (c) - 'a') & 63)                                         \
+	 : (c) >= 'A' && (c) <= 'Z' ? 1ull << (((c) - 'A') & 63)                                               \
 	 : (c) == ' '		    ? 1ull << 52                                                          \
 	 : (c) == '?'		    ? 1ull << 54                                                          \
 	 : (c) == '_' || (c) == '-' ? 1ull << 53                                                          \
