@@ -27,6 +27,10 @@ struct syn_agg {
 };
 
 static struct syn_agg syn_agg[SYN_AGG_SLOTS];
+/* slots taken since the last reset: a run that took none neither clears
+ * nor scans the table (its 480 KiB stay untouched: a small capture's
+ * start and end cost no page faults for it) */
+static uint32_t syn_agg_nused;
 static struct syn_agg *syn_agg_find(const struct addr *target);
 /* the slot found last: a flood or a scan asks for the same target again
  * and again */
@@ -43,7 +47,9 @@ static struct {
 
 void tcp_syn_agg_reset(void)
 {
-	memset(syn_agg, 0, sizeof syn_agg);
+	if (syn_agg_nused)
+		memset(syn_agg, 0, sizeof syn_agg);
+	syn_agg_nused = 0;
 	syn_agg_last = NULL;
 	memset(&syn_agg_overflow, 0, sizeof syn_agg_overflow);
 	syn_agg_overflow.limit = SYN_AGG_SLOTS;
@@ -73,6 +79,7 @@ static struct syn_agg *syn_agg_find(const struct addr *target)
 		if (!a->used) {
 			memset(a, 0, sizeof *a);
 			a->used = true;
+			syn_agg_nused++;
 			a->target = *target;
 			return a;
 		}
@@ -747,7 +754,7 @@ void tcp_finish(ts_usec now)
 		verdict_int(&v, "attempts", (long long)more);
 		verdict_emit(&v);
 	}
-	for (unsigned i = 0; i < SYN_AGG_SLOTS; i++) {
+	for (unsigned i = 0; syn_agg_nused && i < SYN_AGG_SLOTS; i++) {
 		struct syn_agg *a = &syn_agg[i];
 		if (!a->used || !a->attempts)
 			continue;

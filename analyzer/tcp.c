@@ -35,6 +35,7 @@ struct sttl_slot {
 	uint8_t ttl_min, ttl_max;
 };
 static struct sttl_slot server_ttl[STTL_SLOTS];
+static uint32_t sttl_nused; /* slots taken since the reset (none: no clearing) */
 static struct limit_hit sttl_full;
 
 static uint32_t sttl_hash(const struct addr *a)
@@ -74,6 +75,7 @@ static void sttl_note(const struct pkt *p)
 	}
 	if (!s->used) {
 		s->used = true;
+		sttl_nused++;
 		s->a = p->src;
 		s->ttl_min = s->ttl_max = p->ttl;
 	} else if (p->ttl < s->ttl_min) {
@@ -98,7 +100,9 @@ void tcp_tracker_init(void)
 	memset(&counters, 0, sizeof counters);
 	tcp_syn_agg_reset();
 	tcp_timewait_init();
-	memset(server_ttl, 0, sizeof server_ttl);
+	if (sttl_nused)
+		memset(server_ttl, 0, sizeof server_ttl);
+	sttl_nused = 0;
 	memset(&sttl_full, 0, sizeof sttl_full);
 	sttl_full.limit = STTL_SLOTS;
 	tcp_state_pool_reset();

@@ -18,12 +18,16 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_flag;
+/* main()'s argv until the first option parse (see hugepages_restart) */
+static char **main_argv;
+static void hugepages_restart(char **argv, const struct cli *cl);
 
 static void on_signal(int sig)
 {
@@ -129,6 +133,11 @@ static int shakedown_main(int argc, char **argv)
 	int rc0 = cli_parse(argc, argv, &cl, shakedown_main);
 	if (rc0 != CLI_RUN)
 		return rc0;
+	/* once, as the program starts: not in a --check worker's runs */
+	if (main_argv == argv) {
+		main_argv = NULL;
+		hugepages_restart(argv, &cl);
+	}
 	const char **files = cl.files;
 	int nfiles = cl.nfiles;
 	const char *iface = cl.iface, *check_dir = cl.check_dir, *evidence_dir = cl.evidence_dir,
@@ -458,12 +467,30 @@ static int shakedown_main(int argc, char **argv)
  * the program starts (the glibc.malloc.hugetlb=1 tunable): so the program
  * starts itself again, once, with it set. Measured on the medium bench
  * workload: 4,800 page faults, about 10 % less CPU time, 3 MiB more
- * memory. Not done when the kernel has transparent huge pages off, when
- * the user set GLIBC_TUNABLES (theirs wins) or LD_PRELOAD, for a
- * privileged start (AT_SECURE: glibc ignores tunables then), or with
- * SHAKEDOWN_HUGEPAGES=0
- * (also how the second start knows it is the second). If exec fails the
- * run goes on as it is. */
+ * memory. A second start costs about 10-15 ms (loading the program
+ * again), more than huge pages save on a small file: so it is done only
+ * for a run that is likely to be long, live or from a pipe, or with
+ * capture files of HUGEPAGES_MIN_BYTES or more in all (on disk). Not done
+ * either when the kernel has transparent huge pages off, when the user
+ * set GLIBC_TUNABLES (theirs wins) or LD_PRELOAD, for a privileged start
+ * (AT_SECURE: glibc ignores tunables then), in a sanitizer build (its own
+ * allocator ignores glibc's tunables), or with SHAKEDOWN_HUGEPAGES=0 (also
+ * how the second start knows it is the second); SHAKEDOWN_HUGEPAGES=1
+ * asks for it whatever the input's size. If exec fails the run goes on as
+ * it is. */
+#define HUGEPAGES_MIN_BYTES (4ull << 20)
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZER_ALLOCATOR 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define SANITIZER_ALLOCATOR 1
+#endif
+#endif
+#ifndef SANITIZER_ALLOCATOR
+#define SANITIZER_ALLOCATOR 0
+#endif
+
 static bool thp_enabled(void)
 {
 	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
@@ -475,13 +502,43 @@ static bool thp_enabled(void)
 	return on;
 }
 
-static void hugepages_restart(char **argv)
+/* The run is big enough for huge pages to pay: live, a pipe or another
+ * file that is not a regular one (standard input included, for -r -), or
+ * regular files of HUGEPAGES_MIN_BYTES or more in all. A file that cannot be found (its error comes later)
+ * counts for nothing; with --points a -r NAME=FILE is looked up as FILE
+ * when NAME=FILE is not a file. */
+static bool hugepages_worth(const struct cli *cl)
+{
+	if (cl->check_dir || cl->list_verdicts || cl->list_interfaces)
+		return false;
+	if (cl->iface || cl->nifaces)
+		return true;
+	unsigned long long total = 0;
+	for (int i = 0; i < cl->nfiles; i++) {
+		const char *f = cl->files[i];
+		struct stat st;
+		int r = strcmp(f, "-") ? stat(f, &st) : fstat(STDIN_FILENO, &st);
+		const char *eq = strchr(f, '=');
+		if (r != 0 && cl->points && eq)
+			r = stat(eq + 1, &st);
+		if (r != 0)
+			continue;
+		if (!S_ISREG(st.st_mode))
+			return true;
+		total += (unsigned long long)st.st_size;
+	}
+	return total >= HUGEPAGES_MIN_BYTES;
+}
+
+static void hugepages_restart(char **argv, const struct cli *cl)
 {
 	const char *want = getenv("SHAKEDOWN_HUGEPAGES");
 	/* LD_PRELOAD: another allocator, or valgrind (whose tool /proc/self/exe
 	 * would name, and which the new start would escape) */
-	if ((want && !strcmp(want, "0")) || getenv("GLIBC_TUNABLES") || getenv("LD_PRELOAD") || getauxval(AT_SECURE) ||
+	if (SANITIZER_ALLOCATOR || (want && !strcmp(want, "0")) || getenv("GLIBC_TUNABLES") || getenv("LD_PRELOAD") || getauxval(AT_SECURE) ||
 	    !thp_enabled())
+		return;
+	if (!(want && !strcmp(want, "1")) && !hugepages_worth(cl))
 		return;
 	if (setenv("SHAKEDOWN_HUGEPAGES", "0", 1) != 0)
 		return;
@@ -496,6 +553,6 @@ static void hugepages_restart(char **argv)
 
 int main(int argc, char **argv)
 {
-	hugepages_restart(argv);
+	main_argv = argv;
 	return shakedown_main(argc, argv);
 }
