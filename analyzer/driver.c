@@ -722,7 +722,7 @@ struct driver *driver_begin(const struct capture_opts *o, const struct driver_ho
 	}
 	flow_table_set_prefetch(d->flows, on_evict_soon);
 	struct stream_hooks sh = { on_stream_bytes, on_datagram, d };
-	d->stream = stream_new(o->max_flows, d->flows, &sh, err, errlen);
+	d->stream = stream_new(o->max_flows, capture_tcp_frames_max(o), d->flows, &sh, err, errlen);
 	if (!d->stream)
 		goto fail;
 	if ((o->max_frag_datagrams || o->max_frag_bytes) &&

@@ -9,6 +9,7 @@
 #include "sanitize.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #ifdef __linux__
 #include <linux/if_packet.h>
 #include <sys/socket.h>
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define USEC 1000000ull
 
@@ -730,6 +732,32 @@ bool capture_source_selects(const struct capture_source *s, const uint8_t *ip, u
 	memset(&h, 0, sizeof h);
 	h.caplen = h.len = len;
 	return pcap_offline_filter(&s->user_raw, &h, ip) != 0;
+}
+
+#define TCP_FRAME_MIN_BYTES (16u + 20u + 20u) /* record header, IPv4 and TCP headers */
+
+uint64_t capture_tcp_frames_max(const struct capture_opts *o)
+{
+	if (o->iface || o->nifaces || !o->nfiles)
+		return UINT64_MAX;
+	uint64_t bytes = 0;
+	for (int i = 0; i < o->nfiles; i++) {
+		const char *name = o->files[i];
+		if (!strcmp(name, "-"))
+			return UINT64_MAX;
+		int fd = open(name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return UINT64_MAX;
+		struct stat st;
+		unsigned char magic[2] = { 0, 0 };
+		bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && read(fd, magic, 2) == 2 &&
+			  !(magic[0] == 0x1f && magic[1] == 0x8b);
+		close(fd);
+		if (!ok)
+			return UINT64_MAX;
+		bytes += (uint64_t)st.st_size;
+	}
+	return bytes / TCP_FRAME_MIN_BYTES;
 }
 
 uint64_t capture_source_files_truncated(const struct capture_source *s)

@@ -51,9 +51,12 @@ struct stream_hooks {
 struct stream;
 
 /* NULL with a one-line message in err (libnids failed, or a stream is
- * already open in this process). */
-struct stream *stream_new(uint32_t max_streams, struct flow_table *ft, const struct stream_hooks *hooks, char *err,
-			  size_t errlen);
+ * already open in this process). libnids' stream pool is sized from
+ * max_flows, and never above tcp_frames_max, the most TCP frames the
+ * input can hold (capture_tcp_frames_max; UINT64_MAX: no bound), since
+ * each stream takes at least one. */
+struct stream *stream_new(uint32_t max_flows, uint64_t tcp_frames_max, struct flow_table *ft,
+			  const struct stream_hooks *hooks, char *err, size_t errlen);
 void stream_free(struct stream *s);
 /* The global cap on IPv4 fragments handed to libnids: at most `datagrams`
  * datagrams and `bytes` bytes in reassembly at once; fragments beyond it
