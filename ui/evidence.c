@@ -324,9 +324,13 @@ static void write_index(void)
 static void cut_from_file(const char *path, int src, int pt)
 {
 	struct extract_want w[EVIDENCE_BATCH];
-	static char paths[EVIDENCE_BATCH][4096];
+	char (*paths)[4096] = malloc(EVIDENCE_BATCH * sizeof *paths); /* 800 KiB: not in every run's image */
 	size_t idx[EVIDENCE_BATCH];
 	size_t next = 0;
+	if (!paths) {
+		say_failure("out of memory for the evidence file names");
+		return;
+	}
 	for (;;) {
 		size_t k = 0;
 		for (; next < EV.n && k < EVIDENCE_BATCH; next++) {
@@ -345,6 +349,7 @@ static void cut_from_file(const char *path, int src, int pt)
 		for (size_t i = 0; i < k; i++)
 			EV.rec[idx[i]].written = w[i].written;
 	}
+	free(paths);
 }
 
 static void cut_from_files(void)

@@ -15,7 +15,7 @@
 #define ROW_BUCKETS 16384u /* power of two, >= TS_KEEP */
 #define FLOW_BUCKETS 8192u /* power of two, >= TS_FLOWS */
 
-static struct store {
+struct store {
 	bool ready;
 	struct ts_rec rec[TS_KEEP];
 	uint32_t rec_free;
@@ -32,7 +32,14 @@ static struct store {
 	uint32_t flow_bucket[FLOW_BUCKETS];
 	uint32_t lru_head, lru_tail; /* least recently touched first */
 	uint64_t look, flows_known;
-} S;
+};
+/* The store, 4.5 MiB: allocated by the first store_init (only a run with
+ * the live view), kept for the process's life (store_free empties it), so
+ * that its accessors stay valid after the view closes. Every function but
+ * store_init, store_free, store_add and store_look_flows is called only
+ * while the view is up. */
+static struct store *store_mem;
+#define S (*store_mem)
 
 /* ---------- small helpers ---------- */
 
@@ -289,7 +296,7 @@ static void flow_copy(struct ts_flow *r, const struct driver_flow_row *f)
 
 void store_look_flows(const struct driver_snapshot *snap)
 {
-	if (!S.ready)
+	if (!store_mem || !S.ready)
 		return;
 	/* a flow that ended: its last state, for the flows already known
 	 * (seen by a look, or named by a verdict) */
@@ -336,6 +343,10 @@ static void flow_from_verdict(const struct verdict *v)
 void store_init(void)
 {
 	store_free();
+	if (!store_mem && !(store_mem = malloc(sizeof *store_mem))) {
+		fprintf(stderr, "shakedown: out of memory for the live view\n");
+		abort();
+	}
 	memset(&S, 0, sizeof S);
 	for (uint32_t i = 0; i < TS_KEEP; i++) {
 		S.rec[i].age_next = i + 1 < TS_KEEP ? i + 1 : TS_NONE;
@@ -356,7 +367,7 @@ void store_init(void)
 
 void store_free(void)
 {
-	if (!S.ready)
+	if (!store_mem || !S.ready)
 		return;
 	for (uint32_t i = 0; i < TS_KEEP; i++)
 		if (S.rec[i].seq) {
@@ -512,7 +523,7 @@ static void ladder_keep(struct ts_rec *r, const struct verdict *v)
 
 void store_add(const struct verdict *v)
 {
-	if (!S.ready || !v->id)
+	if (!store_mem || !S.ready || !v->id)
 		return;
 	S.changed++;
 	if (v->flow_id)

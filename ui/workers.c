@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -218,8 +219,13 @@ int workers_run(int n, const struct capture_opts *o, const struct driver_hooks *
 		int (*after_fork)(void *arg, char *err, size_t errlen), void *after_arg, struct run_summary *sum,
 		volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
-	static struct worker ws[WORKERS_MAX];
 	unsigned nw = n < 1 ? 1 : n > WORKERS_MAX ? WORKERS_MAX : (unsigned)n;
+	/* each worker's record buffer is large: on the heap, for this run only */
+	struct worker *ws = calloc(nw, sizeof *ws);
+	if (!ws) {
+		snprintf(err, errlen, "out of memory for %u workers", nw);
+		return CAPTURE_INPUT_ERROR;
+	}
 	struct capture_opts wo = *o;
 	wo.fanout_group = (uint16_t)((getpid() & 0x7fff) | 0x8000);
 	memset(sum, 0, sizeof *sum);
@@ -300,5 +306,6 @@ int workers_run(int n, const struct capture_opts *o, const struct driver_hooks *
 			close(ws[i].fd);
 		ws[i] = (struct worker){ .pid = 0, .fd = -1 };
 	}
+	free(ws);
 	return failed ? CAPTURE_INPUT_ERROR : CAPTURE_OK;
 }
