@@ -47,6 +47,8 @@ static void ev_to_verdict(const struct tcp_ev *e, struct verdict *v)
 	if (e->len) {
 		label_put(&l, " len ", 5);
 		label_u32(&l, e->len);
+		if (e->len == TCP_EV_LEN_MAX)
+			label_put(&l, "+", 1);
 	}
 	label_str(&l, note);
 	verdict_evidence_label(v, e->frame, e->ts, e->dir, l.s, l.n);

@@ -186,11 +186,11 @@ static void record_ev(struct tcp_state *t, int dir, const struct pkt *p, uint8_t
 	struct tcp_ev e;
 	memset(&e, 0, sizeof e); /* no stray padding: tcp_state_pack compares states whole */
 	e.frame = (uint32_t)p->frame;
-	e.len = p->payload_wire_len;
+	e.len = p->payload_wire_len < TCP_EV_LEN_MAX ? p->payload_wire_len : TCP_EV_LEN_MAX;
 	e.ts = p->ts;
-	e.dir = (uint8_t)dir;
+	e.dir = (unsigned)dir & 1u;
 	e.flags = p->tcp_flags;
-	e.note = note;
+	e.note = note & 7u;
 	if (t->nev_head < TCP_EV_HEAD) {
 		t->ev_head[t->nev_head++] = e;
 	} else {

@@ -65,15 +65,21 @@ struct tcp_side {
 	ts_usec zw_ts, zw_max_s, zw_max_start;
 };
 
-/* A compact record of a packet worth showing as evidence. */
+/* A compact record of a packet worth showing as evidence: 16 bytes (a
+ * full TCP state holds 16 of them). The payload length saturates at
+ * TCP_EV_LEN_MAX (a frame's wire length can claim up to 4 GiB in a lying
+ * file; a real segment is at most 64 KiB, 512 KiB with BIG TCP), shown as
+ * "len 1048575+". */
 struct tcp_ev {
-	uint32_t frame;
-	uint32_t len;
 	ts_usec ts;
-	uint8_t dir;
-	uint8_t flags;
-	uint8_t note; /* TCP_EVN_* */
+	uint32_t frame;
+	uint32_t len : 20;
+	uint32_t flags : 8;
+	uint32_t note : 3; /* TCP_EVN_* */
+	uint32_t dir : 1;
 };
+#define TCP_EV_LEN_MAX ((1u << 20) - 1)
+_Static_assert(sizeof(struct tcp_ev) == 16, "an evidence record is 16 bytes");
 
 enum { TCP_EVN_NONE = 0, TCP_EVN_RETRANS, TCP_EVN_KEEPALIVE, TCP_EVN_ZEROWIN, TCP_EVN_BADRST };
 

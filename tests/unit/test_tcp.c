@@ -228,6 +228,33 @@ static void test_clean_connection_is_ok(void **st)
 	assert_int_equal(detail(v, "server_bytes")->i, 10);
 }
 
+/* A segment whose IP header claims the largest length (65,535) but that
+ * was captured short: its evidence label keeps the whole claimed payload
+ * (the 20-bit length field of struct tcp_ev, 16 bytes a record). */
+static void test_evidence_keeps_largest_length(void **st)
+{
+	(void)st;
+	start();
+	open_and_talk(CISN, SISN);
+	uint8_t b[1600];
+	size_t n = build_tcp(b, CLI, CPORT, SRV, SPORT, P | A, CISN + 11, SISN + 11, 10);
+	put16(b + 2, 65535);
+	put16(b + 10, 0);
+	put16(b + 10, csum(b, 20, 0));
+	now_us += 1000;
+	driver_feed(drv, LINK_RAW, b, (uint32_t)n, 65535, now_us);
+	s2c(1, R | A, SISN + 11, CISN + 11, 0);
+	finish();
+	const struct verdict *v = find_verdict("tcp.reset");
+	assert_non_null(v);
+	bool seen = false;
+	for (unsigned i = 0; i < v->nevidence; i++)
+		if (strstr(v->ev[i].what, "len 65495"))
+			seen = strcmp(v->ev[i].what, "PSH,ACK len 65495") == 0;
+	assert_true(seen);
+	assert_int_equal(sizeof(struct tcp_ev), 16);
+}
+
 static void test_syn_retransmitted_unanswered(void **st)
 {
 	(void)st;
@@ -941,6 +968,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clean_connection_is_ok),
+		cmocka_unit_test(test_evidence_keeps_largest_length),
 		cmocka_unit_test(test_stalled_after_handshake),
 		cmocka_unit_test(test_retransmission_then_ack_is_not_stalled),
 		cmocka_unit_test(test_zero_window_probed),
