@@ -248,6 +248,7 @@ struct ike_tables {
 	uint32_t recycle_cursor;
 	uint32_t generation;
 	uint32_t ho_head, ho_tail; /* the half-open list, index+1 */
+	uint32_t ho_count;         /* SAs on it */
 	ts_usec last_tick;
 	/* counters */
 	uint64_t msgs, bad_msgs, keepalives, esp_udp, esp_plain, fragments;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ike-sa.c - the IKE SA table (by initiator SPI, bounded; when full it
- * recycles first the oldest SA that has shown a single message, since it
- * cannot carry a verdict yet, then the idlest one), each SA's message log, and the text the verdicts
+ * recycles first a settled SA, one whose verdict can no longer change, or
+ * under a flood of one-off requests the oldest SA that has shown a single
+ * message, since it cannot carry a verdict yet; see pick_victim), each
+ * SA's message log, and the text the verdicts
  * make of an SA: exchanges, NAT status, SPIs, retransmission schedules. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +108,7 @@ static void ho_unlink(struct ike_sa *sa)
 		ike_tab.ho_tail = sa->ho_prev;
 	sa->ho_prev = sa->ho_next = 0;
 	sa->ho_linked = false;
+	ike_tab.ho_count--;
 }
 
 static void ho_append(struct ike_sa *sa)
@@ -118,6 +121,7 @@ static void ho_append(struct ike_sa *sa)
 		ike_tab.ho_head = sa->idx + 1;
 	ike_tab.ho_tail = sa->idx + 1;
 	sa->ho_linked = true;
+	ike_tab.ho_count++;
 }
 
 /* A second message for the SA: it leaves the half-open list. */
@@ -126,30 +130,105 @@ void ike_sa_seen_twice(struct ike_sa *sa)
 	ho_unlink(sa);
 }
 
-/* The slot to recycle when the table is full: the oldest half-open SA;
- * failing that, among a rotating sample of 64 (an exact search would cost
- * a scan of the whole table for every new SA under load), an SA already
- * given its last word, else the one idle the longest. */
-static uint32_t pick_victim(void)
+/* How long an SA must have been silent (no IKE message, no ESP between
+ * its peers as esp.c counts it) to be called settled: by then every timed
+ * verdict about it has been given, so judging it now says what the end
+ * of the capture would. */
+static ts_usec settle_wait(void)
 {
+	return sd_cfg.ike_timeout > sd_cfg.esp_timeout ? sd_cfg.ike_timeout : sd_cfg.esp_timeout;
+}
+
+static ts_usec last_activity(const struct ike_sa *sa)
+{
+	ts_usec t = sa->last_ts;
+	for (int d = 0; d < 2; d++)
+		if (sa->esp_last[d] > t)
+			t = sa->esp_last[d];
+	return t;
+}
+
+/* A request of either side still waits for its answer (and for its
+ * verdict, if none comes). */
+static bool pending(const struct ike_sa *sa)
+{
+	for (int d = 0; d < 2; d++)
+		if (sa->req[d].active && !sa->req[d].answered && !sa->req[d].judged)
+			return true;
+	return false;
+}
+
+/* Given its last word, or silent for settle_wait() with nothing pending. */
+static bool settled(const struct ike_sa *sa, ts_usec now)
+{
+	return sa->final || (!pending(sa) && now - last_activity(sa) >= settle_wait());
+}
+
+/* The half-open list holds a quarter of the table or more: a flood of
+ * one-off requests (spoofed IKE_SA_INITs) rather than handshakes in
+ * flight, which on a busy concentrator are a few dozen. */
+static bool half_open_flood(void)
+{
+	return ike_tab.ho_count >= ike_tab.cap / 4;
+}
+
+/* The slot to recycle when the table is full, in this order:
+ *  1. the oldest half-open SA (one message only), once it has been silent
+ *     for settle_wait(): its initiator gave up or never retried, and a
+ *     single copy of a request carries no verdict;
+ *  2. a settled SA, the first one from a clock hand that goes round the
+ *     slots (at most 256 looked at per call: an exact search would cost
+ *     a scan of the whole table for every new SA under load): judged now,
+ *     it gets the verdict it would get at the end;
+ *  3. under a flood of one-off requests (half_open_flood), the oldest
+ *     half-open SA even if young: the real tunnel that is retrying (two
+ *     messages or more) and the established ones must stay;
+ *  4. otherwise, of those looked at, the SA idle the longest with nothing
+ *     pending (an answered exchange, not yet silent for settle_wait());
+ *  5. the oldest half-open SA; 6. of those looked at, the idlest.
+ * Before, step 3 came first whatever the load: on a busy concentrator
+ * (the bench's large workload) a table full of finished tunnels evicted
+ * live IKE_SA_INITs a few milliseconds old, whose answers then came back
+ * to no SA: tunnels were split into mid-stream SAs and unanswered ones
+ * lost their ike.no_response (large: 2,389 of the 4,042 a table with
+ * room for every SA gives; now 4,042). */
+static uint32_t pick_victim(ts_usec now)
+{
+	if (ike_tab.ho_head && now - ike_sa_at(ike_tab.ho_head - 1)->last_ts >= settle_wait()) {
+		ike_tab.half_open_evicted++;
+		return ike_tab.ho_head - 1;
+	}
+	/* a clock hand over the slots: the first settled SA from it on (up to
+	 * 256 looked at) goes, and the hand stops just past it, so the settled
+	 * SAs after it are found by the next calls */
+	uint32_t n = ike_tab.nused, idle = UINT32_MAX, quiet = UINT32_MAX, k;
+	if (!n)
+		return UINT32_MAX;
+	for (k = 0; k < 256 && k < n; k++) {
+		uint32_t i = (ike_tab.recycle_cursor + k) % n;
+		const struct ike_sa *c = ike_sa_at(i);
+		if (settled(c, now)) {
+			ike_tab.recycle_cursor = (i + 1) % n;
+			return i;
+		}
+		ts_usec act = last_activity(c);
+		if (!c->ho_linked && !pending(c) && (quiet == UINT32_MAX || act < last_activity(ike_sa_at(quiet))))
+			quiet = i;
+		if (idle == UINT32_MAX || act < last_activity(ike_sa_at(idle)))
+			idle = i;
+	}
+	ike_tab.recycle_cursor = (ike_tab.recycle_cursor + k) % n;
+	if (ike_tab.ho_head && half_open_flood()) {
+		ike_tab.half_open_evicted++;
+		return ike_tab.ho_head - 1;
+	}
+	if (quiet != UINT32_MAX)
+		return quiet;
 	if (ike_tab.ho_head) {
 		ike_tab.half_open_evicted++;
 		return ike_tab.ho_head - 1;
 	}
-	uint32_t idx = UINT32_MAX;
-	for (uint32_t k = 0; k < 64 && k < ike_tab.nused; k++) {
-		uint32_t i = (ike_tab.recycle_cursor + k) % ike_tab.nused;
-		const struct ike_sa *c = ike_sa_at(i);
-		if (idx == UINT32_MAX) {
-			idx = i;
-			continue;
-		}
-		const struct ike_sa *b = ike_sa_at(idx);
-		if ((c->final && !b->final) || (c->final == b->final && c->last_ts < b->last_ts))
-			idx = i;
-	}
-	ike_tab.recycle_cursor = (ike_tab.recycle_cursor + 64) % (ike_tab.nused ? ike_tab.nused : 1);
-	return idx;
+	return idle;
 }
 
 struct ike_sa *ike_sa_new(const uint8_t spi_i[8], ts_usec now)
@@ -167,7 +246,7 @@ struct ike_sa *ike_sa_new(const uint8_t spi_i[8], ts_usec now)
 	if (idx == UINT32_MAX) {
 		/* Full: finish and recycle a slot. */
 		ike_tab.table_full++;
-		idx = pick_victim();
+		idx = pick_victim(now);
 		if (idx == UINT32_MAX)
 			return NULL;
 		struct ike_sa *old = ike_sa_at(idx);

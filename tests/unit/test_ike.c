@@ -22,7 +22,7 @@
 /* ------------------------------------------------------------------ */
 /* Verdict capture */
 
-#define MAXV 16
+#define MAXV 160
 static struct verdict got[MAXV];
 static unsigned ngot;
 
@@ -644,6 +644,73 @@ static void test_table_bound(void **st)
 	assert_int_equal(ike_hit.times, 272);
 }
 
+/* A tunnel numbered k: its SPIi and SPIr differ from every other's in
+ * their second and third bytes. */
+static void tunnel_msg(uint8_t *m, size_t n, unsigned k)
+{
+	(void)n;
+	m[1] = (uint8_t)(k >> 8), m[2] = (uint8_t)k;
+	m[9] = (uint8_t)(k >> 8), m[10] = (uint8_t)k;
+}
+
+static void tunnel_send(unsigned k, bool resp, bool init, double t)
+{
+	uint8_t m[1600];
+	size_t n = init ? sa_init(m, resp, 14, NULL, NULL) : sk_msg(m, 35, resp, 1, resp ? 176 : 224);
+	tunnel_msg(m, n, k);
+	if (init && !resp)
+		memset(m + 8, 0, 8); /* no SPIr yet */
+	send_udp(!resp, 500, 500, m, n, t);
+}
+
+/* A full table of finished, quiet tunnels: a new SA takes the slot of one
+ * of them (judged then: ike.ok), never the slot of a handshake a few
+ * milliseconds old whose answer is on its way. Before, the oldest SA with
+ * a single message went first whatever the load: the live IKE_SA_INIT was
+ * evicted, its answer came back to no SA and the tunnel showed up as a
+ * mid-stream SA ("the capture began after it was set up"). */
+static void test_full_table_keeps_live_handshake(void **st)
+{
+	(void)st;
+	sd_cfg.max_ike = 10; /* rounded up to one chunk: 128 */
+	ike_init();
+	for (unsigned k = 0; k < 128; k++) {
+		double t = k * 0.01;
+		tunnel_send(k, false, true, t);
+		tunnel_send(k, true, true, t + 0.001);
+		tunnel_send(k, false, false, t + 0.002);
+		tunnel_send(k, true, false, t + 0.003);
+	}
+	assert_int_equal(ngot, 0);
+	/* 20 s later, when all 128 are settled: two new handshakes, the
+	 * first answered only after the second has started */
+	tunnel_send(1000, false, true, 20.0);
+	tunnel_send(1001, false, true, 20.01);
+	tunnel_send(1000, true, true, 20.02);
+	tunnel_send(1000, false, false, 20.03);
+	tunnel_send(1000, true, false, 20.04);
+	assert_int_equal(ngot, 2); /* the two tunnels recycled, judged healthy */
+	assert_string_equal(got[0].id, "ike.ok");
+	assert_string_equal(got[1].id, "ike.ok");
+	finish_at(21);
+	unsigned live = 0, midstream = 0;
+	for (unsigned i = 0; i < ngot; i++) {
+		const char *spi = detail(&got[i], "spi_i");
+		if (spi && !strcmp(spi, "a003e80304050607")) { /* tunnel 1000 */
+			live++;
+			assert_string_equal(got[i].id, "ike.ok");
+			assert_non_null(strstr(got[i].summary, "up in 0.040 s"));
+		}
+		if (strstr(got[i].summary, "capture began after"))
+			midstream++;
+	}
+	assert_int_equal(live, 1);
+	assert_int_equal(midstream, 0);
+	struct limit_hit ike_hit, esp_hit;
+	ike_fill_limits(&ike_hit, &esp_hit);
+	assert_int_equal(ike_hit.times, 2);
+}
+
 /* Both directions flowed, then only A: esp.one_way with the SPI pair. */
 static void test_esp_stops_one_way(void **st)
 {
@@ -743,6 +810,7 @@ int main(void)
 		cmocka_unit_test_setup(test_esp_plain_describe, setup),
 		cmocka_unit_test_setup(test_skf_not_retransmissions, setup),
 		cmocka_unit_test_setup(test_table_bound, setup),
+		cmocka_unit_test_setup(test_full_table_keeps_live_handshake, setup),
 		cmocka_unit_test_setup(test_esp_stops_one_way, setup),
 		cmocka_unit_test_setup(test_esp_both_ways_then_idle, setup),
 		cmocka_unit_test_setup(test_responses_lost, setup),
