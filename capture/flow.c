@@ -138,6 +138,26 @@ static inline bool key_eq(const struct flow_key *x, const struct flow_key *y)
 	return !memcmp(x, y, sizeof *x);
 }
 
+/* memcmp's order of two addresses of n (4 or 16) bytes, as -1, 0 or 1:
+ * big-endian words compared, without a call to memcmp per packet */
+static inline int addr_order(const uint8_t *x, const uint8_t *y, size_t n)
+{
+	if (n == 4) {
+		uint32_t a, b;
+		memcpy(&a, x, 4), memcpy(&b, y, 4);
+		a = __builtin_bswap32(a), b = __builtin_bswap32(b);
+		return (a > b) - (a < b);
+	}
+	for (size_t i = 0; i < 16; i += 8) {
+		uint64_t a, b;
+		memcpy(&a, x + i, 8), memcpy(&b, y + i, 8);
+		a = __builtin_bswap64(a), b = __builtin_bswap64(b);
+		if (a != b)
+			return a < b ? -1 : 1;
+	}
+	return 0;
+}
+
 /* Did make_key() put the packet's source on the key's a side? The same
  * test it makes (ESP keys carry no ports). */
 static bool src_is_key_a(const struct pkt *p)
@@ -145,7 +165,7 @@ static bool src_is_key_a(const struct pkt *p)
 	size_t n = p->src.family == 4 ? 4 : 16;
 	uint16_t sp = p->proto == IPPROTO_NUM_ESP ? 0 : p->sport;
 	uint16_t dp = p->proto == IPPROTO_NUM_ESP ? 0 : p->dport;
-	int c = memcmp(p->src.b, p->dst.b, n);
+	int c = addr_order(p->src.b, p->dst.b, n);
 	return c < 0 || (c == 0 && sp <= dp);
 }
 
@@ -157,7 +177,7 @@ static void make_key(struct flow_key *k, uint8_t proto, const struct addr *s, ui
 	k->family = s->family;
 	k->spi = spi;
 	size_t n = s->family == 4 ? 4 : 16;
-	int c = memcmp(s->b, d->b, n);
+	int c = addr_order(s->b, d->b, n);
 	if (c < 0 || (c == 0 && sp <= dp)) {
 		memcpy(k->a, s->b, n), k->pa = sp, memcpy(k->b, d->b, n), k->pb = dp;
 	} else {
