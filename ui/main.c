@@ -481,8 +481,9 @@ static int shakedown_main(int argc, char **argv)
  * The tunable also takes allocations up to 1 MiB (glibc's mmap threshold,
  * 128 KiB by default) from that heap: the flow table's 832 KiB pool
  * chunks, otherwise separate mappings of 4 KiB pages, TLB misses on every
- * flow a SYN flood evicts. 1 M-SYN flood 0.39 -> 0.35 s CPU, +2.3 MB;
- * medium 0.66 -> 0.58 s, +0.4 MB (tests/bench/README.md, flood2). */
+ * flow a SYN flood evicts. 1 M-SYN flood: page faults 5,600 -> 2,900,
+ * 0.39 -> 0.35 s CPU, +2.3 MB; medium: page faults 4,700 -> 3,400, CPU
+ * within the noise, +1.3 MB (tests/bench/README.md, flood2). */
 #define HUGEPAGES_MIN_BYTES (4ull << 20)
 #define HUGEPAGES_TUNABLES "glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=1048576"
 
