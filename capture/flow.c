@@ -27,6 +27,15 @@ struct flow_table {
 	 * sample reads 8 bytes a slot (4 cache lines for 32 slots) instead of
 	 * two lines of each flow */
 	ts_usec *slot_ts;
+	/* The picks of the next two eviction samples, made ahead by the
+	 * eviction before (evict_ahead): the victim (or UINT32_MAX) and the
+	 * cursor after each. Valid while pick_ok: every write to slot_ts
+	 * within the 64 slots from pick_start clears it (slot_ts_set), so a
+	 * cached pick is the one a new scan would make. A flood evicts for
+	 * every new flow: this reads each sample once instead of three times. */
+	uint32_t pick_start, pick_used;
+	uint32_t pick_vi[2], pick_next[2];
+	bool pick_ok;
 	flow_prefetch_fn on_prefetch;
 	ts_usec idle_timeout;
 	flow_end_fn on_end;
@@ -40,6 +49,18 @@ struct flow_table {
 static inline struct flow *slot(const struct flow_table *t, uint32_t i)
 {
 	return pool_at(&t->pool, i);
+}
+
+/* Every write to slot_ts goes through here: one that falls in the two
+ * samples picked ahead makes them stale. */
+static inline void slot_ts_set(struct flow_table *t, uint32_t i, ts_usec v)
+{
+	t->slot_ts[i] = v;
+	if (t->pick_ok) {
+		uint32_t d = i >= t->pick_start ? i - t->pick_start : i + t->pick_used - t->pick_start;
+		if (d < 64)
+			t->pick_ok = false;
+	}
 }
 
 struct flow_table *flow_table_new(uint32_t max_flows, ts_usec idle_timeout, flow_end_fn on_end, void *arg)
@@ -117,6 +138,26 @@ static inline bool key_eq(const struct flow_key *x, const struct flow_key *y)
 	return !memcmp(x, y, sizeof *x);
 }
 
+/* memcmp's order of two addresses of n (4 or 16) bytes, as -1, 0 or 1:
+ * big-endian words compared, without a call to memcmp per packet */
+static inline int addr_order(const uint8_t *x, const uint8_t *y, size_t n)
+{
+	if (n == 4) {
+		uint32_t a, b;
+		memcpy(&a, x, 4), memcpy(&b, y, 4);
+		a = __builtin_bswap32(a), b = __builtin_bswap32(b);
+		return (a > b) - (a < b);
+	}
+	for (size_t i = 0; i < 16; i += 8) {
+		uint64_t a, b;
+		memcpy(&a, x + i, 8), memcpy(&b, y + i, 8);
+		a = __builtin_bswap64(a), b = __builtin_bswap64(b);
+		if (a != b)
+			return a < b ? -1 : 1;
+	}
+	return 0;
+}
+
 /* Did make_key() put the packet's source on the key's a side? The same
  * test it makes (ESP keys carry no ports). */
 static bool src_is_key_a(const struct pkt *p)
@@ -124,7 +165,7 @@ static bool src_is_key_a(const struct pkt *p)
 	size_t n = p->src.family == 4 ? 4 : 16;
 	uint16_t sp = p->proto == IPPROTO_NUM_ESP ? 0 : p->sport;
 	uint16_t dp = p->proto == IPPROTO_NUM_ESP ? 0 : p->dport;
-	int c = memcmp(p->src.b, p->dst.b, n);
+	int c = addr_order(p->src.b, p->dst.b, n);
 	return c < 0 || (c == 0 && sp <= dp);
 }
 
@@ -136,7 +177,7 @@ static void make_key(struct flow_key *k, uint8_t proto, const struct addr *s, ui
 	k->family = s->family;
 	k->spi = spi;
 	size_t n = s->family == 4 ? 4 : 16;
-	int c = memcmp(s->b, d->b, n);
+	int c = addr_order(s->b, d->b, n);
 	if (c < 0 || (c == 0 && sp <= dp)) {
 		memcpy(k->a, s->b, n), k->pa = sp, memcpy(k->b, d->b, n), k->pb = dp;
 	} else {
@@ -174,7 +215,7 @@ static void release(struct flow_table *t, struct flow *f, enum flow_end_reason w
 		t->on_end(f, why, now, t->arg);
 	hash_unlink(t, f);
 	f->in_use = false;
-	t->slot_ts[f->idx] = SLOT_FREE;
+	slot_ts_set(t, f->idx, SLOT_FREE);
 	pool_give(&t->pool, f->idx);
 	t->st.active--;
 }
@@ -184,30 +225,62 @@ static void release(struct flow_table *t, struct flow *f, enum flow_end_reason w
 static uint32_t evict_pick(const struct flow_table *t, uint32_t *cursor, uint32_t used)
 {
 	uint32_t vi = UINT32_MAX, ci = *cursor % used;
+	/* SLOT_FREE is the largest value: c < best alone skips free slots
+	 * and takes the first used one (branch-free: the compiler's cmov) */
 	ts_usec best = SLOT_FREE;
+	if (used - ci >= 32) { /* no wrap: the usual case */
+		const ts_usec *s = t->slot_ts + ci;
+		for (uint32_t k = 0; k < 32; k++) {
+			bool lt = s[k] < best;
+			vi = lt ? ci + k : vi;
+			best = lt ? s[k] : best;
+		}
+		ci += 32;
+		*cursor = ci == used ? 0 : ci;
+		return vi;
+	}
 	for (uint32_t k = 0; k < 32; k++) {
 		ts_usec c = t->slot_ts[ci];
-		if (c != SLOT_FREE && (vi == UINT32_MAX || c < best)) {
-			vi = ci;
-			best = c;
-		}
-		if (++ci == used)
-			ci = 0;
+		bool lt = c < best;
+		vi = lt ? ci : vi;
+		best = lt ? c : best;
+		ci = ci + 1 == used ? 0 : ci + 1;
 	}
 	*cursor = ci;
 	return vi;
 }
 
-/* While the table evicts a flow for every new one (a flood), the victims
- * of the next two samples, as they stand now, are fetched ahead: the
- * second one's flow, and the first one's (fetched by the eviction before)
- * hash entry and analyzer state. A hint only: each eviction picks its own
- * victim again. */
-static void evict_prefetch(const struct flow_table *t, uint32_t used)
+/* The victim of the sample at t->evict_cursor, moving the cursor past it:
+ * the pick made ahead when still valid, else a scan. Then, while the table
+ * evicts a flow for every new one (a flood), the next two samples are
+ * picked ahead (the first one is usually the second pick of the eviction
+ * before, still valid: one scan per eviction) and their victims, as they
+ * stand now, fetched: the second one's flow, and the first one's (fetched
+ * by the eviction before) hash entry and analyzer state. The fetches are
+ * hints only; the picks are exact (see pick_ok). */
+static uint32_t evict_next(struct flow_table *t, uint32_t used)
 {
-	uint32_t cursor = t->evict_cursor;
-	uint32_t v1 = evict_pick(t, &cursor, used);
-	uint32_t v2 = evict_pick(t, &cursor, used);
+	uint32_t vi;
+	bool ahead = t->pick_ok && t->pick_start == t->evict_cursor && t->pick_used == used;
+	if (ahead) {
+		vi = t->pick_vi[0];
+		t->evict_cursor = t->pick_next[0];
+		t->pick_vi[0] = t->pick_vi[1];
+		t->pick_next[0] = t->pick_next[1];
+	} else {
+		vi = evict_pick(t, &t->evict_cursor, used);
+		uint32_t c = t->evict_cursor;
+		t->pick_vi[0] = evict_pick(t, &c, used);
+		t->pick_next[0] = c;
+	}
+	uint32_t c = t->pick_next[0];
+	t->pick_vi[1] = evict_pick(t, &c, used);
+	t->pick_next[1] = c;
+	t->pick_start = t->evict_cursor;
+	t->pick_used = used;
+	t->pick_ok = true;
+
+	uint32_t v1 = t->pick_vi[0], v2 = t->pick_vi[1];
 	if (v1 != UINT32_MAX) {
 		const struct flow *f = slot(t, v1);
 		__builtin_prefetch(&t->buckets[f->hash & (t->nbuckets - 1)], 1);
@@ -219,6 +292,7 @@ static void evict_prefetch(const struct flow_table *t, uint32_t used)
 		for (size_t off = 0; off < sizeof(struct flow); off += 64)
 			__builtin_prefetch(f + off, 1);
 	}
+	return vi;
 }
 
 static struct flow *alloc_slot(struct flow_table *t, ts_usec now)
@@ -235,11 +309,10 @@ static struct flow *alloc_slot(struct flow_table *t, ts_usec now)
 	uint32_t used = t->pool.used_hw;
 	if (!used)
 		return NULL;
-	uint32_t vi = evict_pick(t, &t->evict_cursor, used);
+	uint32_t vi = evict_next(t, used);
 	if (vi == UINT32_MAX)
 		return NULL;
 	struct flow *victim = slot(t, vi);
-	evict_prefetch(t, used);
 	if (!t->st.evicted++)
 		t->st.first_evicted_ts = now;
 	release(t, victim, FLOW_END_EVICTED, now);
@@ -308,7 +381,7 @@ static struct flow *create(struct flow_table *t, const struct flow_key *k, uint3
 	f->ipver = p->ipver;
 	f->id = ++t->next_id;
 	f->first_ts = f->last_ts = p->ts;
-	t->slot_ts[idx] = p->ts;
+	slot_ts_set(t, idx, p->ts);
 	f->first_frame = f->last_frame = p->frame;
 	bool guessed;
 	if (sender_is_client(p, &guessed)) {
@@ -336,7 +409,7 @@ static struct flow *create(struct flow_table *t, const struct flow_key *k, uint3
 static void touch(struct flow_table *t, struct flow *f, const struct pkt *p, int dir)
 {
 	f->last_ts = p->ts > f->last_ts ? p->ts : f->last_ts;
-	t->slot_ts[f->idx] = f->last_ts;
+	slot_ts_set(t, f->idx, f->last_ts);
 	f->last_frame = p->frame;
 	f->pkts[dir]++;
 	f->bytes[dir] += p->wirelen;

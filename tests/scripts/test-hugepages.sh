@@ -41,6 +41,13 @@ else
 	n=$(execs -- -r "$big")
 	[ "$n" = 2 ] && grep -q 'execve("/proc/self/exe"' "$tmp/st" && pass "5 MiB file: started again once (2 execve)" ||
 		fail "5 MiB file: expected 2 execve, saw $n"
+	# the second start's tunables: huge pages, and allocations up to 1 MiB
+	# (the flow pool's chunks) from the heap that has them
+	env -u GLIBC_TUNABLES -u SHAKEDOWN_HUGEPAGES -u LD_PRELOAD strace -f -v -s 300 -e trace=execve \
+		-o "$tmp/stv" "$SD" -r "$big" >/dev/null 2>&1
+	grep -q 'GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=1048576"' "$tmp/stv" &&
+		pass "the second start has GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=1048576" ||
+		fail "the second start's GLIBC_TUNABLES: $(grep -o 'GLIBC_TUNABLES=[^"]*' "$tmp/stv" | head -1)"
 	n=$(cat "$big" | env -u GLIBC_TUNABLES -u SHAKEDOWN_HUGEPAGES -u LD_PRELOAD \
 		strace -f -e trace=execve -o "$tmp/st" "$SD" -r - 2>/dev/null >/dev/null; grep -c 'execve(' "$tmp/st")
 	[ "$n" = 2 ] && pass "-r - from a pipe: started again once" || fail "-r - from a pipe: $n execve"

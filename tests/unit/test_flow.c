@@ -306,6 +306,61 @@ static void test_eviction_lru(void **state)
 	flow_table_free(t);
 }
 
+/* A full table evicts from rotating samples of 32 slots and picks the next
+ * two samples' victims ahead (capture/flow.c, evict_next). A packet, or a
+ * flow's end, in a sample picked ahead must make the pick again: the
+ * victim is always the least recently active flow as the slots stand. */
+static void test_eviction_picked_ahead(void **state)
+{
+	(void)state;
+	struct flow_table *t = table(128, 600 * ONE_S);
+	/* slot i holds flow i + 1, active at T0 + i s */
+	for (uint16_t i = 0; i < 128; i++) {
+		struct pkt p = tcp("192.0.2.10", (uint16_t)(40000 + i), "198.51.100.20", 22, TH_SYN, T0 + i * ONE_S);
+		assert_int_equal(look(t, &p, DIR_C2S)->id, i + 1);
+	}
+	/* sample 0-31: flow 1 goes; samples 32-63 and 64-95 are picked ahead
+	 * (flows 33 and 65) */
+	struct pkt n1 = tcp("192.0.2.11", 50001, "198.51.100.20", 22, TH_SYN, T0 + 200 * ONE_S);
+	look(t, &n1, DIR_C2S);
+	assert_int_equal(nends, 1);
+	assert_int_equal(ends[0].id, 1);
+	/* flow 33 speaks: flow 34 is now the oldest of slots 32-63 */
+	struct pkt a33 = tcp("198.51.100.20", 22, "192.0.2.10", 40032, TH_SYN | TH_ACK, T0 + 201 * ONE_S);
+	assert_int_equal(look(t, &a33, DIR_S2C)->id, 33);
+	struct pkt n2 = tcp("192.0.2.11", 50002, "198.51.100.20", 22, TH_SYN, T0 + 202 * ONE_S);
+	look(t, &n2, DIR_C2S);
+	assert_int_equal(nends, 2);
+	assert_int_equal(ends[1].id, 34);
+	/* flow 65 ends (an analyzer is done): slots 64-95 picked again, flow 66 */
+	int dir;
+	struct addr c = A("192.0.2.10"), s = A("198.51.100.20");
+	struct flow *f65 = flow_table_find(t, IPPROTO_NUM_TCP, &c, 40064, &s, 22, 0, &dir);
+	assert_non_null(f65);
+	assert_int_equal(f65->id, 65);
+	flow_table_end(t, f65, T0 + 203 * ONE_S);
+	assert_int_equal(nends, 3);
+	/* its slot is free: the next new flow takes it without an eviction */
+	struct pkt n3 = tcp("192.0.2.11", 50003, "198.51.100.20", 22, TH_SYN, T0 + 204 * ONE_S);
+	look(t, &n3, DIR_C2S);
+	assert_int_equal(nends, 3);
+	struct pkt n4 = tcp("192.0.2.11", 50004, "198.51.100.20", 22, TH_SYN, T0 + 205 * ONE_S);
+	look(t, &n4, DIR_C2S);
+	assert_int_equal(nends, 4);
+	assert_int_equal(ends[3].id, 66);
+	/* untouched samples keep their picks: 96-127, then 0-31 again, where
+	 * flow 2 is now the oldest (slot 0 holds the new flow of n1) */
+	struct pkt n5 = tcp("192.0.2.11", 50005, "198.51.100.20", 22, TH_SYN, T0 + 206 * ONE_S);
+	look(t, &n5, DIR_C2S);
+	struct pkt n6 = tcp("192.0.2.11", 50006, "198.51.100.20", 22, TH_SYN, T0 + 207 * ONE_S);
+	look(t, &n6, DIR_C2S);
+	assert_int_equal(nends, 6);
+	assert_int_equal(ends[4].id, 97);
+	assert_int_equal(ends[5].id, 2);
+	assert_int_equal(flow_table_stats(t)->evicted, 5);
+	flow_table_free(t);
+}
+
 static void count_flow(struct flow *f, void *arg)
 {
 	(void)f;
@@ -607,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_esp_by_spi),
 		cmocka_unit_test(test_packets_without_flow),
 		cmocka_unit_test(test_eviction_lru),
+		cmocka_unit_test(test_eviction_picked_ahead),
 		cmocka_unit_test(test_many_flows),
 		cmocka_unit_test(test_idle_expiry),
 		cmocka_unit_test(test_deadlines),
