@@ -24,8 +24,10 @@ union tcp_slot {
 	union tcp_slot *next_free;
 };
 
-static union tcp_slot *tcp_chunks[TCP_MAX_CHUNKS];
-static unsigned tcp_nchunks;
+/* the chunks' addresses, an array grown by doubling (not a static 2 MiB
+ * one: LeakSanitizer scans every global at exit) */
+static union tcp_slot **tcp_chunks;
+static unsigned tcp_nchunks, tcp_chunks_cap;
 static union tcp_slot *tcp_free;
 
 /* A connection that so far is only its client's SYNs (one or two, nothing
@@ -44,7 +46,9 @@ void tcp_state_pool_reset(void)
 {
 	for (unsigned i = 0; i < tcp_nchunks; i++)
 		free(tcp_chunks[i]);
-	tcp_nchunks = 0;
+	free(tcp_chunks);
+	tcp_chunks = NULL;
+	tcp_nchunks = tcp_chunks_cap = 0;
 	tcp_free = NULL;
 	pool_free(&syn_only_pool);
 	/* the flow table bounds the entries in use, as for the full states */
@@ -59,6 +63,14 @@ struct tcp_state *tcp_state_get(void)
 	if (!tcp_free) {
 		if (tcp_nchunks >= TCP_MAX_CHUNKS)
 			return NULL;
+		if (tcp_nchunks == tcp_chunks_cap) {
+			unsigned cap = tcp_chunks_cap ? tcp_chunks_cap * 2 : 64;
+			union tcp_slot **a = realloc(tcp_chunks, cap * sizeof *a);
+			if (!a)
+				return NULL;
+			tcp_chunks = a;
+			tcp_chunks_cap = cap;
+		}
 		union tcp_slot *c = malloc(TCP_CHUNK * sizeof *c);
 		if (!c)
 			return NULL;
