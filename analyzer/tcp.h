@@ -23,47 +23,50 @@ enum tcp_phase {
 
 /* What one side of the connection did. Sequence numbers are absolute. */
 struct tcp_side {
+	/* Ordered by size, widest first, so that there are no holes (288
+	 * bytes; a full TCP state holds two). */
+	uint64_t data_bytes; /* new payload bytes */
+	uint64_t acked_unseen; /* bytes the peer acknowledged that this capture never saw this side send */
+	ts_usec first_syn_ts, syn_ts, first_fin_ts, fin_ts, rst_ts, first_data_ts, last_data_ts, last_ts, fin_ack_ts;
+	ts_usec first_ts;    /* first packet from this side */
+	ts_usec first_rtx_acked_ts;
+	ts_usec first_rtx_ts, last_rtx_ts, last_ack_ts; /* last_ack: the peer last acknowledged new bytes */
+	ts_usec zw_ts, zw_max_s, zw_max_start;
 	uint32_t isn;
 	uint32_t seq_next;   /* highest seq + len (+SYN/FIN) this side sent */
 	uint32_t ack_hi;     /* highest ACK this side sent, i.e. acknowledging the peer */
 	uint32_t fin_seq;    /* sequence number of this side's FIN */
 	uint32_t win_hi;     /* largest window advertised (scaled) */
-	uint16_t mss;
-	uint8_t wscale;      /* 0xff when no window scale option */
-	bool syn, synack, seq_known, ack_known, fin, fin_acked, rst, zero_window;
-	uint8_t syn_count;   /* SYNs (or SYN-ACKs) sent, retransmissions included */
-	uint8_t fin_count;   /* FINs sent, retransmissions included */
 	uint32_t pkts;
 	uint32_t data_pkts;  /* segments carrying new payload */
 	uint32_t retrans;    /* segments repeating bytes already seen */
 	uint32_t keepalives;
-	uint64_t data_bytes; /* new payload bytes */
-	uint64_t acked_unseen; /* bytes the peer acknowledged that this capture never saw this side send */
 	uint32_t first_syn_frame, syn_frame, first_fin_frame, fin_frame, rst_frame, first_data_frame, last_data_frame,
 		fin_ack_frame;
-	ts_usec first_syn_ts, syn_ts, first_fin_ts, fin_ts, rst_ts, first_data_ts, last_data_ts, last_ts, fin_ack_ts;
-	ts_usec first_ts;    /* first packet from this side */
-	/* fingerprint of this side's own packets (not SYNs, not resets), to
-	 * tell its resets from ones a middlebox forged in its name */
-	bool ttl_known, ip_id_known, ip_id_varies;
-	uint8_t ttl_min, ttl_max;
-	uint16_t ip_id_last;
-	uint16_t win_last;   /* raw window of this side's latest packet */
-	uint8_t rst_ttl;
-	uint16_t rst_ip_id, rst_win;
 	/* a stall of this side's data: retransmissions of bytes the peer has
 	 * not acknowledged, counted since the peer's ACK last moved */
 	uint32_t rtx_unacked;
 	uint32_t rtx_acked;  /* re-sent bytes the peer had already acknowledged (here) */
 	uint32_t first_rtx_frame, last_ack_frame, first_rtx_acked_frame;
-	ts_usec first_rtx_acked_ts;
-	ts_usec first_rtx_ts, last_rtx_ts, last_ack_ts; /* last_ack: the peer last acknowledged new bytes */
 	uint32_t peer_pkts_at_rtx; /* the peer's packet count at the first retransmission */
 	/* zero window advertised by this side while the peer probes */
-	bool zw_on;
 	uint32_t zw_frame, zw_probes, zw_max_probes, zw_max_frame;
-	ts_usec zw_ts, zw_max_s, zw_max_start;
+	uint16_t mss;
+	/* fingerprint of this side's own packets (not SYNs, not resets), to
+	 * tell its resets from ones a middlebox forged in its name */
+	uint16_t ip_id_last;
+	uint16_t win_last;   /* raw window of this side's latest packet */
+	uint16_t rst_ip_id, rst_win;
+	uint8_t wscale;      /* 0xff when no window scale option */
+	uint8_t syn_count;   /* SYNs (or SYN-ACKs) sent, retransmissions included */
+	uint8_t fin_count;   /* FINs sent, retransmissions included */
+	uint8_t ttl_min, ttl_max;
+	uint8_t rst_ttl;
+	bool syn, synack, seq_known, ack_known, fin, fin_acked, rst, zero_window;
+	bool ttl_known, ip_id_known, ip_id_varies;
+	bool zw_on;
 };
+_Static_assert(sizeof(struct tcp_side) == 288, "one side of a TCP state is 288 bytes, without holes");
 
 /* A compact record of a packet worth showing as evidence: 16 bytes (a
  * full TCP state holds 16 of them). The payload length saturates at
@@ -94,19 +97,20 @@ struct tcp_state {
 	bool mptcp;                  /* Multipath TCP options seen: bytes may travel on another subflow */
 	uint8_t bad_rsts;            /* resets that did not acknowledge the SYN (ignored) */
 	bool prev_time_wait;         /* this 4-tuple closed recently (time_wait_reuse) */
+	uint8_t nev_head, ev_tail_pos;
+	uint8_t nhist;
 	uint32_t reported;           /* bitmask of verdicts already emitted */
 	uint32_t est_frame;          /* handshake ACK */
 	ts_usec est_ts;
 	ts_usec prev_close_ts;       /* previous connection's close on this tuple */
 	uint32_t prev_close_frame;
 	struct pflog_meta pf; /* of the last logged packet (pfSense pflog0 captures) */
-	uint8_t nhist;
 	char hist[TCP_HIST_LEN + 1]; /* Zeek-style history, upper case = initiator */
-	uint8_t nev_head, ev_tail_pos;
 	uint32_t nev_total;
 	struct tcp_ev ev_head[TCP_EV_HEAD];
 	struct tcp_ev ev_tail[TCP_EV_TAIL];
 };
+_Static_assert(sizeof(struct tcp_state) == 944, "a full TCP state is 944 bytes");
 
 struct flow;
 struct pkt;
