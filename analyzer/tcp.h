@@ -62,11 +62,11 @@ struct tcp_side {
 	uint8_t fin_count;   /* FINs sent, retransmissions included */
 	uint8_t ttl_min, ttl_max;
 	uint8_t rst_ttl;
-	bool syn, synack, seq_known, ack_known, fin, fin_acked, rst, zero_window;
-	bool ttl_known, ip_id_known, ip_id_varies;
-	bool zw_on;
+	bool syn : 1, synack : 1, seq_known : 1, ack_known : 1, fin : 1, fin_acked : 1, rst : 1, zero_window : 1;
+	bool ttl_known : 1, ip_id_known : 1, ip_id_varies : 1;
+	bool zw_on : 1;
 };
-_Static_assert(sizeof(struct tcp_side) == 288, "one side of a TCP state is 288 bytes, without holes");
+_Static_assert(sizeof(struct tcp_side) == 280, "one side of a TCP state is 280 bytes");
 
 /* A compact record of a packet worth showing as evidence: 16 bytes (a
  * full TCP state holds 16 of them). The payload length saturates at
@@ -110,7 +110,7 @@ struct tcp_state {
 	struct tcp_ev ev_head[TCP_EV_HEAD];
 	struct tcp_ev ev_tail[TCP_EV_TAIL];
 };
-_Static_assert(sizeof(struct tcp_state) == 944, "a full TCP state is 944 bytes");
+_Static_assert(sizeof(struct tcp_state) == 928, "a full TCP state is 928 bytes");
 
 struct flow;
 struct pkt;
