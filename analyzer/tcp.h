@@ -23,7 +23,7 @@ enum tcp_phase {
 
 /* What one side of the connection did. Sequence numbers are absolute. */
 struct tcp_side {
-	/* Ordered by size, widest first, so that there are no holes (288
+	/* Ordered by size, widest first, flags in bits, so no holes (280
 	 * bytes; a full TCP state holds two). */
 	uint64_t data_bytes; /* new payload bytes */
 	uint64_t acked_unseen; /* bytes the peer acknowledged that this capture never saw this side send */
