@@ -745,10 +745,14 @@ uint64_t capture_tcp_frames_max(const struct capture_opts *o)
 		const char *name = o->files[i];
 		if (!strcmp(name, "-"))
 			return UINT64_MAX;
-		int fd = open(name, O_RDONLY | O_CLOEXEC);
+		/* stat first: opening a FIFO would wait for its writer, and
+		 * reading it would take bytes from the capture */
+		struct stat st;
+		if (stat(name, &st) != 0 || !S_ISREG(st.st_mode))
+			return UINT64_MAX;
+		int fd = open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fd < 0)
 			return UINT64_MAX;
-		struct stat st;
 		unsigned char magic[2] = { 0, 0 };
 		bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && read(fd, magic, 2) == 2 &&
 			  !(magic[0] == 0x1f && magic[1] == 0x8b);

@@ -149,7 +149,8 @@ bool capture_source_selects(const struct capture_source *s, const uint8_t *ip, u
  * input could fill is not sized for the whole --max-flows (libnids
  * touches its whole stream pool at start, 4.4 MiB by default). UINT64_MAX
  * when there is no such bound: live, standard input, a file that is not
- * a regular one, compressed (gzip) or cannot be opened. */
+ * a regular one (never opened: a FIFO's bytes are the capture's),
+ * compressed (gzip) or cannot be opened. */
 uint64_t capture_tcp_frames_max(const struct capture_opts *o);
 /* Files that ended in the middle of a packet. */
 uint64_t capture_source_files_truncated(const struct capture_source *s);

@@ -92,6 +92,11 @@ static pcap_t *plain_open(const char *path, char *ebuf)
 
 static bool is_gzip(const char *path)
 {
+	/* a FIFO (or any file that is not a regular one) is never opened
+	 * here: only libpcap opens it, once, and reads every byte */
+	struct stat pre;
+	if (stat(path, &pre) != 0 || !S_ISREG(pre.st_mode))
+		return false;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return false;

@@ -50,6 +50,11 @@ struct pcapfile *pcapfile_open(const char *path, pcap_t *pc)
 {
 	if (!path || !strcmp(path, "-") || pcap_snapshot(pc) <= 0)
 		return NULL;
+	/* not a regular file (a FIFO): libpcap has it open and reads it;
+	 * opening it again could wait for a writer that is gone */
+	struct stat pre;
+	if (stat(path, &pre) != 0 || !S_ISREG(pre.st_mode))
+		return NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;

@@ -353,16 +353,17 @@ struct stream *stream_new(uint32_t max_flows, uint64_t tcp_frames_max, struct fl
 	 * NEWKEYS), a fraction of all flows; it touches its whole pool at
 	 * start (~216 bytes a stream), so do not size it for every flow: an
 	 * eighth (16395 streams by default); and never for more streams
-	 * than the input has TCP frames (a small file's run then touches
-	 * kilobytes of it, not 4.4 MiB: about 1,100 page faults, 15 ms on
-	 * this VM, less per run) */
+	 * than the input has TCP frames, with the same floor of 1024 (a small
+	 * file's run then touches 300 KiB of it, not 4.4 MiB: about 1,000
+	 * page faults, 15 ms on this VM, less per run; the floor leaves room
+	 * for a file that grows while it is read) */
 	uint32_t max_streams = max_flows / 8;
 	if (max_streams < 1024)
 		max_streams = 1024;
 	if (max_streams > 65536)
 		max_streams = 65536;
 	if (tcp_frames_max < max_streams)
-		max_streams = tcp_frames_max < 16 ? 16 : (uint32_t)tcp_frames_max;
+		max_streams = tcp_frames_max < 1024 ? 1024 : (uint32_t)tcp_frames_max;
 	nids_params.pcap_desc = S->dead;
 	nids_params.n_tcp_streams = (int)(max_streams / 3 * 4 + 16);
 	/* libnids refuses a new stream beyond 3/4 of n_tcp_streams */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analyzer/config.h"
@@ -234,6 +235,18 @@ static void test_tcp_frames_bound(void **state)
 	assert_true(capture_tcp_frames_max(&o) == UINT64_MAX);
 	o.files = dir;
 	assert_true(capture_tcp_frames_max(&o) == UINT64_MAX);
+	/* a FIFO is neither opened (that would wait for a writer) nor read
+	 * (its bytes are the capture's): no bound, at once */
+	char fifo[] = "/tmp/sd-test-bound-fifo.XXXXXX";
+	int ff = mkstemp(fifo);
+	assert_true(ff >= 0);
+	close(ff);
+	unlink(fifo);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	const char *fifos[] = { fifo };
+	o.files = fifos;
+	assert_true(capture_tcp_frames_max(&o) == UINT64_MAX);
+	unlink(fifo);
 	o.files = one;
 	o.iface = "lo";
 	assert_true(capture_tcp_frames_max(&o) == UINT64_MAX);
