@@ -261,7 +261,7 @@ static bool is_duplicate(struct flow *f, int dir, const struct pkt *p)
 	return dup;
 }
 
-/* A widened filter (capture.h) also reads the ICMP errors and IP
+/* A widened filter (capture/'s header) also reads the ICMP errors and IP
  * fragments the user's filter does not select. Those only count for the
  * flows it selects: an ICMP error if the datagram it quotes passes the
  * user's filter, an IPv4 fragment only through its reassembled datagram

@@ -9,7 +9,6 @@
 #include "sanitize.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #ifdef __linux__
 #include <linux/if_packet.h>
 #include <sys/socket.h>
@@ -22,7 +21,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #define USEC 1000000ull
 
@@ -55,7 +53,7 @@ struct capture_source {
 	uint64_t dump_bytes;     /* in the current file */
 	unsigned dump_index;     /* of the current file */
 	char *dump_name;         /* the current file's name (-C) */
-	/* the filter's widening (see capture.h) */
+	/* the filter's widening (see the module's public header) */
 	enum capture_filter_mode filter_mode;
 	char filter_note[160];
 	bool wide_now;                /* the input being read has the widened filter */
@@ -748,16 +746,7 @@ uint64_t capture_tcp_frames_max(const struct capture_opts *o)
 		/* stat first: opening a FIFO would wait for its writer, and
 		 * reading it would take bytes from the capture */
 		struct stat st;
-		if (stat(name, &st) != 0 || !S_ISREG(st.st_mode))
-			return UINT64_MAX;
-		int fd = open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-		if (fd < 0)
-			return UINT64_MAX;
-		unsigned char magic[2] = { 0, 0 };
-		bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && read(fd, magic, 2) == 2 &&
-			  !(magic[0] == 0x1f && magic[1] == 0x8b);
-		close(fd);
-		if (!ok)
+		if (stat(name, &st) != 0 || !S_ISREG(st.st_mode) || gzsource_is_gzip(name))
 			return UINT64_MAX;
 		bytes += (uint64_t)st.st_size;
 	}

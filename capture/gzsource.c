@@ -90,7 +90,7 @@ static pcap_t *plain_open(const char *path, char *ebuf)
 	return pc;
 }
 
-static bool is_gzip(const char *path)
+bool gzsource_is_gzip(const char *path)
 {
 	/* a FIFO (or any file that is not a regular one) is never opened
 	 * here: only libpcap opens it, once, and reads every byte */
@@ -112,7 +112,7 @@ pcap_t *gzsource_open_offline(const char *path, char *ebuf)
 {
 	if (strcmp(path, "-") == 0)
 		return pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
-	if (!is_gzip(path)) {
+	if (!gzsource_is_gzip(path)) {
 		pcap_t *pc = plain_open(path, ebuf);
 		return pc ? pc : pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
 	}

@@ -578,7 +578,7 @@ static void print_flows(FILE *o, const struct run_summary *s)
 }
 
 /* The BPF filter, first in the report: as written, or widened to the
- * ICMP errors and fragments about the flows it selects (capture.h). */
+ * ICMP errors and fragments about the flows it selects (see capture/). */
 static void print_filter(FILE *o, const struct run_summary *s)
 {
 	if (!s->filter)
