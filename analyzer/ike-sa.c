@@ -176,18 +176,19 @@ static bool half_open_flood(void)
  *  1. the oldest half-open SA (one message only), once it has been silent
  *     for settle_wait(): its initiator gave up or never retried, and a
  *     single copy of a request carries no verdict;
- *  2. a settled SA, the first one from a clock hand that goes round the
+ *  2. under a flood of one-off requests (half_open_flood), the oldest
+ *     half-open SA even if young, at once (no scan: a flood must cost
+ *     O(1) per request): the real tunnel that is retrying (two messages
+ *     or more) and the established ones must stay;
+ *  3. a settled SA, the first one from a clock hand that goes round the
  *     slots (at most 256 looked at per call: an exact search would cost
  *     a scan of the whole table for every new SA under load): judged now,
  *     it gets the verdict it would get at the end;
- *  3. under a flood of one-off requests (half_open_flood), the oldest
- *     half-open SA even if young: the real tunnel that is retrying (two
- *     messages or more) and the established ones must stay;
  *  4. otherwise, of those looked at, the SA idle the longest with nothing
  *     pending (an answered exchange, not yet silent for settle_wait());
  *  5. the oldest half-open SA; 6. of those looked at, the idlest.
- * Before, step 3 came first whatever the load: on a busy concentrator
- * (the bench's large workload) a table full of finished tunnels evicted
+ * Before, the oldest half-open SA went first whatever the load: on a busy
+ * concentrator (the bench's large workload) a table full of finished tunnels evicted
  * live IKE_SA_INITs a few milliseconds old, whose answers then came back
  * to no SA: tunnels were split into mid-stream SAs and unanswered ones
  * lost their ike.no_response (large: 2,389 of the 4,042 a table with
@@ -195,6 +196,10 @@ static bool half_open_flood(void)
 static uint32_t pick_victim(ts_usec now)
 {
 	if (ike_tab.ho_head && now - ike_sa_at(ike_tab.ho_head - 1)->last_ts >= settle_wait()) {
+		ike_tab.half_open_evicted++;
+		return ike_tab.ho_head - 1;
+	}
+	if (ike_tab.ho_head && half_open_flood()) { /* O(1) per new SA under a flood */
 		ike_tab.half_open_evicted++;
 		return ike_tab.ho_head - 1;
 	}
@@ -218,10 +223,6 @@ static uint32_t pick_victim(ts_usec now)
 			idle = i;
 	}
 	ike_tab.recycle_cursor = (ike_tab.recycle_cursor + k) % n;
-	if (ike_tab.ho_head && half_open_flood()) {
-		ike_tab.half_open_evicted++;
-		return ike_tab.ho_head - 1;
-	}
 	if (quiet != UINT32_MAX)
 		return quiet;
 	if (ike_tab.ho_head) {
