@@ -62,21 +62,23 @@ void analyzer_flow_new(struct flow *f, const struct pkt *p)
 	}
 }
 
-void analyzer_packet(struct flow *f, int dir, const struct pkt *p)
+bool analyzer_packet(struct flow *f, int dir, const struct pkt *p)
 {
 	struct flow_state *s = flow_state(f);
+	enum tcp_step step;
 	switch (p->proto) {
 	case IPPROTO_NUM_TCP:
-		if (tcp_packet(f, dir, p) == TCP_STEP_NEW_CONNECTION) {
+		step = tcp_packet(f, dir, p);
+		if (step == TCP_STEP_NEW_CONNECTION) {
 			/* the application analyzers finish the old connection first */
 			analyzer_conn_restart(f, p->ts);
 			tcp_restart(f, p);
-			tcp_packet(f, dir, p);
+			step = tcp_packet(f, dir, p);
 		}
 		if (s->app != APP_NOT_SSH)
 			ssh_packet(f, dir, p);
 		tcp_state_pack(f);
-		break;
+		return step == TCP_STEP_CLOSED;
 	case IPPROTO_NUM_UDP:
 		if (s->app == APP_IKE || ike_claims(p)) {
 			s->app = APP_IKE;
@@ -89,6 +91,7 @@ void analyzer_packet(struct flow *f, int dir, const struct pkt *p)
 	default:
 		break;
 	}
+	return false;
 }
 
 void analyzer_prefetch(const struct flow *f)
@@ -142,6 +145,14 @@ void analyzer_timer(struct flow *f, ts_usec now)
 	if (flow_state(f)->app != APP_NOT_SSH)
 		ssh_timer(f, now);
 	tcp_state_pack(f);
+}
+
+void analyzer_close(struct flow *f, ts_usec now)
+{
+	ssh_flow_end(f, FLOW_END_DONE, now);
+	tcp_close(f, now);
+	flow_state(f)->app = APP_NOT_SSH; /* no more bytes wanted, no SSH session */
+	f->want_stream = false;
 }
 
 void analyzer_conn_restart(struct flow *f, ts_usec now)

@@ -21,7 +21,16 @@ void analyzer_init(void);
  * analyzer_init() may follow for another run. */
 void analyzer_teardown(void);
 void analyzer_flow_new(struct flow *f, const struct pkt *p);
-void analyzer_packet(struct flow *f, int dir, const struct pkt *p);
+/* True when the packet closed a TCP connection cleanly (both FINs
+ * acknowledged): the driver then calls analyzer_close() once the
+ * reassembler has seen the packet too. */
+bool analyzer_packet(struct flow *f, int dir, const struct pkt *p);
+/* Judge a cleanly closed TCP connection now (its verdicts can no longer
+ * change) and free its TCP and SSH state; the flow stays in the table,
+ * a few hundred bytes, until the closed-flow linger ends, and absorbs the
+ * late ACKs and retransmissions of the closed connection. A new SYN on
+ * it starts a new connection as before. */
+void analyzer_close(struct flow *f, ts_usec now);
 /* Ask the CPU for the analyzers' state of f, which a packet a few places
  * ahead in the batch will need (a hint: changes nothing). */
 void analyzer_prefetch(const struct flow *f);

@@ -329,13 +329,18 @@ static void process(struct driver *d, struct pkt *p, const struct flow_probe *pr
 		f->pkts[dir]--;
 		return;
 	}
-	analyzer_packet(f, dir, p);
+	bool closed = analyzer_packet(f, dir, p);
 	if (f->want_stream && p->proto == IPPROTO_NUM_TCP && !p->ip_truncated && !d->in_reassembly) {
 		if (p->ipver == 4)
 			stream_tcp4(d->stream, f, dir, p);
 		else
 			stream_tcp6(d->stream, f, dir, p);
 	}
+	/* a cleanly closed connection is judged and its analyzers' state freed
+	 * at once (after the reassembler has seen its last packet); the flow
+	 * itself stays for the closed-flow linger to absorb late packets */
+	if (closed)
+		analyzer_close(f, p->ts);
 }
 
 /* The reassembler's in-order bytes go to the analyzers. */

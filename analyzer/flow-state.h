@@ -35,6 +35,10 @@ struct flow_state {
 	uint32_t tcp_packed;   /* while tcp is NULL: 1 + the index of the compact
 				* copy of a connection that is only its client's
 				* SYNs so far (tcp.c), 0 = none */
+	bool tcp_closed;       /* TCP: the connection closed cleanly and was
+				* judged (analyzer_close); tcp is NULL, and the
+				* flow only absorbs late packets until it leaves
+				* the table or a new SYN restarts it (tcp.c) */
 };
 
 _Static_assert(sizeof(struct flow_state) <= FLOW_STATE_BYTES, "flow_state outgrew FLOW_STATE_BYTES");

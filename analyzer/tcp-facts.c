@@ -150,6 +150,11 @@ bool tcp_peer_ack(const struct flow *f, int dir, uint32_t *ack)
 
 void tcp_describe(const struct flow *f, ts_usec now, char *buf, size_t len)
 {
+	if (flow_state_c(f)->tcp_closed) {
+		/* what the state said at its close: both FINs acknowledged */
+		snprintf(buf, len, "closed [FIN_WAIT_2:FIN_WAIT_2]");
+		return;
+	}
 	const struct tcp_state *t = ts_of_c(f);
 	const struct tcp_side *c = &t->side[DIR_C2S];
 	char pf[48];

@@ -221,6 +221,8 @@ static const char *icmp_code_name(const struct pkt *p, bool *admin)
 
 void tcp_icmp(struct flow *f, int dir, const struct pkt *icmp)
 {
+	if (flow_state(f)->tcp_closed)
+		return; /* about a connection already judged at its close */
 	struct tcp_state *t = tcp_ts_of(f);
 	if (t->reported & R_ICMP)
 		return;

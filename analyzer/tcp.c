@@ -229,13 +229,24 @@ static void connection_end(struct flow *f, ts_usec now, bool ended);
 
 void tcp_restart(struct flow *f, const struct pkt *p)
 {
+	struct flow_state *fs = flow_state(f);
+	if (fs->tcp_closed) {
+		/* the old connection was judged at its close and its state is
+		 * gone: start as a new flow does, TIME_WAIT reuse included (its
+		 * record was written at the close) */
+		fs->tcp_closed = false;
+		fs->app = APP_UNKNOWN;
+		fs->app_verdict = false;
+		f->want_stream = true;
+		tcp_flow_new(f, p);
+		return;
+	}
 	struct tcp_state *t = tcp_ts_of(f);
 	ts_usec close_ts;
 	uint32_t close_frame;
 	close_time(t, &close_ts, &close_frame);
 	bool was_closed = t->phase == TCPS_CLOSED && close_ts;
 	connection_end(f, p->ts, false);
-	struct flow_state *fs = flow_state(f);
 	fs->app = APP_UNKNOWN;
 	fs->app_verdict = false;
 	f->want_stream = true;
@@ -511,6 +522,14 @@ static void track_zero_window(struct flow *f, struct tcp_state *t, int dir, cons
 enum tcp_step tcp_packet(struct flow *f, int dir, const struct pkt *p)
 {
 	struct flow_state *fs = flow_state(f);
+	if (fs->tcp_closed) {
+		/* a late packet of a connection judged at its close (the final
+		 * ACK again, a retransmitted FIN): absorbed; the client's new
+		 * SYN starts the next connection on the 4-tuple */
+		if (dir == DIR_C2S && (p->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN)
+			return TCP_STEP_NEW_CONNECTION;
+		return TCP_STEP_DONE;
+	}
 	if (fs->tcp_fresh) {
 		/* the flow's first packet, a plain SYN: what the code below would
 		 * leave in a cleared state is exactly its compact form */
@@ -527,6 +546,7 @@ enum tcp_step tcp_packet(struct flow *f, int dir, const struct pkt *p)
 		return TCP_STEP_NEW_CONNECTION; /* the dispatcher restarts the flow first */
 	struct tcp_side *me = &t->side[dir];
 	uint8_t fl = p->tcp_flags;
+	bool was_closed = t->phase == TCPS_CLOSED;
 	me->pkts++;
 	me->last_ts = p->ts;
 	if (!me->first_ts)
@@ -624,7 +644,7 @@ enum tcp_step tcp_packet(struct flow *f, int dir, const struct pkt *p)
 		flow_set_deadline(f, p->ts > f->first_ts + SEC(10) ? p->ts + SEC(1) : f->first_ts + SEC(10));
 	if (p->opt.mptcp)
 		t->mptcp = true;
-	return TCP_STEP_DONE;
+	return t->phase == TCPS_CLOSED && !was_closed ? TCP_STEP_CLOSED : TCP_STEP_DONE;
 }
 
 static void stall_check(struct flow *f, ts_usec now, bool final);
@@ -765,6 +785,8 @@ static void syn_only_evaluate(struct flow *f, const struct tcp_syn_only *c, ts_u
 
 void tcp_timer(struct flow *f, ts_usec now)
 {
+	if (flow_state(f)->tcp_closed)
+		return; /* judged at its close */
 	const struct tcp_syn_only *c = tcp_syn_only_of(f);
 	if (c && syn_only_simple(f, c))
 		syn_only_evaluate(f, c, now, false);
@@ -801,6 +823,8 @@ static void connection_end(struct flow *f, ts_usec now, bool ended)
 
 void tcp_flow_end(struct flow *f, int why, ts_usec now)
 {
+	if (flow_state(f)->tcp_closed)
+		return; /* judged at its close, TIME_WAIT remembered then */
 	flow_state(f)->tcp_fresh = false;
 	const struct tcp_syn_only *c0 = tcp_syn_only_of(f);
 	if (c0 && syn_only_simple(f, c0)) {
@@ -840,6 +864,13 @@ void tcp_flow_end(struct flow *f, int why, ts_usec now)
 		w->first_syn_frame = c->first_syn_frame;
 	}
 	tcp_state_release(f);
+}
+
+void tcp_close(struct flow *f, ts_usec now)
+{
+	tcp_flow_end(f, FLOW_END_DONE, now);
+	flow_state(f)->tcp_closed = true;
+	f->deadline = 0; /* nothing left to time */
 }
 
 void tcp_fill_summary(struct run_summary *sum)

@@ -135,6 +135,11 @@ enum tcp_step {
 				  * was done; end the application analyzers'
 				  * connection, call tcp_restart(), then feed
 				  * the packet again */
+	TCP_STEP_CLOSED,         /* the packet was tracked and closed the
+				  * connection cleanly (both FINs acknowledged):
+				  * nothing can change its verdicts any more, so
+				  * the flow may end now (judged, its state
+				  * freed, TIME_WAIT remembered) */
 };
 enum tcp_step tcp_packet(struct flow *f, int dir, const struct pkt *p);
 /* The tracker ends the old connection (its verdicts) and starts afresh. */
@@ -143,6 +148,10 @@ void tcp_restart(struct flow *f, const struct pkt *p);
 void tcp_icmp(struct flow *f, int dir, const struct pkt *icmp);
 void tcp_timer(struct flow *f, ts_usec now);
 void tcp_flow_end(struct flow *f, int why, ts_usec now);
+/* The connection closed cleanly (tcp_packet said TCP_STEP_CLOSED): judge
+ * it as at its flow's end, remember its TIME_WAIT, free its state, and
+ * mark the flow closed (flow_state.tcp_closed). */
+void tcp_close(struct flow *f, ts_usec now);
 void tcp_finish(ts_usec now);
 void tcp_describe(const struct flow *f, ts_usec now, char *buf, size_t len);
 

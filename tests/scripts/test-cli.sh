@@ -40,10 +40,12 @@ same_lines() {
 
 # ---- --json schema, with concrete values for eth.pcap
 if json_check "json schema" -r "$LINK/eth.pcap"; then
+	# in the order of the packets that settle them: the refusal (frame 2),
+	# the clean close of the port-80 flow (frame 12), the port-22 close (18)
 	same_lines "json schema: eth.pcap verdicts, frames and summary (exit $rc)" "$tmp/v" \
 		"fail tcp.refused 192.0.2.10:40000 -> 198.51.100.20:22 frames=1,2
-fail ssh.closed_before_banner 192.0.2.10:40005 -> 198.51.100.20:22 frames=13,14,15,16,17,18
 ok tcp.ok 192.0.2.10:40001 -> 198.51.100.20:80 frames=3,4,5,10,11,12
+fail ssh.closed_before_banner 192.0.2.10:40005 -> 198.51.100.20:22 frames=13,14,15,16,17,18
 summary packets=21 flows=3 truncated=0 decode_errors=0 ok=1 info=0 warn=0 fail=2"
 	# exact values of the refused verdict: times, frames, proto
 	if $PY - "$tmp/out" <<'EOF'; then
@@ -103,12 +105,13 @@ fi
 # ---- several -r files, in order. eth.pcap is from 2023, ssh-refused.pcap
 # (a real capture: 192.0.2.10:51284 refused) is later, so time runs forward.
 if json_check "two -r files" -r "$LINK/eth.pcap" -r "$SRC/pcaps/ssh/ssh-refused.pcap"; then
-	# the port-80 flow of eth.pcap ends (idle) when the second file's clock
-	# jumps ahead, so its tcp.ok comes before the second file's verdict
+	# the port-80 flow of eth.pcap closes cleanly at frame 12 and is judged
+	# then, before the port-22 flow that closes at frame 18; both come
+	# before the second file's verdict
 	same_lines "two -r files: verdicts of both, in order, 23 packets" "$tmp/v" \
 		"fail tcp.refused 192.0.2.10:40000 -> 198.51.100.20:22 frames=1,2
-fail ssh.closed_before_banner 192.0.2.10:40005 -> 198.51.100.20:22 frames=13,14,15,16,17,18
 ok tcp.ok 192.0.2.10:40001 -> 198.51.100.20:80 frames=3,4,5,10,11,12
+fail ssh.closed_before_banner 192.0.2.10:40005 -> 198.51.100.20:22 frames=13,14,15,16,17,18
 fail tcp.refused 192.0.2.10:51284 -> 198.51.100.20:22 frames=1,2
 summary packets=23 flows=4 truncated=0 decode_errors=0 ok=1 info=0 warn=0 fail=3"
 	grep -q '"source":"[^"]*eth.pcap (+more)"' "$tmp/out" && pass "two -r files: source names the first file (+more)" ||

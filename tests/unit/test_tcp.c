@@ -14,6 +14,7 @@
 #include "analyzer/verdict.h"
 #include "analyzer/driver.h"
 #include "analyzer/tcp.h"
+#include "analyzer/flow-state.h"
 #include "capture/decode.h"
 
 #define MAXV 32
@@ -676,6 +677,68 @@ static void test_time_wait_reuse(void **st)
 	assert_non_null(find_verdict("tcp.ok")); /* the first connection */
 }
 
+/* The flow of the default endpoints, or NULL when it left the table. */
+static struct flow *the_flow(void)
+{
+	struct addr c = { .family = 4 }, s = { .family = 4 };
+	uint32_t ci = CLI, si = SRV;
+	c.b[0] = (uint8_t)(ci >> 24), c.b[1] = (uint8_t)(ci >> 16), c.b[2] = (uint8_t)(ci >> 8), c.b[3] = (uint8_t)ci;
+	s.b[0] = (uint8_t)(si >> 24), s.b[1] = (uint8_t)(si >> 16), s.b[2] = (uint8_t)(si >> 8), s.b[3] = (uint8_t)si;
+	int dir;
+	return flow_table_find(driver_flows(drv), IPPROTO_NUM_TCP, &c, CPORT, &s, SPORT, 0, &dir);
+}
+
+/* A clean close is judged by the packet that completes it (issue #16: a
+ * closed flow is judged and freed at once), not when the flow leaves the
+ * table: the TCP state is given back then, the flow stays for the linger
+ * and absorbs the late packets of the closed connection quietly (no
+ * mid-stream flow, no second verdict). */
+static void test_clean_close_judged_and_freed_at_once(void **st)
+{
+	(void)st;
+	start();
+	open_and_talk(CISN, SISN);
+	close_cleanly(CISN, SISN);
+	assert_int_equal(ngot, 1); /* before the flow leaves the table */
+	assert_non_null(find_verdict("tcp.ok"));
+	struct flow *f = the_flow();
+	assert_non_null(f);
+	assert_true(flow_state(f)->tcp_closed);
+	assert_null(flow_state(f)->tcp);
+	assert_int_equal(flow_state(f)->tcp_packed, 0);
+	/* the server's last ACK again, and its FIN again, 10 ms later */
+	s2c(10, A, SISN + 12, CISN + 12, 0);
+	s2c(1, F | A, SISN + 11, CISN + 12, 0);
+	assert_ptr_equal(the_flow(), f);
+	finish();
+	assert_int_equal(ngot, 1);
+	assert_null(find_verdict("capture.midstream"));
+}
+
+/* A new SYN on the 4-tuple while the judged flow lingers starts the next
+ * connection, and TIME_WAIT reuse is still seen (from the record written at
+ * the close). */
+static void test_time_wait_reuse_during_linger(void **st)
+{
+	(void)st;
+	start();
+	open_and_talk(CISN, SISN);
+	close_cleanly(CISN, SISN);
+	struct flow *f = the_flow();
+	assert_non_null(f);
+	assert_true(flow_state(f)->tcp_closed);
+	c2s(1000, S, CISN + 100000, 0, 0); /* 1 s later: within the 2 s linger */
+	assert_ptr_equal(the_flow(), f);
+	assert_false(flow_state(f)->tcp_closed);
+	s2c(1, S | A, SISN + 100000, CISN + 100001, 0);
+	c2s(1, A, CISN + 100001, SISN + 100001, 0);
+	finish();
+	const struct verdict *v = find_verdict("tcp.time_wait_reuse");
+	assert_non_null(v);
+	assert_true(detail(v, "since_close_s")->d > 0.9 && detail(v, "since_close_s")->d < 1.1);
+	assert_non_null(strstr(detail(v, "peer_response")->s, "accepted"));
+}
+
 static void test_one_sided_works(void **st)
 {
 	(void)st;
@@ -1000,6 +1063,8 @@ int main(void)
 		cmocka_unit_test(test_sequence_wraparound),
 		cmocka_unit_test(test_retransmission_and_keepalive),
 		cmocka_unit_test(test_time_wait_reuse),
+		cmocka_unit_test(test_clean_close_judged_and_freed_at_once),
+		cmocka_unit_test(test_time_wait_reuse_during_linger),
 		cmocka_unit_test(test_one_sided_works),
 		cmocka_unit_test(test_one_sided_server_only_works),
 		cmocka_unit_test(test_one_sided_server_only_repeating_fails),
