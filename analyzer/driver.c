@@ -210,6 +210,7 @@ static void on_flow_end(struct flow *f, enum flow_end_reason why, ts_usec now, v
 		row_fill(&d->ended[d->nended++], f, now, true, !d->hooks.ended_without_phase);
 	}
 	analyzer_flow_end(f, why, now);
+	stream_flow_end(d->stream, f);
 }
 
 static void on_evict_soon(const struct flow *f, void *arg)
@@ -330,12 +331,9 @@ static void process(struct driver *d, struct pkt *p, const struct flow_probe *pr
 		return;
 	}
 	analyzer_packet(f, dir, p);
-	if (f->want_stream && p->proto == IPPROTO_NUM_TCP && !p->ip_truncated && !d->in_reassembly) {
-		if (p->ipver == 4)
-			stream_tcp4(d->stream, f, dir, p);
-		else
-			stream_tcp6(d->stream, f, dir, p);
-	}
+	/* TCP to our reassembler, also a segment rebuilt from IPv4 fragments */
+	if ((f->want_stream || f->rx_on || f->rx_held) && p->proto == IPPROTO_NUM_TCP && !p->ip_truncated)
+		stream_tcp(d->stream, f, dir, p);
 }
 
 /* The reassembler's in-order bytes go to the analyzers. */
@@ -722,7 +720,7 @@ struct driver *driver_begin(const struct capture_opts *o, const struct driver_ho
 	}
 	flow_table_set_prefetch(d->flows, on_evict_soon);
 	struct stream_hooks sh = { on_stream_bytes, on_datagram, d };
-	d->stream = stream_new(o->max_flows, capture_tcp_frames_max(o), d->flows, &sh, err, errlen);
+	d->stream = stream_new(o->max_flows, &sh, err, errlen);
 	if (!d->stream)
 		goto fail;
 	if ((o->max_frag_datagrams || o->max_frag_bytes) &&
@@ -782,13 +780,13 @@ void driver_end(struct driver *d, bool resolve, struct run_summary *sum)
 	sum->filter_widened = d->widened;
 	sum->filter_widened_used = d->widened_used;
 	const struct stream_stats *ss = stream_stats(d->stream);
-	sum->nids_evicted = ss->nids_evicted;
-	sum->v6_out_of_order = ss->v6_out_of_order;
+	sum->tcp_not_held = ss->hold_dropped;
 	sum->nids_warnings = ss->nids_warnings;
 	sum->reassembled = ss->reassembled;
 	sum->fragments = d->decode.fragments + d->decode_re.fragments;
 	sum->limits[LIMIT_FLOWS] = (struct limit_hit){ fs->evicted, fs->max_flows, fs->first_evicted_ts, 0 };
-	sum->limits[LIMIT_NIDS_STREAMS] = ss->nids_full;
+	sum->limits[LIMIT_TCP_HOLD] = ss->hold_full;
+	sum->limits[LIMIT_TCP_HOLD_DIR] = ss->hold_dir_full;
 	sum->limits[LIMIT_FRAGMENTS] = ss->frag_full;
 	sum->limits[LIMIT_FRAGMENT_BYTES] = ss->frag_bytes_full;
 	sum->first_ts = d->first_ts;
