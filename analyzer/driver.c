@@ -210,7 +210,7 @@ static void on_flow_end(struct flow *f, enum flow_end_reason why, ts_usec now, v
 		row_fill(&d->ended[d->nended++], f, now, true, !d->hooks.ended_without_phase);
 	}
 	analyzer_flow_end(f, why, now);
-	stream_flow_end(d->stream, f);
+	stream_release(d->stream, f);
 }
 
 static void on_evict_soon(const struct flow *f, void *arg)
@@ -221,8 +221,10 @@ static void on_evict_soon(const struct flow *f, void *arg)
 
 static void on_deadline(struct flow *f, ts_usec now, void *arg)
 {
-	(void)arg;
+	struct driver *d = arg;
 	analyzer_timer(f, now);
+	if (!f->want_stream && f->rx_held)
+		stream_release(d->stream, f); /* judged: its held bytes are not wanted */
 }
 
 static void sweep(struct driver *d, ts_usec now)

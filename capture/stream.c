@@ -402,7 +402,7 @@ void stream_feed_ipv4(struct stream *S, const struct pkt *p)
  * flow's held state
  * (struct hold, from S->holds) exists only while it holds bytes; it goes
  * back when the flow no longer wants bytes, when its directions end
- * (in-order FIN, RST), and at the flow's end (stream_flow_end). */
+ * (in-order FIN, RST), and at the flow's end (stream_release). */
 #define HOLD_BLOCK_SHIFT 10
 #define HOLD_BLOCK (1u << HOLD_BLOCK_SHIFT)
 #define HOLD_RING 128 /* sequence space one direction can map: 128 KiB */
@@ -745,7 +745,7 @@ void stream_tcp(struct stream *S, struct flow *f, int dir, const struct pkt *p)
 	}
 }
 
-void stream_flow_end(struct stream *S, struct flow *f)
+void stream_release(struct stream *S, struct flow *f)
 {
 	if (S)
 		hold_release(S, f);

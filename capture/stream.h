@@ -85,8 +85,9 @@ void stream_feed_ipv4(struct stream *s, const struct pkt *p);
  * ends both. A flow that no longer wants bytes lets go of what it holds
  * and its reassembly stops. */
 void stream_tcp(struct stream *s, struct flow *f, int dir, const struct pkt *p);
-/* Flow f ends: what it holds goes back (the owner's flow-end path). */
-void stream_flow_end(struct stream *s, struct flow *f);
+/* What flow f holds goes back: the owner calls it when the flow ends, and
+ * when it stops wanting bytes outside a segment (a timer). */
+void stream_release(struct stream *s, struct flow *f);
 const struct stream_stats *stream_stats(const struct stream *s);
 
 #endif

@@ -373,7 +373,7 @@ static void test_release(void **state)
 	handshake(s, f, 1000, 5000);
 	data(s, f, DIR_C2S, 1010, "held");
 	assert_int_equal(st->held_blocks, 1);
-	stream_flow_end(s, f);
+	stream_release(s, f);
 	assert_int_equal(f->rx_held, 0);
 	assert_int_equal(st->held_blocks, 0);
 	stream_free(s);
