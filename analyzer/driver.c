@@ -210,6 +210,7 @@ static void on_flow_end(struct flow *f, enum flow_end_reason why, ts_usec now, v
 		row_fill(&d->ended[d->nended++], f, now, true, !d->hooks.ended_without_phase);
 	}
 	analyzer_flow_end(f, why, now);
+	stream_release(d->stream, f);
 }
 
 static void on_evict_soon(const struct flow *f, void *arg)
@@ -220,8 +221,10 @@ static void on_evict_soon(const struct flow *f, void *arg)
 
 static void on_deadline(struct flow *f, ts_usec now, void *arg)
 {
-	(void)arg;
+	struct driver *d = arg;
 	analyzer_timer(f, now);
+	if (!f->want_stream && f->rx_held)
+		stream_release(d->stream, f); /* judged: its held bytes are not wanted */
 }
 
 static void sweep(struct driver *d, ts_usec now)
@@ -330,17 +333,17 @@ static void process(struct driver *d, struct pkt *p, const struct flow_probe *pr
 		return;
 	}
 	bool closed = analyzer_packet(f, dir, p);
-	if (f->want_stream && p->proto == IPPROTO_NUM_TCP && !p->ip_truncated && !d->in_reassembly) {
-		if (p->ipver == 4)
-			stream_tcp4(d->stream, f, dir, p);
-		else
-			stream_tcp6(d->stream, f, dir, p);
-	}
+	/* TCP to our reassembler, also a segment rebuilt from IPv4 fragments */
+	if ((f->want_stream || f->rx_on || f->rx_held) && p->proto == IPPROTO_NUM_TCP && !p->ip_truncated)
+		stream_tcp(d->stream, f, dir, p);
 	/* a cleanly closed connection is judged and its analyzers' state freed
-	 * at once (after the reassembler has seen its last packet); the flow
-	 * itself stays for the closed-flow linger to absorb late packets */
-	if (closed)
+	 * at once (after the reassembler has seen its last packet: SSH gets
+	 * its last bytes first); the flow itself stays for the closed-flow
+	 * linger to absorb late packets, and wants no more bytes */
+	if (closed) {
 		analyzer_close(f, p->ts);
+		stream_release(d->stream, f);
+	}
 }
 
 /* The reassembler's in-order bytes go to the analyzers. */
@@ -727,7 +730,7 @@ struct driver *driver_begin(const struct capture_opts *o, const struct driver_ho
 	}
 	flow_table_set_prefetch(d->flows, on_evict_soon);
 	struct stream_hooks sh = { on_stream_bytes, on_datagram, d };
-	d->stream = stream_new(o->max_flows, capture_tcp_frames_max(o), d->flows, &sh, err, errlen);
+	d->stream = stream_new(o->max_flows, &sh, err, errlen);
 	if (!d->stream)
 		goto fail;
 	if ((o->max_frag_datagrams || o->max_frag_bytes) &&
@@ -787,13 +790,13 @@ void driver_end(struct driver *d, bool resolve, struct run_summary *sum)
 	sum->filter_widened = d->widened;
 	sum->filter_widened_used = d->widened_used;
 	const struct stream_stats *ss = stream_stats(d->stream);
-	sum->nids_evicted = ss->nids_evicted;
-	sum->v6_out_of_order = ss->v6_out_of_order;
+	sum->tcp_not_held = ss->hold_dropped;
 	sum->nids_warnings = ss->nids_warnings;
 	sum->reassembled = ss->reassembled;
 	sum->fragments = d->decode.fragments + d->decode_re.fragments;
 	sum->limits[LIMIT_FLOWS] = (struct limit_hit){ fs->evicted, fs->max_flows, fs->first_evicted_ts, 0 };
-	sum->limits[LIMIT_NIDS_STREAMS] = ss->nids_full;
+	sum->limits[LIMIT_TCP_HOLD] = ss->hold_full;
+	sum->limits[LIMIT_TCP_HOLD_DIR] = ss->hold_dir_full;
 	sum->limits[LIMIT_FRAGMENTS] = ss->frag_full;
 	sum->limits[LIMIT_FRAGMENT_BYTES] = ss->frag_bytes_full;
 	sum->first_ts = d->first_ts;

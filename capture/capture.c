@@ -732,27 +732,6 @@ bool capture_source_selects(const struct capture_source *s, const uint8_t *ip, u
 	return pcap_offline_filter(&s->user_raw, &h, ip) != 0;
 }
 
-#define TCP_FRAME_MIN_BYTES (16u + 20u + 20u) /* record header, IPv4 and TCP headers */
-
-uint64_t capture_tcp_frames_max(const struct capture_opts *o)
-{
-	if (o->iface || o->nifaces || !o->nfiles)
-		return UINT64_MAX;
-	uint64_t bytes = 0;
-	for (int i = 0; i < o->nfiles; i++) {
-		const char *name = o->files[i];
-		if (!strcmp(name, "-"))
-			return UINT64_MAX;
-		/* stat first: opening a FIFO would wait for its writer, and
-		 * reading it would take bytes from the capture */
-		struct stat st;
-		if (stat(name, &st) != 0 || !S_ISREG(st.st_mode) || gzsource_is_gzip(name))
-			return UINT64_MAX;
-		bytes += (uint64_t)st.st_size;
-	}
-	return bytes / TCP_FRAME_MIN_BYTES;
-}
-
 uint64_t capture_source_files_truncated(const struct capture_source *s)
 {
 	return s ? s->files_truncated : 0;

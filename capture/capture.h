@@ -143,15 +143,6 @@ bool capture_source_selects(const struct capture_source *s, const uint8_t *ip, u
 /* The caller asks only about frames whose capture_frame.widened is set:
  * the answer does not depend on which input is being read, so another
  * thread may ask while the source reads on (--threads 2). */
-/* At most how many frames holding an IPv4 and a TCP header (40 bytes or
- * more) the -r files of o can give, from their sizes on disk (a record is
- * at least 16 bytes of its own header and those 40): so that a table no
- * input could fill is not sized for the whole --max-flows (libnids
- * touches its whole stream pool at start, 4.4 MiB by default). UINT64_MAX
- * when there is no such bound: live, standard input, a file that is not
- * a regular one (never opened: a FIFO's bytes are the capture's),
- * compressed (gzip) or cannot be opened. */
-uint64_t capture_tcp_frames_max(const struct capture_opts *o);
 /* Files that ended in the middle of a packet. */
 uint64_t capture_source_files_truncated(const struct capture_source *s);
 void capture_source_close(struct capture_source *s);

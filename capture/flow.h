@@ -53,8 +53,8 @@ struct flow {
 	bool want_stream : 1;       /* an analyzer wants reassembled bytes */
 	bool in_use : 1;
 	bool cli_is_a : 1;          /* the client is the key's a side */
-	bool in_nids : 1;           /* libnids holds this stream (capture/stream.c) */
-	uint8_t rx_on : 2;          /* bit d: the IPv6 in-order reassembler of direction d is on */
+	uint8_t rx_on : 2;          /* bit d: TCP reassembly of direction d is on (capture/stream.c) */
+	bool rx_both : 1;           /* both directions' SYNs were seen: bytes may go on */
 
 	uint64_t id; /* 1-based, in order of creation */
 	ts_usec first_ts;
@@ -68,19 +68,12 @@ struct flow {
 	 * 0 = the table's default. */
 	uint32_t idle_timeout;
 
-	/* capture/'s own per-flow bookkeeping: the IPv6 in-order reassembler
-	 * (rx_on above) or (IPv4) the first SYN not yet handed to libnids
-	 * (stream.c), and duplicate detection (in_nids above: whether libnids
-	 * holds this stream). */
+	/* capture/'s own per-flow bookkeeping: TCP reassembly (stream.c; rx_on
+	 * above), and duplicate detection (dup_*, analyzer/driver.c). */
 	uint32_t dup_sig;
-	union {
-		uint32_t rx_next[2];
-		struct {
-			uint32_t seq, tsval;
-		} syn4;
-	};
-	uint16_t syn4_win;
-	uint8_t syn4_opts; /* 0: no SYN held (stream.c) */
+	uint32_t rx_next[2]; /* per direction, the next byte expected */
+	uint32_t rx_held;    /* the held bytes' record in stream.c, + 1; 0: none */
+	uint16_t rx_syn[2];  /* per direction, the low 16 bits of its SYN's sequence number */
 	ts_usec dup_ts;
 
 	alignas(8) unsigned char state[FLOW_STATE_BYTES];

@@ -8,9 +8,14 @@ static const struct limit_info infos[LIMIT_COUNT] = {
 	[LIMIT_FLOWS] = { "flow_table", "flow table", "flows", "--max-flows",
 			  "the least recently active flow was ended early to make room (its verdict is judged on "
 			  "what was seen so far)" },
-	[LIMIT_NIDS_STREAMS] = { "tcp_reassembly", "TCP reassembly (libnids streams)", "streams", "--max-flows",
-				 "libnids dropped its oldest stream: that flow's payload (SSH handshake) was no "
-				 "longer followed" },
+	[LIMIT_TCP_HOLD] = { "tcp_reassembly", "TCP reassembly (bytes held beyond a hole, all flows)", "bytes",
+			     "--max-flows",
+			     "bytes beyond a hole were not kept: that direction's payload (SSH handshake) waits there "
+			     "for a retransmission, or is no longer followed" },
+	[LIMIT_TCP_HOLD_DIR] = { "tcp_reassembly_direction",
+				 "TCP reassembly (bytes held beyond a hole, per direction)", "bytes", NULL,
+				 "bytes too far beyond a hole were not kept: that direction's payload (SSH handshake) "
+				 "waits there for a retransmission, or is no longer followed" },
 	[LIMIT_FRAGMENTS] = { "ip_fragments", "IPv4 fragment reassembly", "datagrams",
 			      "--max-frag-datagrams",
 			      "fragments of a new datagram were not reassembled (the datagram is lost to the "

@@ -13,7 +13,8 @@
 
 enum limit_table {
 	LIMIT_FLOWS,          /* capture/flow.c: the flow table (--max-flows) */
-	LIMIT_NIDS_STREAMS,   /* capture/stream.c: libnids' TCP streams */
+	LIMIT_TCP_HOLD,       /* capture/stream.c: TCP bytes held beyond a hole, all flows */
+	LIMIT_TCP_HOLD_DIR,   /* capture/stream.c: the same, per direction */
 	LIMIT_FRAGMENTS,      /* capture/stream.c: IPv4 datagrams being reassembled */
 	LIMIT_FRAGMENT_BYTES, /* capture/stream.c: bytes of those fragments */
 	LIMIT_TIME_WAIT,      /* analyzer/tcp.c: closed connections remembered */

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* stream.c - the one module that talks to libnids, plus our IPv6 in-order
- * reassembler, and the first SYN of each IPv4 flow held back from libnids
- * until the flow shows a second packet (see stream_tcp4). libnids is
- * process-global: one open struct stream per process, reached from
- * libnids' callbacks through `active`. */
+/* stream.c - our TCP reassembler (IPv4 and IPv6, see stream_tcp), and the
+ * one module that talks to libnids, which only rebuilds IPv4 datagrams from
+ * their fragments. libnids is process-global: one open struct stream per
+ * process, reached from libnids' callbacks through `active`. */
 #include "stream.h"
-#include "cursor.h"
+#include "pool.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -50,13 +49,16 @@ struct frag_table {
 
 struct stream {
 	struct stream_stats st;
-	struct flow_table *flows;
 	struct stream_hooks hooks;
 	pcap_t *dead;
 	const uint8_t *fed_data; /* the buffer we last handed to libnids */
 	const struct pkt *fed_pkt;
 	struct nids_chksum_ctl nocheck;
 	struct frag_table frag;
+	/* TCP reassembly: held bytes (see stream_tcp) */
+	struct pool blocks;    /* HOLD_BLOCK bytes each; its cap is the global cap */
+	struct pool holds;     /* struct hold, one per flow holding bytes */
+	uint32_t hold_dir;     /* bytes of sequence space a direction may hold */
 	uint8_t fixbuf[65536];
 };
 
@@ -70,12 +72,8 @@ static void nids_warning(int type, int err, struct ip *iph, void *data)
 	(void)data;
 	if (!active)
 		return;
+	(void)err;
 	active->st.nids_warnings++;
-	if (err == NIDS_WARN_TCP_TOOMUCH) {
-		active->st.nids_evicted++;
-		const struct pkt *p = active->fed_pkt;
-		limit_note(&active->st.nids_full, p ? p->ts : 0, p ? p->frame : 0);
-	}
 }
 
 static int64_t mono_usec(void)
@@ -251,70 +249,6 @@ static void nids_nomem(char *where)
 	fprintf(stderr, "shakedown: libnids out of memory in %s\n", where);
 }
 
-static struct flow *flow_of(struct stream *S, struct tcp_stream *s, int *dir_of_client)
-{
-	struct addr a, b;
-	memset(&a, 0, sizeof a);
-	memset(&b, 0, sizeof b);
-	a.family = b.family = 4;
-	memcpy(a.b, &s->addr.saddr, 4);
-	memcpy(b.b, &s->addr.daddr, 4);
-	return flow_table_find(S->flows, IPPROTO_NUM_TCP, &a, s->addr.source, &b, s->addr.dest, 0, dir_of_client);
-}
-
-static void nids_tcp_cb(struct tcp_stream *s, void **unused)
-{
-	(void)unused;
-	struct stream *S = active;
-	if (!S)
-		return;
-	int cdir;
-	struct flow *f = flow_of(S, s, &cdir);
-	switch (s->nids_state) {
-	case NIDS_JUST_EST:
-		S->st.nids_streams++;
-		if (f && f->want_stream) {
-			f->in_nids = true;
-			s->client.collect = 1;
-			s->server.collect = 1;
-		}
-		return;
-	case NIDS_DATA:
-		break;
-	default: /* closed, reset, timed out, exiting */
-		if (f)
-			f->in_nids = false;
-		return;
-	}
-	if (!f || !f->want_stream) {
-		s->client.collect = 0;
-		s->server.collect = 0;
-		if (f)
-			f->in_nids = false;
-		return;
-	}
-	uint64_t frame = S->fed_pkt ? S->fed_pkt->frame : 0;
-	ts_usec ts = S->fed_pkt ? S->fed_pkt->ts : 0;
-	/* libnids' "client" half receives what the server sent */
-	struct half_stream *halves[2] = { &s->client, &s->server };
-	for (int i = 0; i < 2; i++) {
-		struct half_stream *h = halves[i];
-		if (!h->count_new || !f->want_stream)
-			continue;
-		int dir = (i == 0) == (cdir == DIR_C2S) ? DIR_S2C : DIR_C2S;
-		size_t unread = (size_t)(h->count - h->offset);
-		size_t n = (size_t)h->count_new <= unread ? (size_t)h->count_new : unread;
-		S->st.bytes_delivered += n;
-		S->hooks.on_bytes(S->hooks.arg, f, dir, (const uint8_t *)h->data + (unread - n), n, frame, ts);
-	}
-	if (!f->want_stream) {
-		/* nobody needs more: libnids frees the stream */
-		s->client.collect = 0;
-		s->server.collect = 0;
-		f->in_nids = false;
-	}
-}
-
 static void nids_ip_cb(struct ip *iph, int len)
 {
 	(void)len;
@@ -328,8 +262,7 @@ static void nids_ip_cb(struct ip *iph, int len)
 	S->hooks.on_datagram(S->hooks.arg, (const uint8_t *)iph, total);
 }
 
-struct stream *stream_new(uint32_t max_flows, uint64_t tcp_frames_max, struct flow_table *ft,
-			  const struct stream_hooks *hooks, char *err, size_t errlen)
+struct stream *stream_new(uint32_t max_flows, const struct stream_hooks *hooks, char *err, size_t errlen)
 {
 	if (active) {
 		snprintf(err, errlen, "libnids is already in use in this process");
@@ -340,7 +273,6 @@ struct stream *stream_new(uint32_t max_flows, uint64_t tcp_frames_max, struct fl
 		snprintf(err, errlen, "out of memory for the reassembler");
 		return NULL;
 	}
-	S->flows = ft;
 	S->hooks = *hooks;
 	S->dead = pcap_open_dead(DLT_RAW, 65535);
 	if (!S->dead) {
@@ -348,31 +280,19 @@ struct stream *stream_new(uint32_t max_flows, uint64_t tcp_frames_max, struct fl
 		free(S);
 		return NULL;
 	}
-	/* libnids holds only the flows whose bytes an analyzer still wants
-	 * (a TCP handshake up to its first payload, an SSH handshake up to
-	 * NEWKEYS), a fraction of all flows; it touches its whole pool at
-	 * start (~216 bytes a stream), so do not size it for every flow: an
-	 * eighth (16395 streams by default); and never for more streams
-	 * than the input has TCP frames, with the same floor of 1024 (a small
-	 * file's run then touches 300 KiB of it, not 4.4 MiB: about 1,000
-	 * page faults, 15 ms on this VM, less per run; the floor leaves room
-	 * for a file that grows while it is read) */
-	uint32_t max_streams = max_flows / 8;
-	if (max_streams < 1024)
-		max_streams = 1024;
-	if (max_streams > 65536)
-		max_streams = 65536;
-	if (tcp_frames_max < max_streams)
-		max_streams = tcp_frames_max < 1024 ? 1024 : (uint32_t)tcp_frames_max;
+	/* libnids only rebuilds IPv4 datagrams from fragments: TCP is ours
+	 * (stream_tcp). It still follows TCP in the datagrams it rebuilds,
+	 * with no callback to hand it to: its smallest table (one stream,
+	 * reused) is enough. */
 	nids_params.pcap_desc = S->dead;
-	nids_params.n_tcp_streams = (int)(max_streams / 3 * 4 + 16);
-	/* libnids refuses a new stream beyond 3/4 of n_tcp_streams */
-	S->st.nids_full.limit = (uint64_t)nids_params.n_tcp_streams * 3 / 4;
+	nids_params.n_tcp_streams = 1;
+	if (!stream_set_hold_limits(S, STREAM_HOLD_DIR_BYTES, (uint64_t)max_flows * STREAM_HOLD_BYTES_PER_FLOW)) {
+		snprintf(err, errlen, "out of memory for the TCP reassembler");
+		goto fail;
+	}
 	if (!stream_set_frag_limits(S, STREAM_FRAG_DATAGRAMS, STREAM_FRAG_BYTES)) {
 		snprintf(err, errlen, "out of memory for the fragment table");
-		pcap_close(S->dead);
-		free(S);
-		return NULL;
+		goto fail;
 	}
 	nids_params.n_hosts = 1024;
 	nids_params.scan_num_hosts = 0; /* no port-scan detector */
@@ -384,17 +304,21 @@ struct stream *stream_new(uint32_t max_flows, uint64_t tcp_frames_max, struct fl
 	nids_params.pcap_filter = NULL;
 	if (!nids_init()) {
 		snprintf(err, errlen, "libnids: %s", nids_errbuf);
-		pcap_close(S->dead);
-		free(S);
-		return NULL;
+		goto fail;
 	}
 	/* Never drop packets for their checksums: offload makes them normal. */
 	S->nocheck.action = NIDS_DONT_CHKSUM;
 	nids_register_chksum_ctl(&S->nocheck, 1);
-	nids_register_tcp((void *)nids_tcp_cb);
 	nids_register_ip((void *)nids_ip_cb);
 	active = S;
 	return S;
+fail:
+	frag_table_free(&S->frag);
+	pool_free(&S->blocks);
+	pool_free(&S->holds);
+	pcap_close(S->dead);
+	free(S);
+	return NULL;
 }
 
 void stream_free(struct stream *S)
@@ -402,10 +326,11 @@ void stream_free(struct stream *S)
 	if (!S)
 		return;
 	/* nids_exit frees neither list node: take ours back first */
-	nids_unregister_tcp((void *)nids_tcp_cb);
 	nids_unregister_ip((void *)nids_ip_cb);
 	nids_exit();
 	frag_table_free(&S->frag);
+	pool_free(&S->blocks);
+	pool_free(&S->holds);
 	pcap_close(S->dead);
 	if (active == S)
 		active = NULL;
@@ -417,20 +342,10 @@ static uint16_t ip_header_sum(const uint8_t *h, size_t len)
 	return csum_fold(csum_add(0, h, len));
 }
 
-static void syn4_flush(struct stream *S, struct flow *f);
-
 void stream_feed_ipv4(struct stream *S, const struct pkt *p)
 {
 	if (!S || p->ipver != 4 || p->ip_truncated || !p->l3 || p->l3_len < 20)
 		return;
-	if (p->is_fragment && p->frag_first && p->proto == IPPROTO_NUM_TCP) {
-		/* libnids may rebuild a segment of a flow whose SYN we hold:
-		 * it must have the SYN first, as it would have */
-		int dir;
-		struct flow *f = flow_table_find(S->flows, IPPROTO_NUM_TCP, &p->src, p->sport, &p->dst, p->dport, 0, &dir);
-		if (f)
-			syn4_flush(S, f);
-	}
 	const uint8_t *data = p->l3;
 	size_t ihl = (size_t)(data[0] & 15) * 4;
 	if (ihl < 20 || ihl > p->l3_len)
@@ -464,199 +379,399 @@ void stream_feed_ipv4(struct stream *S, const struct pkt *p)
 	S->fed_pkt = outer_pkt;
 }
 
-/* A flow's first SYN, held back from libnids. libnids makes a stream of a
- * client's SYN and reports it only once the handshake completes; the SYNs
- * of a flood or a scan are never answered, and each cost a libnids stream
- * look-up and creation (and a place in its table). So a flow's first
- * packet, when it is a plain well-formed SYN, stays here: what libnids
- * takes from a SYN (add_new_tcp in its tcp.c: the addresses and ports,
- * sequence number, window, and its own reading of the timestamp and
- * window-scale options) is kept in the flow (seq, tsval, win, opts: 11
- * bytes that the IPv6 reassembler uses on IPv6 flows), and an equivalent
- * SYN, with the original's timestamp, goes to libnids just before the
- * flow's next packet that does (or a first fragment of the flow).
- * libnids ignores a client's SYN while its stream is open, so a
- * retransmitted SYN meanwhile is not handed over either (unless libnids'
- * tcp_flow_timeout would have restarted the stream). */
-#define SYN4_HELD 0x80
-#define SYN4_TS 0x40
-#define SYN4_WS_NONE 0x0f /* the low four bits: the window-scale shift, 0-14 */
-#define NIDS_FLOW_TIMEOUT 3600 /* libnids' default tcp_flow_timeout, seconds */
+/* ---------- TCP reassembly (IPv4 and IPv6) ----------
+ *
+ * Per direction, f->rx_next is the next byte expected, from the SYN on;
+ * bytes go on once both directions' SYNs were seen (f->rx_both), as libnids
+ * did. All sequence comparisons are serial (seq_diff), relative to
+ * rx_next, so the wrap at 2^32 needs nothing special.
+ * A segment at rx_next goes straight to on_bytes from the packet (no
+ * copy). A segment beyond it is copied into held blocks: HOLD_BLOCK bytes
+ * of sequence space each, from S->blocks, found by (seq / HOLD_BLOCK)
+ * modulo HOLD_RING in the direction's ring, with the held byte ranges
+ * listed in order. When the hole before the first range is filled, the
+ * range follows at once, and its blocks go back to the pool. Overlaps:
+ * the first copy of a byte wins (a held byte is never overwritten, and a
+ * byte already delivered is never delivered again). Each direction holds
+ * at most hold_dir bytes of sequence space beyond rx_next, every flow
+ * together at most the block pool's cap; what does not fit is dropped
+ * (counted, with the limit) and the stream waits there for a
+ * retransmission, as it would without held bytes; so does a segment that
+ * would make a 17th separate range (counted against the direction). A
+ * FIN counts only in order (an out-of-order one is held as bytes only). A
+ * flow's held state
+ * (struct hold, from S->holds) exists only while it holds bytes; it goes
+ * back when the flow no longer wants bytes, when its directions end
+ * (in-order FIN, RST), and at the flow's end (stream_release). */
+#define HOLD_BLOCK_SHIFT 10
+#define HOLD_BLOCK (1u << HOLD_BLOCK_SHIFT)
+#define HOLD_RING 128 /* sequence space one direction can map: 128 KiB */
+#define HOLD_RANGES 16
 
-/* libnids' reading of one TCP option in a SYN (get_ts / get_wscale): a
- * walk over the options area while at least `room` bytes are left from
- * the option's start; EOL or an option length under 2 ends it; the last
- * one of `kind` found counts. */
-static bool nids_option(const uint8_t *opt, size_t optlen, uint8_t kind, size_t room, uint32_t *val)
+/* The held bytes of one direction. */
+struct hold_dir {
+	uint32_t block[HOLD_RING];   /* S->blocks index + 1 (0: none) */
+	uint32_t lo[HOLD_RANGES];    /* held ranges [lo, hi), in sequence order */
+	uint32_t hi[HOLD_RANGES];    /* from rx_next on, disjoint and not touching */
+	uint8_t n;                   /* ranges in use */
+};
+
+/* A flow's held bytes, both directions. */
+struct hold {
+	struct hold_dir d[2];
+};
+
+static struct hold *hold_of(const struct stream *S, const struct flow *f)
 {
-	struct cursor c = cursor_make(opt, optlen);
-	bool found = false;
-	size_t i = 0;
-	while (i + room <= optlen) {
-		uint8_t k = 0, len = 0;
-		cursor_peek(&c, i, &k, 1);
-		if (k == 0)
-			break;
-		if (k == 1) {
-			i++;
-			continue;
-		}
-		if (k == kind) {
-			uint8_t v[4] = { 0 };
-			cursor_peek(&c, i + 2, v, kind == 8 ? 4 : 1);
-			*val = kind == 8 ? (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 | (uint32_t)v[2] << 8 | v[3] : v[0];
-			found = true;
-		}
-		cursor_peek(&c, i + 1, &len, 1);
-		if (len < 2)
-			break;
-		i += len;
-	}
-	return found;
+	return f->rx_held ? pool_at(&S->holds, f->rx_held - 1) : NULL;
 }
 
-/* Hold p, the flow's first packet, if it is a SYN libnids would make a
- * stream of and nothing about it needs the packet itself. */
-static bool syn4_hold(struct flow *f, int dir, const struct pkt *p)
+static void hold_dir_release(struct stream *S, struct hold_dir *hd)
 {
-	if (!p->l3 || dir != DIR_C2S || f->pkts[DIR_C2S] + f->pkts[DIR_S2C] != 1 || p->is_fragment ||
-	    (p->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) != TH_SYN)
-		return false;
-	struct cursor c = cursor_make(p->l3, p->l3_len);
-	uint8_t vihl = cursor_u8(&c);
-	cursor_skip(&c, 1);
-	uint16_t iplen = cursor_be16(&c);
-	if (!cursor_ok(&c) || vihl != 0x45 || iplen > p->l3_len || iplen < 40)
-		return false;
-	struct cursor t = cursor_make(p->l3 + 20, (size_t)iplen - 20);
-	cursor_skip(&t, 12);
-	uint8_t off = (uint8_t)(cursor_u8(&t) >> 4);
-	size_t thlen = (size_t)off * 4;
-	static const uint8_t zero4[4];
-	if (!cursor_ok(&t) || off < 5 || thlen > (size_t)iplen - 20 ||
-	    (!memcmp(p->src.b, zero4, 4) && !memcmp(p->dst.b, zero4, 4)))
-		return false;
-	const uint8_t *opt = p->l3 + 40;
-	size_t optlen = thlen - 20;
-	uint32_t tsval = 0, shift = 0;
-	uint8_t opts = SYN4_HELD;
-	if (nids_option(opt, optlen, 8, 10, &tsval))
-		opts |= SYN4_TS;
-	opts |= nids_option(opt, optlen, 3, 3, &shift) ? (uint8_t)(shift > 14 ? 14 : shift) : SYN4_WS_NONE;
-	f->syn4.seq = p->seq;
-	f->syn4.tsval = tsval;
-	f->syn4_win = p->win;
-	f->syn4_opts = opts;
-	return true;
+	for (unsigned i = 0; i < HOLD_RING; i++)
+		if (hd->block[i]) {
+			pool_give(&S->blocks, hd->block[i] - 1);
+			hd->block[i] = 0;
+			S->st.held_blocks--;
+		}
+	hd->n = 0;
 }
 
-/* The held SYN goes to libnids, rebuilt, with its own time and frame. */
-static void syn4_flush(struct stream *S, struct flow *f)
+/* Give back everything flow f holds. */
+static void hold_release(struct stream *S, struct flow *f)
 {
-	if (!f->syn4_opts || f->ipver != 4)
+	struct hold *h = hold_of(S, f);
+	if (!h)
 		return;
-	uint8_t opts = f->syn4_opts;
-	f->syn4_opts = 0;
-	uint8_t b[60];
-	size_t optlen = (opts & SYN4_TS ? 12 : 0) + ((opts & 0x0f) != SYN4_WS_NONE ? 4 : 0);
-	size_t len = 40 + optlen;
-	memset(b, 0, sizeof b);
-	b[0] = 0x45;
-	b[2] = (uint8_t)(len >> 8);
-	b[3] = (uint8_t)len;
-	b[8] = 64;
-	b[9] = IPPROTO_NUM_TCP;
-	struct addr cli = flow_cli(f), srv = flow_srv(f);
-	memcpy(b + 12, cli.b, 4);
-	memcpy(b + 16, srv.b, 4);
-	uint16_t sum = ip_header_sum(b, 20);
-	b[10] = (uint8_t)(sum >> 8);
-	b[11] = (uint8_t)sum;
-	uint8_t *t = b + 20;
-	t[0] = (uint8_t)(f->cport >> 8);
-	t[1] = (uint8_t)f->cport;
-	t[2] = (uint8_t)(f->sport >> 8);
-	t[3] = (uint8_t)f->sport;
-	for (int i = 0; i < 4; i++)
-		t[4 + i] = (uint8_t)(f->syn4.seq >> (24 - 8 * i));
-	t[12] = (uint8_t)((20 + optlen) / 4 << 4);
-	t[13] = TH_SYN;
-	t[14] = (uint8_t)(f->syn4_win >> 8);
-	t[15] = (uint8_t)f->syn4_win;
-	uint8_t *o = t + 20;
-	if (opts & SYN4_TS) {
-		o[0] = o[1] = 1;
-		o[2] = 8;
-		o[3] = 10;
-		for (int i = 0; i < 4; i++)
-			o[4 + i] = (uint8_t)(f->syn4.tsval >> (24 - 8 * i));
-		o += 12;
-	}
-	if ((opts & 0x0f) != SYN4_WS_NONE) {
-		o[0] = 1;
-		o[1] = 3;
-		o[2] = 3;
-		o[3] = opts & 0x0f;
-	}
-	struct pkt syn;
-	memset(&syn, 0, sizeof syn);
-	syn.ts = f->first_ts;
-	syn.frame = f->first_frame;
-	struct pcap_pkthdr h;
-	h.ts.tv_sec = (time_t)(syn.ts / 1000000);
-	h.ts.tv_usec = (suseconds_t)(syn.ts % 1000000);
-	h.caplen = h.len = (bpf_u_int32)len;
-	const uint8_t *outer_data = S->fed_data;
-	const struct pkt *outer_pkt = S->fed_pkt;
-	S->fed_data = b;
-	S->fed_pkt = &syn;
-	S->st.nids_packets++;
-	nids_pcap_handler(NULL, &h, b);
-	S->fed_data = outer_data;
-	S->fed_pkt = outer_pkt;
+	hold_dir_release(S, &h->d[0]);
+	hold_dir_release(S, &h->d[1]);
+	pool_give(&S->holds, f->rx_held - 1);
+	f->rx_held = 0;
 }
 
-void stream_tcp4(struct stream *S, struct flow *f, int dir, const struct pkt *p)
+/* Direction dir holds nothing more: give its blocks back (and the whole
+ * record when the other direction holds nothing either). */
+static void hold_dir_end(struct stream *S, struct flow *f, int dir)
+{
+	struct hold *h = hold_of(S, f);
+	if (!h)
+		return;
+	hold_dir_release(S, &h->d[dir]);
+	if (!h->d[!dir].n)
+		hold_release(S, f);
+}
+
+/* Give back the blocks no held range of hd touches any more. */
+static void hold_trim_blocks(struct stream *S, struct hold_dir *hd)
+{
+	uint64_t need[HOLD_RING / 64] = { 0 };
+	for (unsigned r = 0; r < hd->n; r++) {
+		uint32_t k = hd->lo[r] >> HOLD_BLOCK_SHIFT, last = (hd->hi[r] - 1) >> HOLD_BLOCK_SHIFT;
+		for (;; k = (k + 1) & (UINT32_MAX >> HOLD_BLOCK_SHIFT)) {
+			unsigned slot = k & (HOLD_RING - 1);
+			need[slot / 64] |= 1ull << (slot % 64);
+			if (k == last)
+				break;
+		}
+	}
+	for (unsigned i = 0; i < HOLD_RING; i++)
+		if (hd->block[i] && !(need[i / 64] >> (i % 64) & 1)) {
+			pool_give(&S->blocks, hd->block[i] - 1);
+			hd->block[i] = 0;
+			S->st.held_blocks--;
+		}
+}
+
+/* Copy data (len bytes at sequence seq) into hd's blocks, taking blocks as
+ * needed. Returns how many bytes were copied: fewer when the pool is at
+ * its cap. */
+static uint32_t hold_copy(struct stream *S, struct hold_dir *hd, uint32_t seq, const uint8_t *data, uint32_t len,
+			  const struct pkt *p)
+{
+	uint32_t done = 0;
+	while (done < len) {
+		uint32_t at = seq + done;
+		unsigned slot = (at >> HOLD_BLOCK_SHIFT) & (HOLD_RING - 1);
+		if (!hd->block[slot]) {
+			uint32_t idx;
+			if (!pool_take(&S->blocks, &idx)) {
+				limit_note(&S->st.hold_full, p->ts, p->frame);
+				break;
+			}
+			hd->block[slot] = idx + 1;
+			if (++S->st.held_blocks > S->st.held_blocks_peak)
+				S->st.held_blocks_peak = S->st.held_blocks;
+		}
+		uint32_t in = at & (HOLD_BLOCK - 1);
+		uint32_t n = HOLD_BLOCK - in < len - done ? HOLD_BLOCK - in : len - done;
+		memcpy((uint8_t *)pool_at(&S->blocks, hd->block[slot] - 1) + in, data + done, n);
+		done += n;
+	}
+	return done;
+}
+
+/* Add [lo, hi) to hd's ranges (base: rx_next, the origin of their order),
+ * merging it with the ranges it overlaps or touches. The caller made sure
+ * there is room when it touches none. */
+static void hold_range_add(struct hold_dir *hd, uint32_t base, uint32_t lo, uint32_t hi)
+{
+	uint32_t a = lo - base, b = hi - base;
+	unsigned i = 0;
+	while (i < hd->n && hd->hi[i] - base < a)
+		i++;
+	unsigned j = i;
+	while (j < hd->n && hd->lo[j] - base <= b) {
+		if (hd->lo[j] - base < a)
+			a = hd->lo[j] - base;
+		if (hd->hi[j] - base > b)
+			b = hd->hi[j] - base;
+		j++;
+	}
+	/* ranges i..j-1 merge into one at i */
+	unsigned keep = i + 1;
+	if (j != keep) {
+		memmove(&hd->lo[keep], &hd->lo[j], (hd->n - j) * sizeof hd->lo[0]);
+		memmove(&hd->hi[keep], &hd->hi[j], (hd->n - j) * sizeof hd->hi[0]);
+		hd->n = (uint8_t)(hd->n - j + keep);
+	}
+	hd->lo[i] = base + a;
+	hd->hi[i] = base + b;
+}
+
+/* Keep a segment beyond rx_next: the bytes of it not held yet. */
+static void hold_store(struct stream *S, struct flow *f, int dir, uint32_t seq, const uint8_t *data, uint32_t len,
+		       const struct pkt *p)
+{
+	uint32_t base = f->rx_next[dir];
+	uint32_t off = seq - base;
+	if (off >= S->hold_dir) {
+		S->st.hold_dropped++;
+		limit_note(&S->st.hold_dir_full, p->ts, p->frame);
+		return;
+	}
+	bool cut = false;
+	if (len > S->hold_dir - off) {
+		len = S->hold_dir - off;
+		cut = true;
+		limit_note(&S->st.hold_dir_full, p->ts, p->frame);
+	}
+	struct hold *h = hold_of(S, f);
+	if (!h) {
+		uint32_t idx;
+		h = pool_take(&S->holds, &idx);
+		if (!h) {
+			S->st.hold_dropped++;
+			limit_note(&S->st.hold_full, p->ts, p->frame);
+			return;
+		}
+		memset(h, 0, sizeof *h);
+		f->rx_held = idx + 1;
+	}
+	struct hold_dir *hd = &h->d[dir];
+	uint32_t a = off, b = off + len;
+	bool touches = false;
+	for (unsigned r = 0; r < hd->n && !touches; r++)
+		touches = hd->lo[r] - base <= b && hd->hi[r] - base >= a;
+	if (!touches && hd->n == HOLD_RANGES) {
+		S->st.hold_dropped++;
+		limit_note(&S->st.hold_dir_full, p->ts, p->frame);
+		return;
+	}
+	S->st.held_segments++;
+	/* copy only into the gaps between what is held: the first copy wins */
+	uint32_t cur = a;
+	while (cur < b) {
+		/* the first held range that ends after cur */
+		unsigned r = 0;
+		while (r < hd->n && hd->hi[r] - base <= cur)
+			r++;
+		uint32_t stop = b;
+		if (r < hd->n) {
+			uint32_t rlo = hd->lo[r] - base;
+			if (rlo <= cur) {
+				cur = hd->hi[r] - base;
+				continue;
+			}
+			if (rlo < stop)
+				stop = rlo;
+		}
+		uint32_t got = hold_copy(S, hd, base + cur, data + (cur - a), stop - cur, p);
+		if (got)
+			hold_range_add(hd, base, base + cur, base + cur + got);
+		if (got < stop - cur)
+			goto short_copy;
+		cur = stop;
+	}
+	S->st.hold_dropped += cut;
+	return;
+short_copy:
+	S->st.hold_dropped++;
+	hold_trim_blocks(S, hd);
+	if (!h->d[0].n && !h->d[1].n)
+		hold_release(S, f);
+}
+
+static void deliver(struct stream *S, struct flow *f, int dir, const uint8_t *data, uint32_t len,
+		    const struct pkt *p)
+{
+	S->st.bytes_delivered += len;
+	f->rx_next[dir] += len;
+	S->hooks.on_bytes(S->hooks.arg, f, dir, data, len, p->frame, p->ts);
+}
+
+/* Deliver the held bytes that now start at or before rx_next (dropping
+ * those already delivered), while the flow wants them. */
+static void hold_deliver(struct stream *S, struct flow *f, int dir, const struct pkt *p)
+{
+	struct hold *h = hold_of(S, f);
+	if (!h)
+		return;
+	struct hold_dir *hd = &h->d[dir];
+	bool moved = false;
+	while (hd->n && f->want_stream) {
+		uint32_t base = f->rx_next[dir];
+		if (seq_diff(hd->lo[0], base) > 0)
+			break;
+		uint32_t end = hd->hi[0];
+		while (seq_diff(end, f->rx_next[dir]) > 0 && f->want_stream) {
+			uint32_t at = f->rx_next[dir];
+			uint32_t in = at & (HOLD_BLOCK - 1);
+			uint32_t n = HOLD_BLOCK - in;
+			if (n > (uint32_t)seq_diff(end, at))
+				n = (uint32_t)seq_diff(end, at);
+			uint32_t b = hd->block[(at >> HOLD_BLOCK_SHIFT) & (HOLD_RING - 1)];
+			if (!b)
+				break; /* cannot happen: a held range has its blocks */
+			deliver(S, f, dir, (const uint8_t *)pool_at(&S->blocks, b - 1) + in, n, p);
+		}
+		memmove(&hd->lo[0], &hd->lo[1], (size_t)(hd->n - 1) * sizeof hd->lo[0]);
+		memmove(&hd->hi[0], &hd->hi[1], (size_t)(hd->n - 1) * sizeof hd->hi[0]);
+		hd->n--;
+		moved = true;
+	}
+	/* f may have let go of the stream in on_bytes: stream_tcp releases */
+	if (moved && f->rx_held)
+		hold_trim_blocks(S, hd);
+	if (f->rx_held && !h->d[0].n && !h->d[1].n)
+		hold_release(S, f);
+}
+
+void stream_tcp(struct stream *S, struct flow *f, int dir, const struct pkt *p)
 {
 	if (!S)
 		return;
-	if (f->syn4_opts) {
-		/* libnids would ignore the client's SYN again: its stream is open */
-		if (dir == DIR_C2S && (p->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN &&
-		    p->ts / 1000000 <= f->first_ts / 1000000 + NIDS_FLOW_TIMEOUT)
-			return;
-		syn4_flush(S, f);
-	} else if (syn4_hold(f, dir, p)) {
-		S->st.syns_held++;
+	if (!f->want_stream) {
+		hold_release(S, f);
+		f->rx_on = 0;
+		f->rx_both = false;
 		return;
 	}
-	stream_feed_ipv4(S, p);
-}
-
-/* IPv6: deliver in-order bytes from the SYN on; a segment beyond the next
- * expected byte is skipped (and counted) until the hole is retransmitted. */
-void stream_tcp6(struct stream *S, struct flow *f, int dir, const struct pkt *p)
-{
-	if (p->tcp_flags & TH_SYN) {
+	uint8_t fl = p->tcp_flags;
+	if (fl & TH_RST) {
+		/* an RST in the window of its direction (or before that
+		 * direction started) ends the connection: both directions */
+		int32_t at = seq_diff(p->seq, f->rx_next[dir]);
+		if (!(f->rx_on >> dir & 1u) || (at >= 0 && (uint32_t)at < S->hold_dir)) {
+			hold_release(S, f);
+			f->rx_on = 0;
+			f->rx_both = false;
+		}
+		return;
+	}
+	if (fl & TH_SYN) {
+		/* a SYN starts the direction. A retransmitted one (while
+		 * the direction is on: the same low 16 bits of the sequence
+		 * number, not past the next byte expected) is ignored;
+		 * another one is a new connection on the same ports: it
+		 * starts again from this SYN, what the old one held is
+		 * dropped. */
+		if (f->rx_on >> dir & 1u) {
+			if ((uint16_t)p->seq == f->rx_syn[dir] && seq_diff(f->rx_next[dir], p->seq + 1) >= 0)
+				return;
+			hold_release(S, f);
+			f->rx_on = 0;
+			f->rx_both = false;
+		}
+		f->rx_syn[dir] = (uint16_t)p->seq;
 		f->rx_next[dir] = p->seq + 1;
-		f->rx_on |= 1u << dir;
+		f->rx_on |= (uint8_t)(1u << dir);
+		if (f->rx_on == 3)
+			f->rx_both = true;
 		return;
 	}
-	if (!(f->rx_on >> dir & 1u) || !p->payload_len || p->ip_truncated)
+	/* bytes only once the handshake was seen both ways (as libnids
+	 * did): a connection seen one way only (asymmetric routing, an
+	 * unanswered client) is not followed */
+	if (!(f->rx_on >> dir & 1u) || !f->rx_both || p->ip_truncated)
 		return;
 	uint32_t seq = p->seq;
 	uint32_t len = p->payload_len;
-	int32_t ahead = seq_diff(seq, f->rx_next[dir]);
-	if (ahead > 0) {
-		S->st.v6_out_of_order++;
+	const uint8_t *data = p->payload;
+	if (len && seq_diff(seq, f->rx_next[dir]) > 0) {
+		hold_store(S, f, dir, seq, data, len, p);
 		return;
 	}
-	uint32_t skip = (uint32_t)(-ahead);
-	if (skip >= len)
-		return; /* all old */
-	f->rx_next[dir] = seq + len;
-	S->st.bytes_delivered += len - skip;
-	S->hooks.on_bytes(S->hooks.arg, f, dir, p->payload + skip, len - skip, p->frame, p->ts);
+	/* in order (or partly old): the packet's bytes, with the held bytes
+	 * that come first where they overlap it (the first copy wins) */
+	for (;;) {
+		hold_deliver(S, f, dir, p);
+		if (!f->want_stream)
+			break;
+		uint32_t behind = (uint32_t)seq_diff(f->rx_next[dir], seq);
+		if (seq_diff(f->rx_next[dir], seq) < 0 || behind >= len)
+			break;
+		seq += behind;
+		data += behind;
+		len -= behind;
+		uint32_t n = len;
+		struct hold *h = hold_of(S, f);
+		if (h && h->d[dir].n) {
+			int32_t gap = seq_diff(h->d[dir].lo[0], seq);
+			if (gap > 0 && (uint32_t)gap < n)
+				n = (uint32_t)gap;
+		}
+		deliver(S, f, dir, data, n, p);
+	}
+	if (!f->want_stream) {
+		hold_release(S, f);
+		f->rx_on = 0;
+		f->rx_both = false;
+		return;
+	}
+	/* a FIN right after the bytes delivered ends the direction */
+	if ((fl & TH_FIN) && f->rx_next[dir] == p->seq + p->payload_len) {
+		hold_dir_end(S, f, dir);
+		f->rx_on &= (uint8_t)~(1u << dir);
+	}
+}
+
+void stream_release(struct stream *S, struct flow *f)
+{
+	if (S)
+		hold_release(S, f);
+}
+
+bool stream_set_hold_limits(struct stream *S, uint32_t dir_bytes, uint64_t total_bytes)
+{
+	if (S->holds.st.active || S->blocks.st.active)
+		return false;
+	if (!dir_bytes || dir_bytes > (HOLD_RING - 1) * HOLD_BLOCK)
+		dir_bytes = (HOLD_RING - 1) * HOLD_BLOCK;
+	uint64_t blocks = total_bytes / HOLD_BLOCK;
+	if (blocks < 1)
+		blocks = 1;
+	if (blocks > UINT32_MAX / 2)
+		blocks = UINT32_MAX / 2;
+	pool_free(&S->blocks);
+	pool_free(&S->holds);
+	/* every held record holds at least one block */
+	if (!pool_init(&S->blocks, HOLD_BLOCK, (uint32_t)blocks, 6) ||
+	    !pool_init(&S->holds, sizeof(struct hold), (uint32_t)blocks, 4))
+		return false;
+	S->hold_dir = dir_bytes;
+	S->st.hold_dir_full.limit = dir_bytes;
+	S->st.hold_full.limit = blocks * HOLD_BLOCK;
+	return true;
 }
 
 const struct stream_stats *stream_stats(const struct stream *S)

@@ -30,7 +30,8 @@ struct run_summary {
 	uint64_t verdicts_suppressed; /* over the report's limit */
 	ts_usec first_ts, last_ts;
 	uint64_t bad_checksums, truncated, non_ip, decode_errors, out_of_order, duplicates;
-	uint64_t files_truncated, nids_evicted, v6_out_of_order;
+	uint64_t files_truncated;
+	uint64_t tcp_not_held; /* TCP segments beyond a hole not wholly held: a reassembler cap */
 	struct time_disorder disorder; /* when out_of_order is not 0 */
 	uint64_t tcp_flows, tcp_midstream, tcp_one_direction; /* filled by the analyzers */
 	uint64_t fragments, reassembled; /* IP fragments seen, IPv4 datagrams rebuilt */

@@ -612,7 +612,7 @@ static void json_summary_to(FILE *o, const struct run_summary *s)
 		(unsigned long long)s->truncated, (unsigned long long)s->decode_errors,
 		(unsigned long long)s->duplicates, (unsigned long long)s->fragments,
 		(unsigned long long)s->reassembled, (unsigned long long)s->nids_warnings,
-		(unsigned long long)s->v6_out_of_order, (unsigned long long)s->counts[SEV_OK],
+		(unsigned long long)s->tcp_not_held, (unsigned long long)s->counts[SEV_OK],
 		(unsigned long long)s->counts[SEV_INFO], (unsigned long long)s->counts[SEV_WARN],
 		(unsigned long long)s->counts[SEV_FAIL]);
 	/* every bounded table: how often it was full (0: never) */

@@ -137,8 +137,7 @@ static void summary_add(struct run_summary *t, const struct run_summary *s)
 	t->out_of_order += s->out_of_order;
 	t->duplicates += s->duplicates;
 	t->files_truncated += s->files_truncated;
-	t->nids_evicted += s->nids_evicted;
-	t->v6_out_of_order += s->v6_out_of_order;
+	t->tcp_not_held += s->tcp_not_held;
 	t->tcp_flows += s->tcp_flows;
 	t->tcp_midstream += s->tcp_midstream;
 	t->tcp_one_direction += s->tcp_one_direction;

@@ -7,7 +7,13 @@ fixed timestamps: the output depends on the scenario alone.
 
   flows       40 open TCP connections (--max-flows 16)
   ssh N       N SSH connections left open after the client's identification
-              (--max-ssh 16 with 40; libnids' streams with 1200)
+              (--max-ssh 16 with 40)
+  sshhole N   N SSH connections whose client, after its identification,
+              sends 8000 bytes beyond a 100-byte hole that is never filled:
+              the TCP reassembler holds them (--max-flows 4096: 512 KiB of
+              held bytes for all flows, full with 80)
+  sshfar      one such connection whose 100 bytes come 70000 bytes past
+              the hole: beyond the 64 KiB a direction may hold
   frag        3000 first fragments of UDP datagrams that never complete,
               and an IKE_SA_INIT sent three times with no answer
   timewait    60000 connections closed cleanly within 12 s, from 60 clients:
@@ -106,6 +112,19 @@ def ssh(p, n):
         p.put(t + 0.0015, tcp(C, S, 20000 + i, 22, 1001, 5001, 0x18, b"SSH-2.0-limits_test\r\n"))
 
 
+def sshhole(p, n, hole=100, size=8000):
+    for i in range(n):
+        t = i * 0.002
+        handshake(p, t, 20000 + i, 22)
+        ident = b"SSH-2.0-limits_test\r\n"
+        p.put(t + 0.0015, tcp(C, S, 20000 + i, 22, 1001, 5001, 0x18, ident))
+        p.put(t + 0.0018, tcp(C, S, 20000 + i, 22, 1001 + len(ident) + hole, 5001, 0x18, bytes(size)))
+
+
+def sshfar(p, _n):
+    sshhole(p, 1, hole=70000, size=100)
+
+
 def blocked_ike(p, t0):
     """The real failure: one IKE_SA_INIT to a gateway, sent three times,
     never answered."""
@@ -170,7 +189,7 @@ def main():
     scen, out = sys.argv[1], sys.argv[-1]
     n = int(sys.argv[2]) if len(sys.argv) > 3 else 0
     p = Pcap(out)
-    {"flows": flows, "ssh": ssh, "frag": frag, "timewait": timewait, "syntargets": syntargets, "servers": servers, "ike": ike,
+    {"flows": flows, "ssh": ssh, "sshhole": sshhole, "sshfar": sshfar, "frag": frag, "timewait": timewait, "syntargets": syntargets, "servers": servers, "ike": ike,
      "esp": esp}[scen](p, n)
     p.f.close()
 

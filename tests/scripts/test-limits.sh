@@ -59,7 +59,8 @@ PY
 
 gen flows "$dir/flows.pcap"
 gen ssh 40 "$dir/ssh40.pcap"
-gen ssh 1200 "$dir/ssh1200.pcap"
+gen sshhole 80 "$dir/sshhole80.pcap"
+gen sshfar "$dir/sshfar.pcap"
 gen frag "$dir/frag.pcap"
 gen timewait "$dir/timewait.pcap"
 gen syntargets "$dir/syntargets.pcap"
@@ -69,7 +70,8 @@ gen esp "$dir/esp.pcap"
 
 expect "flow table" flow_table capture.flow_table_full --max-flows flows.pcap --max-flows 16
 expect "SSH sessions" ssh_sessions capture.limits_reached --max-ssh ssh40.pcap --max-ssh 16
-expect "libnids streams" tcp_reassembly capture.limits_reached --max-flows ssh1200.pcap --max-flows 4096
+expect "TCP bytes held, all flows" tcp_reassembly capture.limits_reached --max-flows sshhole80.pcap --max-flows 4096
+expect "TCP bytes held, one direction" tcp_reassembly_direction capture.limits_reached "" sshfar.pcap
 expect "fragment datagrams" ip_fragments capture.limits_reached --max-frag-datagrams frag.pcap --max-frag-datagrams 16
 expect "fragment memory" ip_fragment_bytes capture.limits_reached --max-frag-mb frag.pcap --max-frag-mb 1
 expect "TIME_WAIT memory" time_wait capture.limits_reached "" timewait.pcap

@@ -172,7 +172,7 @@ static void test_feed_after_run_starts_clean(void **state)
 	assert_int_equal(s.packets, 0);
 	assert_int_equal(s.flows, 0);
 	assert_int_equal(s.bad_checksums, 0);
-	assert_int_equal(s.nids_evicted, 0);
+	assert_int_equal(s.tcp_not_held, 0);
 }
 
 /* Timestamps that go backwards: counted per packet older than the newest
@@ -200,68 +200,12 @@ static void test_time_disorder_names_packets(void **state)
 	assert_int_equal(s.disorder.max_back, SEC(2) + SEC(1) / 2);
 }
 
-/* capture_tcp_frames_max: the sizes of regular, uncompressed files bound
- * the TCP frames (16 + 40 bytes each at least); anything else has none. */
-static void test_tcp_frames_bound(void **state)
-{
-	(void)state;
-	char a[] = "/tmp/sd-test-bound-a.XXXXXX", b[] = "/tmp/sd-test-bound-b.XXXXXX", z[] = "/tmp/sd-test-bound-z.XXXXXX";
-	int fa = mkstemp(a), fb = mkstemp(b), fz = mkstemp(z);
-	assert_true(fa >= 0 && fb >= 0 && fz >= 0);
-	static unsigned char bytes[5600];
-	bytes[0] = 0xd4; /* any bytes but gzip's magic */
-	assert_int_equal(write(fa, bytes, 5600), 5600);
-	assert_int_equal(write(fb, bytes, 111), 111);
-	unsigned char gz[64] = { 0x1f, 0x8b };
-	assert_int_equal(write(fz, gz, sizeof gz), (int)sizeof gz);
-	close(fa);
-	close(fb);
-	close(fz);
-	const char *one[] = { a }, *two[] = { a, b }, *withgz[] = { a, z }, *missing[] = { "/nonexistent/x.pcap" },
-		   *stdin_[] = { "-" }, *dir[] = { "/tmp" };
-	struct capture_opts o = { 0 };
-	o.files = one;
-	o.nfiles = 1;
-	assert_int_equal(capture_tcp_frames_max(&o), 100);
-	o.files = two;
-	o.nfiles = 2;
-	assert_int_equal(capture_tcp_frames_max(&o), (5600 + 111) / 56);
-	o.files = withgz;
-	assert_true(capture_tcp_frames_max(&o) == UINT64_MAX);
-	o.files = missing;
-	o.nfiles = 1;
-	assert_true(capture_tcp_frames_max(&o) == UINT64_MAX);
-	o.files = stdin_;
-	assert_true(capture_tcp_frames_max(&o) == UINT64_MAX);
-	o.files = dir;
-	assert_true(capture_tcp_frames_max(&o) == UINT64_MAX);
-	/* a FIFO is neither opened (that would wait for a writer) nor read
-	 * (its bytes are the capture's): no bound, at once */
-	char fifo[] = "/tmp/sd-test-bound-fifo.XXXXXX";
-	int ff = mkstemp(fifo);
-	assert_true(ff >= 0);
-	close(ff);
-	unlink(fifo);
-	assert_int_equal(mkfifo(fifo, 0600), 0);
-	const char *fifos[] = { fifo };
-	o.files = fifos;
-	assert_true(capture_tcp_frames_max(&o) == UINT64_MAX);
-	unlink(fifo);
-	o.files = one;
-	o.iface = "lo";
-	assert_true(capture_tcp_frames_max(&o) == UINT64_MAX);
-	unlink(a);
-	unlink(b);
-	unlink(z);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_runs_are_identical),
 		cmocka_unit_test(test_feed_after_run_starts_clean),
 		cmocka_unit_test(test_time_disorder_names_packets),
-		cmocka_unit_test(test_tcp_frames_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
