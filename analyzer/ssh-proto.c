@@ -126,10 +126,6 @@ bool ssh_ident_parse(const char *line, size_t len, struct ssh_ident *id)
 	while (i < len && line[i] != ' ')
 		i++;
 	copy_printable(id->software, sizeof id->software, line + start, i - start);
-	if (i < len) {
-		i++;
-		copy_printable(id->comments, sizeof id->comments, line + i, len - i);
-	}
 	return true;
 }
 

@@ -58,8 +58,8 @@ struct ssh_ident {
 	bool bad_bytes;        /* a byte outside printable US-ASCII (RFC 4253 4.2);
 				* the fields keep it, sinks escape it */
 	char proto[12];        /* "2.0" */
-	char software[96];     /* "OpenSSH_9.2p1" */
-	char comments[96];     /* "Debian-2+deb12u3" */
+	char software[96];     /* "OpenSSH_9.2p1" (the comments after it are
+				* only in `line`: no report shows them apart) */
 	char line[128];        /* the whole line, for reports (truncated) */
 };
 

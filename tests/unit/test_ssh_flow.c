@@ -784,6 +784,77 @@ static void test_auth_failure_shape(void **state)
 	assert_non_null(find_verdict("ssh.ok"));
 }
 
+/* The cleartext blocks (KEXINIT payloads) go back at both NEWKEYS and the
+ * key exchange block with the session; a session without binary packets
+ * takes neither. A report made after NEWKEYS must not read a returned
+ * block: here another handshake takes the blocks over and writes other
+ * name-lists into them before the first session's ssh.ok is built (the
+ * sanitizer build also poisons a block while it is free). */
+static void test_blocks_follow_the_handshake(void **state)
+{
+	(void)state;
+	uint8_t enc[600], buf[2048];
+	memset(enc, 0x77, sizeof enc);
+	/* the fingerprints of this handshake, from a session alone */
+	struct conv r;
+	conv_open(&r, 40010, 22);
+	handshake(&r, 5000);
+	send_data(&r, DIR_S2C, enc, sizeof enc, 1000); /* a login: ssh.ok now */
+	const struct got *g = find_verdict("ssh.ok");
+	assert_non_null(g);
+	char hassh[33], hassh_server[33];
+	snprintf(hassh, sizeof hassh, "%s", dstr(g, "hassh"));
+	snprintf(hassh_server, sizeof hassh_server, "%s", dstr(g, "hassh_server"));
+	assert_int_equal(strlen(hassh), 32);
+	conv_end(&r);
+	assert_int_equal(ssh_stats()->kex_active, 0);
+	ngot = 0;
+
+	/* a silent server: no block for either side */
+	struct conv q;
+	conv_open(&q, 40011, 22);
+	send_data(&q, DIR_C2S, CIDENT, strlen(CIDENT), 100);
+	assert_int_equal(ssh_stats()->active, 1);
+	assert_int_equal(ssh_stats()->kex_active, 0);
+	assert_int_equal(ssh_stats()->kexinit_active, 0);
+
+	struct conv a;
+	conv_open(&a, 40012, 22);
+	handshake(&a, 5000);
+	assert_int_equal(ssh_stats()->kexinit_active, 0); /* given back at both NEWKEYS */
+	assert_int_equal(ssh_stats()->kex_active, 1);     /* kept for the deferred ssh.ok */
+
+	/* another handshake takes the returned cleartext blocks */
+	struct conv b;
+	conv_open(&b, 40013, 22);
+	send_data(&b, DIR_C2S, CIDENT, strlen(CIDENT), 100);
+	size_t o = strlen(SIDENT);
+	memcpy(buf, SIDENT, o);
+	o += kexinit_pkt(buf + o, "diffie-hellman-group14-sha256", "aes256-ctr");
+	send_data(&b, DIR_S2C, buf, o, 1000);
+	o = kexinit_pkt(buf, "diffie-hellman-group16-sha512", "aes256-ctr");
+	send_data(&b, DIR_C2S, buf, o, 100);
+	assert_int_equal(ssh_stats()->kexinit_active, 2);
+	assert_int_equal(ssh_stats()->kex_active, 2);
+
+	send_data(&a, DIR_S2C, enc, sizeof enc, 1000);
+	g = find_verdict("ssh.ok");
+	assert_non_null(g);
+	assert_string_equal(dstr(g, "kex"), "curve25519-sha256");
+	assert_string_equal(dstr(g, "cipher"), "aes128-ctr");
+	assert_string_equal(dstr(g, "server_host_key"), "ssh-ed25519");
+	assert_string_equal(dstr(g, "hassh"), hassh);
+	assert_string_equal(dstr(g, "hassh_server"), hassh_server);
+	assert_null(detail(g, "kexinit_truncated"));
+
+	conv_end(&a); /* every flow of the table */
+	assert_int_equal(ssh_stats()->active, 0);
+	assert_int_equal(ssh_stats()->kex_active, 0);
+	assert_int_equal(ssh_stats()->kexinit_active, 0);
+	assert_int_equal(ssh_stats()->kex_peak, 2);
+	assert_int_equal(ssh_stats()->kexinit_peak, 2);
+}
+
 static void test_garbage_after_ident_never_crashes(void **state)
 {
 	(void)state;
@@ -863,6 +934,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kex_stall_reply_lost_before_capture, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kex_stall_too_short_at_eof_is_silent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_failure_shape, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blocks_follow_the_handshake, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_after_ident_never_crashes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_full_is_counted, setup, teardown),
 	};
