@@ -133,16 +133,19 @@ struct half {
 	bool dead_framing;   /* binary framing failed */
 	uint16_t pre_lines;
 	uint32_t pre_bytes;
-	struct ssh_ident ident;
 	uint64_t ident_frame;
 	ts_usec ident_ts;
 	uint64_t ident_end;  /* stream offset just past the identification line */
 	uint64_t off;        /* stream bytes received */
-	/* the identification line (HS_IDENT), then the binary packets
-	 * (HS_BINARY): one phase at a time */
+	/* the identification line being read (HS_IDENT), then what it said
+	 * and the binary packets' framing: one phase at a time, so `ident` is
+	 * only there once ident_seen */
 	union {
 		struct ssh_linebuf line;
-		struct ssh_framer fr;
+		struct {
+			struct ssh_ident ident;
+			struct ssh_framer fr;
+		};
 	};
 
 	/* per-packet view (ssh_packet), until both NEWKEYS */

@@ -588,13 +588,12 @@ static size_t ident_step(struct feed_ctx *x, const uint8_t *p, size_t n)
 	if (ssh_ident_parse(h->line.buf, h->line.len, &id)) {
 		id.crlf = crlf;
 		id.too_long = h->line.total + (crlf ? 2 : 1) > 255;
-		h->ident = id;
+		h->ident = id; /* the line buffer is done: its storage holds the identification */
 		h->ident_seen = true;
 		h->ident_frame = x->frame;
 		h->ident_ts = x->ts;
 		h->ident_end = x->base + used;
 		h->st = ssh_ident_v2(&id) ? HS_BINARY : HS_DEAD;
-		/* the line buffer's storage becomes the framer's */
 		if (h->st == HS_BINARY)
 			ssh_framer_init(&h->fr, NULL, 0); /* kx_take() with the first binary bytes */
 		flow_state(f)->app = APP_SSH;
