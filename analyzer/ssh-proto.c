@@ -272,6 +272,17 @@ size_t ssh_framer_feed(struct ssh_framer *fr, const uint8_t *data, size_t len, s
 			fr->payload_len = plen - pad - 1;
 			fr->body_seen = 0;
 			fr->stored = 0;
+			if (msg == SSH_MSG_KEXINIT && fr->announce && fn) {
+				struct ssh_msg h = {
+					.msg = msg,
+					.packet_length = plen,
+					.padding_length = pad,
+					.payload_len = fr->payload_len,
+					.header = true,
+					.end = off,
+				};
+				fn(arg, &h);
+			}
 			fr->use_big = msg == SSH_MSG_KEXINIT && fr->big && fr->big_cap;
 			frame_keep(fr, 0, &msg, 1);
 		}

@@ -104,11 +104,13 @@ struct ssh_msg {
 	const uint8_t *payload;  /* the first `stored` payload bytes */
 	uint32_t stored;
 	bool kept_big;           /* stored in the big buffer (KEXINIT) */
+	bool header;             /* only a KEXINIT's header (see ssh_framer.announce):
+				  * payload_len is known, nothing is stored yet */
 	size_t end;              /* offset in the fed chunk just past the packet */
 };
 
 /* Return false to stop framing after this packet (after NEWKEYS, what
- * follows is encrypted). */
+ * follows is encrypted); the return of a header call is not read. */
 typedef bool (*ssh_msg_fn)(void *arg, const struct ssh_msg *m);
 
 struct ssh_framer {
@@ -121,6 +123,8 @@ struct ssh_framer {
 	uint32_t body_seen;     /* payload+padding bytes consumed after the header */
 	uint32_t stored;        /* payload bytes kept for the current packet */
 	bool use_big;           /* current packet goes to `big` */
+	bool announce;          /* also call fn at each KEXINIT's header, where it
+				 * may give a big enough buffer for that packet */
 	uint8_t *big;           /* caller's buffer for KEXINIT payloads */
 	uint32_t big_cap;
 	uint64_t packets;       /* complete packets */
@@ -129,7 +133,7 @@ struct ssh_framer {
 
 void ssh_framer_init(struct ssh_framer *fr, uint8_t *big, uint32_t big_cap);
 /* Give (or take back, big NULL) the buffer for KEXINIT payloads; takes
- * effect with the next packet header. */
+ * effect with the next packet header (from a header call: with this one). */
 static inline void ssh_framer_set_big(struct ssh_framer *fr, uint8_t *big, uint32_t big_cap)
 {
 	fr->big = big;

@@ -15,6 +15,7 @@
 #include "verdict.h"
 
 #define KEXINIT_CAP 4096   /* KEXINIT payload bytes kept per side */
+#define KEXINIT_SMALL 2048 /* ... in a block that holds this many until a longer KEXINIT comes */
 #define MSG_LOG 12         /* messages before NEWKEYS remembered per side */
 #define SEG_LOG 8          /* recent data segments per side (size reasoning) */
 #define ENC_LOG 8          /* first encrypted segment sizes per side */
@@ -108,11 +109,13 @@ struct ssh_kex {
  * given back once both NEWKEYS passed or the session ends. Without one (no
  * memory) the KEXINIT is framed but not kept, and a DISCONNECT not noted. */
 struct half_clear {
-	uint8_t kexinit[KEXINIT_CAP]; /* payload, message number first */
 	struct ssh_kexinit kx;        /* offsets into kexinit */
 	bool disconnect;
 	uint32_t disc_reason;
 	char disc_text[96];
+	uint32_t cap;                 /* payload bytes the block holds: KEXINIT_SMALL, or
+				       * KEXINIT_CAP once the side's KEXINIT needed more */
+	uint8_t kexinit[];            /* payload, message number first */
 };
 
 /* The server's (DIR_S2C) first bytes, to say what it sent instead of an SSH

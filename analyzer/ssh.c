@@ -56,14 +56,16 @@ static struct ssh_sess *sess_at(uint32_t idx)
 
 /* ---- cleartext and key exchange blocks ----------------------------------- */
 
-/* A side's cleartext-only record (struct half_clear: the KEXINIT payload
- * needs KEXINIT_CAP bytes) is needed only while its handshake is in
- * cleartext: a block is taken when the side starts binary packets and given
- * back once both NEWKEYS passed (nothing reads a KEXINIT or a cleartext
- * DISCONNECT after that) or the session ends. Blocks come in chunks and go
- * round a free list, so this memory follows handshakes in progress, not
- * sessions kept open for their login's outcome. At most two per session: the
- * limit is the session pool's, twice.
+/* A side's cleartext-only record (struct half_clear, with its KEXINIT
+ * payload) is needed only while its handshake is in cleartext: a block is
+ * taken when the side starts binary packets and given back once both
+ * NEWKEYS passed (nothing reads a KEXINIT or a cleartext DISCONNECT after
+ * that) or the session ends. It holds KEXINIT_SMALL payload bytes (what
+ * real KEXINITs need) and is swapped for one of KEXINIT_CAP when a KEXINIT's
+ * header announces more. Blocks come in chunks and go round a free list,
+ * so this memory follows handshakes in progress, not sessions kept open
+ * for their login's outcome. At most two per session: the limit is the
+ * session pool's, twice.
  *
  * A session's struct ssh_kex is taken when either side's first binary
  * packet bytes arrive and given back with the session: sessions that never
@@ -71,7 +73,7 @@ static struct ssh_sess *sess_at(uint32_t idx)
  * wait on a silent server) do not hold one. At most one per session. */
 #define BLOCK_CHUNK_SHIFT 4 /* 16 blocks a chunk */
 
-static struct pool kx, kexp;
+static struct pool kx_small, kx_big, kexp;
 
 /* All zero: what a session without a key exchange block reads. */
 const struct ssh_kex ssh_no_kex;
@@ -90,24 +92,65 @@ static void block_reset(struct pool *p)
 	pool_free(p);
 }
 
+static struct pool *kx_pool(const struct half_clear *hc)
+{
+	return hc->cap > KEXINIT_SMALL ? &kx_big : &kx_small;
+}
+
+/* A cleartext block holding cap payload bytes (the payload is the
+ * framer's to fill), or NULL when there is no memory. */
+static struct half_clear *kx_block(uint32_t cap, uint32_t *idx)
+{
+	struct pool *p = cap > KEXINIT_SMALL ? &kx_big : &kx_small;
+	struct half_clear *hc = pool_take(p, idx);
+	if (!hc) {
+		pool.st.kexinit_full++;
+		return NULL;
+	}
+	UNPOISON(hc, p->size);
+	memset(hc, 0, sizeof *hc);
+	hc->cap = cap;
+	return hc;
+}
+
+static void kx_use(struct half *h, struct half_clear *hc, uint32_t idx)
+{
+	h->clear = hc;
+	h->clear_idx = idx;
+	ssh_framer_set_big(&h->fr, hc->kexinit, hc->cap);
+}
+
 /* Give the side its cleartext block; without one (no memory) its KEXINIT
  * is framed but not kept, as when it is too big. */
 static void kx_take(struct half *h)
 {
 	uint32_t idx;
-	struct half_clear *hc = pool_take(&kx, &idx);
-	if (!hc) {
-		pool.st.kexinit_full++;
+	struct half_clear *hc = kx_block(KEXINIT_SMALL, &idx);
+	if (!hc)
 		return;
-	}
-	UNPOISON(hc, sizeof *hc);
-	/* the payload is the framer's to fill */
-	memset(&hc->kx, 0, sizeof *hc - offsetof(struct half_clear, kx));
-	h->clear = hc;
-	h->clear_idx = idx;
-	ssh_framer_set_big(&h->fr, hc->kexinit, KEXINIT_CAP);
-	pool.st.kexinit_active = (uint32_t)kx.st.active;
-	pool.st.kexinit_peak = (uint32_t)kx.st.peak;
+	kx_use(h, hc, idx);
+	if (++pool.st.kexinit_active > pool.st.kexinit_peak)
+		pool.st.kexinit_peak = pool.st.kexinit_active;
+}
+
+/* A KEXINIT of `need` payload bytes comes (its header was framed): a side
+ * whose block holds fewer moves to a KEXINIT_CAP one, and what the block
+ * held goes along (a second KEXINIT overwrites the first in place, as it
+ * always did). Without one (no memory) the KEXINIT is kept as far as the
+ * small block goes. */
+static void kx_fit(struct half *h, uint32_t need)
+{
+	struct half_clear *old = h->clear;
+	if (!old || need <= old->cap || old->cap >= KEXINIT_CAP)
+		return;
+	uint32_t idx;
+	struct half_clear *hc = kx_block(KEXINIT_CAP, &idx);
+	if (!hc)
+		return;
+	memcpy(hc, old, sizeof *hc + old->cap);
+	hc->cap = KEXINIT_CAP;
+	block_give(kx_pool(old), h->clear_idx);
+	kx_use(h, hc, idx);
 }
 
 static void kx_give_back(struct ssh_sess *s)
@@ -116,11 +159,11 @@ static void kx_give_back(struct ssh_sess *s)
 		struct half *h = &s->h[d];
 		if (!h->clear)
 			continue;
-		block_give(&kx, h->clear_idx);
+		block_give(kx_pool(h->clear), h->clear_idx);
 		h->clear = NULL;
 		ssh_framer_set_big(&h->fr, NULL, 0);
+		pool.st.kexinit_active--;
 	}
-	pool.st.kexinit_active = (uint32_t)kx.st.active;
 }
 
 /* Give the session its key exchange block; false when there is no memory. */
@@ -163,7 +206,8 @@ static void pool_reset(void)
 	memset(&pool, 0, sizeof pool);
 	pool.free_head = NONE32;
 	dur_next = mname_next = 0;
-	block_reset(&kx);
+	block_reset(&kx_small);
+	block_reset(&kx_big);
 	block_reset(&kexp);
 }
 
@@ -257,8 +301,10 @@ void ssh_init(void)
 		pool.maxchunks = 0;
 	/* without a chunk index no block is handed out, as when out of memory */
 	uint32_t kx_cap = pool.cap > UINT32_MAX / 2 ? UINT32_MAX : pool.cap * 2;
-	if (!pool_init(&kx, sizeof(struct half_clear), kx_cap, BLOCK_CHUNK_SHIFT))
-		kx.cap = 0;
+	if (!pool_init(&kx_small, sizeof(struct half_clear) + KEXINIT_SMALL, kx_cap, BLOCK_CHUNK_SHIFT))
+		kx_small.cap = 0;
+	if (!pool_init(&kx_big, sizeof(struct half_clear) + KEXINIT_CAP, kx_cap, BLOCK_CHUNK_SHIFT))
+		kx_big.cap = 0;
 	if (!pool_init(&kexp, sizeof(struct ssh_kex), pool.cap, BLOCK_CHUNK_SHIFT))
 		kexp.cap = 0;
 }
@@ -478,6 +524,10 @@ static bool on_msg(void *arg, const struct ssh_msg *m)
 	struct ssh_sess *s = x->s;
 	struct half *h = &s->h[x->dir];
 	struct half_kex *k = h->k; /* taken before framing */
+	if (m->header) {
+		kx_fit(h, m->payload_len); /* a KEXINIT's header: room for its payload */
+		return true;
+	}
 	remember_msg(k, m->msg, m->packet_length + 4, x->frame, x->ts);
 	switch (m->msg) {
 	case SSH_MSG_KEXINIT:
@@ -594,8 +644,10 @@ static size_t ident_step(struct feed_ctx *x, const uint8_t *p, size_t n)
 		h->ident_ts = x->ts;
 		h->ident_end = x->base + used;
 		h->st = ssh_ident_v2(&id) ? HS_BINARY : HS_DEAD;
-		if (h->st == HS_BINARY)
+		if (h->st == HS_BINARY) {
 			ssh_framer_init(&h->fr, NULL, 0); /* kx_take() with the first binary bytes */
+			h->fr.announce = true;    /* kx_fit() at a KEXINIT's header */
+		}
 		flow_state(f)->app = APP_SSH;
 		if (x->dir == DIR_C2S) {
 			s->expected = true;

@@ -237,15 +237,14 @@ static const char SIDENT[] = "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n";
 /* A healthy handshake with the server's ident and KEXINIT coalesced, the
  * client's KEXINIT split in three, and NEWKEYS followed by encrypted bytes
  * in the same segment. */
-static void handshake(struct conv *c, ts_usec banner_delay)
+static void handshake_with(struct conv *c, ts_usec banner_delay, const uint8_t *k, size_t kn)
 {
-	uint8_t buf[4096], k[2048];
+	uint8_t buf[4096];
 	send_data(c, DIR_C2S, CIDENT, strlen(CIDENT), 100);
 	size_t o = strlen(SIDENT);
 	memcpy(buf, SIDENT, o);
 	o += kexinit_pkt(buf + o, "curve25519-sha256,kex-strict-s-v00@openssh.com", "aes128-ctr");
 	send_data(c, DIR_S2C, buf, o, banner_delay);
-	size_t kn = kexinit_pkt(k, "sntrup761x25519-sha512,curve25519-sha256,ext-info-c", "chacha20-poly1305@openssh.com,aes128-ctr");
 	send_data(c, DIR_C2S, k, 7, 200);
 	send_data(c, DIR_C2S, k + 7, 100, 10);
 	send_data(c, DIR_C2S, k + 107, kn - 107, 10);
@@ -258,6 +257,14 @@ static void handshake(struct conv *c, ts_usec banner_delay)
 	o = msg_pkt(buf, SSH_MSG_NEWKEYS, 0);
 	memset(buf + o, 0x5a, 44); /* the first encrypted packet rides along */
 	send_data(c, DIR_C2S, buf, o + 44, 2000);
+}
+
+/* The same with the client's KEXINIT of an OpenSSH client. */
+static void handshake(struct conv *c, ts_usec banner_delay)
+{
+	uint8_t k[2048];
+	size_t kn = kexinit_pkt(k, "sntrup761x25519-sha512,curve25519-sha256,ext-info-c", "chacha20-poly1305@openssh.com,aes128-ctr");
+	handshake_with(c, banner_delay, k, kn);
 }
 
 /* ---- tests --------------------------------------------------------------------- */
@@ -855,6 +862,45 @@ static void test_blocks_follow_the_handshake(void **state)
 	assert_int_equal(ssh_stats()->kexinit_peak, 2);
 }
 
+/* A client KEXINIT longer than a cleartext block first holds (2,048 bytes)
+ * gets a block of 4,096 at its header and is kept whole: the one kex name
+ * the server knows comes last. One longer than 4,096 is cut there, as
+ * always. */
+static void test_long_kexinit(void **state)
+{
+	(void)state;
+	static char kex_list[4600];
+	const size_t want[2] = { 2500, 4300 };
+	for (int round = 0; round < 2; round++) {
+		kex_list[0] = 0;
+		while (strlen(kex_list) < want[round])
+			strcat(kex_list, "sntrup761x25519-sha512@example.org,");
+		strcat(kex_list, "curve25519-sha256");
+		const char *lists[10] = { kex_list, "ssh-ed25519", "aes128-ctr", "aes128-ctr", "hmac-sha2-256",
+					  "hmac-sha2-256", "none", "none", "", "" };
+		uint8_t pl[4800], k[5000], enc[600];
+		size_t kn = packetize(k, pl, make_kexinit(pl, lists, false));
+		ngot = 0;
+		struct conv c;
+		conv_open(&c, (uint16_t)(40020 + round), 22);
+		handshake_with(&c, 5000, k, kn);
+		assert_int_equal(ssh_stats()->kexinit_active, 0);
+		memset(enc, 0x77, sizeof enc);
+		send_data(&c, DIR_S2C, enc, sizeof enc, 1000);
+		const struct got *g = find_verdict("ssh.ok");
+		assert_non_null(g);
+		if (round == 0) {
+			assert_string_equal(dstr(g, "kex"), "curve25519-sha256");
+			assert_null(detail(g, "kexinit_truncated"));
+		} else {
+			assert_non_null(detail(g, "kexinit_truncated"));
+		}
+		conv_end(&c);
+	}
+	assert_int_equal(ssh_stats()->kexinit_peak, 2);
+	assert_int_equal(ssh_stats()->active, 0);
+}
+
 static void test_garbage_after_ident_never_crashes(void **state)
 {
 	(void)state;
@@ -935,6 +981,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kex_stall_too_short_at_eof_is_silent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_failure_shape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blocks_follow_the_handshake, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_kexinit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_after_ident_never_crashes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_full_is_counted, setup, teardown),
 	};
