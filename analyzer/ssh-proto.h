@@ -87,7 +87,10 @@ bool ssh_bytes_binary(const uint8_t *p, size_t len);
 /* ---- binary packet framing (cleartext, before NEWKEYS) ------------------ */
 
 #define SSH_MAX_PACKET (256u * 1024u) /* what OpenSSH accepts */
-#define SSH_SMALL_KEEP 192           /* payload bytes kept of any message */
+/* Payload bytes kept of any other message: what ssh.c reads of one, a
+ * DISCONNECT's reason and the 95 bytes of its text it shows (1 + 4 + 4 + 95;
+ * the host key type in a key exchange reply needs fewer). */
+#define SSH_SMALL_KEEP 104
 
 enum ssh_frame_err {
 	SSH_FRAME_OK = 0,

@@ -444,6 +444,11 @@ struct feed_ctx {
 	uint64_t base; /* stream offset of the bytes handed to the framer */
 };
 
+_Static_assert(SSH_SMALL_KEEP >= 1 + 4 + 4 + sizeof(((struct half_clear *)0)->disc_text) - 1,
+	       "the framer keeps less of a DISCONNECT than its text shown");
+_Static_assert(SSH_SMALL_KEEP >= 1 + 4 + 4 + sizeof(((struct half_kex *)0)->hostkey) - 1,
+	       "the framer keeps less of a key exchange reply than its host key type");
+
 static void parse_disconnect(struct half_clear *h, const struct ssh_msg *m)
 {
 	struct cursor c = cursor_make(m->payload, m->stored);

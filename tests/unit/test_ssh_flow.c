@@ -676,6 +676,35 @@ static void test_no_common_kex(void **state)
 	/* the summary leaves out the pseudo-algorithm */
 	assert_true(summary_has(g, "client offers diffie-hellman-group14-sha256; server"));
 	assert_int_equal(count_prefix("ssh."), 1);
+
+	/* the server says why in a DISCONNECT: its first 95 bytes are shown */
+	ngot = 0;
+	conv_open(&c, 40001, 22);
+	send_data(&c, DIR_C2S, CIDENT, strlen(CIDENT), 100);
+	send_data(&c, DIR_S2C, SIDENT, strlen(SIDENT), 1000);
+	n = kexinit_pkt(buf, "diffie-hellman-group14-sha256,ext-info-c", "aes128-ctr");
+	send_data(&c, DIR_C2S, buf, n, 100);
+	n = kexinit_pkt(buf, "curve25519-sha256", "aes128-ctr");
+	uint8_t pl[256];
+	char text[151], want[200];
+	for (int i = 0; i < 150; i++)
+		text[i] = (char)('a' + i % 26);
+	text[150] = 0;
+	size_t o = 0;
+	pl[o++] = SSH_MSG_DISCONNECT;
+	o += put32(pl + o, 3);
+	o += put32(pl + o, 150);
+	memcpy(pl + o, text, 150);
+	o += 150;
+	o += put32(pl + o, 0);
+	n += packetize(buf + n, pl, o);
+	send_data(&c, DIR_S2C, buf, n, 100);
+	packet(&c, DIR_C2S, TH_FIN | TH_ACK, NULL, 0, 500);
+	conv_end(&c);
+	g = find_verdict("ssh.no_common_algorithm");
+	assert_non_null(g);
+	snprintf(want, sizeof want, "the server sent DISCONNECT (reason 3 \"%.95s\")", text);
+	assert_string_equal(dstr(g, "what_followed"), want);
 }
 
 static void test_protocol_versions(void **state)
