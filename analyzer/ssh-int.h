@@ -17,6 +17,8 @@ struct ssh_stats {
 	struct limit_hit full; /* the pool was full: a new connection not followed */
 	uint32_t kexinit_active, kexinit_peak; /* KEXINIT buffers held now, at most */
 	uint64_t kexinit_full; /* a side found no KEXINIT buffer (out of memory) */
+	uint32_t kex_active, kex_peak; /* key exchange blocks held now, at most */
+	uint64_t kex_full; /* a session found no key exchange block (out of memory) */
 };
 
 const struct ssh_stats *ssh_stats(void);

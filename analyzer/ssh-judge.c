@@ -35,7 +35,7 @@ void ssh_loss_of(const struct flow *f, const struct ssh_sess *s, int x, struct l
 		l->bytes = h->hi_end - ack;
 		for (unsigned i = 0; i < h->nsegs; i++) {
 			const struct seg_rec *r = &h->segs[i];
-			if (!r->acked && ssh_seq_gt(r->seq + r->len, ack) && r->len > l->seg) {
+			if (!(h->segs_acked >> i & 1u) && ssh_seq_gt(r->seq + r->len, ack) && r->len > l->seg) {
 				l->seg = r->len;
 				l->frame = r->frame;
 				l->ts = r->ts;
@@ -63,7 +63,7 @@ bool ssh_client_unacked(const struct flow *f, const struct ssh_sess *s, struct u
 	u->retrans = h->unacked_retrans;
 	for (unsigned i = 0; i < h->nsegs; i++) {
 		const struct seg_rec *r = &h->segs[i];
-		if (!r->acked && ssh_seq_gt(r->seq + r->len, ack) && (!u->since || r->ts < u->since)) {
+		if (!(h->segs_acked >> i & 1u) && ssh_seq_gt(r->seq + r->len, ack) && (!u->since || r->ts < u->since)) {
 			u->since = r->ts;
 			u->frame = r->frame;
 		}
@@ -103,36 +103,32 @@ bool ssh_path_proven(const struct flow *f, const struct ssh_sess *s, ts_usec now
 void ssh_find_missing(const struct ssh_sess *s, struct missing *m)
 {
 	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
+	const struct half_kex *ck = ssh_hk(c), *sk = ssh_hk(sv);
 	int cd = s->cdir, sd = !s->cdir;
 	memset(m, 0, sizeof *m);
 	ts_usec idents = c->ident_ts > sv->ident_ts ? c->ident_ts : sv->ident_ts;
-	uint64_t idf = c->ident_ts > sv->ident_ts ? c->ident_frame : sv->ident_frame;
-	if (!sv->kexinit) {
+	if (!sk->kexinit) {
 		m->dir = sd;
 		m->name = "KEXINIT";
 		m->since = idents;
-		m->since_frame = idf;
-		m->last = c->kexinit ? ssh_last_msg(c) : NULL;
+		m->last = ck->kexinit ? ssh_last_msg(c) : NULL;
 		if (m->last && m->last->ts > m->since)
-			m->since = m->last->ts, m->since_frame = m->last->frame;
+			m->since = m->last->ts;
 		return;
 	}
-	if (!c->kexinit) {
+	if (!ck->kexinit) {
 		m->dir = cd;
 		m->name = "KEXINIT";
-		m->since = sv->kexinit_ts > idents ? sv->kexinit_ts : idents;
-		m->since_frame = sv->kexinit_frame;
+		m->since = sk->kexinit_ts > idents ? sk->kexinit_ts : idents;
 		m->last = ssh_last_msg(sv);
 		return;
 	}
-	ts_usec both = c->kexinit_ts > sv->kexinit_ts ? c->kexinit_ts : sv->kexinit_ts;
-	uint64_t bothf = c->kexinit_ts > sv->kexinit_ts ? c->kexinit_frame : sv->kexinit_frame;
+	ts_usec both = ck->kexinit_ts > sk->kexinit_ts ? ck->kexinit_ts : sk->kexinit_ts;
 	const struct msg_rec *ci = ssh_find_msg(c, SSH_MSG_KEX_30, 49);
 	if (!ci) {
 		m->dir = cd;
 		m->name = ssh_msg_label(s->fam == SSH_KEXFAM_GEX ? SSH_MSG_KEX_34 : SSH_MSG_KEX_30, (enum ssh_kexfam)s->fam);
 		m->since = both;
-		m->since_frame = bothf;
 		m->last = ssh_last_msg(sv);
 		return;
 	}
@@ -142,7 +138,6 @@ void ssh_find_missing(const struct ssh_sess *s, struct missing *m)
 			m->dir = sd;
 			m->name = "GEX_GROUP";
 			m->since = ci->ts;
-			m->since_frame = ci->frame;
 			m->last = ci;
 			return;
 		}
@@ -151,7 +146,6 @@ void ssh_find_missing(const struct ssh_sess *s, struct missing *m)
 			m->dir = cd;
 			m->name = "GEX_INIT";
 			m->since = grp->ts;
-			m->since_frame = grp->frame;
 			m->last = grp;
 			return;
 		}
@@ -162,22 +156,19 @@ void ssh_find_missing(const struct ssh_sess *s, struct missing *m)
 		m->dir = sd;
 		m->name = ssh_msg_label(s->fam == SSH_KEXFAM_GEX ? SSH_MSG_KEX_33 : SSH_MSG_KEX_31, (enum ssh_kexfam)s->fam);
 		m->since = ci->ts;
-		m->since_frame = ci->frame;
 		m->last = ci;
 		return;
 	}
-	if (!sv->newkeys) {
+	if (!sk->newkeys) {
 		m->dir = sd;
 		m->name = "NEWKEYS";
 		m->since = r->ts;
-		m->since_frame = r->frame;
 		m->last = ci;
 		return;
 	}
 	m->dir = cd;
 	m->name = "NEWKEYS";
-	m->since = r->ts > sv->newkeys_ts ? r->ts : sv->newkeys_ts;
-	m->since_frame = sv->newkeys_frame;
+	m->since = r->ts > sk->newkeys_ts ? r->ts : sk->newkeys_ts;
 	m->last = ssh_last_msg(sv);
 }
 
@@ -195,7 +186,7 @@ bool ssh_answers_small(const struct enc_count *ans)
  * encrypted packet (EXT_INFO) is not an answer. */
 static bool auth_shape(const struct ssh_sess *s)
 {
-	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
+	const struct half_kex *c = ssh_hk(ssh_cli(s)), *sv = ssh_hk(ssh_srv(s));
 	if (s->closer < 0 || !sv->ans.segs || !ssh_answers_small(&sv->ans) || c->enc.segs < 2 || s->srv_repeat)
 		return false;
 	return s->closer != s->cdir || ssh_since(s->close_ts, sv->enc.last_ts) <= SEC(2);
@@ -332,7 +323,7 @@ void ssh_judge(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger tr,
 		return;
 	}
 	/* the identification went out, but did the client ever get it? */
-	if (!acked_upto(f, sv, DIR_S2C, sv->ident_end) && !c->kexinit) {
+	if (!acked_upto(f, sv, DIR_S2C, sv->ident_end) && !ssh_hk(c)->kexinit) {
 		ts_usec w = ssh_since(tr == TR_CLOSE ? s->close_ts : now, sv->ident_ts);
 		bool gave_up = tr == TR_CLOSE && s->closer == DIR_C2S;
 		bool long_wait = (tr == TR_END && w >= end_min_wait(sd_cfg.banner_timeout)) ||
@@ -354,7 +345,7 @@ void ssh_judge(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger tr,
 	}
 	if (s->complete)
 		return;
-	if (s->nego_done && s->nego.decided && !s->nego.ok) {
+	if (s->nego_done && ssh_nego_of(s)->decided && !ssh_nego_of(s)->ok) {
 		ssh_report_no_common(f, s, now);
 		return;
 	}

@@ -126,10 +126,6 @@ bool ssh_ident_parse(const char *line, size_t len, struct ssh_ident *id)
 	while (i < len && line[i] != ' ')
 		i++;
 	copy_printable(id->software, sizeof id->software, line + start, i - start);
-	if (i < len) {
-		i++;
-		copy_printable(id->comments, sizeof id->comments, line + i, len - i);
-	}
 	return true;
 }
 
@@ -276,6 +272,17 @@ size_t ssh_framer_feed(struct ssh_framer *fr, const uint8_t *data, size_t len, s
 			fr->payload_len = plen - pad - 1;
 			fr->body_seen = 0;
 			fr->stored = 0;
+			if (msg == SSH_MSG_KEXINIT && fr->announce && fn) {
+				struct ssh_msg h = {
+					.msg = msg,
+					.packet_length = plen,
+					.padding_length = pad,
+					.payload_len = fr->payload_len,
+					.header = true,
+					.end = off,
+				};
+				fn(arg, &h);
+			}
 			fr->use_big = msg == SSH_MSG_KEXINIT && fr->big && fr->big_cap;
 			frame_keep(fr, 0, &msg, 1);
 		}

@@ -58,8 +58,8 @@ struct ssh_ident {
 	bool bad_bytes;        /* a byte outside printable US-ASCII (RFC 4253 4.2);
 				* the fields keep it, sinks escape it */
 	char proto[12];        /* "2.0" */
-	char software[96];     /* "OpenSSH_9.2p1" */
-	char comments[96];     /* "Debian-2+deb12u3" */
+	char software[96];     /* "OpenSSH_9.2p1" (the comments after it are
+				* only in `line`: no report shows them apart) */
 	char line[128];        /* the whole line, for reports (truncated) */
 };
 
@@ -87,7 +87,10 @@ bool ssh_bytes_binary(const uint8_t *p, size_t len);
 /* ---- binary packet framing (cleartext, before NEWKEYS) ------------------ */
 
 #define SSH_MAX_PACKET (256u * 1024u) /* what OpenSSH accepts */
-#define SSH_SMALL_KEEP 192           /* payload bytes kept of any message */
+/* Payload bytes kept of any other message: what ssh.c reads of one, a
+ * DISCONNECT's reason and the 95 bytes of its text it shows (1 + 4 + 4 + 95;
+ * the host key type in a key exchange reply needs fewer). */
+#define SSH_SMALL_KEEP 104
 
 enum ssh_frame_err {
 	SSH_FRAME_OK = 0,
@@ -104,11 +107,13 @@ struct ssh_msg {
 	const uint8_t *payload;  /* the first `stored` payload bytes */
 	uint32_t stored;
 	bool kept_big;           /* stored in the big buffer (KEXINIT) */
+	bool header;             /* only a KEXINIT's header (see ssh_framer.announce):
+				  * payload_len is known, nothing is stored yet */
 	size_t end;              /* offset in the fed chunk just past the packet */
 };
 
 /* Return false to stop framing after this packet (after NEWKEYS, what
- * follows is encrypted). */
+ * follows is encrypted); the return of a header call is not read. */
 typedef bool (*ssh_msg_fn)(void *arg, const struct ssh_msg *m);
 
 struct ssh_framer {
@@ -121,6 +126,8 @@ struct ssh_framer {
 	uint32_t body_seen;     /* payload+padding bytes consumed after the header */
 	uint32_t stored;        /* payload bytes kept for the current packet */
 	bool use_big;           /* current packet goes to `big` */
+	bool announce;          /* also call fn at each KEXINIT's header, where it
+				 * may give a big enough buffer for that packet */
 	uint8_t *big;           /* caller's buffer for KEXINIT payloads */
 	uint32_t big_cap;
 	uint64_t packets;       /* complete packets */
@@ -129,7 +136,7 @@ struct ssh_framer {
 
 void ssh_framer_init(struct ssh_framer *fr, uint8_t *big, uint32_t big_cap);
 /* Give (or take back, big NULL) the buffer for KEXINIT payloads; takes
- * effect with the next packet header. */
+ * effect with the next packet header (from a header call: with this one). */
 static inline void ssh_framer_set_big(struct ssh_framer *fr, uint8_t *big, uint32_t big_cap)
 {
 	fr->big = big;

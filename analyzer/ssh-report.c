@@ -33,7 +33,7 @@ static void ev_ident(struct verdict *v, const struct half *h, int dir)
 
 static void ev_msgs(struct verdict *v, const struct ssh_sess *s, int dir)
 {
-	const struct half *h = &s->h[dir];
+	const struct half_kex *h = ssh_hk(&s->h[dir]);
 	for (unsigned i = 0; i < h->nmsgs; i++) {
 		const struct msg_rec *m = &h->msgs[i];
 		if (m->msg == SSH_MSG_IGNORE || m->msg == SSH_MSG_DEBUG)
@@ -77,10 +77,11 @@ static void detail_software(struct verdict *v, const struct ssh_sess *s)
 
 static void detail_hassh(struct verdict *v, const struct ssh_sess *s)
 {
-	if (ssh_cli(s)->hassh[0])
-		verdict_str(v, "hassh", "%s", ssh_cli(s)->hassh);
-	if (ssh_srv(s)->hassh[0])
-		verdict_str(v, "hassh_server", "%s", ssh_srv(s)->hassh);
+	const struct half_kex *c = ssh_hk(ssh_cli(s)), *sv = ssh_hk(ssh_srv(s));
+	if (c->hassh[0])
+		verdict_str(v, "hassh", "%s", c->hassh);
+	if (sv->hassh[0])
+		verdict_str(v, "hassh_server", "%s", sv->hassh);
 	if (s->cdir == DIR_S2C)
 		verdict_bool(v, "reverse_ssh", true);
 }
@@ -109,16 +110,17 @@ const struct msg_rec *ssh_server_reply(const struct ssh_sess *s)
 
 static void phases_of(const struct flow *f, const struct ssh_sess *s, struct phases *p)
 {
-	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
+	const struct half *c = ssh_cli(s);
+	const struct half_kex *ck = ssh_hk(c), *sk = ssh_hk(ssh_srv(s));
 	memset(p, 0, sizeof *p);
 	p->start = ssh_start_time(f);
 	p->est = ssh_est_time(f) ? ssh_est_time(f) : p->start;
 	p->banner = s->h[DIR_S2C].ident_ts ? s->h[DIR_S2C].ident_ts : p->est;
-	ts_usec k = c->kexinit_ts > sv->kexinit_ts ? c->kexinit_ts : sv->kexinit_ts;
+	ts_usec k = ck->kexinit_ts > sk->kexinit_ts ? ck->kexinit_ts : sk->kexinit_ts;
 	p->kexinit = k ? k : p->banner;
 	const struct msg_rec *r = ssh_server_reply(s);
 	p->reply = r ? r->ts : p->kexinit;
-	ts_usec n = c->newkeys_ts > sv->newkeys_ts ? c->newkeys_ts : sv->newkeys_ts;
+	ts_usec n = ck->newkeys_ts > sk->newkeys_ts ? ck->newkeys_ts : sk->newkeys_ts;
 	p->newkeys = n ? n : p->reply;
 	const struct msg_rec *ci = ssh_find_msg(c, SSH_MSG_KEX_30, 49);
 	p->client_init = ci ? ci->ts : 0;
@@ -144,9 +146,9 @@ static void detail_phases(struct verdict *v, const struct phases *p)
 
 static void detail_algorithms(struct verdict *v, const struct ssh_sess *s)
 {
-	const struct ssh_nego *n = &s->nego;
+	const struct ssh_nego *n = ssh_nego_of(s);
 	for (int d = 0; d < 2; d++)
-		if (s->h[d].kexinit && s->h[d].kexinit_stored < s->h[d].kexinit_len)
+		if (ssh_hk(&s->h[d])->kexinit && ssh_hk(&s->h[d])->kexinit_stored < ssh_hk(&s->h[d])->kexinit_len)
 			verdict_bool(v, "kexinit_truncated", true); /* longer than we keep */
 	if (!s->nego_done)
 		return;
@@ -160,8 +162,8 @@ static void detail_algorithms(struct verdict *v, const struct ssh_sess *s)
 		else
 			verdict_str(v, keys[i], "c2s %s, s2c %s", a[0] ? a : "?", b[0] ? b : "?");
 	}
-	if (ssh_srv(s)->hostkey[0])
-		verdict_str(v, "server_host_key", "%s", ssh_srv(s)->hostkey);
+	if (ssh_hk(ssh_srv(s))->hostkey[0])
+		verdict_str(v, "server_host_key", "%s", ssh_hk(ssh_srv(s))->hostkey);
 }
 
 static const char *phase_side(const struct phases *p, int i)
@@ -209,12 +211,13 @@ void ssh_report_ok(struct flow *f, struct ssh_sess *s)
 	struct phases p;
 	phases_of(f, s, &p);
 	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
+	const struct ssh_nego *n = ssh_nego_of(s);
 	struct verdict *v = vbegin(f, V_SSH_OK, SEV_OK);
 	ev_handshake(v, s);
 	verdict_summary(v, "SSH handshake complete in %s: %s <-> %s, %s, %s", ssh_dur(p.total),
 			c->ident.software[0] ? c->ident.software : "?", sv->ident.software[0] ? sv->ident.software : "?",
-			s->nego.alg[SSH_CAT_KEX][0] ? s->nego.alg[SSH_CAT_KEX] : "kex ?",
-			s->nego.alg[SSH_CAT_ENC_C2S][0] ? s->nego.alg[SSH_CAT_ENC_C2S] : "cipher ?");
+			n->alg[SSH_CAT_KEX][0] ? n->alg[SSH_CAT_KEX] : "kex ?",
+			n->alg[SSH_CAT_ENC_C2S][0] ? n->alg[SSH_CAT_ENC_C2S] : "cipher ?");
 	detail_handshake(v, s, &p);
 	vdone(f, s, v); /* from OK_PENDING */
 }
@@ -393,27 +396,40 @@ void ssh_report_banner_stall(struct flow *f, struct ssh_sess *s, ts_usec now, en
 	vdone(f, s, v);
 }
 
-/* What a side's first bytes look like, once. */
-void ssh_describe_first(struct half *h)
+/* What the server's first bytes look like, once: the description is of the
+ * bytes seen then (more may come), and is made again from them when read. */
+void ssh_describe_first(struct ssh_sess *s)
 {
-	if (!h->foreign[0] && h->nfirst)
-		ssh_describe_foreign(h->first, h->nfirst, h->foreign, sizeof h->foreign);
+	if (!s->first.described && s->first.n)
+		s->first.described = s->first.n;
+}
+
+const char *ssh_foreign(const struct ssh_sess *s, char *buf, size_t len)
+{
+	if (!len)
+		return "";
+	buf[0] = 0;
+	if (s->first.described)
+		ssh_describe_foreign(s->first.b, s->first.described, buf, len);
+	return buf;
 }
 
 void ssh_report_closed_before_banner(struct flow *f, struct ssh_sess *s)
 {
-	ssh_describe_first(&s->h[DIR_S2C]);
+	ssh_describe_first(s);
 	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
+	char fg[160];
+	const char *foreign = ssh_foreign(s, fg, sizeof fg);
 	ts_usec after = ssh_since(s->close_ts, ssh_est_time(f));
 	struct verdict *v = vbegin(f, V_SSH_CLOSED_BEFORE_BANNER, SEV_FAIL);
 	ev_ident(v, c, DIR_C2S);
 	verdict_evidence(v, s->close_frame, s->close_ts, DIR_S2C, "server %s", close_word(s));
 	if (sv->text_lines || sv->off) {
-		verdict_evidence(v, sv->first_frame, sv->first_ts, DIR_S2C, "server text %u B", (unsigned)sv->off);
+		verdict_evidence(v, s->first.frame, s->first.ts, DIR_S2C, "server text %u B", (unsigned)sv->off);
 		verdict_summary(v, "the server accepted, sent %s instead of an SSH identification and closed (%s) %s "
 				   "after the handshake",
-				sv->foreign[0] ? sv->foreign : "a text line", close_word(s), ssh_dur(after));
-		verdict_str(v, "server_said", "%s", sv->foreign);
+				foreign[0] ? foreign : "a text line", close_word(s), ssh_dur(after));
+		verdict_str(v, "server_said", "%s", foreign);
 	} else {
 		verdict_summary(v, "the server accepted the connection and closed it (%s) %s later without sending an "
 				   "SSH identification",
@@ -425,15 +441,17 @@ void ssh_report_closed_before_banner(struct flow *f, struct ssh_sess *s)
 
 void ssh_report_not_ssh(struct flow *f, struct ssh_sess *s, const char *next)
 {
-	ssh_describe_first(&s->h[DIR_S2C]);
-	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
+	ssh_describe_first(s);
+	const struct half *c = &s->h[DIR_C2S];
+	char fg[160];
+	const char *foreign = ssh_foreign(s, fg, sizeof fg);
 	struct verdict *v = vbegin(f, V_SSH_NOT_SSH, SEV_FAIL);
 	ev_ident(v, c, DIR_C2S);
-	verdict_evidence(v, sv->first_frame, sv->first_ts, DIR_S2C, "server first bytes");
+	verdict_evidence(v, s->first.frame, s->first.ts, DIR_S2C, "server first bytes");
 	verdict_summary(v, "%s expected on port %u but the server's first bytes are %s, not an SSH identification%s%s",
 			c->ident_seen ? "the client speaks SSH," : "SSH", f->sport,
-			sv->foreign[0] ? sv->foreign : "not SSH", next && next[0] ? "; " : "", next ? next : "");
-	verdict_str(v, "server_first_bytes", "%s", sv->foreign);
+			foreign[0] ? foreign : "not SSH", next && next[0] ? "; " : "", next ? next : "");
+	verdict_str(v, "server_first_bytes", "%s", foreign);
 	if (c->ident_seen)
 		verdict_str(v, "client_ident", "%s", c->ident.line);
 	vdone(f, s, v);
@@ -453,6 +471,23 @@ void ssh_report_version_mismatch(struct flow *f, struct ssh_sess *s)
 	detail_software(v, s);
 	verdict_remedy(v, RV_SSH_NO_COMMON_ALGORITHM_PROTOCOL_1);
 	vdone(f, s, v);
+}
+
+/* A name-list of a side's KEXINIT ("" when it was not kept). */
+static struct ssh_str clear_list(const struct half *h, int which)
+{
+	struct ssh_str none = { "", 0 };
+	return h->clear ? ssh_kexinit_list(&h->clear->kx, h->clear->kexinit, which) : none;
+}
+
+/* The cleartext record of the side that sent DISCONNECT, the client's
+ * first; NULL if neither did. */
+static const struct half_clear *disconnect_of(const struct ssh_sess *s)
+{
+	const struct half_clear *c = ssh_cli(s)->clear, *sv = ssh_srv(s)->clear;
+	if (c && c->disconnect)
+		return c;
+	return sv && sv->disconnect ? sv : NULL;
 }
 
 /* Names of a list without the pseudo-algorithms that only signal features. */
@@ -482,20 +517,21 @@ static void list_for_summary(struct ssh_str l, char *out, size_t cap)
 void ssh_report_no_common(struct flow *f, struct ssh_sess *s, ts_usec now)
 {
 	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
-	int cat = s->nego.fail_cat;
+	const struct half_kex *ck = ssh_hk(c), *sk = ssh_hk(sv);
+	const struct ssh_nego *n = ssh_nego_of(s);
+	int cat = n->fail_cat;
 	int l = ssh_cat_list(cat);
-	struct ssh_str cl = ssh_kexinit_list(&c->kx, c->kexinit_buf, l);
-	struct ssh_str sl = ssh_kexinit_list(&sv->kx, sv->kexinit_buf, l);
+	struct ssh_str cl = clear_list(c, l), sl = clear_list(sv, l);
 	struct verdict *v = vbegin(f, V_SSH_NO_COMMON_ALGORITHM, SEV_FAIL);
 	ev_ident(v, c, DIR_C2S);
 	ev_ident(v, sv, DIR_S2C);
 	ev_msgs(v, s, DIR_C2S);
 	ev_msgs(v, s, DIR_S2C);
 	char next[200], cs[120], ss[120];
-	ts_usec both = c->kexinit_ts > sv->kexinit_ts ? c->kexinit_ts : sv->kexinit_ts;
-	const struct half *d = c->disconnect ? c : sv->disconnect ? sv : NULL;
+	ts_usec both = ck->kexinit_ts > sk->kexinit_ts ? ck->kexinit_ts : sk->kexinit_ts;
+	const struct half_clear *d = disconnect_of(s);
 	if (d)
-		snprintf(next, sizeof next, "the %s sent DISCONNECT (reason %u \"%s\")", d == c ? "client" : "server",
+		snprintf(next, sizeof next, "the %s sent DISCONNECT (reason %u \"%s\")", d == c->clear ? "client" : "server",
 			 d->disc_reason, d->disc_text);
 	else if (s->closer >= 0)
 		snprintf(next, sizeof next, "the %s closed the connection (%s) %s after the second KEXINIT", ssh_who(s->closer),
@@ -509,12 +545,12 @@ void ssh_report_no_common(struct flow *f, struct ssh_sess *s, ts_usec now)
 	verdict_summary(v, "no common %s algorithm: client offers %s; server offers %s; %s", ssh_cat_name(cat), cs, ss,
 			next);
 	verdict_str(v, "category", "%s", ssh_cat_name(cat));
-	if (s->nego.nfail > 1) {
+	if (n->nfail > 1) {
 		char more[200];
 		size_t o = 0;
 		more[0] = 0;
 		for (int i = 0; i < SSH_CAT_COUNT && o + 1 < sizeof more; i++)
-			if (s->nego.failed[i]) {
+			if (n->failed[i]) {
 				int w = snprintf(more + o, sizeof more - o, "%s%s", o ? ", " : "", ssh_cat_name(i));
 				if (w < 0)
 					break;
@@ -568,9 +604,9 @@ void ssh_report_kex_stall(struct flow *f, struct ssh_sess *s, ts_usec now, enum 
 	}
 	loss_short(&l, m.dir, ls, sizeof ls);
 	why_s[0] = 0;
-	const struct half *dh = c->disconnect ? c : sv->disconnect ? sv : NULL;
+	const struct half_clear *dh = disconnect_of(s);
 	if (dh)
-		snprintf(why_s, sizeof why_s, "the %s sent DISCONNECT %u \"%s\"", dh == c ? "client" : "server",
+		snprintf(why_s, sizeof why_s, "the %s sent DISCONNECT %u \"%s\"", dh == c->clear ? "client" : "server",
 			 dh->disc_reason, dh->disc_text);
 	else if (m.dir == s->cdir && !strcmp(m.name, "NEWKEYS") && s->closer == s->cdir)
 		snprintf(why_s, sizeof why_s, "a client leaving right after the key exchange reply usually rejected the "
@@ -620,7 +656,7 @@ static void sizes_str(const struct enc_count *e, char *buf, size_t len)
 
 void ssh_report_auth_failed(struct flow *f, struct ssh_sess *s)
 {
-	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
+	const struct half_kex *c = ssh_hk(ssh_cli(s)), *sv = ssh_hk(ssh_srv(s));
 	const struct enc_count *ans = &sv->ans;
 	struct phases p;
 	phases_of(f, s, &p);

@@ -15,6 +15,7 @@
 #include "verdict.h"
 
 #define KEXINIT_CAP 4096   /* KEXINIT payload bytes kept per side */
+#define KEXINIT_SMALL 2048 /* ... in a block that holds this many until a longer KEXINIT comes */
 #define MSG_LOG 12         /* messages before NEWKEYS remembered per side */
 #define SEG_LOG 8          /* recent data segments per side (size reasoning) */
 #define ENC_LOG 8          /* first encrypted segment sizes per side */
@@ -57,7 +58,6 @@ struct seg_rec {
 	uint32_t seq, len;
 	uint64_t frame;
 	ts_usec ts;
-	bool acked;
 };
 
 /* Encrypted data of one side, by TCP segment. */
@@ -70,6 +70,64 @@ struct enc_count {
 	uint16_t sizes[ENC_LOG];
 };
 
+/* What one side's binary packets said, and its encrypted traffic after its
+ * NEWKEYS. Part of the session's key exchange block (struct ssh_kex). */
+struct half_kex {
+	/* cleartext messages */
+	struct msg_rec msgs[MSG_LOG];
+	uint8_t nmsgs;
+	bool kexinit;
+	uint32_t kexinit_len, kexinit_stored;
+	ts_usec kexinit_ts;
+	char hassh[33];
+	uint8_t hassh_as; /* hassh is of this side as 1 client, 2 server; 0 none yet */
+	bool newkeys;
+	ts_usec newkeys_ts;
+	uint64_t newkeys_end; /* stream offset just past NEWKEYS */
+	char hostkey[48];     /* (server) key type in the key exchange reply */
+
+	/* encrypted traffic after this side's NEWKEYS: all of it, and what
+	 * came after the peer's first encrypted data (answers) */
+	uint32_t enc_hi;      /* sequence up to which encrypted bytes are counted */
+	bool enc_hi_set;
+	struct enc_count enc, ans;
+};
+
+/* A session's key exchange: taken from ssh.c's block pool with the first
+ * binary packet bytes of either side and kept until the session is released
+ * (its reports after NEWKEYS cite the messages and the negotiation). Most
+ * sessions never get here (a server that stays silent), so they do not
+ * hold it. */
+struct ssh_kex {
+	struct half_kex h[2];
+	struct ssh_nego nego;
+};
+
+/* What a side's cleartext packets said that is read only until both
+ * NEWKEYS: its KEXINIT payload, the name-lists found in it, its DISCONNECT.
+ * From ssh.c's block pool: taken with the side's first binary packet bytes,
+ * given back once both NEWKEYS passed or the session ends. Without one (no
+ * memory) the KEXINIT is framed but not kept, and a DISCONNECT not noted. */
+struct half_clear {
+	struct ssh_kexinit kx;        /* offsets into kexinit */
+	bool disconnect;
+	uint32_t disc_reason;
+	char disc_text[96];
+	uint32_t cap;                 /* payload bytes the block holds: KEXINIT_SMALL, or
+				       * KEXINIT_CAP once the side's KEXINIT needed more */
+	uint8_t kexinit[];            /* payload, message number first */
+};
+
+/* The server's (DIR_S2C) first bytes, to say what it sent instead of an SSH
+ * identification; nothing describes the client's. */
+struct first_bytes {
+	uint64_t frame;
+	ts_usec ts;
+	uint8_t b[FIRST_KEEP];
+	uint8_t n;
+	uint8_t described; /* bytes the description is of (it is made once); 0 none yet */
+};
+
 /* What one side sent. */
 struct half {
 	uint8_t st; /* enum half_state */
@@ -78,37 +136,20 @@ struct half {
 	bool dead_framing;   /* binary framing failed */
 	uint16_t pre_lines;
 	uint32_t pre_bytes;
-	struct ssh_ident ident;
 	uint64_t ident_frame;
 	ts_usec ident_ts;
 	uint64_t ident_end;  /* stream offset just past the identification line */
 	uint64_t off;        /* stream bytes received */
-	uint64_t first_frame;
-	ts_usec first_ts;
-	uint8_t first[FIRST_KEEP];
-	uint8_t nfirst;
-	char foreign[160];   /* what the non-SSH bytes look like */
-	struct ssh_linebuf line;
-	struct ssh_framer fr;
-
-	/* cleartext messages */
-	struct msg_rec msgs[MSG_LOG];
-	uint8_t nmsgs;
-	bool kexinit;
-	uint32_t kexinit_len, kexinit_stored;
-	uint64_t kexinit_frame;
-	ts_usec kexinit_ts;
-	struct ssh_kexinit kx;
-	char hassh[33];
-	uint8_t hassh_as; /* hassh is of this side as 1 client, 2 server; 0 none yet */
-	bool newkeys;
-	uint64_t newkeys_frame;
-	ts_usec newkeys_ts;
-	uint64_t newkeys_end; /* stream offset just past NEWKEYS */
-	bool disconnect;
-	uint32_t disc_reason;
-	char disc_text[96];
-	char hostkey[48];     /* (server) key type in the key exchange reply */
+	/* the identification line being read (HS_IDENT), then what it said
+	 * and the binary packets' framing: one phase at a time, so `ident` is
+	 * only there once ident_seen */
+	union {
+		struct ssh_linebuf line;
+		struct {
+			struct ssh_ident ident;
+			struct ssh_framer fr;
+		};
+	};
 
 	/* per-packet view (ssh_packet), until both NEWKEYS */
 	bool seq_on;
@@ -120,32 +161,35 @@ struct half {
 	uint64_t gap_frame;
 	ts_usec gap_ts;
 	struct seg_rec segs[SEG_LOG];
+	uint8_t segs_acked;   /* bit i: segs[i] was acknowledged */
 	uint8_t seg_pos, nsegs;
 	uint32_t max_acked_len;
-	uint64_t max_acked_frame;
 	uint32_t unacked_retrans; /* re-sent segments since the peer last acknowledged new data */
 
-	/* encrypted traffic after this side's NEWKEYS: all of it, and what
-	 * came after the peer's first encrypted data (answers) */
-	uint32_t enc_hi;      /* sequence up to which encrypted bytes are counted */
-	bool enc_hi_set;
-	struct enc_count enc, ans;
+	/* this side's part of the session's key exchange block; NULL before
+	 * either side sent binary packet bytes (read it with ssh_hk()) */
+	struct half_kex *k;
 
-	/* KEXINIT payload (KEXINIT_CAP bytes) from ssh.c's block pool, held
-	 * only while the handshake is in cleartext; NULL before the binary
-	 * phase and after both NEWKEYS */
-	uint8_t *kexinit_buf;
+	/* the cleartext-only record (struct half_clear), held only while the
+	 * handshake is in cleartext; NULL before the binary phase and after
+	 * both NEWKEYS */
+	struct half_clear *clear;
+	uint32_t clear_idx;   /* its slot in the pool */
 };
+
+_Static_assert(SEG_LOG <= 8, "segs_acked has a bit per recent segment");
 
 struct ssh_sess {
 	struct half h[2];
+	struct ssh_kex *kex; /* the key exchange block, or NULL (see struct ssh_kex) */
+	uint32_t kex_idx;    /* its slot in the pool */
+	struct first_bytes first; /* the server's */
 	uint32_t idx, next_free;
 	bool expected;       /* SSH is expected: port 22, or the client identified */
 	uint8_t rstate;      /* enum ssh_report_state */
 	bool complete;       /* both NEWKEYS */
 	bool waiting_client; /* server spoke non-SSH on another port: does the client speak SSH? */
 	bool nego_done;
-	struct ssh_nego nego;
 	uint8_t fam;         /* enum ssh_kexfam */
 	uint8_t cdir;        /* direction the SSH client sends in (DIR_S2C: reverse SSH) */
 	bool roles_known;    /* a key exchange message showed who the SSH client is */
@@ -157,6 +201,20 @@ struct ssh_sess {
 	ts_usec close_ts;
 	ts_usec deadline;
 };
+
+/* All zero: what a session without a key exchange block reads. */
+extern const struct ssh_kex ssh_no_kex;
+
+/* A side's key exchange record, empty before any binary packet. */
+static inline const struct half_kex *ssh_hk(const struct half *h)
+{
+	return h->k ? h->k : &ssh_no_kex.h[0];
+}
+
+static inline const struct ssh_nego *ssh_nego_of(const struct ssh_sess *s)
+{
+	return s->kex ? &s->kex->nego : &ssh_no_kex.nego;
+}
 
 enum loss_kind { LOSS_NONE, LOSS_ARTEFACT, LOSS_BEFORE, LOSS_AFTER };
 
@@ -190,7 +248,6 @@ struct missing {
 	const char *name;     /* the message's name (a constant string) */
 	ts_usec since;        /* wait started */
 	const struct msg_rec *last; /* last message of the other side */
-	uint64_t since_frame;
 };
 
 
@@ -199,7 +256,9 @@ const struct msg_rec *ssh_server_reply(const struct ssh_sess *s);
 void ssh_report_ok(struct flow *f, struct ssh_sess *s);
 void ssh_report_complete(struct flow *f, struct ssh_sess *s);
 void ssh_report_banner_stall(struct flow *f, struct ssh_sess *s, ts_usec now, enum trigger tr, int why);
-void ssh_describe_first(struct half *h);
+void ssh_describe_first(struct ssh_sess *s);
+/* What the server's first bytes look like (ssh_describe_first() made it), or "". */
+const char *ssh_foreign(const struct ssh_sess *s, char *buf, size_t len);
 void ssh_report_closed_before_banner(struct flow *f, struct ssh_sess *s);
 void ssh_report_not_ssh(struct flow *f, struct ssh_sess *s, const char *next);
 void ssh_report_version_mismatch(struct flow *f, struct ssh_sess *s);

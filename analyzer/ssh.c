@@ -12,7 +12,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../capture/pool.h"
 #include "ssh-session.h"
+
+/* Under AddressSanitizer an entry given back to one of the pools below is
+ * poisoned until it is taken again: a read of a returned session, key
+ * exchange block or cleartext block fails the sanitizer build's tests. The
+ * free-list link at the start of a block stays readable. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SSH_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define SSH_ASAN 1
+#endif
+#ifdef SSH_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
 
 /* ---- the pool ------------------------------------------------------------ */
 
@@ -27,91 +49,166 @@ static struct {
  * pool so that a run after ssh_init() is the same as a first one. */
 static unsigned dur_next, mname_next;
 
-static struct ssh_sess *pool_at(uint32_t idx)
+static struct ssh_sess *sess_at(uint32_t idx)
 {
 	return &pool.chunks[idx / POOL_CHUNK][idx % POOL_CHUNK];
 }
 
-/* ---- KEXINIT buffers ------------------------------------------------------ */
+/* ---- cleartext and key exchange blocks ----------------------------------- */
 
-/* A side's KEXINIT payload needs KEXINIT_CAP bytes, but only while its
- * handshake is in cleartext: a block is taken when the side starts binary
- * packets and given back once both NEWKEYS passed (nothing reads a KEXINIT
- * after that) or the session ends. Blocks come in chunks and go round a
- * free list, so this memory follows handshakes in progress, not sessions
- * kept open for their login's outcome. At most two per session: the limit
- * is the session pool's, twice. */
-#define KX_CHUNK 16
+/* A side's cleartext-only record (struct half_clear, with its KEXINIT
+ * payload) is needed only while its handshake is in cleartext: a block is
+ * taken when the side starts binary packets and given back once both
+ * NEWKEYS passed (nothing reads a KEXINIT or a cleartext DISCONNECT after
+ * that) or the session ends. It holds KEXINIT_SMALL payload bytes (what
+ * real KEXINITs need) and is swapped for one of KEXINIT_CAP when a KEXINIT's
+ * header announces more. Blocks come in chunks and go round a free list,
+ * so this memory follows handshakes in progress, not sessions kept open
+ * for their login's outcome. At most two per session: the limit is the
+ * session pool's, twice.
+ *
+ * A session's struct ssh_kex is taken when either side's first binary
+ * packet bytes arrive and given back with the session: sessions that never
+ * get past the identifications (most of those open at once on a busy link
+ * wait on a silent server) do not hold one. At most one per session. */
+#define BLOCK_CHUNK_SHIFT 4 /* 16 blocks a chunk */
 
-union kx_block {
-	union kx_block *next;
-	uint8_t b[KEXINIT_CAP];
-};
+static struct pool kx_small, kx_big, kexp;
 
-static struct {
-	union kx_block **chunks;
-	uint32_t nchunks, maxchunks;
-	union kx_block *free;
-} kx;
+/* All zero: what a session without a key exchange block reads. */
+const struct ssh_kex ssh_no_kex;
 
-static void kx_reset(void)
+/* A block given back: poisoned but the pool's link in its first bytes. */
+static void block_give(struct pool *p, uint32_t idx)
 {
-	for (uint32_t i = 0; i < kx.nchunks; i++)
-		free(kx.chunks[i]);
-	free(kx.chunks);
-	memset(&kx, 0, sizeof kx);
+	pool_give(p, idx);
+	POISON((char *)pool_at(p, idx) + sizeof(uint32_t), p->size - sizeof(uint32_t));
 }
 
-/* Give the side a KEXINIT buffer; without one (no memory) its KEXINIT is
- * framed but not kept, as when it is too big. */
+static void block_reset(struct pool *p)
+{
+	for (uint32_t i = 0; i < p->nchunks; i++)
+		UNPOISON(p->chunks[i], p->size << p->chunk_shift);
+	pool_free(p);
+}
+
+static struct pool *kx_pool(const struct half_clear *hc)
+{
+	return hc->cap > KEXINIT_SMALL ? &kx_big : &kx_small;
+}
+
+/* A cleartext block holding cap payload bytes (the payload is the
+ * framer's to fill), or NULL when there is no memory. */
+static struct half_clear *kx_block(uint32_t cap, uint32_t *idx)
+{
+	struct pool *p = cap > KEXINIT_SMALL ? &kx_big : &kx_small;
+	struct half_clear *hc = pool_take(p, idx);
+	if (!hc) {
+		pool.st.kexinit_full++;
+		return NULL;
+	}
+	UNPOISON(hc, p->size);
+	memset(hc, 0, sizeof *hc);
+	hc->cap = cap;
+	return hc;
+}
+
+static void kx_use(struct half *h, struct half_clear *hc, uint32_t idx)
+{
+	h->clear = hc;
+	h->clear_idx = idx;
+	ssh_framer_set_big(&h->fr, hc->kexinit, hc->cap);
+}
+
+/* Give the side its cleartext block; without one (no memory) its KEXINIT
+ * is framed but not kept, as when it is too big. */
 static void kx_take(struct half *h)
 {
-	if (!kx.free && kx.nchunks < kx.maxchunks) {
-		union kx_block *c = malloc(KX_CHUNK * sizeof *c);
-		if (c) {
-			kx.chunks[kx.nchunks++] = c;
-			for (uint32_t i = KX_CHUNK; i-- > 0;) {
-				c[i].next = kx.free;
-				kx.free = &c[i];
-			}
-		}
-	}
-	union kx_block *b = kx.free;
-	if (!b) {
-		pool.st.kexinit_full++;
+	uint32_t idx;
+	struct half_clear *hc = kx_block(KEXINIT_SMALL, &idx);
+	if (!hc)
 		return;
-	}
-	kx.free = b->next;
-	h->kexinit_buf = b->b;
-	ssh_framer_set_big(&h->fr, b->b, KEXINIT_CAP);
+	kx_use(h, hc, idx);
 	if (++pool.st.kexinit_active > pool.st.kexinit_peak)
 		pool.st.kexinit_peak = pool.st.kexinit_active;
+}
+
+/* A KEXINIT of `need` payload bytes comes (its header was framed): a side
+ * whose block holds fewer moves to a KEXINIT_CAP one, and what the block
+ * held goes along (a second KEXINIT overwrites the first in place, as it
+ * always did). Without one (no memory) the KEXINIT is kept as far as the
+ * small block goes. */
+static void kx_fit(struct half *h, uint32_t need)
+{
+	struct half_clear *old = h->clear;
+	if (!old || need <= old->cap || old->cap >= KEXINIT_CAP)
+		return;
+	uint32_t idx;
+	struct half_clear *hc = kx_block(KEXINIT_CAP, &idx);
+	if (!hc)
+		return;
+	memcpy(hc, old, sizeof *hc + old->cap);
+	hc->cap = KEXINIT_CAP;
+	block_give(kx_pool(old), h->clear_idx);
+	kx_use(h, hc, idx);
 }
 
 static void kx_give_back(struct ssh_sess *s)
 {
 	for (int d = 0; d < 2; d++) {
 		struct half *h = &s->h[d];
-		if (!h->kexinit_buf)
+		if (!h->clear)
 			continue;
-		union kx_block *b = (union kx_block *)(void *)h->kexinit_buf;
-		b->next = kx.free;
-		kx.free = b;
-		h->kexinit_buf = NULL;
+		block_give(kx_pool(h->clear), h->clear_idx);
+		h->clear = NULL;
 		ssh_framer_set_big(&h->fr, NULL, 0);
 		pool.st.kexinit_active--;
 	}
 }
 
+/* Give the session its key exchange block; false when there is no memory. */
+static bool kex_take(struct ssh_sess *s)
+{
+	uint32_t idx;
+	struct ssh_kex *k = pool_take(&kexp, &idx);
+	if (!k) {
+		pool.st.kex_full++;
+		return false;
+	}
+	UNPOISON(k, sizeof *k);
+	memset(k, 0, sizeof *k);
+	s->kex = k;
+	s->kex_idx = idx;
+	for (int d = 0; d < 2; d++)
+		s->h[d].k = &k->h[d];
+	pool.st.kex_active = (uint32_t)kexp.st.active;
+	pool.st.kex_peak = (uint32_t)kexp.st.peak;
+	return true;
+}
+
+static void kex_give_back(struct ssh_sess *s)
+{
+	if (!s->kex)
+		return;
+	block_give(&kexp, s->kex_idx);
+	s->kex = NULL;
+	s->h[0].k = s->h[1].k = NULL;
+	pool.st.kex_active = (uint32_t)kexp.st.active;
+}
+
 static void pool_reset(void)
 {
-	for (uint32_t i = 0; i < pool.nchunks; i++)
+	for (uint32_t i = 0; i < pool.nchunks; i++) {
+		UNPOISON(pool.chunks[i], POOL_CHUNK * sizeof *pool.chunks[i]);
 		free(pool.chunks[i]);
+	}
 	free(pool.chunks);
 	memset(&pool, 0, sizeof pool);
 	pool.free_head = NONE32;
 	dur_next = mname_next = 0;
-	kx_reset();
+	block_reset(&kx_small);
+	block_reset(&kx_big);
+	block_reset(&kexp);
 }
 
 /* No room for this connection: it is given up for good (APP_OTHER: not
@@ -121,6 +218,14 @@ static void ssh_pool_full(struct flow *f)
 	pool.st.pool_full++;
 	limit_note(&pool.st.full, f->last_ts, f->last_frame);
 	flow_state(f)->app = APP_OTHER;
+}
+
+/* A free entry: all but its free-list fields (idx, next_free) poisoned. */
+static void sess_poison(struct ssh_sess *s)
+{
+	POISON(s, offsetof(struct ssh_sess, idx));
+	size_t keep = offsetof(struct ssh_sess, next_free) + sizeof s->next_free;
+	POISON((char *)s + keep, sizeof *s - keep);
 }
 
 static struct ssh_sess *sess_new(struct flow *f)
@@ -143,25 +248,25 @@ static struct ssh_sess *sess_new(struct flow *f)
 			c[i].idx = base + i;
 			c[i].next_free = pool.free_head;
 			pool.free_head = base + i;
+			sess_poison(&c[i]);
 		}
 		if (pool.free_head == NONE32) {
 			ssh_pool_full(f);
 			return NULL;
 		}
 	}
-	struct ssh_sess *s = pool_at(pool.free_head);
+	struct ssh_sess *s = sess_at(pool.free_head);
 	uint32_t idx = s->idx;
 	pool.free_head = s->next_free;
+	UNPOISON(s, sizeof *s);
 	memset(s, 0, sizeof *s);
 	s->idx = idx;
 	s->closer = -1;
 	s->last_enc = -1;
 	s->cdir = DIR_C2S;
 	s->fam = SSH_KEXFAM_UNKNOWN;
-	for (int d = 0; d < 2; d++) {
-		ssh_line_reset(&s->h[d].line);
-		ssh_framer_init(&s->h[d].fr, NULL, 0); /* kx_take() once binary */
-	}
+	for (int d = 0; d < 2; d++)
+		ssh_line_reset(&s->h[d].line); /* the framer replaces it once binary */
 	s->expected = f->sport == 22;
 	flow_state(f)->app_state = s;
 	pool.st.sessions++;
@@ -177,8 +282,10 @@ static void sess_free(struct flow *f)
 	if (!s)
 		return;
 	kx_give_back(s);
+	kex_give_back(s);
 	s->next_free = pool.free_head;
 	pool.free_head = s->idx;
+	sess_poison(s);
 	fs->app_state = NULL;
 	pool.st.active--;
 }
@@ -192,10 +299,14 @@ void ssh_init(void)
 	pool.chunks = calloc(pool.maxchunks, sizeof *pool.chunks);
 	if (!pool.chunks)
 		pool.maxchunks = 0;
-	kx.maxchunks = (uint32_t)(((uint64_t)pool.cap * 2 + KX_CHUNK - 1) / KX_CHUNK);
-	kx.chunks = calloc(kx.maxchunks, sizeof *kx.chunks);
-	if (!kx.chunks)
-		kx.maxchunks = 0;
+	/* without a chunk index no block is handed out, as when out of memory */
+	uint32_t kx_cap = pool.cap > UINT32_MAX / 2 ? UINT32_MAX : pool.cap * 2;
+	if (!pool_init(&kx_small, sizeof(struct half_clear) + KEXINIT_SMALL, kx_cap, BLOCK_CHUNK_SHIFT))
+		kx_small.cap = 0;
+	if (!pool_init(&kx_big, sizeof(struct half_clear) + KEXINIT_CAP, kx_cap, BLOCK_CHUNK_SHIFT))
+		kx_big.cap = 0;
+	if (!pool_init(&kexp, sizeof(struct ssh_kex), pool.cap, BLOCK_CHUNK_SHIFT))
+		kexp.cap = 0;
 }
 
 void ssh_count_verdict(void)
@@ -290,11 +401,11 @@ static void not_ssh_quiet(struct flow *f)
 	pool.st.not_ssh++;
 }
 
-static void remember_msg(struct half *h, uint8_t msg, uint32_t size, uint64_t frame, ts_usec ts)
+static void remember_msg(struct half_kex *k, uint8_t msg, uint32_t size, uint64_t frame, ts_usec ts)
 {
-	if (h->nmsgs >= MSG_LOG)
+	if (k->nmsgs >= MSG_LOG)
 		return;
-	struct msg_rec *m = &h->msgs[h->nmsgs++];
+	struct msg_rec *m = &k->msgs[k->nmsgs++];
 	m->msg = msg;
 	m->size = size;
 	m->frame = frame;
@@ -304,15 +415,17 @@ static void remember_msg(struct half *h, uint8_t msg, uint32_t size, uint64_t fr
 /* First message of a side with number in [lo, hi], or NULL. */
 const struct msg_rec *ssh_find_msg(const struct half *h, uint8_t lo, uint8_t hi)
 {
-	for (unsigned i = 0; i < h->nmsgs; i++)
-		if (h->msgs[i].msg >= lo && h->msgs[i].msg <= hi)
-			return &h->msgs[i];
+	const struct half_kex *k = ssh_hk(h);
+	for (unsigned i = 0; i < k->nmsgs; i++)
+		if (k->msgs[i].msg >= lo && k->msgs[i].msg <= hi)
+			return &k->msgs[i];
 	return NULL;
 }
 
 const struct msg_rec *ssh_last_msg(const struct half *h)
 {
-	return h->nmsgs ? &h->msgs[h->nmsgs - 1] : NULL;
+	const struct half_kex *k = ssh_hk(h);
+	return k->nmsgs ? &k->msgs[k->nmsgs - 1] : NULL;
 }
 
 const char *ssh_mname(const struct ssh_sess *s, uint8_t msg)
@@ -331,7 +444,12 @@ struct feed_ctx {
 	uint64_t base; /* stream offset of the bytes handed to the framer */
 };
 
-static void parse_disconnect(struct half *h, const struct ssh_msg *m)
+_Static_assert(SSH_SMALL_KEEP >= 1 + 4 + 4 + sizeof(((struct half_clear *)0)->disc_text) - 1,
+	       "the framer keeps less of a DISCONNECT than its text shown");
+_Static_assert(SSH_SMALL_KEEP >= 1 + 4 + 4 + sizeof(((struct half_kex *)0)->hostkey) - 1,
+	       "the framer keeps less of a key exchange reply than its host key type");
+
+static void parse_disconnect(struct half_clear *h, const struct ssh_msg *m)
 {
 	struct cursor c = cursor_make(m->payload, m->stored);
 	cursor_u8(&c);
@@ -350,7 +468,7 @@ static void parse_disconnect(struct half *h, const struct ssh_msg *m)
 
 /* The key exchange reply starts with the host key blob, whose first field
  * names the key type. */
-static void parse_hostkey_type(struct half *h, const struct ssh_msg *m)
+static void parse_hostkey_type(struct half_kex *h, const struct ssh_msg *m)
 {
 	struct cursor c = cursor_make(m->payload, m->stored);
 	cursor_u8(&c);
@@ -371,32 +489,37 @@ static void negotiate(struct ssh_sess *s)
 {
 	for (int d = 0; d < 2; d++) {
 		struct half *h = &s->h[d];
+		struct half_kex *k = h->k;
 		uint8_t as = d != s->cdir ? 2 : 1; /* its HASSH once per role */
-		if (h->kexinit && h->kx.nlists && h->hassh_as != as) {
-			ssh_hassh(&h->kx, h->kexinit_buf, as == 2, h->hassh);
-			h->hassh_as = as;
+		if (k->kexinit && h->clear && h->clear->kx.nlists && k->hassh_as != as) {
+			ssh_hassh(&h->clear->kx, h->clear->kexinit, as == 2, k->hassh);
+			k->hassh_as = as;
 		}
 	}
 	const struct half *c = ssh_cli(s), *sv = ssh_srv(s);
-	if (!c->kexinit || !sv->kexinit)
+	if (!c->k->kexinit || !sv->k->kexinit)
 		return;
-	ssh_negotiate(&c->kx, c->kexinit_buf, &sv->kx, sv->kexinit_buf, &s->nego);
+	static const struct ssh_kexinit none; /* no cleartext block: nothing kept */
+	ssh_negotiate(c->clear ? &c->clear->kx : &none, c->clear ? c->clear->kexinit : NULL,
+		      sv->clear ? &sv->clear->kx : &none, sv->clear ? sv->clear->kexinit : NULL, &s->kex->nego);
 	s->nego_done = true;
-	s->fam = (uint8_t)ssh_kex_family(s->nego.alg[SSH_CAT_KEX]);
+	s->fam = (uint8_t)ssh_kex_family(s->kex->nego.alg[SSH_CAT_KEX]);
 }
 
 static void on_kexinit(struct ssh_sess *s, struct half *h, const struct ssh_msg *m, const struct feed_ctx *x)
 {
-	if (h->kexinit)
+	struct half_kex *k = h->k;
+	if (k->kexinit)
 		return; /* a second cleartext KEXINIT: keep the first */
-	h->kexinit = true;
-	h->kexinit_len = m->payload_len;
-	h->kexinit_stored = m->stored;
-	h->kexinit_frame = x->frame;
-	h->kexinit_ts = x->ts;
-	memset(&h->kx, 0, sizeof h->kx);
-	if (m->kept_big) /* else the framer had no room: nothing to parse */
-		ssh_kexinit_parse(h->kexinit_buf, h->kexinit_stored, &h->kx);
+	k->kexinit = true;
+	k->kexinit_len = m->payload_len;
+	k->kexinit_stored = m->stored;
+	k->kexinit_ts = x->ts;
+	if (h->clear) {
+		memset(&h->clear->kx, 0, sizeof h->clear->kx);
+		if (m->kept_big) /* else the framer had no room: nothing to parse */
+			ssh_kexinit_parse(h->clear->kexinit, k->kexinit_stored, &h->clear->kx);
+	}
 	negotiate(s);
 }
 
@@ -405,15 +528,20 @@ static bool on_msg(void *arg, const struct ssh_msg *m)
 	struct feed_ctx *x = arg;
 	struct ssh_sess *s = x->s;
 	struct half *h = &s->h[x->dir];
-	remember_msg(h, m->msg, m->packet_length + 4, x->frame, x->ts);
+	struct half_kex *k = h->k; /* taken before framing */
+	if (m->header) {
+		kx_fit(h, m->payload_len); /* a KEXINIT's header: room for its payload */
+		return true;
+	}
+	remember_msg(k, m->msg, m->packet_length + 4, x->frame, x->ts);
 	switch (m->msg) {
 	case SSH_MSG_KEXINIT:
 		on_kexinit(s, h, m, x);
 		break;
 	case SSH_MSG_DISCONNECT:
-		if (!h->disconnect) {
-			h->disconnect = true;
-			parse_disconnect(h, m);
+		if (h->clear && !h->clear->disconnect) {
+			h->clear->disconnect = true;
+			parse_disconnect(h->clear, m);
 		}
 		break;
 	case SSH_MSG_KEX_30:
@@ -429,15 +557,14 @@ static bool on_msg(void *arg, const struct ssh_msg *m)
 		break;
 	case SSH_MSG_KEX_31:
 	case SSH_MSG_KEX_33:
-		if (x->dir != s->cdir && !h->hostkey[0] &&
+		if (x->dir != s->cdir && !k->hostkey[0] &&
 		    (m->msg == SSH_MSG_KEX_33 || s->fam != SSH_KEXFAM_GEX))
-			parse_hostkey_type(h, m);
+			parse_hostkey_type(k, m);
 		break;
 	case SSH_MSG_NEWKEYS:
-		h->newkeys = true;
-		h->newkeys_frame = x->frame;
-		h->newkeys_ts = x->ts;
-		h->newkeys_end = x->base + m->end;
+		k->newkeys = true;
+		k->newkeys_ts = x->ts;
+		k->newkeys_end = x->base + m->end;
 		h->st = HS_ENCRYPTED;
 		return false;
 	default:
@@ -468,7 +595,7 @@ static bool line_is_other_protocol(const char *l)
 static void server_foreign(struct flow *f, struct ssh_sess *s)
 {
 	struct half *sv = &s->h[DIR_S2C];
-	ssh_describe_first(sv);
+	ssh_describe_first(s);
 	if (!s->expected) {
 		/* another port: only a finding if the client speaks SSH to it */
 		s->waiting_client = true;
@@ -516,12 +643,16 @@ static size_t ident_step(struct feed_ctx *x, const uint8_t *p, size_t n)
 	if (ssh_ident_parse(h->line.buf, h->line.len, &id)) {
 		id.crlf = crlf;
 		id.too_long = h->line.total + (crlf ? 2 : 1) > 255;
-		h->ident = id;
+		h->ident = id; /* the line buffer is done: its storage holds the identification */
 		h->ident_seen = true;
 		h->ident_frame = x->frame;
 		h->ident_ts = x->ts;
 		h->ident_end = x->base + used;
 		h->st = ssh_ident_v2(&id) ? HS_BINARY : HS_DEAD;
+		if (h->st == HS_BINARY) {
+			ssh_framer_init(&h->fr, NULL, 0); /* kx_take() with the first binary bytes */
+			h->fr.announce = true;    /* kx_fit() at a KEXINIT's header */
+		}
 		flow_state(f)->app = APP_SSH;
 		if (x->dir == DIR_C2S) {
 			s->expected = true;
@@ -533,7 +664,6 @@ static size_t ident_step(struct feed_ctx *x, const uint8_t *p, size_t n)
 				return n;
 			}
 		}
-		ssh_line_reset(&h->line);
 		return used;
 	}
 	/* a line that is not an identification */
@@ -545,7 +675,7 @@ static size_t ident_step(struct feed_ctx *x, const uint8_t *p, size_t n)
 	h->pre_bytes += h->line.total + 1;
 	h->text_lines = true;
 	if (first_line)
-		ssh_describe_first(h);
+		ssh_describe_first(s); /* only the server gets here */
 	bool other = h->line.binary || line_is_other_protocol(h->line.buf);
 	ssh_line_reset(&h->line);
 	if (other || h->pre_lines > PRE_LINES_MAX || h->pre_bytes > PRE_BYTES_MAX) {
@@ -577,7 +707,7 @@ static void enc_add(struct enc_count *e, uint32_t bytes, uint64_t frame, ts_usec
 static void count_encrypted(struct flow *f, struct ssh_sess *s, int dir, uint32_t bytes, uint64_t frame, ts_usec ts,
 			    bool has_end, uint32_t end)
 {
-	struct half *h = &s->h[dir];
+	struct half_kex *h = s->h[dir].k; /* this side sent NEWKEYS */
 	if (has_end) {
 		h->enc_hi = end;
 		h->enc_hi_set = true;
@@ -585,13 +715,13 @@ static void count_encrypted(struct flow *f, struct ssh_sess *s, int dir, uint32_
 	if (!bytes)
 		return;
 	enc_add(&h->enc, bytes, frame, ts);
-	if (ssh_cli(s)->enc.segs) {
+	if (ssh_hk(ssh_cli(s))->enc.segs) {
 		/* a login is request and answer: the server never speaks twice */
 		if (dir != s->cdir && s->last_enc == (int8_t)dir)
 			s->srv_repeat = true;
 		s->last_enc = (int8_t)dir;
 	}
-	if (!s->h[!dir].enc.segs)
+	if (!ssh_hk(&s->h[!dir])->enc.segs)
 		return;
 	enc_add(&h->ans, bytes, frame, ts);
 	/* the server says more than authentication failures do: logged in */
@@ -616,15 +746,16 @@ static void feed(struct flow *f, struct ssh_sess *s, int dir, const uint8_t *dat
 		 ts_usec ts)
 {
 	struct half *h = &s->h[dir];
-	if (!h->off) {
-		h->first_frame = frame;
-		h->first_ts = ts;
+	struct first_bytes *fb = &s->first;
+	if (dir == DIR_S2C && !h->off) {
+		fb->frame = frame;
+		fb->ts = ts;
 	}
-	if (h->nfirst < FIRST_KEEP) {
-		size_t room = (size_t)FIRST_KEEP - h->nfirst;
+	if (dir == DIR_S2C && fb->n < FIRST_KEEP) {
+		size_t room = (size_t)FIRST_KEEP - fb->n;
 		size_t k = room < len ? room : len;
-		memcpy(h->first + h->nfirst, data, k);
-		h->nfirst = (uint8_t)(h->nfirst + k);
+		memcpy(fb->b + fb->n, data, k);
+		fb->n = (uint8_t)(fb->n + k);
 	}
 	struct feed_ctx x = { f, s, dir, frame, ts, h->off };
 	size_t i = 0;
@@ -636,7 +767,14 @@ static void feed(struct flow *f, struct ssh_sess *s, int dir, const uint8_t *dat
 			used = ident_step(&x, data + i, len - i);
 			break;
 		case HS_BINARY:
-			if (!h->kexinit_buf && !s->complete)
+			if (!s->kex && !kex_take(s)) {
+				/* no memory for what the packets say: lose track, as of bytes that do not frame */
+				h->dead_framing = true;
+				h->st = HS_DEAD;
+				used = len - i;
+				break;
+			}
+			if (!h->clear && !s->complete)
 				kx_take(h);
 			used = ssh_framer_feed(&h->fr, data + i, len - i, on_msg, &x);
 			if (h->fr.err) {
@@ -664,7 +802,7 @@ static void feed(struct flow *f, struct ssh_sess *s, int dir, const uint8_t *dat
 		return;
 	}
 	struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
-	if (c->newkeys && sv->newkeys && !s->complete) {
+	if (ssh_hk(c)->newkeys && ssh_hk(sv)->newkeys && !s->complete) {
 		s->complete = true;
 		kx_give_back(s); /* the key exchange is over: no KEXINIT is read again */
 		if (s->rstate == SSH_REPORT_OPEN)
@@ -753,17 +891,18 @@ static void track_segment(struct flow *f, struct ssh_sess *s, int dir, const str
 			r->len = len;
 			r->frame = p->frame;
 			r->ts = p->ts;
-			r->acked = false;
+			h->segs_acked &= (uint8_t)~(1u << h->seg_pos);
 			h->seg_pos = (uint8_t)((h->seg_pos + 1) % SEG_LOG);
 			if (h->nsegs < SEG_LOG)
 				h->nsegs++;
 		}
 	}
 	/* encrypted data after this side's NEWKEYS */
-	if (h->newkeys && h->seq_on) {
-		uint32_t from = h->base_seq + (uint32_t)h->newkeys_end;
-		if (h->enc_hi_set && ssh_seq_gt(h->enc_hi, from))
-			from = h->enc_hi;
+	const struct half_kex *k = ssh_hk(h);
+	if (k->newkeys && h->seq_on) {
+		uint32_t from = h->base_seq + (uint32_t)k->newkeys_end;
+		if (k->enc_hi_set && ssh_seq_gt(k->enc_hi, from))
+			from = k->enc_hi;
 		if (ssh_seq_gt(end, from))
 			count_encrypted(f, s, dir, ssh_seq_gt(seq, from) ? len : end - from, p->frame, p->ts, true, end);
 	}
@@ -776,15 +915,13 @@ static void track_ack(struct ssh_sess *s, int dir, const struct pkt *p)
 		return;
 	struct half *o = &s->h[!dir];
 	for (unsigned i = 0; i < o->nsegs; i++) {
-		struct seg_rec *r = &o->segs[i];
-		if (r->acked || !ssh_seq_ge(p->ack, r->seq + r->len))
+		const struct seg_rec *r = &o->segs[i];
+		if ((o->segs_acked >> i & 1u) || !ssh_seq_ge(p->ack, r->seq + r->len))
 			continue;
-		r->acked = true;
+		o->segs_acked |= (uint8_t)(1u << i);
 		o->unacked_retrans = 0; /* the path carried something back */
-		if (r->len > o->max_acked_len) {
+		if (r->len > o->max_acked_len)
 			o->max_acked_len = r->len;
-			o->max_acked_frame = r->frame;
-		}
 	}
 }
 
@@ -907,11 +1044,12 @@ void ssh_describe(const struct flow *f, ts_usec now, char *buf, size_t len)
 	const struct half *c = &s->h[DIR_C2S], *sv = &s->h[DIR_S2C];
 	if (s->complete) {
 		snprintf(buf, len, "SSH encrypted (%s <-> %s), %u/%u encrypted segments", c->ident.software,
-			 sv->ident.software, c->enc.segs, sv->enc.segs);
+			 sv->ident.software, ssh_hk(c)->enc.segs, ssh_hk(sv)->enc.segs);
 	} else if (!sv->ident_seen) {
 		ts_usec est = ssh_est_time(f);
+		char fg[160];
 		if (sv->text_lines)
-			snprintf(buf, len, "SSH? server sent %s", sv->foreign);
+			snprintf(buf, len, "SSH? server sent %s", ssh_foreign(s, fg, sizeof fg));
 		else
 			snprintf(buf, len, "SSH awaiting server banner %.1f s", est ? (double)ssh_since(now, est) / USEC_F : 0.0);
 	} else if (!c->ident_seen) {

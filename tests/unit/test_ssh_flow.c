@@ -237,15 +237,14 @@ static const char SIDENT[] = "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n";
 /* A healthy handshake with the server's ident and KEXINIT coalesced, the
  * client's KEXINIT split in three, and NEWKEYS followed by encrypted bytes
  * in the same segment. */
-static void handshake(struct conv *c, ts_usec banner_delay)
+static void handshake_with(struct conv *c, ts_usec banner_delay, const uint8_t *k, size_t kn)
 {
-	uint8_t buf[4096], k[2048];
+	uint8_t buf[4096];
 	send_data(c, DIR_C2S, CIDENT, strlen(CIDENT), 100);
 	size_t o = strlen(SIDENT);
 	memcpy(buf, SIDENT, o);
 	o += kexinit_pkt(buf + o, "curve25519-sha256,kex-strict-s-v00@openssh.com", "aes128-ctr");
 	send_data(c, DIR_S2C, buf, o, banner_delay);
-	size_t kn = kexinit_pkt(k, "sntrup761x25519-sha512,curve25519-sha256,ext-info-c", "chacha20-poly1305@openssh.com,aes128-ctr");
 	send_data(c, DIR_C2S, k, 7, 200);
 	send_data(c, DIR_C2S, k + 7, 100, 10);
 	send_data(c, DIR_C2S, k + 107, kn - 107, 10);
@@ -258,6 +257,14 @@ static void handshake(struct conv *c, ts_usec banner_delay)
 	o = msg_pkt(buf, SSH_MSG_NEWKEYS, 0);
 	memset(buf + o, 0x5a, 44); /* the first encrypted packet rides along */
 	send_data(c, DIR_C2S, buf, o + 44, 2000);
+}
+
+/* The same with the client's KEXINIT of an OpenSSH client. */
+static void handshake(struct conv *c, ts_usec banner_delay)
+{
+	uint8_t k[2048];
+	size_t kn = kexinit_pkt(k, "sntrup761x25519-sha512,curve25519-sha256,ext-info-c", "chacha20-poly1305@openssh.com,aes128-ctr");
+	handshake_with(c, banner_delay, k, kn);
 }
 
 /* ---- tests --------------------------------------------------------------------- */
@@ -669,6 +676,35 @@ static void test_no_common_kex(void **state)
 	/* the summary leaves out the pseudo-algorithm */
 	assert_true(summary_has(g, "client offers diffie-hellman-group14-sha256; server"));
 	assert_int_equal(count_prefix("ssh."), 1);
+
+	/* the server says why in a DISCONNECT: its first 95 bytes are shown */
+	ngot = 0;
+	conv_open(&c, 40001, 22);
+	send_data(&c, DIR_C2S, CIDENT, strlen(CIDENT), 100);
+	send_data(&c, DIR_S2C, SIDENT, strlen(SIDENT), 1000);
+	n = kexinit_pkt(buf, "diffie-hellman-group14-sha256,ext-info-c", "aes128-ctr");
+	send_data(&c, DIR_C2S, buf, n, 100);
+	n = kexinit_pkt(buf, "curve25519-sha256", "aes128-ctr");
+	uint8_t pl[256];
+	char text[151], want[200];
+	for (int i = 0; i < 150; i++)
+		text[i] = (char)('a' + i % 26);
+	text[150] = 0;
+	size_t o = 0;
+	pl[o++] = SSH_MSG_DISCONNECT;
+	o += put32(pl + o, 3);
+	o += put32(pl + o, 150);
+	memcpy(pl + o, text, 150);
+	o += 150;
+	o += put32(pl + o, 0);
+	n += packetize(buf + n, pl, o);
+	send_data(&c, DIR_S2C, buf, n, 100);
+	packet(&c, DIR_C2S, TH_FIN | TH_ACK, NULL, 0, 500);
+	conv_end(&c);
+	g = find_verdict("ssh.no_common_algorithm");
+	assert_non_null(g);
+	snprintf(want, sizeof want, "the server sent DISCONNECT (reason 3 \"%.95s\")", text);
+	assert_string_equal(dstr(g, "what_followed"), want);
 }
 
 static void test_protocol_versions(void **state)
@@ -784,6 +820,116 @@ static void test_auth_failure_shape(void **state)
 	assert_non_null(find_verdict("ssh.ok"));
 }
 
+/* The cleartext blocks (KEXINIT payloads) go back at both NEWKEYS and the
+ * key exchange block with the session; a session without binary packets
+ * takes neither. A report made after NEWKEYS must not read a returned
+ * block: here another handshake takes the blocks over and writes other
+ * name-lists into them before the first session's ssh.ok is built (the
+ * sanitizer build also poisons a block while it is free). */
+static void test_blocks_follow_the_handshake(void **state)
+{
+	(void)state;
+	uint8_t enc[600], buf[2048];
+	memset(enc, 0x77, sizeof enc);
+	/* the fingerprints of this handshake, from a session alone */
+	struct conv r;
+	conv_open(&r, 40010, 22);
+	handshake(&r, 5000);
+	send_data(&r, DIR_S2C, enc, sizeof enc, 1000); /* a login: ssh.ok now */
+	const struct got *g = find_verdict("ssh.ok");
+	assert_non_null(g);
+	char hassh[33], hassh_server[33];
+	snprintf(hassh, sizeof hassh, "%s", dstr(g, "hassh"));
+	snprintf(hassh_server, sizeof hassh_server, "%s", dstr(g, "hassh_server"));
+	assert_int_equal(strlen(hassh), 32);
+	conv_end(&r);
+	assert_int_equal(ssh_stats()->kex_active, 0);
+	ngot = 0;
+
+	/* a silent server: no block for either side */
+	struct conv q;
+	conv_open(&q, 40011, 22);
+	send_data(&q, DIR_C2S, CIDENT, strlen(CIDENT), 100);
+	assert_int_equal(ssh_stats()->active, 1);
+	assert_int_equal(ssh_stats()->kex_active, 0);
+	assert_int_equal(ssh_stats()->kexinit_active, 0);
+
+	struct conv a;
+	conv_open(&a, 40012, 22);
+	handshake(&a, 5000);
+	assert_int_equal(ssh_stats()->kexinit_active, 0); /* given back at both NEWKEYS */
+	assert_int_equal(ssh_stats()->kex_active, 1);     /* kept for the deferred ssh.ok */
+
+	/* another handshake takes the returned cleartext blocks */
+	struct conv b;
+	conv_open(&b, 40013, 22);
+	send_data(&b, DIR_C2S, CIDENT, strlen(CIDENT), 100);
+	size_t o = strlen(SIDENT);
+	memcpy(buf, SIDENT, o);
+	o += kexinit_pkt(buf + o, "diffie-hellman-group14-sha256", "aes256-ctr");
+	send_data(&b, DIR_S2C, buf, o, 1000);
+	o = kexinit_pkt(buf, "diffie-hellman-group16-sha512", "aes256-ctr");
+	send_data(&b, DIR_C2S, buf, o, 100);
+	assert_int_equal(ssh_stats()->kexinit_active, 2);
+	assert_int_equal(ssh_stats()->kex_active, 2);
+
+	send_data(&a, DIR_S2C, enc, sizeof enc, 1000);
+	g = find_verdict("ssh.ok");
+	assert_non_null(g);
+	assert_string_equal(dstr(g, "kex"), "curve25519-sha256");
+	assert_string_equal(dstr(g, "cipher"), "aes128-ctr");
+	assert_string_equal(dstr(g, "server_host_key"), "ssh-ed25519");
+	assert_string_equal(dstr(g, "hassh"), hassh);
+	assert_string_equal(dstr(g, "hassh_server"), hassh_server);
+	assert_null(detail(g, "kexinit_truncated"));
+
+	conv_end(&a); /* every flow of the table */
+	assert_int_equal(ssh_stats()->active, 0);
+	assert_int_equal(ssh_stats()->kex_active, 0);
+	assert_int_equal(ssh_stats()->kexinit_active, 0);
+	assert_int_equal(ssh_stats()->kex_peak, 2);
+	assert_int_equal(ssh_stats()->kexinit_peak, 2);
+}
+
+/* A client KEXINIT longer than a cleartext block first holds (2,048 bytes)
+ * gets a block of 4,096 at its header and is kept whole: the one kex name
+ * the server knows comes last. One longer than 4,096 is cut there, as
+ * always. */
+static void test_long_kexinit(void **state)
+{
+	(void)state;
+	static char kex_list[4600];
+	const size_t want[2] = { 2500, 4300 };
+	for (int round = 0; round < 2; round++) {
+		kex_list[0] = 0;
+		while (strlen(kex_list) < want[round])
+			strcat(kex_list, "sntrup761x25519-sha512@example.org,");
+		strcat(kex_list, "curve25519-sha256");
+		const char *lists[10] = { kex_list, "ssh-ed25519", "aes128-ctr", "aes128-ctr", "hmac-sha2-256",
+					  "hmac-sha2-256", "none", "none", "", "" };
+		uint8_t pl[4800], k[5000], enc[600];
+		size_t kn = packetize(k, pl, make_kexinit(pl, lists, false));
+		ngot = 0;
+		struct conv c;
+		conv_open(&c, (uint16_t)(40020 + round), 22);
+		handshake_with(&c, 5000, k, kn);
+		assert_int_equal(ssh_stats()->kexinit_active, 0);
+		memset(enc, 0x77, sizeof enc);
+		send_data(&c, DIR_S2C, enc, sizeof enc, 1000);
+		const struct got *g = find_verdict("ssh.ok");
+		assert_non_null(g);
+		if (round == 0) {
+			assert_string_equal(dstr(g, "kex"), "curve25519-sha256");
+			assert_null(detail(g, "kexinit_truncated"));
+		} else {
+			assert_non_null(detail(g, "kexinit_truncated"));
+		}
+		conv_end(&c);
+	}
+	assert_int_equal(ssh_stats()->kexinit_peak, 2);
+	assert_int_equal(ssh_stats()->active, 0);
+}
+
 static void test_garbage_after_ident_never_crashes(void **state)
 {
 	(void)state;
@@ -863,6 +1009,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kex_stall_reply_lost_before_capture, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kex_stall_too_short_at_eof_is_silent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_failure_shape, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blocks_follow_the_handshake, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_kexinit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_after_ident_never_crashes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_full_is_counted, setup, teardown),
 	};
