@@ -169,8 +169,10 @@ static bool src_is_key_a(const struct pkt *p)
 	return c < 0 || (c == 0 && sp <= dp);
 }
 
-static void make_key(struct flow_key *k, uint8_t proto, const struct addr *s, uint16_t sp, const struct addr *d,
-		     uint16_t dp, uint32_t spi)
+/* Returns whether the source (s, sp) became the key's a side; *same is
+ * set when both endpoints are equal (may be NULL). */
+static bool make_key(struct flow_key *k, uint8_t proto, const struct addr *s, uint16_t sp, const struct addr *d,
+		     uint16_t dp, uint32_t spi, bool *same)
 {
 	memset(k, 0, sizeof *k);
 	k->proto = proto;
@@ -178,11 +180,14 @@ static void make_key(struct flow_key *k, uint8_t proto, const struct addr *s, ui
 	k->spi = spi;
 	size_t n = s->family == 4 ? 4 : 16;
 	int c = addr_order(s->b, d->b, n);
+	if (same)
+		*same = c == 0 && sp == dp;
 	if (c < 0 || (c == 0 && sp <= dp)) {
 		memcpy(k->a, s->b, n), k->pa = sp, memcpy(k->b, d->b, n), k->pb = dp;
-	} else {
-		memcpy(k->a, d->b, n), k->pa = dp, memcpy(k->b, s->b, n), k->pb = sp;
+		return true;
 	}
+	memcpy(k->a, d->b, n), k->pa = dp, memcpy(k->b, s->b, n), k->pb = sp;
+	return false;
 }
 
 static void hash_unlink(struct flow_table *t, struct flow *f)
@@ -427,10 +432,10 @@ void flow_probe_make(const struct pkt *p, struct flow_probe *pr)
 		 * fragments wait for reassembly */
 		if (p->is_fragment && !(p->frag_first && p->proto == IPPROTO_NUM_UDP))
 			return;
-		make_key(&pr->key, p->proto, &p->src, p->sport, &p->dst, p->dport, 0);
+		pr->src_is_a = make_key(&pr->key, p->proto, &p->src, p->sport, &p->dst, p->dport, 0, &pr->same);
 		break;
 	case IPPROTO_NUM_ESP:
-		make_key(&pr->key, p->proto, &p->src, 0, &p->dst, 0, p->esp_spi);
+		pr->src_is_a = make_key(&pr->key, p->proto, &p->src, 0, &p->dst, 0, p->esp_spi, &pr->same);
 		break;
 	default:
 		return;
@@ -470,7 +475,11 @@ struct flow *flow_table_lookup_probe(struct flow_table *t, const struct pkt *p, 
 	if (!pr->valid)
 		return NULL;
 	struct flow *f = find(t, &pr->key, pr->hash);
-	if (f) {
+	if (f && !pr->same) {
+		/* the packet's key is the flow's: its source is the client when
+		 * both are the key's same side */
+		*dir = pr->src_is_a == f->cli_is_a ? DIR_C2S : DIR_S2C;
+	} else if (f) {
 		*dir = dir_of(f, &p->src, p->proto == IPPROTO_NUM_ESP ? 0 : p->sport);
 		if (p->proto == IPPROTO_NUM_ESP) {
 			struct addr cli = flow_cli(f);
@@ -496,7 +505,7 @@ struct flow *flow_table_find(struct flow_table *t, uint8_t proto, const struct a
 			     const struct addr *dst, uint16_t dport, uint32_t spi, int *dir)
 {
 	struct flow_key k;
-	make_key(&k, proto, src, sport, dst, dport, spi);
+	make_key(&k, proto, src, sport, dst, dport, spi, NULL);
 	struct flow *f = find(t, &k, key_hash(&k));
 	if (f)
 		*dir = dir_of(f, src, sport);

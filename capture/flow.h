@@ -117,7 +117,9 @@ struct flow *flow_table_lookup(struct flow_table *t, const struct pkt *p, int *d
 struct flow_probe {
 	struct flow_key key;
 	uint32_t hash;
-	bool valid; /* false: the packet has no flow */
+	bool valid;    /* false: the packet has no flow */
+	bool src_is_a; /* the packet's source endpoint is the key's a side */
+	bool same;     /* both endpoints are the same (address and port) */
 };
 void flow_probe_make(const struct pkt *p, struct flow_probe *pr);
 void flow_table_prefetch(const struct flow_table *t, const struct flow_probe *pr, int step);

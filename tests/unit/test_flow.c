@@ -236,6 +236,61 @@ static void test_esp_by_spi(void **state)
 	flow_table_free(t);
 }
 
+/* The direction of a packet of a known flow comes from its probe (which
+ * side of the key its source took) instead of comparing addresses: it must
+ * agree with the address comparison flow_table_find() makes, whichever
+ * side opened the flow and whatever the order of the two addresses. */
+static void test_direction_from_probe(void **state)
+{
+	(void)state;
+	struct flow_table *t = table(4096, 600 * ONE_S);
+	const char *v4[] = { "192.0.2.1", "192.0.2.200", "198.51.100.7", "203.0.113.9" };
+	const char *v6[] = { "2001:db8::1", "2001:db8:ffff::2", "2001:db8:0:1::3", "2001:db8:a::4" };
+	const uint16_t ports[] = { 22, 500, 40000, 65535 };
+	ts_usec ts = T0;
+	int checked = 0;
+	for (int fam = 0; fam < 2; fam++)
+		for (int i = 0; i < 4; i++)
+			for (int j = 0; j < 4; j++)
+				for (int k = 0; k < 4; k++) {
+					if (i == j)
+						continue;
+					const char *x = fam ? v6[i] : v4[i], *y = fam ? v6[j] : v4[j];
+					uint16_t px = ports[k], py = ports[(k + 1) % 4];
+					/* opened by x (SYN) or by y (SYN-ACK seen first) */
+					uint8_t first = (i + j + k) % 2 ? TH_SYN : TH_SYN | TH_ACK;
+					struct pkt p0 = tcp(x, px, y, py, first, ts++);
+					struct flow *f = look(t, &p0, first == TH_SYN ? DIR_C2S : DIR_S2C);
+					struct pkt fwd = tcp(x, px, y, py, TH_ACK, ts++), rev = tcp(y, py, x, px, TH_ACK, ts++);
+					int d1 = -1, d2 = -1, e1 = -1, e2 = -1;
+					assert_ptr_equal(flow_table_lookup(t, &fwd, &d1), f);
+					assert_ptr_equal(flow_table_lookup(t, &rev, &d2), f);
+					assert_ptr_equal(flow_table_find(t, IPPROTO_NUM_TCP, &fwd.src, px, &fwd.dst, py, 0, &e1), f);
+					assert_ptr_equal(flow_table_find(t, IPPROTO_NUM_TCP, &rev.src, py, &rev.dst, px, 0, &e2), f);
+					assert_int_equal(d1, e1);
+					assert_int_equal(d2, e2);
+					assert_int_not_equal(d1, d2);
+					/* ESP: one SPI, seen from both ends */
+					struct pkt ea = mk(IPPROTO_NUM_ESP, x, 0, y, 0, 0, ts++);
+					ea.esp_spi = 0x1000u + (uint32_t)checked;
+					struct flow *fe = look(t, &ea, DIR_C2S);
+					struct pkt eb = mk(IPPROTO_NUM_ESP, y, 0, x, 0, 0, ts++);
+					eb.esp_spi = ea.esp_spi;
+					assert_ptr_equal(look(t, &eb, DIR_S2C), fe);
+					checked++;
+				}
+	assert_int_equal(checked, 96);
+	/* both ends the same address and port: the address comparison decides */
+	struct pkt s1 = tcp("192.0.2.5", 7000, "192.0.2.5", 7000, TH_SYN, ts++);
+	struct flow *f = look(t, &s1, DIR_C2S);
+	struct pkt s2 = tcp("192.0.2.5", 7000, "192.0.2.5", 7000, TH_ACK, ts++);
+	int d = -1, e = -1;
+	assert_ptr_equal(flow_table_lookup(t, &s2, &d), f);
+	assert_ptr_equal(flow_table_find(t, IPPROTO_NUM_TCP, &s2.src, 7000, &s2.dst, 7000, 0, &e), f);
+	assert_int_equal(d, e);
+	flow_table_free(t);
+}
+
 static void test_packets_without_flow(void **state)
 {
 	(void)state;
@@ -660,6 +715,7 @@ int main(void)
 		cmocka_unit_test(test_both_directions_one_flow),
 		cmocka_unit_test(test_orientation),
 		cmocka_unit_test(test_esp_by_spi),
+		cmocka_unit_test(test_direction_from_probe),
 		cmocka_unit_test(test_packets_without_flow),
 		cmocka_unit_test(test_eviction_lru),
 		cmocka_unit_test(test_eviction_picked_ahead),
