@@ -133,11 +133,10 @@ static void kx_take(struct half *h)
 		pool.st.kexinit_peak = pool.st.kexinit_active;
 }
 
-/* A KEXINIT of `need` payload bytes comes (its header was framed): a side
- * whose block holds fewer moves to a KEXINIT_CAP one, and what the block
- * held goes along (a second KEXINIT overwrites the first in place, as it
- * always did). Without one (no memory) the KEXINIT is kept as far as the
- * small block goes. */
+/* A side's first KEXINIT of `need` payload bytes comes (its header was
+ * framed): a side whose block holds fewer moves to a KEXINIT_CAP one, and
+ * what the block held goes along. Without one (no memory) the KEXINIT is
+ * kept as far as the small block goes. */
 static void kx_fit(struct half *h, uint32_t need)
 {
 	struct half_clear *old = h->clear;
@@ -511,6 +510,10 @@ static void on_kexinit(struct ssh_sess *s, struct half *h, const struct ssh_msg 
 	struct half_kex *k = h->k;
 	if (k->kexinit)
 		return; /* a second cleartext KEXINIT: keep the first */
+	/* the block keeps this one's bytes, which its name-lists point into:
+	 * a second KEXINIT (a broken or hostile peer) is framed in the small
+	 * buffer, not over them */
+	ssh_framer_set_big(&h->fr, NULL, 0);
 	k->kexinit = true;
 	k->kexinit_len = m->payload_len;
 	k->kexinit_stored = m->stored;
@@ -530,7 +533,8 @@ static bool on_msg(void *arg, const struct ssh_msg *m)
 	struct half *h = &s->h[x->dir];
 	struct half_kex *k = h->k; /* taken before framing */
 	if (m->header) {
-		kx_fit(h, m->payload_len); /* a KEXINIT's header: room for its payload */
+		if (!k->kexinit)
+			kx_fit(h, m->payload_len); /* a KEXINIT's header: room for its payload */
 		return true;
 	}
 	remember_msg(k, m->msg, m->packet_length + 4, x->frame, x->ts);

@@ -654,16 +654,24 @@ static void test_ssh_client_meets_smtp(void **state)
 	assert_int_equal(count_prefix("ssh."), 0);
 }
 
-static void test_no_common_kex(void **state)
+/* A client offering only group14 meets a server offering only curve25519;
+ * `again` (or NULL) is a second cleartext KEXINIT the client sends first (a
+ * broken or hostile peer): the first is kept, and its name-lists are read
+ * from its own bytes, not from the second's written over them. */
+static void no_common_kex(uint16_t cport, const char *again)
 {
-	(void)state;
 	struct conv c;
-	conv_open(&c, 40000, 22);
+	ngot = 0;
+	conv_open(&c, cport, 22);
 	uint8_t buf[2048];
 	send_data(&c, DIR_C2S, CIDENT, strlen(CIDENT), 100);
 	send_data(&c, DIR_S2C, SIDENT, strlen(SIDENT), 1000);
 	size_t n = kexinit_pkt(buf, "diffie-hellman-group14-sha256,ext-info-c", "aes128-ctr");
 	send_data(&c, DIR_C2S, buf, n, 100);
+	if (again) {
+		n = kexinit_pkt(buf, again, "chacha20-poly1305@openssh.com");
+		send_data(&c, DIR_C2S, buf, n, 100);
+	}
 	n = kexinit_pkt(buf, "curve25519-sha256", "aes128-ctr");
 	send_data(&c, DIR_S2C, buf, n, 100);
 	packet(&c, DIR_C2S, TH_FIN | TH_ACK, NULL, 0, 500);
@@ -676,6 +684,23 @@ static void test_no_common_kex(void **state)
 	/* the summary leaves out the pseudo-algorithm */
 	assert_true(summary_has(g, "client offers diffie-hellman-group14-sha256; server"));
 	assert_int_equal(count_prefix("ssh."), 1);
+}
+
+static void test_second_kexinit_keeps_the_first(void **state)
+{
+	(void)state;
+	no_common_kex(40000, "curve25519-sha256");
+	no_common_kex(40002, "diffie-hellman-group1-sha1,curve25519-sha256,ecdh-sha2-nistp256,ecdh-sha2-nistp384");
+}
+
+static void test_no_common_kex(void **state)
+{
+	(void)state;
+	no_common_kex(40000, NULL);
+	struct conv c;
+	uint8_t buf[2048];
+	size_t n;
+	const struct got *g;
 
 	/* the server says why in a DISCONNECT: its first 95 bytes are shown */
 	ngot = 0;
@@ -1005,6 +1030,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_http_on_80_is_not_ours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ssh_client_meets_smtp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_common_kex, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_kexinit_keeps_the_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_protocol_versions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kex_stall_reply_lost_before_capture, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kex_stall_too_short_at_eof_is_silent, setup, teardown),
