@@ -292,6 +292,12 @@ bool ike_log_put(struct ike_sa *sa, unsigned slot, const struct mrec *r);
 
 /* ike-sa.c */
 struct ike_sa *ike_sa_at(uint32_t idx);
+/* The attempt between the same peers linked after (ike_sa_next) or before
+ * (ike_sa_prev) sa, or NULL. A link is followed only when its target links
+ * back: a slot recycled since (a full table) holds another SA, which is
+ * not sa's attempt whatever it did. */
+struct ike_sa *ike_sa_next(const struct ike_sa *sa);
+struct ike_sa *ike_sa_prev(const struct ike_sa *sa);
 uint64_t ike_fingerprint(const uint8_t *b, size_t n);
 struct ike_sa *ike_sa_new(const uint8_t spi_i[8], ts_usec now);
 struct ike_sa *ike_sa_find(const struct ike_hdr *h);

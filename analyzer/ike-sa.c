@@ -18,6 +18,22 @@ struct ike_sa *ike_sa_at(uint32_t idx)
 	return &ike_tab.chunks[idx / SA_CHUNK][idx % SA_CHUNK];
 }
 
+struct ike_sa *ike_sa_next(const struct ike_sa *sa)
+{
+	if (!sa->next)
+		return NULL;
+	struct ike_sa *o = ike_sa_at(sa->next - 1);
+	return o->in_use && o->prev == sa->idx + 1 ? o : NULL;
+}
+
+struct ike_sa *ike_sa_prev(const struct ike_sa *sa)
+{
+	if (!sa->prev)
+		return NULL;
+	struct ike_sa *o = ike_sa_at(sa->prev - 1);
+	return o->in_use && o->next == sa->idx + 1 ? o : NULL;
+}
+
 static uint32_t spi_hash(const uint8_t spi[8])
 {
 	uint32_t h = 2166136261u;

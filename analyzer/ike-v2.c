@@ -174,11 +174,9 @@ void ike_handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 			record_chosen_v2(sa, m);
 			if (sa->n_invalid_ke)
 				sa->ke_resolved = true;
-			if (sa->prev) {
-				struct ike_sa *o = ike_sa_at(sa->prev - 1);
-				if (o->n_invalid_ke && !o->ke_resolved && m->ke_group == o->ke_asked)
-					o->ke_resolved = true;
-			}
+			struct ike_sa *o = ike_sa_prev(sa);
+			if (o && o->n_invalid_ke && !o->ke_resolved && m->ke_group == o->ke_asked)
+				o->ke_resolved = true;
 			nat_check_v2(sa, side, m, p);
 		}
 	} else if (ex == IKEV2_AUTH && m->encrypted) {

@@ -179,7 +179,7 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, const char
 		verdict_summary(&v, "Liveness check from the %s (%s request, message ID %u, %u copies) unanswered %s: "
 				    "the peer or the path to it is gone, and the SA %s",
 				who, ex, r->msgid, r->sends, until,
-				sa->next ? "was set up again from scratch" : "is dropped");
+				ike_sa_next(sa) ? "was set up again from scratch" : "is dropped");
 		ike_ev_log(&v, sa, side, r->msgid);
 		verdict_str(&v, "sent_at", "%s", sched);
 		verdict_num(&v, "up_for_s", ike_secs(r->first_ts - sa->up_ts));
@@ -383,13 +383,9 @@ void ike_emit_error_notify(struct ike_sa *sa, const struct ike_msg *m, uint16_t 
 static const struct ike_sa *later_success(const struct ike_sa *sa)
 {
 	const struct ike_sa *o = sa;
-	for (int k = 0; k < 16 && o->next; k++) {
-		o = ike_sa_at(o->next - 1);
-		if (!o->in_use)
-			return NULL;
+	for (int k = 0; k < 16 && (o = ike_sa_next(o)); k++)
 		if (ike_hs_reached(o, IKE_HS_UP))
 			return o;
-	}
 	return NULL;
 }
 
@@ -634,7 +630,7 @@ static void natt_before_here(struct ike_sa *sa, ts_usec now, bool at_end)
 /* Is there a later attempt from the same initiator to the same responder? */
 static bool restarted(const struct ike_sa *sa)
 {
-	return sa->next != 0;
+	return ike_sa_next(sa) != NULL;
 }
 
 /* Everything that needs the SA's future: run from ike_tick (with the

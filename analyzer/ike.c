@@ -172,7 +172,7 @@ static void link_attempt(struct ike_sa *sa)
 	uint32_t *slot = &ike_tab.latest[peers_hash(&sa->ini, &sa->rsp)];
 	if (*slot) {
 		struct ike_sa *o = ike_sa_at(*slot - 1);
-		if (o != sa && o->in_use && !o->next && o->ver == sa->ver && addr_eq(&o->ini, &sa->ini) &&
+		if (o != sa && o->in_use && !ike_sa_next(o) && o->ver == sa->ver && addr_eq(&o->ini, &sa->ini) &&
 		    addr_eq(&o->rsp, &sa->rsp)) {
 			o->next = sa->idx + 1;
 			sa->prev = o->idx + 1;

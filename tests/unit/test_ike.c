@@ -185,6 +185,8 @@ static size_t sk_msg(uint8_t *out, uint8_t exch, bool resp, uint32_t msgid, size
 #define A_IP 192, 0, 2, 1
 #define B_IP 198, 51, 100, 1
 
+static bool other_peer; /* packets of B go to and from 198.51.100.2 instead */
+
 static struct pkt mkpkt(bool from_a, uint16_t sport, uint16_t dport, const uint8_t *data, size_t len, double t)
 {
 	struct pkt p;
@@ -194,6 +196,8 @@ static struct pkt mkpkt(bool from_a, uint16_t sport, uint16_t dport, const uint8
 	p.ipver = 4;
 	p.proto = IPPROTO_NUM_UDP;
 	struct addr a = {4, {A_IP}}, b = {4, {B_IP}};
+	if (other_peer)
+		b.b[3] = 2; /* 198.51.100.2: another pair of gateways */
 	p.src = from_a ? a : b;
 	p.dst = from_a ? b : a;
 	p.sport = sport;
@@ -442,15 +446,21 @@ static void test_dh_retry_new_spi(void **st)
 	assert_string_equal(detail(ok, "spi_i"), "a0010203040506f8");
 }
 
-static void test_no_proposal_immediate(void **st)
+/* An IKE_SA_INIT at 0 s answered with NO_PROPOSAL_CHOSEN. */
+static void refused_attempt(void)
 {
-	(void)st;
 	uint8_t m[1600], nb[8];
 	size_t n = sa_init(m, false, 19, NULL, NULL);
 	send_udp(true, 500, 500, m, n, 0);
 	struct pl p = {41, nb, notify_body(nb, 14, NULL, 0)};
 	n = msg(m, SPI_I, ZERO, 34, 0x20, 0, &p, 1);
 	send_udp(false, 500, 500, m, n, 0.001);
+}
+
+static void test_no_proposal_immediate(void **st)
+{
+	(void)st;
+	refused_attempt();
 	/* Held until it is known whether a later attempt came up. */
 	assert_int_equal(ngot, 0);
 	finish_at(30);
@@ -711,6 +721,36 @@ static void test_full_table_keeps_live_handshake(void **st)
 	assert_int_equal(ike_hit.times, 2);
 }
 
+/* A refused attempt (NO_PROPOSAL_CHOSEN) is told apart from one that a
+ * later attempt between the same peers fixed. Here the later attempt, a
+ * lone IKE_SA_INIT, is pushed out of a full table by a flood of one-off
+ * requests from another pair, and its slot goes to a tunnel of that other
+ * pair that comes up: the refused SA's link to its later attempt points
+ * into that slot, and must not be taken for a success between its peers. */
+static void test_recycled_slot_is_not_a_later_attempt(void **st)
+{
+	(void)st;
+	sd_cfg.max_ike = 10; /* rounded up to one chunk: 128 */
+	ike_init();
+	refused_attempt();
+	tunnel_send(2, false, true, 0.5); /* the later attempt: one message */
+	other_peer = true;
+	for (unsigned k = 0; k < 126; k++) /* the table is full after these */
+		tunnel_send(100 + k, false, true, 1.0 + k * 0.001);
+	tunnel_send(500, false, true, 2.0); /* recycles the oldest half-open SA */
+	tunnel_send(500, true, true, 2.01);
+	tunnel_send(500, false, false, 2.02);
+	tunnel_send(500, true, false, 2.03);
+	other_peer = false;
+	finish_at(30);
+	const struct verdict *v = find("ike.no_proposal_chosen");
+	assert_non_null(v);
+	assert_int_equal(v->sev, SEV_FAIL);
+	struct limit_hit ike_hit, esp_hit;
+	ike_fill_limits(&ike_hit, &esp_hit);
+	assert_int_equal(ike_hit.times, 1);
+}
+
 /* Both directions flowed, then only A: esp.one_way with the SPI pair. */
 static void test_esp_stops_one_way(void **st)
 {
@@ -811,6 +851,7 @@ int main(void)
 		cmocka_unit_test_setup(test_skf_not_retransmissions, setup),
 		cmocka_unit_test_setup(test_table_bound, setup),
 		cmocka_unit_test_setup(test_full_table_keeps_live_handshake, setup),
+		cmocka_unit_test_setup(test_recycled_slot_is_not_a_later_attempt, setup),
 		cmocka_unit_test_setup(test_esp_stops_one_way, setup),
 		cmocka_unit_test_setup(test_esp_both_ways_then_idle, setup),
 		cmocka_unit_test_setup(test_responses_lost, setup),
