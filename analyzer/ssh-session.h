@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* ssh-session.h - private to the SSH analyzer's files (ssh.c,
- * ssh-judge.c, ssh-report.c): the per-flow session record, and the
+ * ssh-judge.c, ssh-report.c, ssh-pool.c): the per-flow session record, and the
  * functions the files share. Nothing outside the SSH analyzer includes it. */
 #ifndef SHAKEDOWN_SSH_SESSION_H
 #define SHAKEDOWN_SSH_SESSION_H
@@ -250,6 +250,26 @@ struct missing {
 	const struct msg_rec *last; /* last message of the other side */
 };
 
+
+/* ssh-pool.c: sessions and their blocks, from bounded pools */
+void ssh_pool_init(void); /* empty, sized from sd_cfg.max_ssh */
+void ssh_pool_free(void);
+/* A cleared session for f (its app_state), or NULL when the pool is full
+ * (counted, f given up as APP_OTHER). */
+struct ssh_sess *ssh_sess_new(struct flow *f);
+/* f's session and its blocks go back. */
+void ssh_sess_free(struct flow *f);
+/* A side's cleartext block, taken with its first binary bytes (nothing
+ * without memory: its KEXINIT is then framed but not kept). */
+void ssh_kx_take(struct half *h);
+/* A side's first KEXINIT of `need` payload bytes comes: a larger block if
+ * the one it has is too small. */
+void ssh_kx_fit(struct half *h, uint32_t need);
+/* Both sides' cleartext blocks go back (both NEWKEYS passed). */
+void ssh_kx_give_back(struct ssh_sess *s);
+/* The session's key exchange block; false when there is no memory. */
+bool ssh_kex_take(struct ssh_sess *s);
+void ssh_count_not_ssh(void);
 
 /* ssh-report.c */
 const struct msg_rec *ssh_server_reply(const struct ssh_sess *s);

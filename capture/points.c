@@ -4,7 +4,7 @@
  * the clock offset of every point from the first, and matching each packet
  * to its copies at the other points. Owns struct points and its tables. */
 #include "points.h"
-#include "capture.h"
+#include "capture/capture.h"
 #include "decode.h"
 #include "util.h"
 

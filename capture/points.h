@@ -15,7 +15,7 @@
 #ifndef SHAKEDOWN_POINTS_H
 #define SHAKEDOWN_POINTS_H
 
-#include "capture.h"
+#include "capture/capture.h"
 #include "packet.h"
 
 #define POINTS_MAX 8
