@@ -34,7 +34,9 @@ struct flow_state {
 				* ESP flows stay small */
 	uint32_t tcp_packed;   /* while tcp is NULL: 1 + the index of the compact
 				* copy of a connection that is only its client's
-				* SYNs so far (tcp.c), 0 = none */
+				* SYNs so far, with the top bit set when it is the
+				* wide form of three SYNs or more (tcp-state.c),
+				* 0 = none */
 	bool tcp_closed;       /* TCP: the connection closed cleanly and was
 				* judged (analyzer_close); tcp is NULL, and the
 				* flow only absorbs late packets until it leaves

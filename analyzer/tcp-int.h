@@ -55,14 +55,30 @@ void tcp_state_clear(struct tcp_state *t);
  * pool; a read-only copy of it in a scratch buffer. */
 struct tcp_state *tcp_state_unpack(struct flow *f);
 const struct tcp_state *tcp_state_view(const struct flow *f);
-/* The compact form of a connection that is only its client's first SYN or
- * two; reported holds tcp_state.reported (at most 16 bits). */
+/* The compact form of a connection that is only its client's SYNs (the
+ * first, the latest, and their count); reported holds tcp_state.reported
+ * (at most 16 bits). ev_flags: the first SYN's TCP flags, then the
+ * latest's. 40 bytes. */
 struct tcp_syn_only {
 	ts_usec first_syn_ts, syn_ts;
 	uint32_t isn, first_syn_frame, syn_frame;
 	uint16_t mss, win_last, reported;
 	uint8_t wscale, syn_count, ttl_min, ttl_max, ev_flags[2];
 };
+_Static_assert(sizeof(struct tcp_syn_only) == 40, "the compact form of a half-open connection is 40 bytes");
+/* The same for three SYNs or more, as long as the full state's evidence
+ * holds them all (TCP_EV_HEAD): the SYNs between the first and the latest,
+ * each as its frame, its time after the first SYN (microseconds) and its
+ * flags. A client retrying an unanswered SYN (a blocked port: Linux sends
+ * 7 by default over 63 s) is held in 96 bytes, not 928. */
+#define TCP_SYN_MIDDLE (TCP_EV_HEAD - 2)
+struct tcp_syn_wide {
+	struct tcp_syn_only c;
+	uint32_t frame[TCP_SYN_MIDDLE];
+	uint32_t after_us[TCP_SYN_MIDDLE];
+	uint8_t flags[TCP_SYN_MIDDLE];
+};
+_Static_assert(sizeof(struct tcp_syn_wide) <= 96, "the wide compact form stays within 96 bytes");
 /* f's compact form, or NULL (a full state, or none). */
 struct tcp_syn_only *tcp_syn_only_of(struct flow *f);
 /* Keep a new flow's first packet, a plain SYN (tcp.c checks which), in

@@ -30,16 +30,22 @@ static union tcp_slot **tcp_chunks;
 static unsigned tcp_nchunks, tcp_chunks_cap;
 static union tcp_slot *tcp_free;
 
-/* A connection that so far is only its client's SYNs (one or two, nothing
- * back, nothing unusual) is kept in its compact form (struct tcp_syn_only,
- * tcp-int.h) between its packets, not in a full tcp_state: a SYN flood or a
- * scan fills the flow table with them. tcp_state_pack() packs a state only
+/* A connection that so far is only its client's SYNs (nothing back,
+ * nothing unusual) is kept in its compact form between its packets, not in
+ * a full tcp_state: a SYN flood or a scan fills the flow table with them
+ * (one or two SYNs: struct tcp_syn_only, 40 bytes), and a client retrying
+ * into a blocked port holds one for a minute or more, its verdict given
+ * (three SYNs up to TCP_EV_HEAD: struct tcp_syn_wide, 96 bytes; both in
+ * tcp-int.h). tcp_state_pack() packs a state only
  * when unpacking it gives back the same bytes, so what is kept is exactly
  * what the full state held; tcp_syn_only_start() writes the compact form
  * of a new flow's plain first SYN directly (the full state it stands for
  * is never built). */
 #define SYN_ONLY_CHUNK_SHIFT 10
-static struct pool syn_only_pool;
+#define SYN_WIDE_CHUNK_SHIFT 8
+#define PACKED_WIDE 0x80000000u /* flow_state.tcp_packed: the wide pool's */
+static struct pool syn_only_pool; /* struct tcp_syn_only: one or two SYNs */
+static struct pool syn_wide_pool; /* struct tcp_syn_wide: three to TCP_EV_HEAD */
 static struct tcp_state syn_only_scratch; /* tcp_state_view's copy, and pack's check */
 
 void tcp_state_pool_reset(void)
@@ -51,8 +57,10 @@ void tcp_state_pool_reset(void)
 	tcp_nchunks = tcp_chunks_cap = 0;
 	tcp_free = NULL;
 	pool_free(&syn_only_pool);
+	pool_free(&syn_wide_pool);
 	/* the flow table bounds the entries in use, as for the full states */
-	if (!pool_init(&syn_only_pool, sizeof(struct tcp_syn_only), TCP_MAX_CHUNKS * TCP_CHUNK, SYN_ONLY_CHUNK_SHIFT)) {
+	if (!pool_init(&syn_only_pool, sizeof(struct tcp_syn_only), TCP_MAX_CHUNKS * TCP_CHUNK, SYN_ONLY_CHUNK_SHIFT) ||
+	    !pool_init(&syn_wide_pool, sizeof(struct tcp_syn_wide), TCP_MAX_CHUNKS * TCP_CHUNK, SYN_WIDE_CHUNK_SHIFT)) {
 		fprintf(stderr, "shakedown: out of memory for TCP state\n");
 		abort();
 	}
@@ -99,8 +107,9 @@ void tcp_state_clear(struct tcp_state *t)
 }
 
 /* The full state a compact one stands for: what tcp_packet() leaves after
- * one or two client SYNs with the same ISN and nothing else. */
-static void syn_only_unpack(struct tcp_state *t, const struct tcp_syn_only *c)
+ * the client's SYNs with the same ISN and nothing else; w holds the SYNs
+ * between the first and the latest when there are three or more. */
+static void syn_only_unpack(struct tcp_state *t, const struct tcp_syn_only *c, const struct tcp_syn_wide *w)
 {
 	tcp_state_clear(t);
 	struct tcp_side *me = &t->side[DIR_C2S];
@@ -126,11 +135,22 @@ static void syn_only_unpack(struct tcp_state *t, const struct tcp_syn_only *c)
 		t->hist[1] = 'T';
 		t->nhist = 2;
 	}
-	for (unsigned i = 0; i < c->syn_count; i++) {
+	unsigned n = c->syn_count;
+	for (unsigned i = 0; i < n; i++) {
 		struct tcp_ev *e = &t->ev_head[i];
-		e->frame = i ? c->syn_frame : c->first_syn_frame;
-		e->ts = i ? c->syn_ts : c->first_syn_ts;
-		e->flags = c->ev_flags[i];
+		if (i == 0) {
+			e->frame = c->first_syn_frame;
+			e->ts = c->first_syn_ts;
+			e->flags = c->ev_flags[0];
+		} else if (i == n - 1) {
+			e->frame = c->syn_frame;
+			e->ts = c->syn_ts;
+			e->flags = c->ev_flags[1];
+		} else {
+			e->frame = w->frame[i - 1];
+			e->ts = c->first_syn_ts + w->after_us[i - 1];
+			e->flags = w->flags[i - 1];
+		}
 	}
 	t->nev_head = c->syn_count;
 	t->nev_total = c->syn_count;
@@ -141,27 +161,72 @@ void tcp_state_pack(struct flow *f)
 	struct flow_state *fs = flow_state(f);
 	const struct tcp_state *t = fs->tcp;
 	if (!t || t->phase != TCPS_SYN_SENT || f->pkts[DIR_S2C] || !t->side[DIR_C2S].syn_count ||
-	    t->side[DIR_C2S].syn_count > 2 || t->reported > UINT16_MAX)
+	    t->side[DIR_C2S].syn_count > TCP_EV_HEAD || t->reported > UINT16_MAX)
 		return;
 	const struct tcp_side *me = &t->side[DIR_C2S];
-	struct tcp_syn_only c = {
-		.first_syn_ts = me->first_syn_ts, .syn_ts = me->syn_ts,
-		.isn = me->isn, .first_syn_frame = me->first_syn_frame, .syn_frame = me->syn_frame,
-		.mss = me->mss, .win_last = me->win_last, .reported = (uint16_t)t->reported,
-		.wscale = me->wscale, .syn_count = me->syn_count, .ttl_min = me->ttl_min, .ttl_max = me->ttl_max,
-		.ev_flags = { t->ev_head[0].flags, t->ev_head[1].flags },
+	unsigned n = me->syn_count;
+	struct tcp_syn_wide w = {
+		.c = {
+			.first_syn_ts = me->first_syn_ts, .syn_ts = me->syn_ts,
+			.isn = me->isn, .first_syn_frame = me->first_syn_frame, .syn_frame = me->syn_frame,
+			.mss = me->mss, .win_last = me->win_last, .reported = (uint16_t)t->reported,
+			.wscale = me->wscale, .syn_count = me->syn_count, .ttl_min = me->ttl_min, .ttl_max = me->ttl_max,
+			.ev_flags = { t->ev_head[0].flags, t->ev_head[n - 1].flags },
+		},
 	};
-	syn_only_unpack(&syn_only_scratch, &c);
+	for (unsigned i = 1; i + 1 < n; i++) {
+		const struct tcp_ev *e = &t->ev_head[i];
+		if (e->ts < me->first_syn_ts || e->ts - me->first_syn_ts > UINT32_MAX)
+			return; /* not a time the wide form can hold */
+		w.frame[i - 1] = e->frame;
+		w.after_us[i - 1] = (uint32_t)(e->ts - me->first_syn_ts);
+		w.flags[i - 1] = (uint8_t)e->flags;
+	}
+	syn_only_unpack(&syn_only_scratch, &w.c, &w);
 	if (memcmp(&syn_only_scratch, t, sizeof *t))
 		return; /* something the compact form does not hold */
 	uint32_t i;
-	struct tcp_syn_only *slot = pool_take(&syn_only_pool, &i);
-	if (!slot)
-		return;
-	*slot = c;
+	if (n <= 2) {
+		struct tcp_syn_only *slot = pool_take(&syn_only_pool, &i);
+		if (!slot)
+			return;
+		*slot = w.c;
+		fs->tcp_packed = i + 1;
+	} else {
+		struct tcp_syn_wide *slot = pool_take(&syn_wide_pool, &i);
+		if (!slot)
+			return;
+		*slot = w;
+		fs->tcp_packed = (i + 1) | PACKED_WIDE;
+	}
 	tcp_state_put(fs->tcp);
 	fs->tcp = NULL;
-	fs->tcp_packed = i + 1;
+}
+
+/* The compact form f holds (tcp_packed set), and its wide part or NULL. */
+static struct tcp_syn_only *packed_of(const struct flow *f, const struct tcp_syn_wide **wide)
+{
+	uint32_t k = flow_state_c(f)->tcp_packed;
+	if (k & PACKED_WIDE) {
+		struct tcp_syn_wide *w = pool_at(&syn_wide_pool, (k & ~PACKED_WIDE) - 1);
+		if (wide)
+			*wide = w;
+		return &w->c;
+	}
+	if (wide)
+		*wide = NULL;
+	return pool_at(&syn_only_pool, k - 1);
+}
+
+/* Give back f's compact form (tcp_packed set). */
+static void packed_give(struct flow *f)
+{
+	struct flow_state *fs = flow_state(f);
+	if (fs->tcp_packed & PACKED_WIDE)
+		pool_give(&syn_wide_pool, (fs->tcp_packed & ~PACKED_WIDE) - 1);
+	else
+		pool_give(&syn_only_pool, fs->tcp_packed - 1);
+	fs->tcp_packed = 0;
 }
 
 struct tcp_state *tcp_state_unpack(struct flow *f)
@@ -172,9 +237,10 @@ struct tcp_state *tcp_state_unpack(struct flow *f)
 		fprintf(stderr, "shakedown: out of memory for TCP state\n");
 		abort();
 	}
-	syn_only_unpack(t, pool_at(&syn_only_pool, fs->tcp_packed - 1));
-	pool_give(&syn_only_pool, fs->tcp_packed - 1);
-	fs->tcp_packed = 0;
+	const struct tcp_syn_wide *w;
+	const struct tcp_syn_only *c = packed_of(f, &w);
+	syn_only_unpack(t, c, w);
+	packed_give(f);
 	fs->tcp = t;
 	return t;
 }
@@ -183,18 +249,18 @@ void tcp_prefetch_packed(const struct flow *f)
 {
 	const struct flow_state *fs = flow_state_c(f);
 	if (!fs->tcp && fs->tcp_packed)
-		__builtin_prefetch(pool_at(&syn_only_pool, fs->tcp_packed - 1), 1);
+		__builtin_prefetch(packed_of(f, NULL), 1);
 }
 
 uint64_t tcp_packed_active(void)
 {
-	return syn_only_pool.st.active;
+	return syn_only_pool.st.active + syn_wide_pool.st.active;
 }
 
 struct tcp_syn_only *tcp_syn_only_of(struct flow *f)
 {
 	struct flow_state *fs = flow_state(f);
-	return fs->tcp || !fs->tcp_packed ? NULL : pool_at(&syn_only_pool, fs->tcp_packed - 1);
+	return fs->tcp || !fs->tcp_packed ? NULL : packed_of(f, NULL);
 }
 
 bool tcp_syn_only_start(struct flow *f, const struct pkt *p)
@@ -223,13 +289,14 @@ void tcp_state_release(struct flow *f)
 		tcp_state_put(fs->tcp);
 		fs->tcp = NULL;
 	} else if (fs->tcp_packed) {
-		pool_give(&syn_only_pool, fs->tcp_packed - 1);
-		fs->tcp_packed = 0;
+		packed_give(f);
 	}
 }
 
 const struct tcp_state *tcp_state_view(const struct flow *f)
 {
-	syn_only_unpack(&syn_only_scratch, pool_at(&syn_only_pool, flow_state_c(f)->tcp_packed - 1));
+	const struct tcp_syn_wide *w;
+	const struct tcp_syn_only *c = packed_of(f, &w);
+	syn_only_unpack(&syn_only_scratch, c, w);
 	return &syn_only_scratch;
 }

@@ -170,6 +170,7 @@ static void feed(const uint8_t *b, size_t len)
 }
 
 /* c2s / s2c with the default endpoints; dt in milliseconds before it */
+static struct flow *the_flow(void);
 static void c2s(double dt_ms, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t len)
 {
 	uint8_t b[1600];
@@ -285,8 +286,9 @@ static void test_half_open_packed_until_answered(void **st)
 	assert_int_equal(tcp_packed_active(), 1);
 	c2s(1000, S, CISN, 0, 0);
 	assert_int_equal(tcp_packed_active(), 1);
-	c2s(2000, S, CISN, 0, 0); /* a third SYN: the compact form holds two */
-	assert_int_equal(tcp_packed_active(), 0);
+	c2s(2000, S, CISN, 0, 0); /* a third SYN: the wide compact form */
+	assert_int_equal(tcp_packed_active(), 1);
+	assert_null(flow_state(the_flow())->tcp);
 	finish();
 	const struct verdict *v = find_verdict("tcp.syn_unanswered");
 	assert_non_null(v);
@@ -308,6 +310,56 @@ static void test_half_open_packed_until_answered(void **st)
 	assert_non_null(v);
 	assert_int_equal(detail(v, "syn_sent")->i, 2);
 	assert_string_equal(detail(v, "history")->s, "STh"); /* as of the handshake */
+}
+
+/* A client retrying into a blocked port: its seven SYNs stay compact
+ * between packets, its verdict given, and the evidence lists every SYN
+ * with its own frame and time, as the full state would; an eighth fills
+ * the evidence's head, a ninth goes to its tail ring and leaves the compact
+ * form. */
+static void test_retried_syn_stays_compact(void **st)
+{
+	(void)st;
+	start();
+	uint32_t gaps_ms[] = { 0, 1000, 2000, 4000, 8000, 16000, 16000 };
+	for (unsigned i = 0; i < 7; i++) {
+		c2s(gaps_ms[i], S, CISN, 0, 0);
+		assert_null(flow_state(the_flow())->tcp);
+		assert_int_equal(tcp_packed_active(), 1);
+	}
+	/* the verdict came while it was compact, and did not unpack it */
+	assert_int_equal(ngot, 1);
+	assert_non_null(find_verdict("tcp.syn_unanswered"));
+	struct verdict ev;
+	memset(&ev, 0, sizeof ev);
+	tcp_add_evidence(the_flow(), &ev);
+	assert_int_equal(ev.nevidence, 7);
+	ts_usec at = ev.ev[0].ts;
+	for (unsigned i = 0; i < 7; i++) {
+		at += (ts_usec)gaps_ms[i] * 1000;
+		assert_int_equal(ev.ev[i].ts, at);
+		assert_true(i == 0 || ev.ev[i].frame == ev.ev[i - 1].frame + 1);
+	}
+	finish();
+	int n = 0;
+	for (int k = 0; k < ngot; k++)
+		n += strcmp(got[k].id, "tcp.syn_unanswered") == 0;
+	assert_int_equal(n, 1); /* given once, not again at the end */
+	assert_int_equal(tcp_packed_active(), 0);
+
+	start();
+	for (unsigned i = 0; i < 7; i++)
+		c2s(gaps_ms[i], S, CISN, 0, 0);
+	c2s(16000, S, CISN, 0, 0);
+	assert_int_equal(tcp_packed_active(), 1); /* eight: the head is full */
+	c2s(1000, S, CISN, 0, 0);
+	assert_int_equal(tcp_packed_active(), 0); /* nine: the tail ring is in use */
+	assert_non_null(flow_state(the_flow())->tcp);
+	memset(&ev, 0, sizeof ev);
+	tcp_add_evidence(the_flow(), &ev);
+	assert_int_equal(ev.nevidence, 9);
+	finish();
+	assert_non_null(find_verdict("tcp.syn_unanswered"));
 }
 
 /* A plain first SYN is kept compact from the start; one carrying data (TCP
@@ -1042,6 +1094,7 @@ int main(void)
 		cmocka_unit_test(test_one_sided_with_some_server_packets),
 		cmocka_unit_test(test_syn_retransmitted_unanswered),
 		cmocka_unit_test(test_half_open_packed_until_answered),
+		cmocka_unit_test(test_retried_syn_stays_compact),
 		cmocka_unit_test(test_first_syn_compact_unless_it_carries_data),
 		cmocka_unit_test(test_single_syn_at_capture_end_is_not_a_verdict),
 		cmocka_unit_test(test_syn_unanswered_by_deadline),
