@@ -14,8 +14,28 @@ bool pool_init(struct pool *p, size_t size, uint32_t cap, unsigned chunk_shift)
 	p->free_head = POOL_NONE;
 	uint32_t per = 1u << chunk_shift;
 	p->maxchunks = (cap + per - 1) / per;
-	p->chunks = calloc(p->maxchunks ? p->maxchunks : 1, sizeof *p->chunks);
-	return p->chunks != NULL;
+	/* the chunk index grows with the chunks (grow_index), so a pool with a
+	 * high cap costs nothing until it is used */
+	return true;
+}
+
+/* Room in the chunk index for one more chunk: doubled as needed, up to
+ * maxchunks. */
+static bool grow_index(struct pool *p)
+{
+	if (p->nchunks < p->capchunks)
+		return true;
+	uint32_t n = p->capchunks ? p->capchunks * 2 : 16;
+	if (n > p->maxchunks)
+		n = p->maxchunks;
+	if (n <= p->nchunks)
+		return false;
+	unsigned char **c = realloc(p->chunks, (size_t)n * sizeof *c);
+	if (!c)
+		return false;
+	p->chunks = c;
+	p->capchunks = n;
+	return true;
 }
 
 void pool_free(struct pool *p)
@@ -49,7 +69,7 @@ void *pool_take(struct pool *p, uint32_t *idx)
 	}
 	uint32_t i = p->used_hw;
 	if ((i >> p->chunk_shift) >= p->nchunks) {
-		unsigned char *c = calloc((size_t)1 << p->chunk_shift, p->size);
+		unsigned char *c = grow_index(p) ? calloc((size_t)1 << p->chunk_shift, p->size) : NULL;
 		if (!c)
 			return NULL;
 		p->chunks[p->nchunks++] = c;

@@ -23,14 +23,15 @@ struct pool {
 	size_t size;          /* bytes per slot, at least 4 (a free slot holds its link) */
 	uint32_t cap;         /* the limit, in slots */
 	unsigned chunk_shift; /* 2^chunk_shift slots per chunk */
-	unsigned char **chunks;
-	uint32_t nchunks, maxchunks;
+	unsigned char **chunks; /* the index: capchunks entries, nchunks used */
+	uint32_t nchunks, capchunks, maxchunks;
 	uint32_t used_hw;     /* slots handed out at least once */
 	uint32_t free_head;
 	struct pool_stats st;
 };
 
-/* false when out of memory for the chunk index. */
+/* Always true now (the chunk index is allocated as chunks are: a pool
+ * costs nothing until its first take); kept for its callers' checks. */
 bool pool_init(struct pool *p, size_t size, uint32_t cap, unsigned chunk_shift);
 void pool_free(struct pool *p);
 
