@@ -99,28 +99,29 @@ static inline const struct tcp_state *ts_of_c(const struct flow *f)
 }
 
 /* tcp-timewait.c: what TIME_WAIT reuse needs of a closed connection,
- * after its flow has left the table (a 4-way set-associative table of
- * 40-byte records; see that file). */
-struct tw_slot {
-	uint64_t fp; /* 0 = empty */
-	ts_usec close_ts;
+ * after its flow has left the table. The table keeps it in a 16-byte slot
+ * (a 4-way set-associative table; see that file); this is the record as
+ * its callers write and read it. */
+struct tw_record {
+	ts_usec close_ts; /* when it closed (the reset attempt: its RST) */
 	/* or: an attempt the client itself reset before any answer; a SYN
 	 * with the same ISN later continues it (the same attempt) */
 	ts_usec first_syn_ts;
-	uint32_t frame;
+	uint32_t frame; /* the frame that closed it */
 	uint32_t isn, first_syn_frame;
 	uint8_t syn_count;
 	bool rst_attempt;
 };
-_Static_assert(sizeof(struct tw_slot) == 40, "a TIME_WAIT record is 40 bytes");
 void tcp_timewait_init(void); /* empty, at each run's start */
 void tcp_timewait_free(void);
-/* The record of f's 4-tuple, or NULL. */
-const struct tw_slot *tcp_timewait_find(const struct flow *f);
-/* The record a connection of f's 4-tuple closed at `at` (frame) goes in:
- * its own, a free one, one out of TIME_WAIT, else the oldest (counted
- * in tcp_timewait_limit). Cleared but for the fingerprint. */
-struct tw_slot *tcp_timewait_take(const struct flow *f, ts_usec at, uint32_t frame);
+/* The record of f's 4-tuple into *r: false when there is none. */
+bool tcp_timewait_find(const struct flow *f, struct tw_record *r);
+/* Remembers r for f's 4-tuple, closed at r->close_ts (frame r->frame), in
+ * its own slot, a free one, one out of TIME_WAIT, else the oldest (counted
+ * in tcp_timewait_limit). */
+void tcp_timewait_put(const struct flow *f, const struct tw_record *r);
+/* Bytes the table holds now (its slots and full records), for tests. */
+size_t tcp_timewait_bytes(void);
 struct limit_hit tcp_timewait_limit(void);
 
 #define USEC_F 1e6

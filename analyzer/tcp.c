@@ -140,10 +140,11 @@ static struct tcp_state *full_state_new(struct flow *f)
 void tcp_flow_new(struct flow *f, const struct pkt *p)
 {
 	counters.flows++;
-	const struct tw_slot *w = NULL;
+	struct tw_record rec;
+	const struct tw_record *w = NULL;
 	bool syn = p->proto == IPPROTO_NUM_TCP && (p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN;
-	if (syn)
-		w = tcp_timewait_find(f);
+	if (syn && tcp_timewait_find(f, &rec))
+		w = &rec;
 	bool rst_again = w && w->rst_attempt && p->seq == w->isn && p->ts >= w->close_ts &&
 			 p->ts - w->close_ts < 2 * sd_cfg.msl;
 	bool reuse = w && !w->rst_attempt && w->close_ts && p->ts >= w->close_ts && p->ts - w->close_ts < 2 * sd_cfg.msl;
@@ -849,19 +850,13 @@ void tcp_flow_end(struct flow *f, int why, ts_usec now)
 		ts_usec close_ts;
 		uint32_t frame;
 		close_time(t, &close_ts, &frame);
-		struct tw_slot *w = tcp_timewait_take(f, close_ts, frame);
-		w->rst_attempt = false;
-		w->close_ts = close_ts;
-		w->frame = frame;
+		struct tw_record w = { .close_ts = close_ts, .frame = frame };
+		tcp_timewait_put(f, &w);
 	} else if (t->phase == TCPS_RESET && c->syn && c->rst && !t->side[DIR_S2C].pkts && !t->est_ts) {
-		struct tw_slot *w = tcp_timewait_take(f, c->rst_ts, c->rst_frame);
-		w->rst_attempt = true;
-		w->close_ts = c->rst_ts;
-		w->frame = c->rst_frame;
-		w->isn = c->isn;
-		w->syn_count = c->syn_count;
-		w->first_syn_ts = c->first_syn_ts;
-		w->first_syn_frame = c->first_syn_frame;
+		struct tw_record w = { .close_ts = c->rst_ts, .frame = c->rst_frame, .rst_attempt = true,
+				       .isn = c->isn, .syn_count = c->syn_count,
+				       .first_syn_ts = c->first_syn_ts, .first_syn_frame = c->first_syn_frame };
+		tcp_timewait_put(f, &w);
 	}
 	tcp_state_release(f);
 }
