@@ -120,6 +120,8 @@ void analyzer_flowless(const struct pkt *p, struct flow *quoted, int quoted_dir)
 		if (quoted) {
 			tcp_icmp(quoted, quoted_dir, p);
 			tcp_state_pack(quoted);
+			if (quoted->quiet) /* an ICMP error is not the flow's own packet */
+				tcp_state_squeeze(quoted);
 		}
 		break;
 	case IPPROTO_NUM_UDP:
@@ -145,6 +147,15 @@ void analyzer_timer(struct flow *f, ts_usec now)
 	if (flow_state(f)->app != APP_NOT_SSH)
 		ssh_timer(f, now);
 	tcp_state_pack(f);
+	if (f->quiet) /* still silent: as it was before its timer */
+		tcp_state_squeeze(f);
+}
+
+void analyzer_quiet(struct flow *f, ts_usec now)
+{
+	(void)now;
+	if (f->proto == IPPROTO_NUM_TCP)
+		tcp_state_squeeze(f);
 }
 
 void analyzer_close(struct flow *f, ts_usec now)

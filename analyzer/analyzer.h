@@ -38,6 +38,13 @@ void analyzer_prefetch(const struct flow *f);
 void analyzer_flowless(const struct pkt *p, struct flow *quoted, int quoted_dir);
 void analyzer_stream(struct flow *f, int dir, const uint8_t *data, size_t len, uint64_t frame, ts_usec ts);
 void analyzer_timer(struct flow *f, ts_usec now);
+/* A flow silent for ANALYZER_QUIET_AFTER (the flow table's quiet callback,
+ * once per silence): shrink what it holds until its next packet (a TCP
+ * connection's full state is squeezed, losslessly: tcp_state_squeeze).
+ * Most connections open at once on a busy link are waiting: for a FIN's
+ * ACK, a server's banner, a retried SYN, an idle timeout. */
+#define ANALYZER_QUIET_AFTER SEC(5)
+void analyzer_quiet(struct flow *f, ts_usec now);
 /* A new connection reuses this flow's 4-tuple: application analyzers end
  * the old one (tcp.c resets its own state). */
 void analyzer_conn_restart(struct flow *f, ts_usec now);

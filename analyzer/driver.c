@@ -227,6 +227,12 @@ static void on_deadline(struct flow *f, ts_usec now, void *arg)
 		stream_release(d->stream, f); /* judged: its held bytes are not wanted */
 }
 
+static void on_quiet(struct flow *f, ts_usec now, void *arg)
+{
+	(void)arg;
+	analyzer_quiet(f, now);
+}
+
 static void sweep(struct driver *d, ts_usec now)
 {
 	flow_table_sweep(d->flows, now, on_deadline, d);
@@ -729,6 +735,7 @@ struct driver *driver_begin(const struct capture_opts *o, const struct driver_ho
 		goto fail;
 	}
 	flow_table_set_prefetch(d->flows, on_evict_soon);
+	flow_table_set_quiet(d->flows, ANALYZER_QUIET_AFTER, on_quiet);
 	struct stream_hooks sh = { on_stream_bytes, on_datagram, d };
 	d->stream = stream_new(o->max_flows, &sh, err, errlen);
 	if (!d->stream)

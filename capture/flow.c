@@ -40,6 +40,9 @@ struct flow_table {
 	ts_usec idle_timeout;
 	flow_end_fn on_end;
 	void *arg;
+	/* flow_table_set_quiet: called once for a flow silent for quiet_after */
+	void (*on_quiet)(struct flow *f, ts_usec now, void *arg);
+	ts_usec quiet_after;
 	uint64_t next_id;
 	struct flow_stats st;
 };
@@ -414,6 +417,7 @@ static struct flow *create(struct flow_table *t, const struct flow_key *k, uint3
 static void touch(struct flow_table *t, struct flow *f, const struct pkt *p, int dir)
 {
 	f->last_ts = p->ts > f->last_ts ? p->ts : f->last_ts;
+	f->quiet = false;
 	slot_ts_set(t, f->idx, f->last_ts);
 	f->last_frame = p->frame;
 	f->pkts[dir]++;
@@ -527,8 +531,17 @@ void flow_table_sweep(struct flow_table *t, ts_usec now, void (*fn)(struct flow 
 		if (f->in_use && now > f->last_ts && now - f->last_ts > idle) {
 			t->st.expired++;
 			release(t, f, FLOW_END_IDLE, now);
+		} else if (f->in_use && !f->quiet && t->on_quiet && now >= f->last_ts + t->quiet_after) {
+			f->quiet = true;
+			t->on_quiet(f, now, arg);
 		}
 	}
+}
+
+void flow_table_set_quiet(struct flow_table *t, ts_usec after, void (*fn)(struct flow *f, ts_usec now, void *arg))
+{
+	t->on_quiet = fn;
+	t->quiet_after = after;
 }
 
 void flow_table_end_all(struct flow_table *t, ts_usec now)

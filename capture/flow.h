@@ -55,6 +55,7 @@ struct flow {
 	bool cli_is_a : 1;          /* the client is the key's a side */
 	uint8_t rx_on : 2;          /* bit d: TCP reassembly of direction d is on (capture/stream.c) */
 	bool rx_both : 1;           /* both directions' SYNs were seen: bytes may go on */
+	bool quiet : 1;             /* the table's quiet callback ran since its last packet */
 
 	uint64_t id; /* 1-based, in order of creation */
 	ts_usec first_ts;
@@ -136,6 +137,10 @@ struct flow *flow_table_find(struct flow_table *t, uint8_t proto, const struct a
  * end the flows idle for longer than the idle timeout. */
 void flow_table_sweep(struct flow_table *t, ts_usec now, void (*fn)(struct flow *f, ts_usec now, void *arg),
 		      void *arg);
+/* Have the sweep call fn once for a flow silent for `after` (fn gets the
+ * sweep's arg): the analyzers shrink what an idle flow holds. The flow's
+ * next packet makes it eligible again. */
+void flow_table_set_quiet(struct flow_table *t, ts_usec after, void (*fn)(struct flow *f, ts_usec now, void *arg));
 /* End every flow (input finished). */
 void flow_table_end_all(struct flow_table *t, ts_usec now);
 /* End one flow now (an analyzer is done with it). */

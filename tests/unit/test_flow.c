@@ -527,6 +527,45 @@ static void on_deadline(struct flow *f, ts_usec now, void *arg)
 		flow_table_end(dl_table, f, now);
 }
 
+static int quiet_calls;
+static void on_quiet(struct flow *f, ts_usec now, void *arg)
+{
+	(void)f;
+	(void)now;
+	assert_ptr_equal(arg, &fired);
+	quiet_calls++;
+}
+
+/* The quiet callback: once a silence, after quiet_after, again after the
+ * flow's next packet and a new silence; never for a flow that expired. */
+static void test_quiet_once_per_silence(void **state)
+{
+	(void)state;
+	struct flow_table *t = table(1024, 60 * ONE_S);
+	flow_table_set_quiet(t, 5 * ONE_S, on_quiet);
+	quiet_calls = 0;
+	struct pkt a = tcp("192.0.2.10", 40000, "198.51.100.20", 22, TH_SYN, T0);
+	struct flow *f = look(t, &a, DIR_C2S);
+	flow_table_sweep(t, T0 + 4 * ONE_S, NULL, &fired);
+	assert_int_equal(quiet_calls, 0);
+	flow_table_sweep(t, T0 + 5 * ONE_S, NULL, &fired);
+	assert_int_equal(quiet_calls, 1);
+	assert_true(f->quiet);
+	flow_table_sweep(t, T0 + 9 * ONE_S, NULL, &fired);
+	assert_int_equal(quiet_calls, 1); /* once */
+	struct pkt b = tcp("198.51.100.20", 22, "192.0.2.10", 40000, TH_SYN | TH_ACK, T0 + 10 * ONE_S);
+	assert_ptr_equal(look(t, &b, DIR_S2C), f);
+	assert_false(f->quiet);
+	flow_table_sweep(t, T0 + 14 * ONE_S, NULL, &fired);
+	assert_int_equal(quiet_calls, 1);
+	flow_table_sweep(t, T0 + 15 * ONE_S, NULL, &fired);
+	assert_int_equal(quiet_calls, 2);
+	flow_table_sweep(t, T0 + 80 * ONE_S, NULL, &fired);
+	assert_int_equal(quiet_calls, 2); /* expired, not called */
+	assert_int_equal(flow_table_stats(t)->active, 0);
+	flow_table_free(t);
+}
+
 static void test_deadlines(void **state)
 {
 	(void)state;
@@ -740,6 +779,7 @@ int main(void)
 		cmocka_unit_test(test_many_flows),
 		cmocka_unit_test(test_idle_expiry),
 		cmocka_unit_test(test_deadlines),
+		cmocka_unit_test(test_quiet_once_per_silence),
 		cmocka_unit_test(test_end_all_in_slot_order),
 		cmocka_unit_test(test_engine_clock),
 	};

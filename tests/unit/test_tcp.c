@@ -14,6 +14,9 @@
 #include "analyzer/verdict.h"
 #include "analyzer/driver.h"
 #include "analyzer/tcp.h"
+#undef R_OK /* access(2)'s, from a system header: tcp-int.h has its own */
+#include "analyzer/tcp-int.h"
+#include "analyzer/analyzer.h"
 #include "analyzer/flow-state.h"
 #include "capture/decode.h"
 
@@ -360,6 +363,81 @@ static void test_retried_syn_stays_compact(void **st)
 	assert_int_equal(ev.nevidence, 9);
 	finish();
 	assert_non_null(find_verdict("tcp.syn_unanswered"));
+}
+
+/* Every byte of a full state comes back from its squeezed form, whatever
+ * its words hold: zero, small, times near or far from the connection's
+ * first packet, anything (500 states of random words). */
+static void test_squeeze_is_lossless(void **st)
+{
+	(void)st;
+	start();
+	open_and_talk(CISN, SISN);
+	struct flow *f = the_flow();
+	struct tcp_state saved = *tcp_ts_of(f), want;
+	uint64_t x = 88172645463325252ull;
+	int squeezed = 0;
+	for (int round = 0; round < 500; round++) {
+		struct tcp_state *t = tcp_ts_of(f);
+		unsigned char *b = (unsigned char *)t;
+		ts_usec base = (ts_usec)1700000000000000ll + round;
+		for (size_t w = 0; w < sizeof *t / 8; w++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			uint64_t v = x % 7 < 3 ? 0 : x % 7 == 3 ? x >> 44 : x % 7 == 4 ? x >> 16 :
+				     x % 7 == 5 ? (uint64_t)base + (x >> 33) : x;
+			memcpy(b + w * 8, &v, 8);
+		}
+		t->side[0].first_ts = round % 3 ? base : 0;
+		t->side[1].first_ts = round % 5 ? base + 7 : 0;
+		want = *t;
+		tcp_state_squeeze(f);
+		if (flow_state(f)->tcp)
+			continue; /* too big to be worth it: kept whole */
+		squeezed++;
+		assert_int_equal(tcp_squeezed_active(), 1);
+		assert_memory_equal(ts_of_c(f), &want, sizeof want); /* a read-only view */
+		assert_int_equal(tcp_squeezed_active(), 1);
+		assert_memory_equal(tcp_ts_of(f), &want, sizeof want); /* taken back */
+		assert_int_equal(tcp_squeezed_active(), 0);
+	}
+	assert_true(squeezed > 250);
+	*tcp_ts_of(f) = saved;
+	finish();
+}
+
+/* A connection silent for ANALYZER_QUIET_AFTER is squeezed by the sweep and
+ * taken back by its next packet; what it is judged is what it would be
+ * unsqueezed. */
+static void test_quiet_connection_squeezed_until_next_packet(void **st)
+{
+	(void)st;
+	uint8_t b[1600];
+	unsigned nev[2];
+	for (int quiet = 0; quiet < 2; quiet++) {
+		start();
+		open_and_talk(CISN, SISN);
+		/* another connection's SYN moves the clock on */
+		now_us += quiet ? ANALYZER_QUIET_AFTER + SEC(1) : 1000;
+		feed(b, build_tcp(b, CLI, CPORT + 1, SRV, SPORT, S, 77, 0, 0));
+		if (quiet) {
+			assert_null(flow_state(the_flow())->tcp);
+			assert_int_equal(tcp_squeezed_active(), 1);
+		} else {
+			assert_non_null(flow_state(the_flow())->tcp);
+		}
+		c2s(1, F | A, CISN + 11, SISN + 11, 0);
+		assert_int_equal(tcp_squeezed_active(), 0);
+		s2c(1, F | A, SISN + 11, CISN + 12, 0);
+		c2s(1, A, CISN + 12, SISN + 12, 0);
+		finish();
+		const struct verdict *v = find_verdict("tcp.ok");
+		assert_non_null(v);
+		assert_string_equal(detail(v, "history")->s, "ShADadFf");
+		assert_string_equal(detail(v, "pf_state")->s, "FIN_WAIT_2:FIN_WAIT_2");
+		assert_int_equal(detail(v, "client_bytes")->i, 10);
+		nev[quiet] = v->nevidence;
+	}
+	assert_int_equal(nev[0], nev[1]);
 }
 
 /* A plain first SYN is kept compact from the start; one carrying data (TCP
@@ -1095,6 +1173,8 @@ int main(void)
 		cmocka_unit_test(test_syn_retransmitted_unanswered),
 		cmocka_unit_test(test_half_open_packed_until_answered),
 		cmocka_unit_test(test_retried_syn_stays_compact),
+		cmocka_unit_test(test_squeeze_is_lossless),
+		cmocka_unit_test(test_quiet_connection_squeezed_until_next_packet),
 		cmocka_unit_test(test_first_syn_compact_unless_it_carries_data),
 		cmocka_unit_test(test_single_syn_at_capture_end_is_not_a_verdict),
 		cmocka_unit_test(test_syn_unanswered_by_deadline),
