@@ -78,8 +78,8 @@ struct driver {
 	bool live;
 	uint64_t last_poll_wall;
 	/* live view snapshots (only with an on_poll hook) */
-	struct driver_flow_row *look, *ended;
-	size_t nlook, nended;
+	struct driver_flow_row *look, *ended; /* look NULL: hooks.ended_only */
+	size_t nlook, nended, ended_cap;
 	uint64_t ended_lost, look_skip;
 	ts_usec view_now; /* the clock a snapshot shows */
 };
@@ -157,7 +157,7 @@ static void snapshot(struct driver *d, bool look)
 	memset(&s, 0, sizeof s);
 	d->nlook = 0;
 	d->view_now = view_clock(d);
-	if (look && d->flows) {
+	if (look && d->look && d->flows) {
 		const struct flow_stats *st = flow_table_stats(d->flows);
 		d->look_skip = st->active > DRIVER_LOOK_ROWS ? st->active - DRIVER_LOOK_ROWS : 0;
 		flow_table_foreach(d->flows, look_one, d);
@@ -205,7 +205,7 @@ static void on_flow_end(struct flow *f, enum flow_end_reason why, ts_usec now, v
 	if (d->ended) {
 		/* the view keeps what the flow was just before it ended; a full
 		 * list goes to the view at once rather than being lost */
-		if (d->nended == DRIVER_ENDED_ROWS)
+		if (d->nended == d->ended_cap)
 			snapshot(d, false);
 		row_fill(&d->ended[d->nended++], f, now, true, !d->hooks.ended_without_phase);
 	}
@@ -722,9 +722,10 @@ struct driver *driver_begin(const struct capture_opts *o, const struct driver_ho
 	if (hooks)
 		d->hooks = *hooks;
 	if (d->hooks.on_poll) {
-		d->look = calloc(DRIVER_LOOK_ROWS, sizeof *d->look);
-		d->ended = calloc(DRIVER_ENDED_ROWS, sizeof *d->ended);
-		if (!d->look || !d->ended) {
+		d->ended_cap = d->hooks.ended_only ? DRIVER_ENDED_ONLY_ROWS : DRIVER_ENDED_ROWS;
+		d->look = d->hooks.ended_only ? NULL : calloc(DRIVER_LOOK_ROWS, sizeof *d->look);
+		d->ended = calloc(d->ended_cap, sizeof *d->ended);
+		if ((!d->look && !d->hooks.ended_only) || !d->ended) {
 			snprintf(err, errlen, "out of memory for the live view's rows");
 			goto fail;
 		}

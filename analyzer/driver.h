@@ -34,11 +34,13 @@ struct driver_flow_row {
 
 #define DRIVER_LOOK_ROWS 2000  /* newest flows of the table per snapshot */
 #define DRIVER_ENDED_ROWS 1024 /* flows that ended between two snapshots */
+#define DRIVER_ENDED_ONLY_ROWS 128 /* the same, for a hook that reads only them */
 
 /* What the driver shows at poll time; valid during the on_poll call. */
 struct driver_snapshot {
 	bool look;      /* rows holds a fresh look at the table; false when
-			 * only ended rows are passed on (a full list) */
+			 * only ended rows are passed on (a full list, or
+			 * hooks.ended_only) */
 	ts_usec now;
 	uint64_t packets, bytes, drops;
 	uint64_t flows_active, flows_created, flows_evicted;
@@ -46,7 +48,8 @@ struct driver_snapshot {
 	const struct driver_flow_row *rows;
 	size_t nrows;
 	/* flows that left the table since the last poll, as they were just
-	 * before their analyzers ended them (up to DRIVER_ENDED_ROWS; more
+	 * before their analyzers ended them (up to DRIVER_ENDED_ROWS, or
+	 * DRIVER_ENDED_ONLY_ROWS with hooks.ended_only; more
 	 * are counted in ended_lost) */
 	const struct driver_flow_row *ended;
 	size_t nended;
@@ -62,6 +65,10 @@ struct driver_hooks {
 	 * counters): their phase and problem are left empty, not described
 	 * (the text report without -v counts them, it does not list them) */
 	bool ended_without_phase;
+	/* on_poll reads only the ended rows (the text report's count of flows
+	 * without a verdict): no look at the table is taken nor room kept for
+	 * one, and the ended rows go over DRIVER_ENDED_ONLY_ROWS at a time */
+	bool ended_only;
 	/* Once the source is open, before the first frame is read (the place
 	 * to give up privileges); non-zero stops the run with the message in
 	 * err as an input error. May be NULL. */

@@ -44,6 +44,9 @@ struct verdict {
 	uint8_t proto;
 	struct addr client, server;
 	uint16_t cport, sport;
+	/* the flow it is about (0: none); such a verdict names that flow's
+	 * endpoints, which is how the text report tells the flows that had a
+	 * verdict (ui/report.c keeps no flow ids) */
 	uint64_t flow_id;
 	ts_usec first_ts, last_ts;
 	unsigned nevidence;

@@ -419,6 +419,7 @@ static int shakedown_main(int argc, char **argv)
 			 * no look at the whole table (that is for the live view) */
 			hooks.on_poll = on_poll_ended;
 			hooks.ended_without_phase = !sd_cfg.verbose; /* -v lists them with their phase */
+			hooks.ended_only = true;
 			o.poll_ms = 1 << 30;
 		}
 	}

@@ -26,21 +26,29 @@
 #define REPORT_MAX_CAPTURE 64 /* capture.* verdicts kept beyond REPORT_MAX_FULL */
 #define REPORT_MIN_WIDTH 40
 #define REPORT_MAX_WIDTH 1000
-#define REPORT_MAX_KEYS (1u << 20) /* ended flows and judged flows remembered */
+#define REPORT_MAX_KEYS (1u << 20) /* judged pairs, and flows waiting for one, remembered */
+#define REPORT_FRESH 4096          /* judged pairs gathered before they join the sorted ones */
 #define REPORT_MAX_ROWS 2000       /* ended flows whose line is kept (-v) */
 #define REPORT_MAX_LISTED 200      /* of them listed */
 #define UNIT_SEP '\x1f'          /* between units that wrap as one (details) */
 
-/* A flow as the keys it can be judged by: its id, its endpoint pair. */
-struct flow_keys {
-	uint64_t id, pair;
-};
-
-/* A growing array of uint64_t, bounded by REPORT_MAX_KEYS. */
-struct key_list {
+/* The endpoint pairs (pair_key) that had a verdict, for the whole run: a
+ * later flow between the same endpoints counts as judged too. Sorted and
+ * distinct, 8 bytes a pair and no slack for a hash table's empty slots;
+ * the pairs new since the last merge wait in a small open-addressing set
+ * (2 x REPORT_FRESH slots, 0 empty: a pair key has its top bit set). */
+struct pair_set {
 	uint64_t *v;
 	size_t n, cap;
-	uint64_t lost;
+	uint64_t *fresh;
+	size_t nfresh;
+	bool lost; /* a pair not kept: REPORT_MAX_KEYS reached, or no memory */
+};
+
+/* An ended flow's line for -v: what it was doing, and its pair. */
+struct ended_row {
+	uint64_t pair;
+	char line[160];
 };
 
 static struct {
@@ -57,11 +65,14 @@ static struct {
 	uint64_t dropped_full, dropped_ok;
 	/* flows with and without a verdict */
 	bool flows;
-	struct key_list judged;  /* flow ids and endpoint pairs with a verdict */
-	struct flow_keys *ended; /* flows that left the table */
-	size_t nended, capended;
-	uint64_t ended_lost;
-	char (*lines)[160];      /* the first REPORT_MAX_ROWS of them, shown */
+	struct pair_set judged; /* endpoint pairs with a verdict */
+	uint64_t nended;        /* flows that left the table */
+	/* the pairs of those that had no verdict when they ended: a verdict
+	 * may still come (an IKE SA judged after its UDP flow timed out) */
+	uint64_t *waiting;
+	size_t nwaiting, capwaiting;
+	uint64_t waiting_lost;  /* not kept: counted without a verdict */
+	struct ended_row *rows; /* the first REPORT_MAX_ROWS ended, shown (-v) */
 } R;
 
 /* A kept verdict takes only what it uses: the fixed part, its evidence,
@@ -267,46 +278,109 @@ static uint64_t pair_key(uint8_t proto, const struct addr *a, uint16_t ap, const
 	return mix((ha ^ hb) + proto) | (1ull << 63);
 }
 
-static void keys_add(struct key_list *l, uint64_t k)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 1024;
-		uint64_t *v = cap <= REPORT_MAX_KEYS ? realloc(l->v, cap * sizeof *v) : NULL;
-		if (!v) {
-			l->lost++;
-			return;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = k;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return x < y ? -1 : x > y;
 }
 
-static bool keys_has(const struct key_list *l, uint64_t k)
+/* The slot of k in the fresh set: where it is, or the empty one where it
+ * would go. */
+static size_t fresh_slot(const struct pair_set *p, uint64_t k)
 {
-	return l->n && bsearch(&k, l->v, l->n, sizeof k, cmp_u64);
+	size_t mask = 2 * REPORT_FRESH - 1, i = (size_t)mix(k) & mask;
+	while (p->fresh[i] && p->fresh[i] != k)
+		i = (i + 1) & mask;
+	return i;
 }
 
+static bool pairs_has(const struct pair_set *p, uint64_t k)
+{
+	if (p->fresh && p->fresh[fresh_slot(p, k)] == k)
+		return true;
+	return p->n && bsearch(&k, p->v, p->n, sizeof k, cmp_u64);
+}
+
+/* The fresh pairs join the sorted ones; the flows waiting for one of them
+ * have their verdict and wait no longer. */
+static void pairs_merge(struct pair_set *p)
+{
+	if (!p->nfresh)
+		return;
+	size_t kept = 0;
+	for (size_t i = 0; i < R.nwaiting; i++)
+		if (p->fresh[fresh_slot(p, R.waiting[i])] != R.waiting[i])
+			R.waiting[kept++] = R.waiting[i];
+	R.nwaiting = kept;
+	/* the fresh pairs, sorted, at the front of their set */
+	size_t k = 0;
+	for (size_t i = 0; i < 2 * REPORT_FRESH; i++)
+		if (p->fresh[i])
+			p->fresh[k++] = p->fresh[i];
+	qsort(p->fresh, k, sizeof *p->fresh, cmp_u64);
+	if (p->n + k > p->cap) {
+		size_t cap = p->cap + p->cap / 2 > p->n + k ? p->cap + p->cap / 2 : p->n + k;
+		if (cap > REPORT_MAX_KEYS)
+			cap = REPORT_MAX_KEYS;
+		uint64_t *v = cap >= p->n + k ? realloc(p->v, cap * sizeof *v) : NULL;
+		if (v) {
+			p->v = v;
+			p->cap = cap;
+		} else {
+			p->lost = true;
+			k = 0;
+		}
+	}
+	/* merge from the back: none of them is among the sorted ones yet */
+	size_t i = p->n, j = k, o = p->n + k;
+	while (j > 0)
+		p->v[--o] = i > 0 && p->v[i - 1] > p->fresh[j - 1] ? p->v[--i] : p->fresh[--j];
+	p->n += k;
+	memset(p->fresh, 0, 2 * REPORT_FRESH * sizeof *p->fresh);
+	p->nfresh = 0;
+}
+
+static void pairs_add(struct pair_set *p, uint64_t k)
+{
+	if (!p->fresh && !(p->fresh = calloc(2 * REPORT_FRESH, sizeof *p->fresh))) {
+		p->lost = true;
+		return;
+	}
+	size_t i = fresh_slot(p, k);
+	if (p->fresh[i] || (p->n && bsearch(&k, p->v, p->n, sizeof k, cmp_u64)))
+		return;
+	p->fresh[i] = k;
+	if (++p->nfresh == REPORT_FRESH)
+		pairs_merge(p);
+}
+
+/* A verdict about a flow names that flow's endpoints (verdict_begin copies
+ * them; an IKE SA's are those of the UDP flow it was first seen on), so the
+ * pair alone tells which flows had a verdict: a flow's own verdicts, before
+ * or after its end row, and those about its endpoints (ESP between two
+ * hosts, a later attempt of the same peers). No flow id is kept. */
 static void note_judged(const struct verdict *v)
 {
-	if (!R.flows)
-		return;
-	if (v->flow_id)
-		keys_add(&R.judged, v->flow_id);
-	if (v->client.family)
-		keys_add(&R.judged, pair_key(v->proto, &v->client, v->cport, &v->server, v->sport));
+	if (R.flows && v->client.family)
+		pairs_add(&R.judged, pair_key(v->proto, &v->client, v->cport, &v->server, v->sport));
 }
 
-/* After the judged keys are sorted. */
-static bool flow_judged(const struct flow_keys *f)
+/* A flow that ended before any verdict about its pair: kept until one comes. */
+static void waiting_add(uint64_t pair)
 {
-	return keys_has(&R.judged, f->id) || keys_has(&R.judged, f->pair);
+	if (R.nwaiting == R.capwaiting) {
+		size_t cap = R.capwaiting ? R.capwaiting + R.capwaiting / 2 : 1024;
+		if (cap > REPORT_MAX_KEYS)
+			cap = REPORT_MAX_KEYS;
+		uint64_t *w = cap > R.capwaiting ? realloc(R.waiting, cap * sizeof *w) : NULL;
+		if (!w) {
+			R.waiting_lost++;
+			return;
+		}
+		R.waiting = w;
+		R.capwaiting = cap;
+	}
+	R.waiting[R.nwaiting++] = pair;
 }
 
 void report_note_ended(const struct driver_flow_row *rows, size_t n)
@@ -315,25 +389,17 @@ void report_note_ended(const struct driver_flow_row *rows, size_t n)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		const struct driver_flow_row *f = &rows[i];
-		if (R.nended == R.capended) {
-			size_t cap = R.capended ? R.capended * 2 : 1024;
-			struct flow_keys *e = cap <= REPORT_MAX_KEYS ? realloc(R.ended, cap * sizeof *e) : NULL;
-			if (!e) {
-				R.ended_lost++;
-				continue;
-			}
-			R.ended = e;
-			R.capended = cap;
-		}
-		size_t k = R.nended++;
-		R.ended[k].id = f->id;
-		R.ended[k].pair = pair_key(f->proto, &f->client, f->cport, &f->server, f->sport);
+		uint64_t k = R.nended++, pair = pair_key(f->proto, &f->client, f->cport, &f->server, f->sport);
+		/* most flows had their verdict by now and leave nothing behind */
+		if (!pairs_has(&R.judged, pair))
+			waiting_add(pair);
 		/* the lines are listed with -v only */
-		if (!R.verbose || k >= REPORT_MAX_ROWS || (!R.lines && !(R.lines = calloc(REPORT_MAX_ROWS, sizeof *R.lines))))
+		if (!R.verbose || k >= REPORT_MAX_ROWS || (!R.rows && !(R.rows = calloc(REPORT_MAX_ROWS, sizeof *R.rows))))
 			continue;
 		char c[64], s[64];
 		const char *pn = f->proto == IPPROTO_NUM_TCP ? "tcp" : f->proto == IPPROTO_NUM_UDP ? "udp" : "esp";
-		snprintf(R.lines[k], sizeof R.lines[k], "%s %s -> %s: %s", pn,
+		R.rows[k].pair = pair;
+		snprintf(R.rows[k].line, sizeof R.rows[k].line, "%s %s -> %s: %s", pn,
 			 endpoint_str(&f->client, f->cport, c, sizeof c), endpoint_str(&f->server, f->sport, s, sizeof s),
 			 f->phase);
 	}
@@ -549,19 +615,15 @@ static void print_flows(FILE *o, const struct run_summary *s)
 {
 	if (!R.flows)
 		return;
-	if (R.judged.n) /* qsort takes no NULL, even for nothing */
-		qsort(R.judged.v, R.judged.n, sizeof *R.judged.v, cmp_u64);
-	uint64_t unjudged = 0, listed = 0;
-	for (size_t i = 0; i < R.nended; i++)
-		if (!flow_judged(&R.ended[i]))
-			unjudged++;
+	pairs_merge(&R.judged); /* the last verdicts' pairs: who still waits has none */
+	uint64_t unjudged = R.nwaiting + R.waiting_lost, listed = 0;
 	if (R.verbose && unjudged) {
 		fprintf(o, "NOT JUDGED %llu flows without a verdict (what each was doing when it ended):\n",
 			(unsigned long long)unjudged);
-		for (size_t i = 0; i < R.nended && i < REPORT_MAX_ROWS && R.lines && listed < REPORT_MAX_LISTED; i++)
-			if (!flow_judged(&R.ended[i])) {
-				char clean[SANITIZE_GROWTH * sizeof R.lines[i] + 1];
-				sanitize_text_n(R.lines[i], sizeof R.lines[i], clean, sizeof clean);
+		for (size_t i = 0; i < R.nended && i < REPORT_MAX_ROWS && R.rows && listed < REPORT_MAX_LISTED; i++)
+			if (!pairs_has(&R.judged, R.rows[i].pair)) {
+				char clean[SANITIZE_GROWTH * sizeof R.rows[i].line + 1];
+				sanitize_text_n(R.rows[i].line, sizeof R.rows[i].line, clean, sizeof clean);
 				wrap_clean(o, "     ", clean, ' ');
 				listed++;
 			}
@@ -573,7 +635,7 @@ static void print_flows(FILE *o, const struct run_summary *s)
 	snprintf(line, sizeof line, "flows: %llu, %llu with a verdict, %llu without one (healthy or too short to judge%s)%s",
 		 (unsigned long long)s->flows, (unsigned long long)(R.nended - unjudged), (unsigned long long)unjudged,
 		 R.verbose || !unjudged ? "" : "; -v lists them",
-		 R.ended_lost || R.judged.lost ? "; more flows than could be remembered: counts are partial" : "");
+		 R.waiting_lost || R.judged.lost ? "; more flows than could be remembered: counts are partial" : "");
 	wrap_clean(o, "", line, ' ');
 }
 
@@ -679,8 +741,9 @@ static void report_summary(const struct run_summary *s, void *arg)
 	free(R.full_src);
 	free(R.ok);
 	free(R.judged.v);
-	free(R.ended);
-	free(R.lines);
+	free(R.judged.fresh);
+	free(R.waiting);
+	free(R.rows);
 	memset(&R, 0, sizeof R);
 }
 

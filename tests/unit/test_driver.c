@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_driver.c - the pipeline driver runs capture after capture in one
  * process, each from a clean state: the same input twice gives the same
- * verdicts and the same summary, byte for byte. */
+ * verdicts and the same summary, byte for byte; a hook that reads only the
+ * ended flows gets every one of them and no look at the table. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -200,12 +201,80 @@ static void test_time_disorder_names_packets(void **state)
 	assert_int_equal(s.disorder.max_back, SEC(2) + SEC(1) / 2);
 }
 
+/* What the ended-rows hook saw. */
+struct ended_seen {
+	unsigned polls, rows, most, looks;
+};
+
+static void on_poll_count(void *arg, const struct driver_snapshot *snap)
+{
+	struct ended_seen *e = arg;
+	e->polls++;
+	e->rows += (unsigned)snap->nended;
+	if (snap->nended > e->most)
+		e->most = (unsigned)snap->nended;
+	if (snap->look || snap->nrows)
+		e->looks++;
+}
+
+/* A hook that reads only the ended rows (the text report's): every flow's
+ * row reaches it, DRIVER_ENDED_ONLY_ROWS at most at a time, and no look at
+ * the table is taken, though polled as often as it may be (a file run
+ * polls every 1024 frames). A capture of 3000 UDP flows of one datagram
+ * each (raw IPv4, a new source port each). */
+static void test_ended_only_rows(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/test_driver_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "wb");
+	assert_non_null(f);
+	const uint32_t hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 101 /* LINKTYPE_RAW */ };
+	fwrite(hdr, sizeof hdr, 1, f);
+	uint8_t ip[28] = { 0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 192, 0, 2, 1, 198, 51, 100, 1,
+			   0x03, 0xe8, 0x07, 0xd0, 0, 8, 0, 0 };
+	const unsigned n = 3000;
+	for (unsigned i = 0; i < n; i++) {
+		const uint32_t rec[4] = { 1700000000, i, sizeof ip, sizeof ip };
+		ip[20] = (uint8_t)(0x10 + i / 256);
+		ip[21] = (uint8_t)i;
+		fwrite(rec, sizeof rec, 1, f);
+		fwrite(ip, sizeof ip, 1, f);
+	}
+	assert_int_equal(fclose(f), 0);
+	struct ended_seen e = { 0 };
+	struct driver_hooks h = { .on_poll = on_poll_count, .arg = &e, .ended_without_phase = true, .ended_only = true };
+	config_defaults(&sd_cfg);
+	verdict_clear_sinks();
+	const char *files[] = { path };
+	struct capture_opts o;
+	memset(&o, 0, sizeof o);
+	o.files = files;
+	o.nfiles = 1;
+	o.max_flows = sd_cfg.max_flows;
+	o.idle_timeout = sd_cfg.idle_timeout;
+	o.poll_ms = 1;
+	char err[512] = "";
+	struct run_summary s;
+	int rc = driver_run(&o, &h, &s, NULL, err, sizeof err);
+	unlink(path);
+	if (rc != CAPTURE_OK)
+		fail_msg("driver_run: %s", err);
+	assert_int_equal(s.flows, n);
+	assert_int_equal(e.rows, n);
+	assert_true(e.most <= DRIVER_ENDED_ONLY_ROWS);
+	assert_true(e.polls >= n / DRIVER_ENDED_ONLY_ROWS);
+	assert_int_equal(e.looks, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_runs_are_identical),
 		cmocka_unit_test(test_feed_after_run_starts_clean),
 		cmocka_unit_test(test_time_disorder_names_packets),
+		cmocka_unit_test(test_ended_only_rows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
