@@ -154,12 +154,12 @@ struct ike_sa *ike_esp_note(struct flow *f, const struct pkt *p, uint32_t spi, s
 	int s = addr_eq(&p->src, &sa->ini) ? SIDE_I : SIDE_R;
 	sa->esp_n[s]++;
 	sa->esp_last[s] = p->ts;
-	sa->esp_last_frame[s] = p->frame;
+	sa->esp_last_frame[s] = (uint32_t)p->frame;
 	sa->esp_spi_last[s] = spi;
 	sa->esp_run[1 - s] = 0;
 	if (sa->esp_n[1 - s] && sa->esp_run[s]++ == 0) {
 		sa->esp_run_first[s] = p->ts;
-		sa->esp_run_frame[s] = p->frame;
+		sa->esp_run_frame[s] = (uint32_t)p->frame;
 	}
 	return sa;
 }

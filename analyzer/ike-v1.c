@@ -32,7 +32,7 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 			struct req *r = &sa->req[side];
 			if (r->active && r->fp == fp) {
 				ike_resent(r, p->ts);
-				r->last_frame = p->frame;
+				r->last_frame = (uint32_t)p->frame;
 				r->last_ts = p->ts;
 			}
 			/* it also answers the other side's message again */
@@ -93,7 +93,7 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 				r->gap = p->ts > r->last_ts ? p->ts - r->last_ts : 0;
 				if (r->sends < 255)
 					r->sends++;
-				r->last_frame = p->frame;
+				r->last_frame = (uint32_t)p->frame;
 				r->last_ts = p->ts;
 			}
 			return;
@@ -113,7 +113,7 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 		if (m->encrypted && ike_hs_reached(sa, IKE_HS_UP) && !rec->retrans) {
 			if (!sa->v1_info_run[side]++) {
 				sa->v1_info_first[side] = p->ts;
-				sa->v1_info_frame[side] = p->frame;
+				sa->v1_info_frame[side] = (uint32_t)p->frame;
 			}
 			sa->v1_info_last[side] = p->ts;
 		}
@@ -123,7 +123,7 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 		if (other->active && !other->answered && other->exch == IKEV1_QUICK && other->msgid == sa->qm_msgid &&
 		    sa->qm_count == 1 && !sa->qm_refused_frame) {
 			/* An Informational instead of quick mode message 2. */
-			sa->qm_refused_frame = p->frame;
+			sa->qm_refused_frame = (uint32_t)p->frame;
 			sa->qm_refused_ts = p->ts;
 			sa->qm_refused_done = sa->qm_done;
 			other->judged = true;

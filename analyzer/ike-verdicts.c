@@ -40,8 +40,8 @@ void ike_sa_details(struct verdict *v, const struct ike_sa *sa)
 	ike_spi_hex(sa->spi_r, sr);
 	verdict_str(v, "ike_version", "IKEv%u", sa->ver);
 	if (v->summary[0])
-		verdict_pflog_note(v, &sa->pf);
-	verdict_pflog(v, &sa->pf);
+		verdict_pflog_note(v, ike_pf(sa));
+	verdict_pflog(v, ike_pf(sa));
 	verdict_str(v, "spi_i", "%s", si);
 	verdict_str(v, "spi_r", "%s", sa->have_spir ? sr : "(none yet)");
 	ike_exchange_list(sa, buf, sizeof(buf));
