@@ -72,7 +72,7 @@ void ike_check_esp(struct ike_sa *sa, ts_usec now, bool at_end)
 {
 	if (ike_hs_reached(sa, IKE_HS_UP) && esp_stopped(sa, now, at_end))
 		return;
-	if ((sa->reported & (R_ESP | R_DPD)) || !ike_hs_reached(sa, IKE_HS_UP) || !(sa->child_up || sa->qm_done) ||
+	if ((sa->reported & (R_ESP | R_DPD)) || !ike_hs_reached(sa, IKE_HS_UP) || !(sa->child_up || ike_v1_of(sa)->qm_done) ||
 	    sa->esp_two_way)
 		return;
 	struct esp_sum e;

@@ -118,11 +118,13 @@ struct req {
 };
 _Static_assert(sizeof(struct req) == 96, "a request record is 96 bytes");
 
-/* One IKE SA. Each part below keeps its fields widest first, flags in
- * bits, so the record has no holes (IKE_SA_BYTES); what only some SAs
- * need lives beside it: texts and the message log (ike-text.c), pf's
- * log fields (a side record, pflog captures only). */
-#define IKE_SA_BYTES 680
+/* One IKE SA (IKE_SA_BYTES). Each part below keeps its fields widest
+ * first and the flags of all parts are bits in two bytes, so the record
+ * has no holes but one spare byte before the requests; what only some
+ * SAs need lives beside it (ike-text.c), by 32-bit id: texts and the
+ * message log, IKEv1's state (struct ike_v1, IKEv1 SAs only), pf's log
+ * fields (pflog captures only). */
+#define IKE_SA_BYTES 568
 struct ike_sa {
 	uint64_t flow_id;
 	ts_usec first_ts, last_ts;
@@ -142,41 +144,22 @@ struct ike_sa {
 	bool floated : 1;
 	bool resp_natt : 1;            /* the responder sent something on 4500 */
 
-	/* setup progress: one state, advanced by the message handlers */
+	/* setup progress: one state, advanced by the message handlers (IKEv1's
+	 * main, aggressive and quick modes: the v1 side record), and the
+	 * IKE_AUTH answer (the rest below) */
 	ts_usec rekey_err_ts;
 	ts_usec child_ok_ts; /* latest child SA that came up */
 	ts_usec up_ts;
-	uint64_t mm_fp[2]; /* last main mode message of each side */
-	uint64_t qm_fp[2];
-	ts_usec qm_refused_ts;
-	uint32_t rekey_err_frame;
-	uint32_t qm_refused_frame;   /* a quick mode offer answered by an Informational; 0: none */
-	uint32_t qm_msgid;
-	uint32_t v1_info_after_auth; /* Informationals from the responder after main mode 5 */
-	uint32_t n_v1_info[2];
-	uint8_t hs;        /* enum ike_hs */
-	uint8_t v1_exch;   /* main or aggressive */
-	uint8_t mm_count;  /* distinct main/aggressive mode messages */
-	uint8_t qm_count, qm_side, qm_done;
-	uint8_t qm_refused_done;     /* qm_done at that time */
-	bool child_up : 1;     /* a child SA came up (or must have, as ESP flows) */
-	bool rekey_error : 1;  /* a CREATE_CHILD_SA answer too small for success */
-
-	/* IKE_AUTH answer (the rest below) */
 	ts_usec auth_ts;
-	ts_usec v1_info_first[2], v1_info_last[2];
-	uint32_t v1_info_frame[2];
-	/* IKEv1 Informationals one side sent since the other's last message
-	 * (DPD R-U-THERE travels in them, encrypted) */
-	uint32_t v1_info_run[2];
+	uint32_t rekey_err_frame;
 	uint32_t auth_frame;
 	uint32_t auth_inner, auth_req_inner;
+	uint32_t v1;       /* the SA's IKEv1 side record (ike-text.c), id; 0 = none */
 	uint16_t auth_len;
+	uint8_t hs;        /* enum ike_hs */
 	uint8_t shape;
-	bool bad : 1;     /* a warn or fail verdict was given about this SA */
-	bool final : 1;   /* end-of-SA evaluation done */
-	bool esp_two_way : 1; /* ESP seen both ways since up: ike_check_esp() has nothing left to find */
-	bool ho_linked : 1;   /* on the half-open list (ho_prev, ho_next below) */
+	/* (child_up, rekey_error, bad, final, esp_two_way, ho_linked: with
+	 * the flags below) */
 
 	/* negotiated crypto */
 	ts_usec ke_ts;
@@ -189,34 +172,41 @@ struct ike_sa {
 	uint32_t offered;  /* IKE_OFFERED_ROOM */
 	uint32_t chosen;   /* IKE_TEXT_ROOM */
 	uint16_t encr, encr_keylen, integ, prf, dh;
-	uint16_t v1_hash;
 	uint16_t ke_sent, ke_asked, ke_retry_group;
 	uint8_t n_invalid_ke, n_cookie;
 	/* (have_chosen, ke_resolved: with the flags below) */
 
 	/* first cleartext error notify */
+	uint16_t err;
 	ts_usec err_ts;
 	uint32_t err_frame;
 	uint32_t notifies; /* names of every notify seen, once each (IKE_TEXT_ROOM) */
-	uint16_t err;
 	uint8_t err_side, err_exch;
 
 	/* NAT as seen from here */
 	uint8_t nat_i, nat_r;
 
-	/* the flags of the crypto, error and NAT parts, in one byte */
+	/* message log: the first LOG_HEAD, then a ring of the last LOG_TAIL,
+	 * kept in blocks taken as it grows (ike-text.c): their ids, 0 = none */
+	uint32_t nlog;
+	uint32_t log[LOG_SLOTS / IKE_LOG_BLOCK];
+	uint32_t vendors[2]; /* IKE_TEXT_ROOM each */
+	uint32_t reported;
+	uint8_t nhead;
+
+	/* the flags of the parts above, in two bytes (one byte spare before
+	 * the requests) */
+	bool child_up : 1;     /* a child SA came up (or must have, as ESP flows) */
+	bool rekey_error : 1;  /* a CREATE_CHILD_SA answer too small for success */
+	bool bad : 1;     /* a warn or fail verdict was given about this SA */
+	bool final : 1;   /* end-of-SA evaluation done */
+	bool esp_two_way : 1; /* ESP seen both ways since up: ike_check_esp() has nothing left to find */
+	bool ho_linked : 1;   /* on the half-open list (ho_prev, ho_next below) */
 	bool have_chosen : 1;
 	bool ke_resolved : 1;  /* a retry after INVALID_KE_PAYLOAD succeeded */
 	bool no_prop_pending : 1, no_prop_phase2 : 1; /* NO_PROPOSAL_CHOSEN seen, verdict not given yet */
 	bool natd_seen : 1, natt_vid : 1;
 	bool frag_supported : 1;
-	/* message log: the first LOG_HEAD, then a ring of the last LOG_TAIL,
-	 * kept in blocks taken as it grows (ike-text.c): their ids, 0 = none */
-	uint8_t nhead;
-	uint32_t nlog;
-	uint32_t log[LOG_SLOTS / IKE_LOG_BLOCK];
-	uint32_t vendors[2]; /* IKE_TEXT_ROOM each */
-	uint32_t reported;
 
 	struct req req[2];
 
@@ -239,6 +229,32 @@ struct ike_sa {
 	uint32_t ho_prev, ho_next; /* index+1; 0 = none */
 };
 _Static_assert(sizeof(struct ike_sa) == IKE_SA_BYTES, "the IKE SA record is IKE_SA_BYTES bytes");
+
+/* What only IKEv1 follows (main or aggressive mode, quick mode, its
+ * Informationals): a side record of the SA (ike-text.c), taken by its
+ * first IKEv1 message, so that an IKEv2 SA does not carry it. Read it with
+ * ike_v1_of() (zeroes for an SA without one), write it through
+ * ike_v1_take(). 120 bytes, widest first (4 of them padding). */
+struct ike_v1 {
+	uint64_t mm_fp[2]; /* last main mode message of each side */
+	uint64_t qm_fp[2];
+	ts_usec qm_refused_ts;
+	ts_usec info_first[2], info_last[2];
+	uint32_t qm_refused_frame;   /* a quick mode offer answered by an Informational; 0: none */
+	uint32_t qm_msgid;
+	uint32_t info_after_auth;    /* Informationals from the responder after main mode 5 */
+	uint32_t n_info[2];
+	uint32_t info_frame[2];
+	/* Informationals one side sent since the other's last message (DPD
+	 * R-U-THERE travels in them, encrypted) */
+	uint32_t info_run[2];
+	uint16_t hash;     /* the chosen hash (NAT-D) */
+	uint8_t exch;      /* main or aggressive */
+	uint8_t mm_count;  /* distinct main/aggressive mode messages */
+	uint8_t qm_count, qm_side, qm_done;
+	uint8_t qm_refused_done;     /* qm_done at that time */
+};
+_Static_assert(sizeof(struct ike_v1) == 120, "the IKEv1 side record is 120 bytes");
 
 /* Has the SA's setup reached state `s`? */
 static inline bool ike_hs_reached(const struct ike_sa *sa, enum ike_hs s)
@@ -276,7 +292,8 @@ struct ike_tables {
 	 * and what found no room (out of memory only: all three are bounded
 	 * by the table) */
 	uint32_t texts, texts_peak, log_blocks, log_blocks_peak, pf_records, pf_records_peak;
-	uint64_t text_lost, log_lost, pf_lost;
+	uint32_t v1_records, v1_records_peak;
+	uint64_t text_lost, log_lost, pf_lost, v1_lost;
 };
 extern struct ike_tables ike_tab;
 
@@ -312,6 +329,11 @@ bool ike_log_put(struct ike_sa *sa, unsigned slot, const struct mrec *r);
  * none); set copies them into the SA's side record, taken the first time. */
 const struct pflog_meta *ike_pf(const struct ike_sa *sa);
 void ike_pf_set(struct ike_sa *sa, const struct pflog_meta *m);
+/* The SA's IKEv1 side record: _of reads it (all zeroes when the SA has
+ * none), _take gives it for writing, taken (zeroed) the first time; NULL
+ * only out of memory (counted). */
+const struct ike_v1 *ike_v1_of(const struct ike_sa *sa);
+struct ike_v1 *ike_v1_take(struct ike_sa *sa);
 
 /* ike-sa.c */
 struct ike_sa *ike_sa_at(uint32_t idx);

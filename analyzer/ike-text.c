@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* ike-text.c - storage behind three parts of an IKE SA that used to be
+/* ike-text.c - storage behind four parts of an IKE SA that used to be
  * fixed in the SA itself:
  *
  * - its texts (proposals offered and chosen, notifies, vendor IDs): the
@@ -9,12 +9,15 @@
  * - its message log, in blocks of IKE_LOG_BLOCK records taken as the log
  *   grows (most SAs show a handful of messages) and returned when the SA's
  *   slot is reused;
+ * - what only IKEv1 follows (struct ike_v1, 120 bytes): a side record
+ *   taken by the SA's first IKEv1 message, so an IKEv2 SA holds a 4-byte
+ *   id;
  * - pf's log fields (struct pflog_meta, 48 bytes), which only pflog
  *   captures have: a side record taken the first time a logged message
  *   comes, so the SAs of other captures hold a 4-byte id.
  *
- * All three are bounded by the SA table: at most IKE_SA_TEXTS texts,
- * LOG_SLOTS / IKE_LOG_BLOCK blocks and one pf record per SA, and the
+ * All four are bounded by the SA table: at most IKE_SA_TEXTS texts,
+ * LOG_SLOTS / IKE_LOG_BLOCK blocks, one IKEv1 and one pf record per SA, and the
  * counters are in ike_tab. The SAs refer to them by 32-bit ids (index + 1
  * in a pool, capture/pool.h; 0 = none), and the memory behind them, the
  * texts' table and hash buckets included, is taken as they are used, not
@@ -59,15 +62,16 @@ static struct {
 	uint32_t nslabs, maxslabs;
 } tx;
 
-/* Log blocks and pf records, by id - 1. */
+/* Log blocks, IKEv1 and pf records, by id - 1. */
 #define LOG_CHUNK_SHIFT 6 /* 64 blocks per allocation */
-#define PF_CHUNK_SHIFT 6  /* 64 records per allocation */
+#define V1_CHUNK_SHIFT 6  /* 64 records per allocation */
+#define PF_CHUNK_SHIFT 6
 
 struct mrec_block {
 	struct mrec r[IKE_LOG_BLOCK];
 };
 
-static struct pool lg, pf;
+static struct pool lg, v1s, pf;
 
 void ike_store_free(void)
 {
@@ -78,6 +82,7 @@ void ike_store_free(void)
 	free(tx.slabs);
 	memset(&tx, 0, sizeof tx);
 	pool_free(&lg);
+	pool_free(&v1s);
 	pool_free(&pf);
 }
 
@@ -97,6 +102,7 @@ void ike_store_init(uint32_t max_sas)
 	tx.slabs = calloc(tx.maxslabs, sizeof *tx.slabs);
 	bool ok = pool_init(&tx.t, sizeof(struct text), ntexts, TEXT_CHUNK_SHIFT) &&
 		  pool_init(&lg, sizeof(struct mrec_block), max_sas * (LOG_SLOTS / IKE_LOG_BLOCK), LOG_CHUNK_SHIFT) &&
+		  pool_init(&v1s, sizeof(struct ike_v1), max_sas, V1_CHUNK_SHIFT) &&
 		  pool_init(&pf, sizeof(struct pflog_meta), max_sas, PF_CHUNK_SHIFT);
 	if (!ok || !tx.buckets || !tx.slabs)
 		ike_store_free();
@@ -276,6 +282,32 @@ bool ike_log_put(struct ike_sa *sa, unsigned slot, const struct mrec *r)
 	return true;
 }
 
+/* ---- IKEv1's record ------------------------------------------------------------ */
+
+static const struct ike_v1 no_v1;
+
+const struct ike_v1 *ike_v1_of(const struct ike_sa *sa)
+{
+	return sa->v1 ? pool_at(&v1s, sa->v1 - 1) : &no_v1;
+}
+
+struct ike_v1 *ike_v1_take(struct ike_sa *sa)
+{
+	if (sa->v1)
+		return pool_at(&v1s, sa->v1 - 1);
+	uint32_t i;
+	struct ike_v1 *v1 = pool_take(&v1s, &i);
+	if (!v1) {
+		ike_tab.v1_lost++;
+		return NULL;
+	}
+	memset(v1, 0, sizeof *v1); /* a reused slot keeps its old bytes */
+	sa->v1 = i + 1;
+	if (++ike_tab.v1_records > ike_tab.v1_records_peak)
+		ike_tab.v1_records_peak = ike_tab.v1_records;
+	return v1;
+}
+
 /* ---- pf's log fields ---------------------------------------------------------- */
 
 static const struct pflog_meta no_pf; /* present = false */
@@ -314,6 +346,11 @@ void ike_store_release(struct ike_sa *sa)
 		pool_give(&lg, sa->log[i] - 1);
 		sa->log[i] = 0;
 		ike_tab.log_blocks--;
+	}
+	if (sa->v1) {
+		pool_give(&v1s, sa->v1 - 1);
+		sa->v1 = 0;
+		ike_tab.v1_records--;
 	}
 	if (sa->pf) {
 		pool_give(&pf, sa->pf - 1);

@@ -39,7 +39,7 @@ bool ike_natd_match(const struct ike_sa *sa, const uint8_t *hash, size_t hlen, c
 		       uint16_t port, const struct ike_hdr *h)
 {
 	uint8_t want[IKE_HASH_MAX];
-	size_t n = ike_natd_hash(sa->ver == 2, sa->v1_hash, h->spi_i, h->spi_r, a, port, want);
+	size_t n = ike_natd_hash(sa->ver == 2, ike_v1_of(sa)->hash, h->spi_i, h->spi_r, a, port, want);
 	return n && n == hlen && memcmp(want, hash, n) == 0;
 }
 
@@ -369,7 +369,10 @@ static void handle_message(struct flow *f, const uint8_t *b, size_t n, const str
 	}
 
 	/* Anything from this side answers the other side's Informationals. */
-	sa->v1_info_run[1 - side] = 0;
+	if (sa->v1) {
+		struct ike_v1 *v1 = ike_v1_take(sa);
+		v1->info_run[1 - side] = 0;
+	}
 	if (!m.encrypted || m.v2)
 		note_vendors(sa, side, &m);
 	note_notifies(sa, &m);
@@ -423,10 +426,11 @@ static void handle_fragment(struct flow *f, const uint8_t *b, size_t n, const st
 			r->last_ts = p->ts;
 		} else {
 			uint8_t pos = 0;
-			if (!m.v2 && (h.exch == IKEV1_MAIN || h.exch == IKEV1_AGGRESSIVE)) {
-				pos = (uint8_t)(sa->mm_count + 1);
-				sa->mm_count++;
-				sa->mm_fp[side] = 0;
+			struct ike_v1 *v1 = m.v2 ? NULL : ike_v1_take(sa);
+			if (v1 && (h.exch == IKEV1_MAIN || h.exch == IKEV1_AGGRESSIVE)) {
+				pos = (uint8_t)(v1->mm_count + 1);
+				v1->mm_count++;
+				v1->mm_fp[side] = 0;
 				if (pos >= 5 && h.exch == IKEV1_MAIN)
 					ike_hs_advance(sa, IKE_HS_AUTH_SENT);
 			}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_ike_store.c - ike-text.c: the shared, counted copies of the IKE
- * SAs' texts, the blocks of their message logs and their pf side records
- * read back what was put in, are shared and given back as counted, and
+ * SAs' texts, the blocks of their message logs and their IKEv1 and pf
+ * side records read back what was put in, are shared and given back as counted, and
  * keep the room limits of the fixed arrays they replaced; the texts' hash
  * buckets grow with the texts and still find every one. */
 #include <setjmp.h>
@@ -220,6 +220,43 @@ static void test_pf_side_record(void **state)
 	assert_int_equal(ike_tab.pf_lost, 0);
 }
 
+/* An SA without an IKEv1 record reads zeroes; the record is taken once,
+ * zeroed even when its slot held another SA's, and given back. */
+static void test_v1_side_record(void **state)
+{
+	(void)state;
+	struct ike_sa a, b;
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	assert_int_equal(ike_v1_of(&a)->qm_done, 0);
+	assert_int_equal(ike_v1_of(&a)->mm_fp[0], 0);
+	struct ike_v1 *v1 = ike_v1_take(&a);
+	assert_non_null(v1);
+	assert_int_not_equal(a.v1, 0);
+	v1->mm_fp[0] = 0x1122334455667788ull;
+	v1->qm_done = 3;
+	v1->info_run[1] = 9;
+	assert_ptr_equal(ike_v1_take(&a), v1); /* the same record */
+	assert_int_equal(ike_v1_of(&a)->qm_done, 3);
+	assert_int_equal(ike_tab.v1_records, 1);
+	ike_store_release(&a);
+	assert_int_equal(a.v1, 0);
+	assert_int_equal(ike_tab.v1_records, 0);
+	/* b gets the slot a gave back: it reads as new */
+	const struct ike_v1 *w = ike_v1_take(&b);
+	assert_non_null(w);
+	assert_int_equal(w->mm_fp[0], 0);
+	assert_int_equal(w->qm_done, 0);
+	assert_int_equal(w->info_run[1], 0);
+	ike_store_release(&b);
+	/* one record per SA, given back each time */
+	for (int i = 0; i < 10; i++) {
+		assert_non_null(ike_v1_take(&a));
+		ike_store_release(&a);
+	}
+	assert_int_equal(ike_tab.v1_lost, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +266,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_texts_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_texts_grow_past_first_buckets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pf_side_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v1_side_record, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
