@@ -160,7 +160,7 @@ void esp_sa_prefetch(uint32_t hint)
 		const char *e = (const char *)at(hint - 1);
 		__builtin_prefetch(e, 1);
 		__builtin_prefetch(e + 64, 1);
-		__builtin_prefetch(e + 128, 1);
+		__builtin_prefetch(e + sizeof(struct esp_sa) - 1, 1);
 	}
 }
 
@@ -199,9 +199,9 @@ struct esp_sa *esp_account(const struct pkt *p, uint32_t spi, uint32_t seq, bool
 		s->udp = udp;
 		s->sport = udp ? p->sport : 0;
 		s->dport = udp ? p->dport : 0;
-		s->seq_first = s->seq_last = s->seq_max = seq;
+		s->seq_first = s->seq_max = seq;
 		s->first_ts = p->ts;
-		s->first_frame = p->frame;
+		s->first_frame = (uint32_t)p->frame;
 		s->hnext = buckets[h];
 		buckets[h] = idx + 1;
 		uint32_t ph = pair_hash(&s->src, &s->dst);
@@ -212,15 +212,14 @@ struct esp_sa *esp_account(const struct pkt *p, uint32_t spi, uint32_t seq, bool
 		if (seq > s->seq_max) {
 			s->gaps += seq - s->seq_max - 1;
 			s->seq_max = seq;
-		} else {
+		} else if (s->replays < UINT32_MAX) {
 			s->replays++;
 		}
-		s->seq_last = seq;
 	}
 	s->pkts++;
 	s->bytes += bytes;
 	s->last_ts = p->ts;
-	s->last_frame = p->frame;
+	s->last_frame = (uint32_t)p->frame;
 	if (hint)
 		*hint = s->idx + 1;
 	return s;

@@ -14,25 +14,34 @@
 #include "../capture/limits.h"
 #include "../capture/packet.h"
 
+/* One ESP SA direction: 120 bytes, fields widest first (no holes). Frame
+ * numbers are 32-bit, as in the IKE SA and the TCP state (ike-int.h: past
+ * 2^32 frames of one file they wrap). */
 struct esp_sa {
-	bool in_use;
-	bool udp;            /* ESP-in-UDP */
-	struct addr src, dst;
-	uint16_t sport, dport; /* UDP ports when encapsulated */
+	uint64_t pkts, bytes;
+	ts_usec first_ts, last_ts;
+	uint32_t first_frame, last_frame;
 	uint32_t spi;
 	uint32_t idx;
-	uint64_t pkts, bytes;
-	uint32_t seq_first, seq_last, seq_max;
+	uint32_t seq_first, seq_max;
+	/* sequence numbers skipped (lost before this point, or reordered):
+	 * each jump adds seq - seq_max - 1 and seq_max only grows, so the sum
+	 * stays below 2^32 */
+	uint32_t gaps;
+	/* sequence numbers at or below one already seen (stops at UINT32_MAX,
+	 * reached only past 2^32 packets of one SA) */
+	uint32_t replays;
 	uint32_t hnext;      /* hash chain (index + 1; 0 = end) */
-	uint64_t gaps;       /* sequence numbers skipped (lost before this point, or reordered) */
-	uint64_t replays;    /* sequence numbers at or below one already seen */
-	ts_usec first_ts, last_ts;
-	uint64_t first_frame, last_frame;
 	uint32_t pnext;      /* chain of the address pair's index (index + 1; 0 = end) */
 	/* for the IKE analyzer: its peer-pair buckets (+ 1) of (src, dst) and
 	 * (dst, src), worked out on the first packet; 0 = not yet */
 	uint32_t ike_pair[2];
+	struct addr src, dst;
+	uint16_t sport, dport; /* UDP ports when encapsulated */
+	bool in_use;
+	bool udp;            /* ESP-in-UDP */
 };
+_Static_assert(sizeof(struct esp_sa) == 120, "an ESP SA is 120 bytes");
 
 struct esp_stats {
 	uint64_t sas, recycled, table_full, packets;

@@ -72,7 +72,7 @@ void ike_check_esp(struct ike_sa *sa, ts_usec now, bool at_end)
 {
 	if (ike_hs_reached(sa, IKE_HS_UP) && esp_stopped(sa, now, at_end))
 		return;
-	if ((sa->reported & (R_ESP | R_DPD)) || !ike_hs_reached(sa, IKE_HS_UP) || !(sa->child_up || sa->qm_done) ||
+	if ((sa->reported & (R_ESP | R_DPD)) || !ike_hs_reached(sa, IKE_HS_UP) || !(sa->child_up || ike_v1_of(sa)->qm_done) ||
 	    sa->esp_two_way)
 		return;
 	struct esp_sum e;
@@ -154,12 +154,12 @@ struct ike_sa *ike_esp_note(struct flow *f, const struct pkt *p, uint32_t spi, s
 	int s = addr_eq(&p->src, &sa->ini) ? SIDE_I : SIDE_R;
 	sa->esp_n[s]++;
 	sa->esp_last[s] = p->ts;
-	sa->esp_last_frame[s] = p->frame;
+	sa->esp_last_frame[s] = (uint32_t)p->frame;
 	sa->esp_spi_last[s] = spi;
 	sa->esp_run[1 - s] = 0;
 	if (sa->esp_n[1 - s] && sa->esp_run[s]++ == 0) {
 		sa->esp_run_first[s] = p->ts;
-		sa->esp_run_frame[s] = p->frame;
+		sa->esp_run_frame[s] = (uint32_t)p->frame;
 	}
 	return sa;
 }

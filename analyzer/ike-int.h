@@ -66,10 +66,18 @@ enum {
 
 _Static_assert(LOG_SLOTS % IKE_LOG_BLOCK == 0, "the log is whole blocks");
 
-/* One IKE message, as remembered for evidence. */
+/* Frame numbers in the records below (SA, request, log record) are 32-bit,
+ * as in the TCP state (tcp.h): 1-based per file as Wireshark counts, and
+ * past 2^32 frames of one file (a 4-billion-frame file or a live run that
+ * long) they wrap, modulo 2^32; a frame that lands on 0 then reads as
+ * "none" where 0 means none (icmp_frame, qm_refused_frame). struct pkt and
+ * the verdicts' evidence keep 64 bits. */
+
+/* One IKE message, as remembered for evidence (32 bytes: the 64-bit time
+ * aligns it; 6 bytes are padding). */
 struct mrec {
-	uint64_t frame;
 	ts_usec ts;
+	uint32_t frame;
 	uint32_t msgid;
 	uint16_t len;
 	uint16_t note; /* a notify worth naming (error, INVALID_KE, COOKIE) */
@@ -79,100 +87,83 @@ struct mrec {
 	uint8_t skf_num, skf_total; /* IKEv2 fragment (RFC 7383), 0 if none */
 	bool response : 1, retrans : 1, natt : 1, frag : 1, enc : 1, dpd_like : 1;
 };
+_Static_assert(sizeof(struct mrec) == 32, "a log record is 32 bytes");
 
 /* The latest request of one side. For IKEv1, whose messages carry no
  * request/response flag, a message expecting an answer (main mode 1-5,
- * aggressive 1-2, quick mode 1-2) plays the request. */
+ * aggressive 1-2, quick mode 1-2) plays the request. Fields widest first
+ * (96 bytes; an SA holds two). */
 struct req {
-	bool active, answered, judged;
-	bool natt;         /* sent on 4500 */
-	bool frag;         /* seen as IP fragments */
+	uint64_t fp;       /* fingerprint of the message bytes */
+	ts_usec first_ts, last_ts, answer_ts;
+	ts_usec gap;       /* between its last two copies (0: one copy) */
+	ts_usec icmp_ts;   /* an ICMP error about it (with icmp_frame, icmp_type, icmp_code) */
+	uint32_t first_frame, last_frame, answer_frame;
+	uint32_t icmp_frame; /* 0: no ICMP error */
+	uint32_t msgid;
+	uint32_t inner;    /* IKEv2: plaintext bytes the SK payload can hold */
+	uint32_t skf_mask; /* IKEv2 fragments of the current copy seen (bit n-1) */
+	uint16_t len;
+	uint16_t answer_note; /* the answer asked for a retry (INVALID_KE, COOKIE) */
 	uint8_t exch;
 	uint8_t v1pos;
 	uint8_t sends;     /* copies seen, the first one included */
 	uint8_t answers;   /* answers seen (retransmitted answers included) */
 	uint8_t resent_after_answer; /* copies that left after an answer had passed here */
 	uint8_t frag_firsts, frag_done;
-	uint16_t len;
-	uint32_t msgid;
-	uint32_t inner;    /* IKEv2: plaintext bytes the SK payload can hold */
-	uint32_t skf_mask; /* IKEv2 fragments of the current copy seen (bit n-1) */
-	uint16_t answer_note; /* the answer asked for a retry (INVALID_KE, COOKIE) */
-	/* an ICMP error about it (with icmp_frame, icmp_ts below) */
 	uint8_t icmp_type, icmp_code;
-	uint64_t fp;       /* fingerprint of the message bytes */
-	uint64_t first_frame, last_frame, answer_frame;
-	ts_usec first_ts, last_ts, answer_ts;
-	ts_usec gap;       /* between its last two copies (0: one copy) */
-	uint64_t icmp_frame;
-	ts_usec icmp_ts;
+	bool active, answered, judged;
+	bool natt;         /* sent on 4500 */
+	bool frag;         /* seen as IP fragments */
 };
+_Static_assert(sizeof(struct req) == 96, "a request record is 96 bytes");
 
+/* One IKE SA (IKE_SA_BYTES). Each part below keeps its fields widest
+ * first and the flags of all parts are bits in two bytes, so the record
+ * has no holes but one spare byte before the requests; what only some
+ * SAs need lives beside it (ike-text.c), by 32-bit id: texts and the
+ * message log, IKEv1's state (struct ike_v1, IKEv1 SAs only), pf's log
+ * fields (pflog captures only). */
+#define IKE_SA_BYTES 568
 struct ike_sa {
-	/* (fields grouped by size so the record has no holes: 856 bytes) */
-	bool in_use;
-	uint8_t ver; /* 1 or 2 */
-	uint8_t spi_i[8], spi_r[8];
-	bool have_spir;
-	struct addr ini, rsp;
-	bool midstream;                /* the capture began after the SA was set up */
-	uint16_t iport, rport;         /* as in the first message */
-	uint16_t iport_now, rport_now; /* after the move to 4500 */
-	bool floated;
-	bool resp_natt;                /* the responder sent something on 4500 */
 	uint64_t flow_id;
-	uint64_t first_frame, last_frame;
 	ts_usec first_ts, last_ts;
+	uint32_t first_frame, last_frame;
 	uint32_t msgs[2];
 	uint32_t answered_reqs;
 	uint32_t generation;
+	uint32_t hnext;    /* the initiator SPI's hash chain (index+1; 0 = end) */
+	struct addr ini, rsp;
+	uint8_t spi_i[8], spi_r[8];
+	uint16_t iport, rport;         /* as in the first message */
+	uint16_t iport_now, rport_now; /* after the move to 4500 */
+	uint8_t ver; /* 1 or 2 */
+	bool in_use : 1;
+	bool have_spir : 1;
+	bool midstream : 1;            /* the capture began after the SA was set up */
+	bool floated : 1;
+	bool resp_natt : 1;            /* the responder sent something on 4500 */
 
-	/* setup progress: one state, advanced by the message handlers */
-	uint8_t hs;        /* enum ike_hs */
-	bool child_up;     /* a child SA came up (or must have, as ESP flows) */
-	bool rekey_error;  /* a CREATE_CHILD_SA answer too small for success */
-	uint8_t v1_exch;   /* main or aggressive */
-	uint8_t mm_count;  /* distinct main/aggressive mode messages */
-	uint8_t qm_count, qm_side, qm_done;
-	uint64_t rekey_err_frame;
+	/* setup progress: one state, advanced by the message handlers (IKEv1's
+	 * main, aggressive and quick modes: the v1 side record), and the
+	 * IKE_AUTH answer (the rest below) */
 	ts_usec rekey_err_ts;
 	ts_usec child_ok_ts; /* latest child SA that came up */
 	ts_usec up_ts;
-	uint64_t mm_fp[2]; /* last main mode message of each side */
-	uint32_t qm_msgid;
-	uint32_t v1_info_after_auth; /* Informationals from the responder after main mode 5 */
-	uint64_t qm_fp[2];
-	uint32_t n_v1_info[2];
-	uint64_t qm_refused_frame;   /* a quick mode offer answered by an Informational */
-	ts_usec qm_refused_ts;
-	uint8_t qm_refused_done;     /* qm_done at that time */
-
-	/* IKE_AUTH answer (the rest below) */
-	uint8_t shape;
-	uint16_t auth_len;
-	/* IKEv1 Informationals one side sent since the other's last message
-	 * (DPD R-U-THERE travels in them, encrypted) */
-	uint32_t v1_info_run[2];
-	bool bad;     /* a warn or fail verdict was given about this SA */
-	bool final;   /* end-of-SA evaluation done */
-	bool esp_two_way; /* ESP seen both ways since up: ike_check_esp() has nothing left to find */
-	bool ho_linked;   /* on the half-open list (ho_prev, ho_next below) */
-	uint64_t v1_info_frame[2];
-	ts_usec v1_info_first[2], v1_info_last[2];
-
-	uint64_t auth_frame;
 	ts_usec auth_ts;
+	uint32_t rekey_err_frame;
+	uint32_t auth_frame;
 	uint32_t auth_inner, auth_req_inner;
+	uint32_t v1;       /* the SA's IKEv1 side record (ike-text.c), id; 0 = none */
+	uint16_t auth_len;
+	uint8_t hs;        /* enum ike_hs */
+	uint8_t shape;
+	/* (child_up, rekey_error, bad, final, esp_two_way, ho_linked: with
+	 * the flags below) */
 
 	/* negotiated crypto */
-	uint16_t encr, encr_keylen, integ, prf, dh;
-	uint16_t v1_hash;
-	uint16_t ke_sent, ke_asked, ke_retry_group;
-	bool have_chosen;
-	bool ke_resolved;  /* a retry after INVALID_KE_PAYLOAD succeeded */
-	uint8_t n_invalid_ke, n_cookie;
-	uint64_t ke_frame;
 	ts_usec ke_ts;
+	uint32_t ke_frame;
 	/* texts: ids of shared copies (ike-text.c), 0 = empty; read with
 	 * ike_text(), written with ike_text_set() / ike_text_append_once() in
 	 * at most the room given here */
@@ -180,47 +171,90 @@ struct ike_sa {
 #define IKE_TEXT_ROOM 160
 	uint32_t offered;  /* IKE_OFFERED_ROOM */
 	uint32_t chosen;   /* IKE_TEXT_ROOM */
+	uint16_t encr, encr_keylen, integ, prf, dh;
+	uint16_t ke_sent, ke_asked, ke_retry_group;
+	uint8_t n_invalid_ke, n_cookie;
+	/* (have_chosen, ke_resolved: with the flags below) */
 
 	/* first cleartext error notify */
 	uint16_t err;
-	uint8_t err_side, err_exch;
-	uint32_t notifies; /* names of every notify seen, once each (IKE_TEXT_ROOM) */
-	uint64_t err_frame;
 	ts_usec err_ts;
-	bool no_prop_pending, no_prop_phase2; /* NO_PROPOSAL_CHOSEN seen, verdict not given yet */
+	uint32_t err_frame;
+	uint32_t notifies; /* names of every notify seen, once each (IKE_TEXT_ROOM) */
+	uint8_t err_side, err_exch;
 
 	/* NAT as seen from here */
 	uint8_t nat_i, nat_r;
-	bool natd_seen, natt_vid;
-	bool frag_supported;
+
 	/* message log: the first LOG_HEAD, then a ring of the last LOG_TAIL,
-	 * kept in blocks taken as it grows (ike-text.c) */
-	uint8_t nhead;
+	 * kept in blocks taken as it grows (ike-text.c): their ids, 0 = none */
 	uint32_t nlog;
+	uint32_t log[LOG_SLOTS / IKE_LOG_BLOCK];
 	uint32_t vendors[2]; /* IKE_TEXT_ROOM each */
 	uint32_t reported;
+	uint8_t nhead;
+
+	/* the flags of the parts above, in two bytes (one byte spare before
+	 * the requests) */
+	bool child_up : 1;     /* a child SA came up (or must have, as ESP flows) */
+	bool rekey_error : 1;  /* a CREATE_CHILD_SA answer too small for success */
+	bool bad : 1;     /* a warn or fail verdict was given about this SA */
+	bool final : 1;   /* end-of-SA evaluation done */
+	bool esp_two_way : 1; /* ESP seen both ways since up: ike_check_esp() has nothing left to find */
+	bool ho_linked : 1;   /* on the half-open list (ho_prev, ho_next below) */
+	bool have_chosen : 1;
+	bool ke_resolved : 1;  /* a retry after INVALID_KE_PAYLOAD succeeded */
+	bool no_prop_pending : 1, no_prop_phase2 : 1; /* NO_PROPOSAL_CHOSEN seen, verdict not given yet */
+	bool natd_seen : 1, natt_vid : 1;
+	bool frag_supported : 1;
 
 	struct req req[2];
-
-	struct mrec_block *log[LOG_SLOTS / IKE_LOG_BLOCK];
 
 	/* ESP between the peers packet by packet (esp.c), to see one direction
 	 * stop while the other keeps sending */
 	uint64_t esp_n[2];
 	ts_usec esp_last[2];
-	uint64_t esp_last_frame[2];
+	ts_usec esp_run_first[2];
+	uint32_t esp_last_frame[2];
 	uint32_t esp_spi_last[2];
 	uint32_t esp_run[2];      /* packets from a side since the other side's last one */
-	ts_usec esp_run_first[2];
-	uint64_t esp_run_frame[2];
-	struct pflog_meta pf; /* of the last logged message (pfSense pflog0 captures) */
+	uint32_t esp_run_frame[2];
+	/* pf's log fields of the last logged message (pfSense pflog0
+	 * captures): a side record (ike-text.c), read with ike_pf(); 0 = none */
+	uint32_t pf;
 	uint32_t prev; /* index+1 of the previous attempt between the same peers */
 	uint32_t next; /* index+1 of the attempt that followed */
-	uint32_t hnext;
 	uint32_t idx;
 	/* the half-open list (ike-sa.c): SAs of one message so far, oldest first */
 	uint32_t ho_prev, ho_next; /* index+1; 0 = none */
 };
+_Static_assert(sizeof(struct ike_sa) == IKE_SA_BYTES, "the IKE SA record is IKE_SA_BYTES bytes");
+
+/* What only IKEv1 follows (main or aggressive mode, quick mode, its
+ * Informationals): a side record of the SA (ike-text.c), taken by its
+ * first IKEv1 message, so that an IKEv2 SA does not carry it. Read it with
+ * ike_v1_of() (zeroes for an SA without one), write it through
+ * ike_v1_take(). 120 bytes, widest first (4 of them padding). */
+struct ike_v1 {
+	uint64_t mm_fp[2]; /* last main mode message of each side */
+	uint64_t qm_fp[2];
+	ts_usec qm_refused_ts;
+	ts_usec info_first[2], info_last[2];
+	uint32_t qm_refused_frame;   /* a quick mode offer answered by an Informational; 0: none */
+	uint32_t qm_msgid;
+	uint32_t info_after_auth;    /* Informationals from the responder after main mode 5 */
+	uint32_t n_info[2];
+	uint32_t info_frame[2];
+	/* Informationals one side sent since the other's last message (DPD
+	 * R-U-THERE travels in them, encrypted) */
+	uint32_t info_run[2];
+	uint16_t hash;     /* the chosen hash (NAT-D) */
+	uint8_t exch;      /* main or aggressive */
+	uint8_t mm_count;  /* distinct main/aggressive mode messages */
+	uint8_t qm_count, qm_side, qm_done;
+	uint8_t qm_refused_done;     /* qm_done at that time */
+};
+_Static_assert(sizeof(struct ike_v1) == 120, "the IKEv1 side record is 120 bytes");
 
 /* Has the SA's setup reached state `s`? */
 static inline bool ike_hs_reached(const struct ike_sa *sa, enum ike_hs s)
@@ -254,10 +288,12 @@ struct ike_tables {
 	uint64_t msgs, bad_msgs, keepalives, esp_udp, esp_plain, fragments;
 	uint64_t sa_created, sa_recycled, table_full;
 	uint64_t half_open_evicted; /* recycled SAs that had shown one message only */
-	/* ike-text.c: texts and log blocks held now and at most, and what
-	 * found no room (out of memory only: both are bounded by the table) */
-	uint32_t texts, texts_peak, log_blocks, log_blocks_peak;
-	uint64_t text_lost, log_lost;
+	/* ike-text.c: texts, log blocks and pf records held now and at most,
+	 * and what found no room (out of memory only: all three are bounded
+	 * by the table) */
+	uint32_t texts, texts_peak, log_blocks, log_blocks_peak, pf_records, pf_records_peak;
+	uint32_t v1_records, v1_records_peak;
+	uint64_t text_lost, log_lost, pf_lost, v1_lost;
 };
 extern struct ike_tables ike_tab;
 
@@ -289,6 +325,15 @@ void ike_text_append_once(uint32_t *slot, size_t room, const char *item);
  * when no block could be had. */
 const struct mrec *ike_log_slot(const struct ike_sa *sa, unsigned slot);
 bool ike_log_put(struct ike_sa *sa, unsigned slot, const struct mrec *r);
+/* pf's log fields of the SA's last logged message (present = false when
+ * none); set copies them into the SA's side record, taken the first time. */
+const struct pflog_meta *ike_pf(const struct ike_sa *sa);
+void ike_pf_set(struct ike_sa *sa, const struct pflog_meta *m);
+/* The SA's IKEv1 side record: _of reads it (all zeroes when the SA has
+ * none), _take gives it for writing, taken (zeroed) the first time; NULL
+ * only out of memory (counted). */
+const struct ike_v1 *ike_v1_of(const struct ike_sa *sa);
+struct ike_v1 *ike_v1_take(struct ike_sa *sa);
 
 /* ike-sa.c */
 struct ike_sa *ike_sa_at(uint32_t idx);

@@ -510,8 +510,8 @@ void ike_sa_prefetch_esp(const void *p)
 	const struct ike_sa *sa = p;
 	if (!sa)
 		return;
-	__builtin_prefetch(sa, 1); /* in_use, the peers' addresses */
-	__builtin_prefetch((const char *)sa + offsetof(struct ike_sa, rsp) + sizeof sa->rsp - 1, 1);
+	__builtin_prefetch(sa, 1); /* the peers' addresses */
+	__builtin_prefetch((const char *)sa + offsetof(struct ike_sa, rsp) + sizeof sa->rsp - 1, 1); /* and in_use */
 	__builtin_prefetch(&sa->esp_n[0], 1); /* what each ESP packet counts */
 	__builtin_prefetch(&sa->esp_spi_last[0], 1);
 	__builtin_prefetch(&sa->esp_run_frame[1], 1);

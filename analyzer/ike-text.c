@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* ike-text.c - storage behind two parts of every IKE SA that used to be
- * fixed arrays in the SA itself:
+/* ike-text.c - storage behind four parts of an IKE SA that used to be
+ * fixed in the SA itself:
  *
  * - its texts (proposals offered and chosen, notifies, vendor IDs): the
  *   SAs of a capture repeat the same few strings, so each SA keeps only the
@@ -8,16 +8,26 @@
  *   class's free list when no SA refers to it any more;
  * - its message log, in blocks of IKE_LOG_BLOCK records taken as the log
  *   grows (most SAs show a handful of messages) and returned when the SA's
- *   slot is reused.
+ *   slot is reused;
+ * - what only IKEv1 follows (struct ike_v1, 120 bytes): a side record
+ *   taken by the SA's first IKEv1 message, so an IKEv2 SA holds a 4-byte
+ *   id;
+ * - pf's log fields (struct pflog_meta, 48 bytes), which only pflog
+ *   captures have: a side record taken the first time a logged message
+ *   comes, so the SAs of other captures hold a 4-byte id.
  *
- * Both are bounded by the SA table: at most IKE_SA_TEXTS texts and
- * LOG_SLOTS / IKE_LOG_BLOCK blocks per SA, and the counters are in
- * ike_tab. Nothing here changes what an SA holds: a text reads back the
- * same bytes, a log the same records. */
+ * All four are bounded by the SA table: at most IKE_SA_TEXTS texts,
+ * LOG_SLOTS / IKE_LOG_BLOCK blocks, one IKEv1 and one pf record per SA, and the
+ * counters are in ike_tab. The SAs refer to them by 32-bit ids (index + 1
+ * in a pool, capture/pool.h; 0 = none), and the memory behind them, the
+ * texts' table and hash buckets included, is taken as they are used, not
+ * at start. Nothing here changes what an SA holds: a text reads back the
+ * same bytes, a log the same records, pf's fields the same fields. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../capture/pool.h"
 #include "ike-int.h"
 
 /* ---- texts ---------------------------------------------------------------- */
@@ -30,49 +40,50 @@ static const uint16_t class_size[] = { 32, 64, 128, 256 };
 
 _Static_assert(VERDICT_VALUE_LEN <= 256, "an SA text outgrew the largest size class");
 
+/* One stored text (24 bytes): its id is its pool index + 1. */
 struct text {
-	char *s;
-	uint32_t len, hash, refs;
-	uint32_t hnext; /* hash chain, id; 0 = end (also the free list) */
+	uint32_t hnext; /* hash chain, id; 0 = end (first: a free slot's pool link goes over it) */
+	uint32_t hash;
+	uint32_t refs;  /* SAs that refer to it; 0 = a free slot */
+	uint16_t len;   /* < 256: the largest class holds VERDICT_VALUE_LEN */
 	uint8_t cls;
+	char *s;
 };
 
+#define TEXT_CHUNK_SHIFT 10 /* 1,024 texts per allocation */
+#define TEXT_BUCKETS_MIN 64
+
 static struct {
-	struct text *t; /* by id; id 0 is the empty text, never stored */
-	uint32_t n, cap, free_id;
+	struct pool t;  /* struct text, by id - 1 */
 	uint32_t *buckets, nbuckets;
+	uint32_t nbuckets_max; /* the buckets grow with the texts, up to here */
 	char *free_str[NCLASS]; /* free strings of each class, chained through their first bytes */
 	char **slabs;
 	uint32_t nslabs, maxslabs;
 } tx;
 
-static struct {
-	struct mrec_block *free;
-	struct mrec_block **slabs;
-	uint32_t nslabs, maxslabs;
-} lg;
-
-#define LOG_SLAB 64 /* blocks per allocation */
+/* Log blocks, IKEv1 and pf records, by id - 1. */
+#define LOG_CHUNK_SHIFT 6 /* 64 blocks per allocation */
+#define V1_CHUNK_SHIFT 6  /* 64 records per allocation */
+#define PF_CHUNK_SHIFT 6
 
 struct mrec_block {
-	union {
-		struct mrec_block *next; /* while free */
-		struct mrec r[IKE_LOG_BLOCK];
-	};
+	struct mrec r[IKE_LOG_BLOCK];
 };
+
+static struct pool lg, v1s, pf;
 
 void ike_store_free(void)
 {
-	free(tx.t);
+	pool_free(&tx.t);
 	free(tx.buckets);
 	for (uint32_t i = 0; i < tx.nslabs; i++)
 		free(tx.slabs[i]);
 	free(tx.slabs);
 	memset(&tx, 0, sizeof tx);
-	for (uint32_t i = 0; i < lg.nslabs; i++)
-		free(lg.slabs[i]);
-	free(lg.slabs);
-	memset(&lg, 0, sizeof lg);
+	pool_free(&lg);
+	pool_free(&v1s);
+	pool_free(&pf);
 }
 
 void ike_store_init(uint32_t max_sas)
@@ -80,22 +91,21 @@ void ike_store_init(uint32_t max_sas)
 	ike_store_free();
 	/* every live SA refers to IKE_SA_TEXTS texts at most, and one is being
 	 * replaced at a time */
-	tx.cap = max_sas * IKE_SA_TEXTS + 2;
-	tx.nbuckets = 64;
-	while (tx.nbuckets < tx.cap)
-		tx.nbuckets <<= 1;
-	tx.t = calloc(tx.cap, sizeof *tx.t);
+	uint32_t ntexts = max_sas * IKE_SA_TEXTS + 1;
+	tx.nbuckets_max = TEXT_BUCKETS_MIN;
+	while (tx.nbuckets_max < ntexts)
+		tx.nbuckets_max <<= 1;
+	tx.nbuckets = TEXT_BUCKETS_MIN;
 	tx.buckets = calloc(tx.nbuckets, sizeof *tx.buckets);
 	/* the worst case: every text in the largest class */
-	tx.maxslabs = (uint32_t)(((uint64_t)tx.cap * 256 + SLAB_BYTES - 1) / SLAB_BYTES) + NCLASS;
+	tx.maxslabs = (uint32_t)(((uint64_t)ntexts * 256 + SLAB_BYTES - 1) / SLAB_BYTES) + NCLASS;
 	tx.slabs = calloc(tx.maxslabs, sizeof *tx.slabs);
-	lg.maxslabs = (uint32_t)(((uint64_t)max_sas * (LOG_SLOTS / IKE_LOG_BLOCK) + LOG_SLAB - 1) / LOG_SLAB);
-	lg.slabs = calloc(lg.maxslabs ? lg.maxslabs : 1, sizeof *lg.slabs);
-	if (!tx.t || !tx.buckets || !tx.slabs || !lg.slabs) {
+	bool ok = pool_init(&tx.t, sizeof(struct text), ntexts, TEXT_CHUNK_SHIFT) &&
+		  pool_init(&lg, sizeof(struct mrec_block), max_sas * (LOG_SLOTS / IKE_LOG_BLOCK), LOG_CHUNK_SHIFT) &&
+		  pool_init(&v1s, sizeof(struct ike_v1), max_sas, V1_CHUNK_SHIFT) &&
+		  pool_init(&pf, sizeof(struct pflog_meta), max_sas, PF_CHUNK_SHIFT);
+	if (!ok || !tx.buckets || !tx.slabs)
 		ike_store_free();
-		return;
-	}
-	tx.n = 1;
 }
 
 static uint32_t text_hash(const char *s, size_t n)
@@ -129,27 +139,53 @@ static void str_give_back(char *p, unsigned cls)
 	tx.free_str[cls] = p;
 }
 
+static struct text *text_at(uint32_t id)
+{
+	return pool_at(&tx.t, id - 1);
+}
+
 const char *ike_text(uint32_t id)
 {
-	return id ? tx.t[id].s : "";
+	return id ? text_at(id)->s : "";
 }
 
 static void text_drop(uint32_t id)
 {
 	if (!id)
 		return;
-	struct text *e = &tx.t[id];
+	struct text *e = text_at(id);
 	if (--e->refs)
 		return;
 	uint32_t *pp = &tx.buckets[e->hash & (tx.nbuckets - 1)];
 	while (*pp != id)
-		pp = &tx.t[*pp].hnext;
+		pp = &text_at(*pp)->hnext;
 	*pp = e->hnext;
 	str_give_back(e->s, e->cls);
 	e->s = NULL;
-	e->hnext = tx.free_id;
-	tx.free_id = id;
+	pool_give(&tx.t, id - 1);
 	ike_tab.texts--;
+}
+
+/* More texts than buckets: twice the buckets (up to nbuckets_max), every
+ * text chained again. Out of memory, the chains just grow longer. */
+static void text_buckets_grow(void)
+{
+	if (ike_tab.texts <= tx.nbuckets || tx.nbuckets >= tx.nbuckets_max)
+		return;
+	uint32_t n = tx.nbuckets << 1;
+	uint32_t *b = calloc(n, sizeof *b);
+	if (!b)
+		return;
+	for (uint32_t i = 0; i < tx.t.used_hw; i++) {
+		struct text *e = pool_at(&tx.t, i);
+		if (!e->refs)
+			continue;
+		e->hnext = b[e->hash & (n - 1)];
+		b[e->hash & (n - 1)] = i + 1;
+	}
+	free(tx.buckets);
+	tx.buckets = b;
+	tx.nbuckets = n;
 }
 
 /* The id of text s (0 for ""), its count raised; 0 also when there is no
@@ -157,12 +193,12 @@ static void text_drop(uint32_t id)
 static uint32_t text_put(const char *s)
 {
 	size_t n = strlen(s);
-	if (!n || !tx.t)
+	if (!n || !tx.buckets)
 		return 0;
 	uint32_t h = text_hash(s, n);
 	uint32_t *bucket = &tx.buckets[h & (tx.nbuckets - 1)];
-	for (uint32_t i = *bucket; i; i = tx.t[i].hnext) {
-		struct text *e = &tx.t[i];
+	for (uint32_t i = *bucket; i; i = text_at(i)->hnext) {
+		struct text *e = text_at(i);
 		if (e->hash == h && e->len == n && !memcmp(e->s, s, n)) {
 			e->refs++;
 			return i;
@@ -171,22 +207,22 @@ static uint32_t text_put(const char *s)
 	unsigned cls = 0;
 	while (cls < NCLASS && class_size[cls] < n + 1)
 		cls++;
-	uint32_t id = tx.free_id ? tx.free_id : tx.n < tx.cap ? tx.n : 0;
-	char *p = cls < NCLASS && id ? str_take(cls) : NULL;
+	uint32_t slot;
+	struct text *e = cls < NCLASS ? pool_take(&tx.t, &slot) : NULL;
+	char *p = e ? str_take(cls) : NULL;
 	if (!p) {
+		if (e)
+			pool_give(&tx.t, slot);
 		ike_tab.text_lost++;
 		return 0;
 	}
-	if (id == tx.free_id)
-		tx.free_id = tx.t[id].hnext;
-	else
-		tx.n++;
 	memcpy(p, s, n + 1);
-	tx.t[id] = (struct text){ .s = p, .len = (uint32_t)n, .hash = h, .refs = 1, .hnext = *bucket, .cls = (uint8_t)cls };
-	*bucket = id;
+	*e = (struct text){ .s = p, .len = (uint16_t)n, .hash = h, .refs = 1, .hnext = *bucket, .cls = (uint8_t)cls };
+	*bucket = slot + 1;
 	if (++ike_tab.texts > ike_tab.texts_peak)
 		ike_tab.texts_peak = ike_tab.texts;
-	return id;
+	text_buckets_grow();
+	return slot + 1;
 }
 
 void ike_text_set(uint32_t *slot, const char *s)
@@ -214,41 +250,86 @@ void ike_text_append_once(uint32_t *slot, size_t cap, const char *item)
 
 /* ---- message log ------------------------------------------------------------ */
 
-static struct mrec_block *block_take(void)
+/* A block's id (index + 1), or 0 when none could be had. */
+static uint32_t block_take(void)
 {
-	if (!lg.free) {
-		if (lg.nslabs >= lg.maxslabs)
-			return NULL;
-		struct mrec_block *c = malloc(LOG_SLAB * sizeof *c);
-		if (!c)
-			return NULL;
-		lg.slabs[lg.nslabs++] = c;
-		for (uint32_t i = LOG_SLAB; i-- > 0;) {
-			c[i].next = lg.free;
-			lg.free = &c[i];
-		}
-	}
-	struct mrec_block *b = lg.free;
-	lg.free = b->next;
+	uint32_t i;
+	if (!pool_take(&lg, &i))
+		return 0;
 	if (++ike_tab.log_blocks > ike_tab.log_blocks_peak)
 		ike_tab.log_blocks_peak = ike_tab.log_blocks;
-	return b;
+	return i + 1;
+}
+
+static struct mrec_block *block_at(uint32_t id)
+{
+	return pool_at(&lg, id - 1);
 }
 
 const struct mrec *ike_log_slot(const struct ike_sa *sa, unsigned slot)
 {
-	return &sa->log[slot / IKE_LOG_BLOCK]->r[slot % IKE_LOG_BLOCK];
+	return &block_at(sa->log[slot / IKE_LOG_BLOCK])->r[slot % IKE_LOG_BLOCK];
 }
 
 bool ike_log_put(struct ike_sa *sa, unsigned slot, const struct mrec *r)
 {
-	struct mrec_block **b = &sa->log[slot / IKE_LOG_BLOCK];
+	uint32_t *b = &sa->log[slot / IKE_LOG_BLOCK];
 	if (!*b && !(*b = block_take())) {
 		ike_tab.log_lost++;
 		return false;
 	}
-	(*b)->r[slot % IKE_LOG_BLOCK] = *r;
+	block_at(*b)->r[slot % IKE_LOG_BLOCK] = *r;
 	return true;
+}
+
+/* ---- IKEv1's record ------------------------------------------------------------ */
+
+static const struct ike_v1 no_v1;
+
+const struct ike_v1 *ike_v1_of(const struct ike_sa *sa)
+{
+	return sa->v1 ? pool_at(&v1s, sa->v1 - 1) : &no_v1;
+}
+
+struct ike_v1 *ike_v1_take(struct ike_sa *sa)
+{
+	if (sa->v1)
+		return pool_at(&v1s, sa->v1 - 1);
+	uint32_t i;
+	struct ike_v1 *v1 = pool_take(&v1s, &i);
+	if (!v1) {
+		ike_tab.v1_lost++;
+		return NULL;
+	}
+	memset(v1, 0, sizeof *v1); /* a reused slot keeps its old bytes */
+	sa->v1 = i + 1;
+	if (++ike_tab.v1_records > ike_tab.v1_records_peak)
+		ike_tab.v1_records_peak = ike_tab.v1_records;
+	return v1;
+}
+
+/* ---- pf's log fields ---------------------------------------------------------- */
+
+static const struct pflog_meta no_pf; /* present = false */
+
+const struct pflog_meta *ike_pf(const struct ike_sa *sa)
+{
+	return sa->pf ? pool_at(&pf, sa->pf - 1) : &no_pf;
+}
+
+void ike_pf_set(struct ike_sa *sa, const struct pflog_meta *m)
+{
+	if (!sa->pf) {
+		uint32_t i;
+		if (!pool_take(&pf, &i)) {
+			ike_tab.pf_lost++;
+			return;
+		}
+		sa->pf = i + 1;
+		if (++ike_tab.pf_records > ike_tab.pf_records_peak)
+			ike_tab.pf_records_peak = ike_tab.pf_records;
+	}
+	*(struct pflog_meta *)pool_at(&pf, sa->pf - 1) = *m;
 }
 
 /* Give back what the SA holds here (its slot is about to be reused). */
@@ -260,12 +341,20 @@ void ike_store_release(struct ike_sa *sa)
 	text_drop(sa->vendors[0]);
 	text_drop(sa->vendors[1]);
 	for (unsigned i = 0; i < LOG_SLOTS / IKE_LOG_BLOCK; i++) {
-		struct mrec_block *b = sa->log[i];
-		if (!b)
+		if (!sa->log[i])
 			continue;
-		b->next = lg.free;
-		lg.free = b;
-		sa->log[i] = NULL;
+		pool_give(&lg, sa->log[i] - 1);
+		sa->log[i] = 0;
 		ike_tab.log_blocks--;
+	}
+	if (sa->v1) {
+		pool_give(&v1s, sa->v1 - 1);
+		sa->v1 = 0;
+		ike_tab.v1_records--;
+	}
+	if (sa->pf) {
+		pool_give(&pf, sa->pf - 1);
+		sa->pf = 0;
+		ike_tab.pf_records--;
 	}
 }

@@ -9,7 +9,7 @@
 
 static void nat_check_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const struct pkt *p)
 {
-	if (m->nnatd < 2 || !sa->v1_hash)
+	if (m->nnatd < 2 || !ike_v1_of(sa)->hash)
 		return;
 	/* RFC 3947: the first NAT-D is the remote end, the others local. */
 	bool dst_ok = ike_natd_match(sa, m->natd[0], m->natd_len[0], &p->dst, p->dport, &m->h);
@@ -24,15 +24,18 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 		      uint64_t fp, bool natt)
 {
 	uint8_t ex = m->h.exch;
+	struct ike_v1 *v1 = ike_v1_take(sa);
+	if (!v1) /* out of memory: the message is logged, not followed */
+		return;
 	if (ex == IKEV1_MAIN || ex == IKEV1_AGGRESSIVE) {
-		if (!sa->v1_exch)
-			sa->v1_exch = ex;
-		if (sa->mm_fp[side] == fp) {
+		if (!v1->exch)
+			v1->exch = ex;
+		if (v1->mm_fp[side] == fp) {
 			rec->retrans = true;
 			struct req *r = &sa->req[side];
 			if (r->active && r->fp == fp) {
 				ike_resent(r, p->ts);
-				r->last_frame = p->frame;
+				r->last_frame = (uint32_t)p->frame;
 				r->last_ts = p->ts;
 			}
 			/* it also answers the other side's message again */
@@ -40,10 +43,10 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 			rec->v1pos = r->active ? r->v1pos : 0;
 			return;
 		}
-		sa->mm_fp[side] = fp;
-		if (sa->mm_count < 255)
-			sa->mm_count++;
-		uint8_t pos = sa->mm_count;
+		v1->mm_fp[side] = fp;
+		if (v1->mm_count < 255)
+			v1->mm_count++;
+		uint8_t pos = v1->mm_count;
 		if (sa->midstream)
 			pos = 0;
 		rec->v1pos = pos;
@@ -61,7 +64,7 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 		if (pos == 2 && m->has_sa && m->sa.nprops && m->sa.p[0].nx) {
 			ike_hs_advance(sa, IKE_HS_INIT_DONE);
 			sa->have_chosen = true;
-			sa->v1_hash = m->sa.p[0].x[0].v1_hash;
+			v1->hash = m->sa.p[0].x[0].v1_hash;
 			char buf[IKE_TEXT_ROOM];
 			ike_format_sa(false, &m->sa, buf, sizeof(buf));
 			ike_text_set(&sa->chosen, buf);
@@ -75,57 +78,57 @@ void ike_handle_v1(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 		return;
 	}
 	if (ex == IKEV1_QUICK) {
-		if (m->h.msgid != sa->qm_msgid || !sa->qm_count) {
-			sa->qm_msgid = m->h.msgid;
-			sa->qm_count = 1;
-			sa->qm_side = (uint8_t)side;
-			sa->qm_fp[side] = fp;
-			sa->qm_fp[1 - side] = 0;
+		if (m->h.msgid != v1->qm_msgid || !v1->qm_count) {
+			v1->qm_msgid = m->h.msgid;
+			v1->qm_count = 1;
+			v1->qm_side = (uint8_t)side;
+			v1->qm_fp[side] = fp;
+			v1->qm_fp[1 - side] = 0;
 			ike_new_request(&sa->req[side], m, 0, fp, p, (uint16_t)m->h.length, natt, UINT32_MAX);
 			/* Phase 1 must be done if quick mode runs. */
 			ike_mark_up(sa, p->ts);
 			return;
 		}
-		if (sa->qm_fp[side] == fp) {
+		if (v1->qm_fp[side] == fp) {
 			rec->retrans = true;
 			struct req *r = &sa->req[side];
 			if (r->active && r->fp == fp && r->msgid == m->h.msgid) {
 				r->gap = p->ts > r->last_ts ? p->ts - r->last_ts : 0;
 				if (r->sends < 255)
 					r->sends++;
-				r->last_frame = p->frame;
+				r->last_frame = (uint32_t)p->frame;
 				r->last_ts = p->ts;
 			}
 			return;
 		}
-		sa->qm_fp[side] = fp;
-		sa->qm_count++;
-		if (sa->qm_count == 2 && side != sa->qm_side) {
-			ike_answer(sa, sa->qm_side, p);
+		v1->qm_fp[side] = fp;
+		v1->qm_count++;
+		if (v1->qm_count == 2 && side != v1->qm_side) {
+			ike_answer(sa, v1->qm_side, p);
 			sa->child_up = true;
-			if (sa->qm_done < 255)
-				sa->qm_done++;
+			if (v1->qm_done < 255)
+				v1->qm_done++;
 		}
 		return;
 	}
 	if (ex == IKEV1_INFORMATIONAL) {
-		sa->n_v1_info[side]++;
+		v1->n_info[side]++;
 		if (m->encrypted && ike_hs_reached(sa, IKE_HS_UP) && !rec->retrans) {
-			if (!sa->v1_info_run[side]++) {
-				sa->v1_info_first[side] = p->ts;
-				sa->v1_info_frame[side] = p->frame;
+			if (!v1->info_run[side]++) {
+				v1->info_first[side] = p->ts;
+				v1->info_frame[side] = (uint32_t)p->frame;
 			}
-			sa->v1_info_last[side] = p->ts;
+			v1->info_last[side] = p->ts;
 		}
 		struct req *other = &sa->req[1 - side];
 		if (side == SIDE_R && ike_hs_reached(sa, IKE_HS_AUTH_SENT) && !ike_hs_reached(sa, IKE_HS_UP))
-			sa->v1_info_after_auth++;
-		if (other->active && !other->answered && other->exch == IKEV1_QUICK && other->msgid == sa->qm_msgid &&
-		    sa->qm_count == 1 && !sa->qm_refused_frame) {
+			v1->info_after_auth++;
+		if (other->active && !other->answered && other->exch == IKEV1_QUICK && other->msgid == v1->qm_msgid &&
+		    v1->qm_count == 1 && !v1->qm_refused_frame) {
 			/* An Informational instead of quick mode message 2. */
-			sa->qm_refused_frame = p->frame;
-			sa->qm_refused_ts = p->ts;
-			sa->qm_refused_done = sa->qm_done;
+			v1->qm_refused_frame = (uint32_t)p->frame;
+			v1->qm_refused_ts = p->ts;
+			v1->qm_refused_done = v1->qm_done;
 			other->judged = true;
 		}
 		uint16_t err = ike_first_error(m);

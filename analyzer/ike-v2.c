@@ -114,7 +114,7 @@ void ike_handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 				r->skf_mask = fbit;
 				rec->retrans = true;
 			}
-			r->last_frame = p->frame;
+			r->last_frame = (uint32_t)p->frame;
 			r->last_ts = p->ts;
 		} else {
 			ike_new_request(r, m, 0, fp, p, (uint16_t)m->h.length, natt, room);
@@ -159,7 +159,7 @@ void ike_handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 			if (!rec->retrans) {
 				sa->n_invalid_ke++;
 				sa->ke_asked = g;
-				sa->ke_frame = p->frame;
+				sa->ke_frame = (uint32_t)p->frame;
 				sa->ke_ts = p->ts;
 			}
 			rec->note = IKE_N_INVALID_KE_PAYLOAD;
@@ -180,7 +180,7 @@ void ike_handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 			nat_check_v2(sa, side, m, p);
 		}
 	} else if (ex == IKEV2_AUTH && m->encrypted) {
-		sa->auth_frame = p->frame;
+		sa->auth_frame = (uint32_t)p->frame;
 		sa->auth_ts = p->ts;
 		sa->auth_len = (uint16_t)m->h.length;
 		sa->auth_inner = room;
@@ -197,7 +197,7 @@ void ike_handle_v2(struct ike_sa *sa, int side, const struct ike_msg *m, const s
 		/* Success carries SA, nonce and TS: far more than a notify. */
 		if (room != UINT32_MAX && room < 48 && !rec->retrans) {
 			sa->rekey_error = true;
-			sa->rekey_err_frame = p->frame;
+			sa->rekey_err_frame = (uint32_t)p->frame;
 			sa->rekey_err_ts = p->ts;
 		} else if (room >= 48) {
 			sa->child_up = true;

@@ -40,8 +40,8 @@ void ike_sa_details(struct verdict *v, const struct ike_sa *sa)
 	ike_spi_hex(sa->spi_r, sr);
 	verdict_str(v, "ike_version", "IKEv%u", sa->ver);
 	if (v->summary[0])
-		verdict_pflog_note(v, &sa->pf);
-	verdict_pflog(v, &sa->pf);
+		verdict_pflog_note(v, ike_pf(sa));
+	verdict_pflog(v, ike_pf(sa));
 	verdict_str(v, "spi_i", "%s", si);
 	verdict_str(v, "spi_r", "%s", sa->have_spir ? sr : "(none yet)");
 	ike_exchange_list(sa, buf, sizeof(buf));
@@ -76,7 +76,7 @@ static void emit_am_auth(struct ike_sa *sa, const struct req *r)
 	struct verdict v;
 	if (!begin_once(&v, sa, R_AUTH_LIKELY, V_IKE_AUTH_REJECTED_LIKELY, SEV_WARN))
 		return;
-	uint32_t infos = sa->n_v1_info[SIDE_I];
+	uint32_t infos = ike_v1_of(sa)->n_info[SIDE_I];
 	bool nat = ike_nat_found(sa->nat_i) || ike_nat_found(sa->nat_r);
 	verdict_summary(&v, "Aggressive mode authentication most likely failed: the responder sent message 2 (with its "
 			    "hash) %u times and the initiator %s instead of message 3: it could not verify that hash "
@@ -105,11 +105,11 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, const char
 	bool is_child = r->exch == IKEV2_CREATE_CHILD_SA || r->exch == IKEV1_QUICK;
 	uint32_t bit;
 
-	if (sa->ver == 1 && r->v1pos == 5 && sa->v1_info_after_auth) {
+	if (sa->ver == 1 && r->v1pos == 5 && ike_v1_of(sa)->info_after_auth) {
 		ike_emit_auth_likely(sa, "message 6 never came");
 		return;
 	}
-	if (sa->ver == 1 && sa->v1_exch == IKEV1_AGGRESSIVE && side == SIDE_R && r->v1pos == 2) {
+	if (sa->ver == 1 && ike_v1_of(sa)->exch == IKEV1_AGGRESSIVE && side == SIDE_R && r->v1pos == 2) {
 		/* The responder re-sends aggressive mode message 2: the
 		 * initiator got it (it did not re-send message 1) and did not
 		 * go on. That is its check of the responder's hash failing. */
@@ -184,7 +184,7 @@ static void emit_unanswered(struct ike_sa *sa, int side, ts_usec now, const char
 		verdict_str(&v, "sent_at", "%s", sched);
 		verdict_num(&v, "up_for_s", ike_secs(r->first_ts - sa->up_ts));
 		ike_sa_details(&v, sa);
-	} else if (is_child && (sa->child_up || sa->qm_done)) {
+	} else if (is_child && (sa->child_up || ike_v1_of(sa)->qm_done)) {
 		bit = R_REKEY;
 		if (sa->reported & bit)
 			return;
@@ -242,7 +242,7 @@ static void emit_responses_lost(struct ike_sa *sa, int side, bool at_end)
 		ike_sa_verdict(&v, V_IKE_DPD_FAILED, SEV_FAIL, sa);
 		rv = RV_IKE_DPD_FAILED_RESPONSES_LOST;
 		what = "its liveness check fails";
-	} else if (is_child && (sa->child_up || sa->qm_done) && (sa->reported & R_REKEY) == 0) {
+	} else if (is_child && (sa->child_up || ike_v1_of(sa)->qm_done) && (sa->reported & R_REKEY) == 0) {
 		sa->reported |= R_REKEY;
 		ike_sa_verdict(&v, V_IKE_REKEY_FAILED, SEV_FAIL, sa);
 		rv = RV_IKE_REKEY_FAILED_RESPONSES_LOST;
@@ -583,14 +583,15 @@ static void emit_v1_dpd(struct ike_sa *sa, int side, bool at_end)
 	struct verdict v;
 	if (!begin_once(&v, sa, R_DPD, V_IKE_DPD_FAILED, SEV_FAIL))
 		return;
+	const struct ike_v1 *v1 = ike_v1_of(sa);
 	verdict_summary(&v, "The %s sent %u encrypted Informationals over %.1f s and nothing came back from the peer "
 			    "%s: its dead peer detection (R-U-THERE) went unanswered (inference: IKEv1 DPD is encrypted "
 			    "and unpaired on the wire)",
-			side == SIDE_I ? "initiator" : "responder", sa->v1_info_run[side],
-			ike_secs(sa->v1_info_last[side] - sa->v1_info_first[side]),
+			side == SIDE_I ? "initiator" : "responder", v1->info_run[side],
+			ike_secs(v1->info_last[side] - v1->info_first[side]),
 			at_end ? "until the capture ended" : "afterwards");
 	ike_ev_log(&v, sa, side, -1);
-	verdict_int(&v, "unanswered_informationals", sa->v1_info_run[side]);
+	verdict_int(&v, "unanswered_informationals", v1->info_run[side]);
 	ike_sa_details(&v, sa);
 	verdict_remedy(&v, RV_IKE_DPD_FAILED_V1_INFERRED);
 	verdict_emit(&v);
@@ -610,7 +611,7 @@ static void natt_before_here(struct ike_sa *sa, ts_usec now, bool at_end)
 	    !(ike_nat_found(sa->nat_i) || ike_nat_found(sa->nat_r)))
 		return;
 	bool v2_init = sa->ver == 2 && ri->exch == IKEV2_SA_INIT;
-	bool v1_mm3 = sa->ver == 1 && sa->v1_exch == IKEV1_MAIN && ri->v1pos == 3;
+	bool v1_mm3 = sa->ver == 1 && ike_v1_of(sa)->exch == IKEV1_MAIN && ri->v1pos == 3;
 	ts_usec wait = at_end ? NATT_QUIET_END : sd_cfg.ike_timeout;
 	struct verdict v;
 	if ((!v2_init && !v1_mm3) || now < ri->answer_ts + wait || !begin_once(&v, sa, R_NATT, V_IKE_NATT_BLOCKED, SEV_FAIL))
@@ -652,14 +653,15 @@ void ike_sa_evaluate(struct ike_sa *sa, ts_usec now, bool at_end)
 	    sa->last_ts <= sa->auth_ts + SEC(2))
 		ike_emit_auth_likely(sa, restarted(sa) ? "the initiator started over with a new IKE SA"
 						   : "the SA was abandoned right after");
-	if (sa->ver == 1 && ike_hs_reached(sa, IKE_HS_AUTH_SENT) && !ike_hs_reached(sa, IKE_HS_UP) && sa->v1_info_after_auth && quiet)
+	const struct ike_v1 *v1 = ike_v1_of(sa);
+	if (sa->ver == 1 && ike_hs_reached(sa, IKE_HS_AUTH_SENT) && !ike_hs_reached(sa, IKE_HS_UP) && v1->info_after_auth && quiet)
 		ike_emit_auth_likely(sa, "message 6 never came");
 	for (int sd = 0; sd < 2 && sa->ver == 1 && quiet; sd++)
-		if (sa->v1_info_run[sd] >= 3 && sa->v1_info_last[sd] >= sa->v1_info_first[sd] + SEC(2))
+		if (v1->info_run[sd] >= 3 && v1->info_last[sd] >= v1->info_first[sd] + SEC(2))
 			emit_v1_dpd(sa, sd, at_end);
-	if (sa->qm_refused_frame && quiet && sa->qm_done == sa->qm_refused_done) {
-		if (sa->qm_done)
-			emit_rekey_refused(sa, sa->qm_refused_frame, sa->qm_refused_ts);
+	if (v1->qm_refused_frame && quiet && v1->qm_done == v1->qm_refused_done) {
+		if (v1->qm_done)
+			emit_rekey_refused(sa, v1->qm_refused_frame, v1->qm_refused_ts);
 		else
 			emit_child_likely(sa);
 	}
@@ -723,7 +725,7 @@ static void emit_ok(struct ike_sa *sa, ts_usec now)
 		verdict_int(&v, "esp_seq_replays", (long long)e.replays);
 	}
 	if (sa->ver == 1)
-		verdict_int(&v, "quick_modes", sa->qm_done);
+		verdict_int(&v, "quick_modes", ike_v1_of(sa)->qm_done);
 	(void)now;
 	verdict_emit(&v);
 }

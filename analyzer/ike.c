@@ -39,7 +39,7 @@ bool ike_natd_match(const struct ike_sa *sa, const uint8_t *hash, size_t hlen, c
 		       uint16_t port, const struct ike_hdr *h)
 {
 	uint8_t want[IKE_HASH_MAX];
-	size_t n = ike_natd_hash(sa->ver == 2, sa->v1_hash, h->spi_i, h->spi_r, a, port, want);
+	size_t n = ike_natd_hash(sa->ver == 2, ike_v1_of(sa)->hash, h->spi_i, h->spi_r, a, port, want);
 	return n && n == hlen && memcmp(want, hash, n) == 0;
 }
 
@@ -95,7 +95,7 @@ void ike_keep_first_error(struct ike_sa *sa, int side, uint8_t ex, uint16_t err,
 	sa->err = err;
 	sa->err_side = (uint8_t)side;
 	sa->err_exch = ex;
-	sa->err_frame = p->frame;
+	sa->err_frame = (uint32_t)p->frame;
 	sa->err_ts = p->ts;
 }
 
@@ -120,7 +120,7 @@ void ike_new_request(struct req *r, const struct ike_msg *m, uint8_t v1pos, uint
 	r->natt = natt;
 	r->sends = 1;
 	r->inner = room;
-	r->first_frame = r->last_frame = p->frame;
+	r->first_frame = r->last_frame = (uint32_t)p->frame;
 	r->first_ts = r->last_ts = p->ts;
 }
 
@@ -131,7 +131,7 @@ void ike_answer(struct ike_sa *sa, int side_of_req, const struct pkt *p)
 		return;
 	r->answered = true;
 	r->answers = 1;
-	r->answer_frame = p->frame;
+	r->answer_frame = (uint32_t)p->frame;
 	r->answer_ts = p->ts;
 	sa->answered_reqs++;
 }
@@ -291,7 +291,7 @@ static struct ike_sa *sa_create(const struct ike_msg *m, const struct pkt *p, co
 	sa->rport_now = sa->rport;
 	sa->midstream = !initial;
 	sa->flow_id = f ? f->id : 0;
-	sa->first_frame = p->frame;
+	sa->first_frame = (uint32_t)p->frame;
 	sa->first_ts = p->ts;
 	if (initial)
 		link_attempt(sa);
@@ -344,16 +344,16 @@ static void handle_message(struct flow *f, const uint8_t *b, size_t n, const str
 		sa->msgs[side]++;
 	if (sa->msgs[SIDE_I] + sa->msgs[SIDE_R] >= 2)
 		ike_sa_seen_twice(sa);
-	sa->last_frame = p->frame;
+	sa->last_frame = (uint32_t)p->frame;
 	sa->last_ts = p->ts;
 	if (p->pflog.present)
-		sa->pf = p->pflog;
+		ike_pf_set(sa, &p->pflog);
 	note_ports(sa, side, p, natt);
 
 	uint64_t fp = ike_fingerprint(b, n);
 	struct mrec rec;
 	memset(&rec, 0, sizeof(rec));
-	rec.frame = p->frame;
+	rec.frame = (uint32_t)p->frame;
 	rec.ts = p->ts;
 	rec.msgid = m.h.msgid;
 	rec.len = (uint16_t)(m.h.length > 0xffff ? 0xffff : m.h.length);
@@ -369,7 +369,10 @@ static void handle_message(struct flow *f, const uint8_t *b, size_t n, const str
 	}
 
 	/* Anything from this side answers the other side's Informationals. */
-	sa->v1_info_run[1 - side] = 0;
+	if (sa->v1) {
+		struct ike_v1 *v1 = ike_v1_take(sa);
+		v1->info_run[1 - side] = 0;
+	}
 	if (!m.encrypted || m.v2)
 		note_vendors(sa, side, &m);
 	note_notifies(sa, &m);
@@ -409,24 +412,25 @@ static void handle_fragment(struct flow *f, const uint8_t *b, size_t n, const st
 	m.response = m.v2 && (h.flags & IKEV2_FLAG_RESPONSE);
 	m.initiator = m.v2 && (h.flags & IKEV2_FLAG_INITIATOR);
 	int side = side_of(sa, &m, p);
-	sa->last_frame = p->frame;
+	sa->last_frame = (uint32_t)p->frame;
 	sa->last_ts = p->ts;
 	ike_sa_seen_twice(sa);
 	if (p->pflog.present)
-		sa->pf = p->pflog;
+		ike_pf_set(sa, &p->pflog);
 	struct req *r = &sa->req[side];
 	bool is_req = m.v2 ? !m.response : true;
 	if (is_req) {
 		if (r->active && r->msgid == h.msgid && r->exch == h.exch && !r->answered) {
 			ike_resent(r, p->ts);
-			r->last_frame = p->frame;
+			r->last_frame = (uint32_t)p->frame;
 			r->last_ts = p->ts;
 		} else {
 			uint8_t pos = 0;
-			if (!m.v2 && (h.exch == IKEV1_MAIN || h.exch == IKEV1_AGGRESSIVE)) {
-				pos = (uint8_t)(sa->mm_count + 1);
-				sa->mm_count++;
-				sa->mm_fp[side] = 0;
+			struct ike_v1 *v1 = m.v2 ? NULL : ike_v1_take(sa);
+			if (v1 && (h.exch == IKEV1_MAIN || h.exch == IKEV1_AGGRESSIVE)) {
+				pos = (uint8_t)(v1->mm_count + 1);
+				v1->mm_count++;
+				v1->mm_fp[side] = 0;
 				if (pos >= 5 && h.exch == IKEV1_MAIN)
 					ike_hs_advance(sa, IKE_HS_AUTH_SENT);
 			}
@@ -441,7 +445,7 @@ static void handle_fragment(struct flow *f, const uint8_t *b, size_t n, const st
 	note_ports(sa, side, p, natt);
 	struct mrec rec;
 	memset(&rec, 0, sizeof(rec));
-	rec.frame = p->frame;
+	rec.frame = (uint32_t)p->frame;
 	rec.ts = p->ts;
 	rec.msgid = h.msgid;
 	rec.len = (uint16_t)(h.length > 0xffff ? 0xffff : h.length);
@@ -550,7 +554,7 @@ void ike_icmp(struct flow *f, int dir, const struct pkt *icmp)
 	struct req *r = &best->req[best_side];
 	r->icmp_type = icmp->icmp_type;
 	r->icmp_code = icmp->icmp_code;
-	r->icmp_frame = icmp->frame;
+	r->icmp_frame = (uint32_t)icmp->frame;
 	r->icmp_ts = icmp->ts;
 }
 

@@ -581,32 +581,53 @@ static void test_describe_and_keepalive(void **st)
 	assert_int_equal(ngot, 0);
 }
 
+/* Plain ESP of SPI `spi` from A to B, one packet per sequence number,
+ * a second apart, on flow f. */
+static void send_esp_plain(struct flow *f, uint32_t spi, const uint32_t *seqs, int n)
+{
+	memset(f, 0, sizeof(*f));
+	f->proto = IPPROTO_NUM_ESP;
+	const uint8_t a_ip[4] = {A_IP}, b_ip[4] = {B_IP};
+	f->key.family = 4;
+	memcpy(f->key.a, a_ip, 4);
+	memcpy(f->key.b, b_ip, 4);
+	f->cli_is_a = true;
+	f->key.spi = spi;
+	for (int i = 0; i < n; i++) {
+		struct pkt p = mkpkt(true, 0, 0, NULL, 0, i);
+		p.proto = IPPROTO_NUM_ESP;
+		p.esp_spi = spi;
+		p.esp_seq = seqs[i];
+		p.payload_len = p.payload_wire_len = 120;
+		esp_packet(f, DIR_C2S, &p);
+	}
+}
+
 static void test_esp_plain_describe(void **st)
 {
 	(void)st;
 	struct flow f;
-	memset(&f, 0, sizeof(f));
-	f.proto = IPPROTO_NUM_ESP;
-	const uint8_t a_ip[4] = {A_IP}, b_ip[4] = {B_IP};
-	f.key.family = 4;
-	memcpy(f.key.a, a_ip, 4);
-	memcpy(f.key.b, b_ip, 4);
-	f.cli_is_a = true;
-	f.key.spi = 0xaa000001;
 	static const uint32_t seqs[] = {1, 2, 5, 5, 6};
-	for (int i = 0; i < 5; i++) {
-		struct pkt p = mkpkt(true, 0, 0, NULL, 0, i);
-		p.proto = IPPROTO_NUM_ESP;
-		p.esp_spi = 0xaa000001;
-		p.esp_seq = seqs[i];
-		p.payload_len = p.payload_wire_len = 120;
-		esp_packet(&f, DIR_C2S, &p);
-	}
+	send_esp_plain(&f, 0xaa000001, seqs, 5);
 	char buf[120];
 	ike_describe(&f, SEC(1005), buf, sizeof(buf));
 	assert_string_equal(buf, "ESP spi 0xaa000001: 5 packets, seq 1..6, 2 gaps, 1 replays");
 	finish_at(10);
 	assert_int_equal(ngot, 0); /* ESP without IKE in the capture: no verdict */
+}
+
+/* The ESP SA keeps its gaps in 32 bits: the largest jump a sequence
+ * number can make (1 to 2^32 - 1) still counts exactly. */
+static void test_esp_gaps_32_bits(void **st)
+{
+	(void)st;
+	struct flow f;
+	static const uint32_t seqs[] = {1, 0xfffffffeu, 0xffffffffu, 3};
+	send_esp_plain(&f, 0xaa000002, seqs, 4);
+	char buf[120];
+	ike_describe(&f, SEC(1005), buf, sizeof(buf));
+	assert_string_equal(buf, "ESP spi 0xaa000002: 4 packets, seq 1..4294967295, 4294967292 gaps, 1 replays");
+	finish_at(10);
 }
 
 /* IKEv2 fragments (RFC 7383) of one copy are one transmission: two
@@ -848,6 +869,7 @@ int main(void)
 		cmocka_unit_test_setup(test_icmp, setup),
 		cmocka_unit_test_setup(test_describe_and_keepalive, setup),
 		cmocka_unit_test_setup(test_esp_plain_describe, setup),
+		cmocka_unit_test_setup(test_esp_gaps_32_bits, setup),
 		cmocka_unit_test_setup(test_skf_not_retransmissions, setup),
 		cmocka_unit_test_setup(test_table_bound, setup),
 		cmocka_unit_test_setup(test_full_table_keeps_live_handshake, setup),

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_ike_store.c - ike-text.c: the shared, counted copies of the IKE
- * SAs' texts and the blocks of their message logs read back what was put
- * in, are shared and given back as counted, and keep the room limits of
- * the fixed arrays they replaced. */
+ * SAs' texts, the blocks of their message logs and their IKEv1 and pf
+ * side records read back what was put in, are shared and given back as counted, and
+ * keep the room limits of the fixed arrays they replaced; the texts' hash
+ * buckets grow with the texts and still find every one. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -106,12 +107,166 @@ static void test_log_blocks(void **state)
 	ike_store_release(&b);
 }
 
+/* More distinct texts than the first buckets hold: the buckets grow (the
+ * texts chained again), and every text is still found, shared, and given
+ * back. */
+static void test_texts_many(void **state)
+{
+	(void)state;
+	enum { N = 20 }; /* 4 SAs x 5 texts: the store's whole room */
+	struct ike_sa sa[4];
+	memset(sa, 0, sizeof sa);
+	uint32_t *slot[N];
+	for (int i = 0; i < N; i++)
+		slot[i] = i % 5 == 0 ? &sa[i / 5].offered : i % 5 == 1 ? &sa[i / 5].chosen : i % 5 == 2 ? &sa[i / 5].notifies
+			: &sa[i / 5].vendors[i % 5 - 3];
+	char t[40];
+	for (int i = 0; i < N; i++) {
+		snprintf(t, sizeof t, "TEXT_%02d", i);
+		ike_text_set(slot[i], t);
+	}
+	assert_int_equal(ike_tab.texts, N);
+	assert_int_equal(ike_tab.text_lost, 0);
+	for (int i = 0; i < N; i++) {
+		snprintf(t, sizeof t, "TEXT_%02d", i);
+		assert_string_equal(ike_text(*slot[i]), t);
+	}
+	/* a second SA's copy of each is found again: shared, not stored twice */
+	struct ike_sa other;
+	memset(&other, 0, sizeof other);
+	for (int i = 0; i < N; i++) {
+		snprintf(t, sizeof t, "TEXT_%02d", i);
+		ike_text_set(&other.offered, t);
+		assert_int_equal(other.offered, *slot[i]);
+		assert_int_equal(ike_tab.texts, N);
+	}
+	ike_text_set(&other.offered, "");
+	for (int i = 0; i < 4; i++)
+		ike_store_release(&sa[i]);
+	assert_int_equal(ike_tab.texts, 0);
+}
+
+static void test_texts_grow_past_first_buckets(void **state)
+{
+	(void)state;
+	/* a store for 64 SAs: 320 texts, more than the 64 first buckets */
+	ike_store_init(64);
+	struct ike_sa sa[64];
+	memset(sa, 0, sizeof sa);
+	char t[40];
+	for (int i = 0; i < 64; i++)
+		for (int k = 0; k < 2; k++) {
+			snprintf(t, sizeof t, "SA_%02d_VENDOR_%d", i, k);
+			ike_text_set(&sa[i].vendors[k], t);
+		}
+	assert_int_equal(ike_tab.texts, 128);
+	for (int i = 0; i < 64; i++)
+		for (int k = 0; k < 2; k++) {
+			snprintf(t, sizeof t, "SA_%02d_VENDOR_%d", i, k);
+			assert_string_equal(ike_text(sa[i].vendors[k]), t);
+			uint32_t again = 0;
+			ike_text_set(&again, t); /* found through the grown buckets */
+			assert_int_equal(again, sa[i].vendors[k]);
+			ike_text_set(&again, "");
+		}
+	assert_int_equal(ike_tab.texts, 128);
+	for (int i = 0; i < 64; i++)
+		ike_store_release(&sa[i]);
+	assert_int_equal(ike_tab.texts, 0);
+}
+
+/* pf's fields live in a side record, taken on the first logged message,
+ * overwritten by the next ones, given back with the SA. */
+static void test_pf_side_record(void **state)
+{
+	(void)state;
+	struct ike_sa a, b;
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	assert_false(ike_pf(&a)->present);
+	struct pflog_meta m = { .present = true, .action = 1, .reason = 0, .dir = 1, .rulenr = 42, .subrulenr = 7 };
+	snprintf(m.ifname, sizeof m.ifname, "igb0");
+	snprintf(m.ruleset, sizeof m.ruleset, "anchor");
+	ike_pf_set(&a, &m);
+	assert_int_not_equal(a.pf, 0);
+	assert_int_equal(ike_tab.pf_records, 1);
+	m.rulenr = 43;
+	snprintf(m.ifname, sizeof m.ifname, "igb1");
+	ike_pf_set(&a, &m); /* the same record, the last message's fields */
+	assert_int_equal(ike_tab.pf_records, 1);
+	ike_pf_set(&b, &m);
+	assert_int_equal(ike_tab.pf_records, 2);
+	const struct pflog_meta *got = ike_pf(&a);
+	assert_true(got->present);
+	assert_int_equal(got->action, 1);
+	assert_int_equal(got->dir, 1);
+	assert_int_equal(got->rulenr, 43);
+	assert_int_equal(got->subrulenr, 7);
+	assert_string_equal(got->ifname, "igb1");
+	assert_string_equal(got->ruleset, "anchor");
+	ike_store_release(&a);
+	assert_int_equal(a.pf, 0);
+	assert_false(ike_pf(&a)->present);
+	assert_int_equal(ike_tab.pf_records, 1);
+	assert_int_equal(ike_pf(&b)->rulenr, 43);
+	ike_store_release(&b);
+	assert_int_equal(ike_tab.pf_records, 0);
+	/* one record per SA: a store for 4 SAs serves SA after SA only if
+	 * each gives its record back */
+	for (int i = 0; i < 10; i++) {
+		ike_pf_set(&a, &m);
+		ike_store_release(&a);
+	}
+	assert_int_equal(ike_tab.pf_lost, 0);
+}
+
+/* An SA without an IKEv1 record reads zeroes; the record is taken once,
+ * zeroed even when its slot held another SA's, and given back. */
+static void test_v1_side_record(void **state)
+{
+	(void)state;
+	struct ike_sa a, b;
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	assert_int_equal(ike_v1_of(&a)->qm_done, 0);
+	assert_int_equal(ike_v1_of(&a)->mm_fp[0], 0);
+	struct ike_v1 *v1 = ike_v1_take(&a);
+	assert_non_null(v1);
+	assert_int_not_equal(a.v1, 0);
+	v1->mm_fp[0] = 0x1122334455667788ull;
+	v1->qm_done = 3;
+	v1->info_run[1] = 9;
+	assert_ptr_equal(ike_v1_take(&a), v1); /* the same record */
+	assert_int_equal(ike_v1_of(&a)->qm_done, 3);
+	assert_int_equal(ike_tab.v1_records, 1);
+	ike_store_release(&a);
+	assert_int_equal(a.v1, 0);
+	assert_int_equal(ike_tab.v1_records, 0);
+	/* b gets the slot a gave back: it reads as new */
+	const struct ike_v1 *w = ike_v1_take(&b);
+	assert_non_null(w);
+	assert_int_equal(w->mm_fp[0], 0);
+	assert_int_equal(w->qm_done, 0);
+	assert_int_equal(w->info_run[1], 0);
+	ike_store_release(&b);
+	/* one record per SA, given back each time */
+	for (int i = 0; i < 10; i++) {
+		assert_non_null(ike_v1_take(&a));
+		ike_store_release(&a);
+	}
+	assert_int_equal(ike_tab.v1_lost, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_texts_shared_and_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append_once_keeps_room, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_texts_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_texts_grow_past_first_buckets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pf_side_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v1_side_record, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
