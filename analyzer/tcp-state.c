@@ -244,7 +244,22 @@ static uint64_t sq_base(const struct tcp_state *t)
 	return m > 0 ? (uint64_t)m : 0;
 }
 
-/* Code t into out (SQ_MAX bytes at most); its length. */
+/* A half-word's code: 0, or how many of its low bytes it keeps (2, 3, 4),
+ * as 1, 2, 3; its bytes are stored low first, whatever the host's order. */
+static const uint8_t sq_len[4] = { 0, 2, 3, 4 };
+static const uint32_t sq_mask[4] = { 0, 0xffffu, 0xffffffu, 0xffffffffu };
+
+static inline uint32_t sq_le32(uint32_t x)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return __builtin_bswap32(x);
+#else
+	return x;
+#endif
+}
+
+/* Code t into out (SQ_MAX bytes at most, 3 more may be written past its
+ * length); its length. */
 static size_t sq_encode(const struct tcp_state *t, unsigned char *out)
 {
 	const unsigned char *in = (const unsigned char *)t;
@@ -255,6 +270,8 @@ static size_t sq_encode(const struct tcp_state *t, unsigned char *out)
 	for (unsigned w = 0; w < SQ_WORDS; w++) {
 		uint64_t v;
 		memcpy(&v, in + w * 8, 8);
+		if (!v)
+			continue; /* both half-words code 0 */
 		if (base && v > UINT32_MAX && v >= base && v - base <= UINT32_MAX) {
 			v -= base;
 			out[w / 8] |= (unsigned char)(1u << (w % 8));
@@ -263,15 +280,17 @@ static size_t sq_encode(const struct tcp_state *t, unsigned char *out)
 			uint32_t x = (uint32_t)(v >> (32 * h));
 			unsigned k = 2 * w + h;
 			unsigned code = !x ? 0 : x <= 0xffff ? 1 : x <= 0xffffff ? 2 : 3;
-			for (unsigned b = 0; b < code + (code > 0); b++)
-				*p++ = (unsigned char)(x >> (8 * b));
+			uint32_t le = sq_le32(x);
+			memcpy(p, &le, 4); /* only sq_len[code] of them count */
+			p += sq_len[code];
 			codes[k / 4] |= (unsigned char)(code << (k % 4 * 2));
 		}
 	}
 	return (size_t)(p - out);
 }
 
-/* The state a squeezed block codes. */
+/* The state a squeezed block codes (the block has 3 bytes to spare past
+ * the coded length: see tcp_state_squeeze). */
 static void sq_decode(const unsigned char *b, struct tcp_state *t)
 {
 	unsigned char *out = (unsigned char *)t;
@@ -279,14 +298,17 @@ static void sq_decode(const unsigned char *b, struct tcp_state *t)
 	memcpy(&base, b + SQ_TIME_BYTES + SQ_CODE_BYTES, 8);
 	const unsigned char *codes = b + SQ_TIME_BYTES, *p = b + SQ_HEAD;
 	for (unsigned w = 0; w < SQ_WORDS; w++) {
+		unsigned c2 = codes[w / 2] >> (w % 2 * 4) & 0xf; /* both halves' codes */
 		uint64_t v = 0;
-		for (unsigned h = 0; h < 2; h++) {
-			unsigned k = 2 * w + h;
-			unsigned code = codes[k / 4] >> (k % 4 * 2) & 3;
-			uint32_t x = 0;
-			for (unsigned i = 0; i < code + (code > 0); i++)
-				x |= (uint32_t)*p++ << (8 * i);
-			v |= (uint64_t)x << (32 * h);
+		if (c2) {
+			uint32_t lo, hi;
+			memcpy(&lo, p, 4);
+			lo = sq_le32(lo) & sq_mask[c2 & 3];
+			p += sq_len[c2 & 3];
+			memcpy(&hi, p, 4);
+			hi = sq_le32(hi) & sq_mask[c2 >> 2];
+			p += sq_len[c2 >> 2];
+			v = (uint64_t)hi << 32 | lo;
 		}
 		if (b[w / 8] >> (w % 8) & 1)
 			v += base;
@@ -299,8 +321,12 @@ void tcp_state_squeeze(struct flow *f)
 	struct flow_state *fs = flow_state(f);
 	if (!fs->tcp)
 		return; /* none, or compact already */
-	unsigned char buf[SQ_MAX];
+	unsigned char buf[SQ_MAX + 3];
+	/* 3 bytes to spare in the block: sq_decode reads half-words 4 bytes
+	 * at a time */
 	size_t n = sq_encode(fs->tcp, buf);
+	memset(buf + n, 0, 3);
+	n += 3;
 	unsigned c = n <= SQ_FIRST ? 0 : (unsigned)((n - SQ_FIRST + SQ_STEP - 1) / SQ_STEP);
 	if (c >= SQ_CLASSES)
 		return;
