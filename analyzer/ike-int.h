@@ -73,8 +73,9 @@ _Static_assert(LOG_SLOTS % IKE_LOG_BLOCK == 0, "the log is whole blocks");
  * "none" where 0 means none (icmp_frame, qm_refused_frame). struct pkt and
  * the verdicts' evidence keep 64 bits. */
 
-/* One IKE message, as remembered for evidence (32 bytes: the 64-bit time
- * aligns it; 6 bytes are padding). */
+/* One IKE message, as remembered for evidence: what the handlers fill in
+ * (32 bytes: the 64-bit time aligns it; 6 bytes are padding). The log
+ * keeps it packed in 24 (ike-text.c). */
 struct mrec {
 	ts_usec ts;
 	uint32_t frame;
@@ -323,7 +324,7 @@ void ike_text_set(uint32_t *slot, const char *s);
 void ike_text_append_once(uint32_t *slot, size_t room, const char *item);
 /* Log slot 0..LOG_SLOTS-1 (head first, then the ring); put returns false
  * when no block could be had. */
-const struct mrec *ike_log_slot(const struct ike_sa *sa, unsigned slot);
+struct mrec ike_log_slot(const struct ike_sa *sa, unsigned slot);
 bool ike_log_put(struct ike_sa *sa, unsigned slot, const struct mrec *r);
 /* pf's log fields of the SA's last logged message (present = false when
  * none); set copies them into the SA's side record, taken the first time. */

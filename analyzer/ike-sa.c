@@ -403,13 +403,13 @@ void ike_ev_log(struct verdict *v, const struct ike_sa *sa, int only_side, int64
 	if (ntail > LOG_TAIL)
 		ntail = LOG_TAIL;
 	for (unsigned i = 0; i < sa->nhead; i++) {
-		const struct mrec *r = ike_log_slot(sa, i);
+		const struct mrec r_rec = ike_log_slot(sa, i), *r = &r_rec;
 		if ((only_side < 0 || r->side == only_side) && (only_msgid < 0 || r->msgid == only_msgid))
 			ike_ev_from_rec(v, sa, r);
 	}
 	uint32_t start = sa->nlog > LOG_HEAD + LOG_TAIL ? (sa->nlog - LOG_HEAD) % LOG_TAIL : 0;
 	for (uint32_t k = 0; k < ntail; k++) {
-		const struct mrec *r = ike_log_slot(sa, LOG_HEAD + (start + k) % LOG_TAIL);
+		const struct mrec r_rec = ike_log_slot(sa, LOG_HEAD + (start + k) % LOG_TAIL), *r = &r_rec;
 		if ((only_side < 0 || r->side == only_side) && (only_msgid < 0 || r->msgid == only_msgid))
 			ike_ev_from_rec(v, sa, r);
 	}
@@ -457,7 +457,7 @@ void ike_exchange_list(const struct ike_sa *sa, char *buf, size_t len)
 		ntail = LOG_TAIL;
 	for (unsigned i = 0; i < sa->nhead + ntail; i++) {
 		/* the ring in storage order: counts only, first seen first */
-		const struct mrec *r = ike_log_slot(sa, i < sa->nhead ? i : LOG_HEAD + (i - sa->nhead));
+		const struct mrec r_rec = ike_log_slot(sa, i < sa->nhead ? i : LOG_HEAD + (i - sa->nhead)), *r = &r_rec;
 		unsigned k = 0;
 		while (k < n && ex[k] != r->exch)
 			k++;
@@ -494,7 +494,7 @@ void ike_schedule(const struct ike_sa *sa, const struct req *r, int side, char *
 		ntail = LOG_TAIL;
 	uint32_t start = sa->nlog > LOG_HEAD + LOG_TAIL ? (sa->nlog - LOG_HEAD) % LOG_TAIL : 0;
 	for (unsigned i = 0; i < sa->nhead + ntail; i++) {
-		const struct mrec *m = ike_log_slot(sa, i < sa->nhead ? i : LOG_HEAD + (start + i - sa->nhead) % LOG_TAIL);
+		const struct mrec m_rec = ike_log_slot(sa, i < sa->nhead ? i : LOG_HEAD + (start + i - sa->nhead) % LOG_TAIL), *m = &m_rec;
 		if (m->side != side || m->response || m->msgid != r->msgid || m->exch != r->exch ||
 		    m->ts < r->first_ts)
 			continue;

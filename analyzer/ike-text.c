@@ -67,9 +67,72 @@ static struct {
 #define V1_CHUNK_SHIFT 6  /* 64 records per allocation */
 #define PF_CHUNK_SHIFT 6
 
-struct mrec_block {
-	struct mrec r[IKE_LOG_BLOCK];
+/* A log record as the log keeps it (24 bytes, struct mrec's 32 less its
+ * padding): the time in 7 bytes (signed microseconds, low byte first: any
+ * time a capture's 32-bit seconds can give, and far more), the sender in
+ * the flag bits. */
+struct mrec_packed {
+	uint8_t ts[7];
+	uint8_t exch;
+	uint32_t frame;
+	uint32_t msgid;
+	uint16_t len;
+	uint16_t note;
+	uint8_t v1pos, skf_num, skf_total;
+	uint8_t flags; /* MP_* */
 };
+_Static_assert(sizeof(struct mrec_packed) == 24, "a stored log record is 24 bytes");
+enum { MP_SIDE = 1, MP_RESPONSE = 2, MP_RETRANS = 4, MP_NATT = 8, MP_FRAG = 16, MP_ENC = 32, MP_DPD_LIKE = 64 };
+
+struct mrec_block {
+	struct mrec_packed r[IKE_LOG_BLOCK];
+};
+
+static void mrec_pack(const struct mrec *r, struct mrec_packed *o)
+{
+	uint64_t t = (uint64_t)r->ts;
+	for (unsigned i = 0; i < 7; i++)
+		o->ts[i] = (uint8_t)(t >> (8 * i));
+	o->exch = r->exch;
+	o->frame = r->frame;
+	o->msgid = r->msgid;
+	o->len = r->len;
+	o->note = r->note;
+	o->v1pos = r->v1pos;
+	o->skf_num = r->skf_num;
+	o->skf_total = r->skf_total;
+	o->flags = (uint8_t)((r->side ? MP_SIDE : 0) | (r->response ? MP_RESPONSE : 0) | (r->retrans ? MP_RETRANS : 0) |
+			     (r->natt ? MP_NATT : 0) | (r->frag ? MP_FRAG : 0) | (r->enc ? MP_ENC : 0) |
+			     (r->dpd_like ? MP_DPD_LIKE : 0));
+}
+
+static struct mrec mrec_unpack(const struct mrec_packed *o)
+{
+	uint64_t t = 0;
+	for (unsigned i = 0; i < 7; i++)
+		t |= (uint64_t)o->ts[i] << (8 * i);
+	if (t >> 55 & 1)
+		t |= 0xffull << 56; /* negative: sign-extended */
+	struct mrec r;
+	memset(&r, 0, sizeof r);
+	r.ts = (ts_usec)t;
+	r.exch = o->exch;
+	r.frame = o->frame;
+	r.msgid = o->msgid;
+	r.len = o->len;
+	r.note = o->note;
+	r.v1pos = o->v1pos;
+	r.skf_num = o->skf_num;
+	r.skf_total = o->skf_total;
+	r.side = (o->flags & MP_SIDE) != 0;
+	r.response = (o->flags & MP_RESPONSE) != 0;
+	r.retrans = (o->flags & MP_RETRANS) != 0;
+	r.natt = (o->flags & MP_NATT) != 0;
+	r.frag = (o->flags & MP_FRAG) != 0;
+	r.enc = (o->flags & MP_ENC) != 0;
+	r.dpd_like = (o->flags & MP_DPD_LIKE) != 0;
+	return r;
+}
 
 static struct pool lg, v1s, pf;
 
@@ -266,9 +329,9 @@ static struct mrec_block *block_at(uint32_t id)
 	return pool_at(&lg, id - 1);
 }
 
-const struct mrec *ike_log_slot(const struct ike_sa *sa, unsigned slot)
+struct mrec ike_log_slot(const struct ike_sa *sa, unsigned slot)
 {
-	return &block_at(sa->log[slot / IKE_LOG_BLOCK])->r[slot % IKE_LOG_BLOCK];
+	return mrec_unpack(&block_at(sa->log[slot / IKE_LOG_BLOCK])->r[slot % IKE_LOG_BLOCK]);
 }
 
 bool ike_log_put(struct ike_sa *sa, unsigned slot, const struct mrec *r)
@@ -278,7 +341,7 @@ bool ike_log_put(struct ike_sa *sa, unsigned slot, const struct mrec *r)
 		ike_tab.log_lost++;
 		return false;
 	}
-	block_at(*b)->r[slot % IKE_LOG_BLOCK] = *r;
+	mrec_pack(r, &block_at(*b)->r[slot % IKE_LOG_BLOCK]);
 	return true;
 }
 

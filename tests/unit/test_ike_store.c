@@ -91,12 +91,12 @@ static void test_log_blocks(void **state)
 	assert_int_equal(a.nhead, LOG_HEAD);
 	assert_int_equal(ike_tab.log_blocks, LOG_SLOTS / IKE_LOG_BLOCK);
 	/* the head holds the first messages, the ring the last ones */
-	assert_int_equal(ike_log_slot(&a, 0)->frame, 100);
-	assert_int_equal(ike_log_slot(&a, LOG_HEAD - 1)->frame, 100 + LOG_HEAD - 1);
-	assert_true(ike_log_slot(&a, 1)->retrans);
-	assert_false(ike_log_slot(&a, 2)->retrans);
+	assert_int_equal(ike_log_slot(&a, 0).frame, 100);
+	assert_int_equal(ike_log_slot(&a, LOG_HEAD - 1).frame, 100 + LOG_HEAD - 1);
+	assert_true(ike_log_slot(&a, 1).retrans);
+	assert_false(ike_log_slot(&a, 2).retrans);
 	/* message 29 went to ring slot (29 - LOG_HEAD) % LOG_TAIL */
-	assert_int_equal(ike_log_slot(&a, LOG_HEAD + (29 - LOG_HEAD) % LOG_TAIL)->msgid, 29);
+	assert_int_equal(ike_log_slot(&a, LOG_HEAD + (29 - LOG_HEAD) % LOG_TAIL).msgid, 29);
 	ike_store_release(&a);
 	assert_int_equal(ike_tab.log_blocks, 0);
 	struct ike_sa b;
@@ -105,6 +105,53 @@ static void test_log_blocks(void **state)
 	ike_log_msg(&b, &r);
 	assert_int_equal(ike_tab.log_blocks, 1); /* one message, one block */
 	ike_store_release(&b);
+}
+
+/* The log keeps a record packed (24 bytes) and gives back every field as
+ * it was: times far before 1970 and far after now, to the microsecond,
+ * the largest frame and message id, every flag and both senders. */
+static void test_log_record_packed_exactly(void **state)
+{
+	(void)state;
+	const ts_usec times[] = { 0, 1, -1, 1700000000123456ll, -2147483648ll * 1000000 - 999999,
+				  4294967295ll * 1000000 + 999999, (1ll << 55) - 1, -(1ll << 55) };
+	for (unsigned k = 0; k < sizeof times / sizeof times[0]; k++) {
+		struct ike_sa a;
+		memset(&a, 0, sizeof a);
+		struct mrec w;
+		memset(&w, 0, sizeof w);
+		w.ts = times[k];
+		w.frame = k & 1 ? UINT32_MAX : 12345;
+		w.msgid = k & 1 ? UINT32_MAX : k;
+		w.len = (uint16_t)(k & 1 ? UINT16_MAX : 300 + k);
+		w.note = (uint16_t)(k & 1 ? UINT16_MAX : 17);
+		w.exch = (uint8_t)(k & 1 ? UINT8_MAX : 34);
+		w.side = (uint8_t)(k & 1);
+		w.v1pos = (uint8_t)(k & 1 ? 6 : 0);
+		w.skf_num = (uint8_t)(k & 1 ? UINT8_MAX : 1);
+		w.skf_total = (uint8_t)(k & 1 ? UINT8_MAX : 2);
+		w.response = k & 1, w.retrans = !(k & 1), w.natt = k & 2, w.frag = !(k & 2), w.enc = k & 4,
+		w.dpd_like = !(k & 4);
+		ike_log_msg(&a, &w);
+		struct mrec r = ike_log_slot(&a, 0);
+		assert_true(r.ts == w.ts);
+		assert_int_equal(r.frame, w.frame);
+		assert_int_equal(r.msgid, w.msgid);
+		assert_int_equal(r.len, w.len);
+		assert_int_equal(r.note, w.note);
+		assert_int_equal(r.exch, w.exch);
+		assert_int_equal(r.side, w.side);
+		assert_int_equal(r.v1pos, w.v1pos);
+		assert_int_equal(r.skf_num, w.skf_num);
+		assert_int_equal(r.skf_total, w.skf_total);
+		assert_int_equal(r.response, w.response);
+		assert_int_equal(r.retrans, w.retrans);
+		assert_int_equal(r.natt, w.natt);
+		assert_int_equal(r.frag, w.frag);
+		assert_int_equal(r.enc, w.enc);
+		assert_int_equal(r.dpd_like, w.dpd_like);
+		ike_store_release(&a);
+	}
 }
 
 /* More distinct texts than the first buckets hold: the buckets grow (the
@@ -263,6 +310,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_texts_shared_and_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_append_once_keeps_room, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_blocks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_record_packed_exactly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_texts_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_texts_grow_past_first_buckets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pf_side_record, setup, teardown),
