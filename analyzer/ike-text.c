@@ -163,11 +163,11 @@ void ike_store_init(uint32_t max_sas)
 	/* the worst case: every text in the largest class */
 	tx.maxslabs = (uint32_t)(((uint64_t)ntexts * 256 + SLAB_BYTES - 1) / SLAB_BYTES) + NCLASS;
 	tx.slabs = calloc(tx.maxslabs, sizeof *tx.slabs);
-	bool ok = pool_init(&tx.t, sizeof(struct text), ntexts, TEXT_CHUNK_SHIFT) &&
-		  pool_init(&lg, sizeof(struct mrec_block), max_sas * (LOG_SLOTS / IKE_LOG_BLOCK), LOG_CHUNK_SHIFT) &&
-		  pool_init(&v1s, sizeof(struct ike_v1), max_sas, V1_CHUNK_SHIFT) &&
-		  pool_init(&pf, sizeof(struct pflog_meta), max_sas, PF_CHUNK_SHIFT);
-	if (!ok || !tx.buckets || !tx.slabs)
+	pool_init(&tx.t, sizeof(struct text), ntexts, TEXT_CHUNK_SHIFT);
+	pool_init(&lg, sizeof(struct mrec_block), max_sas * (LOG_SLOTS / IKE_LOG_BLOCK), LOG_CHUNK_SHIFT);
+	pool_init(&v1s, sizeof(struct ike_v1), max_sas, V1_CHUNK_SHIFT);
+	pool_init(&pf, sizeof(struct pflog_meta), max_sas, PF_CHUNK_SHIFT);
+	if (!tx.buckets || !tx.slabs)
 		ike_store_free();
 }
 

@@ -290,12 +290,9 @@ void ssh_pool_init(void)
 		pool.maxchunks = 0;
 	/* without a chunk index no block is handed out, as when out of memory */
 	uint32_t kx_cap = pool.cap > UINT32_MAX / 2 ? UINT32_MAX : pool.cap * 2;
-	if (!pool_init(&kx_small, sizeof(struct half_clear) + KEXINIT_SMALL, kx_cap, BLOCK_CHUNK_SHIFT))
-		kx_small.cap = 0;
-	if (!pool_init(&kx_big, sizeof(struct half_clear) + KEXINIT_CAP, kx_cap, BLOCK_CHUNK_SHIFT))
-		kx_big.cap = 0;
-	if (!pool_init(&kexp, sizeof(struct ssh_kex), pool.cap, BLOCK_CHUNK_SHIFT))
-		kexp.cap = 0;
+	pool_init(&kx_small, sizeof(struct half_clear) + KEXINIT_SMALL, kx_cap, BLOCK_CHUNK_SHIFT);
+	pool_init(&kx_big, sizeof(struct half_clear) + KEXINIT_CAP, kx_cap, BLOCK_CHUNK_SHIFT);
+	pool_init(&kexp, sizeof(struct ssh_kex), pool.cap, BLOCK_CHUNK_SHIFT);
 }
 
 void ssh_count_verdict(void)

@@ -72,8 +72,7 @@ static struct pool syn_wide_pool; /* struct tcp_syn_wide: three to TCP_EV_HEAD *
 _Static_assert(sizeof(struct tcp_state) % 8 == 0, "a full TCP state is whole 8-byte words");
 _Static_assert(SQ_CLASSES <= 32, "the size class fits in 5 bits");
 static struct pool sq_pool[SQ_CLASSES];
-static uint64_t sq_active;
-static struct tcp_state syn_only_scratch; /* tcp_state_view's copy, and pack's check */
+static struct tcp_state scratch; /* tcp_state_view's copy, and pack's check */
 
 void tcp_state_pool_reset(void)
 {
@@ -89,13 +88,9 @@ void tcp_state_pool_reset(void)
 		pool_free(&sq_pool[c]);
 		pool_init(&sq_pool[c], SQ_FIRST + c * SQ_STEP, SQ_INDEX_MASK - 1, 8);
 	}
-	sq_active = 0;
 	/* the flow table bounds the entries in use, as for the full states */
-	if (!pool_init(&syn_only_pool, sizeof(struct tcp_syn_only), TCP_MAX_CHUNKS * TCP_CHUNK, SYN_ONLY_CHUNK_SHIFT) ||
-	    !pool_init(&syn_wide_pool, sizeof(struct tcp_syn_wide), TCP_MAX_CHUNKS * TCP_CHUNK, SYN_WIDE_CHUNK_SHIFT)) {
-		fprintf(stderr, "shakedown: out of memory for TCP state\n");
-		abort();
-	}
+	pool_init(&syn_only_pool, sizeof(struct tcp_syn_only), TCP_MAX_CHUNKS * TCP_CHUNK, SYN_ONLY_CHUNK_SHIFT);
+	pool_init(&syn_wide_pool, sizeof(struct tcp_syn_wide), TCP_MAX_CHUNKS * TCP_CHUNK, SYN_WIDE_CHUNK_SHIFT);
 }
 
 struct tcp_state *tcp_state_get(void)
@@ -214,8 +209,8 @@ void tcp_state_pack(struct flow *f)
 		w.after_us[i - 1] = (uint32_t)(e->ts - me->first_syn_ts);
 		w.flags[i - 1] = (uint8_t)e->flags;
 	}
-	syn_only_unpack(&syn_only_scratch, &w.c, &w);
-	if (memcmp(&syn_only_scratch, t, sizeof *t))
+	syn_only_unpack(&scratch, &w.c, &w);
+	if (memcmp(&scratch, t, sizeof *t))
 		return; /* something the compact form does not hold */
 	uint32_t i;
 	if (n <= 2) {
@@ -338,19 +333,30 @@ void tcp_state_squeeze(struct flow *f)
 	tcp_state_put(fs->tcp);
 	fs->tcp = NULL;
 	fs->tcp_packed = PACKED_SQUEEZED | c << SQ_CLASS_SHIFT | (i + 1);
-	sq_active++;
 }
 
 uint64_t tcp_squeezed_active(void)
 {
-	return sq_active;
+	uint64_t n = 0;
+	for (unsigned c = 0; c < SQ_CLASSES; c++)
+		n += sq_pool[c].st.active;
+	return n;
+}
+
+/* The pool of a squeezed block's tcp_packed (PACKED_SQUEEZED set), and
+ * the block's index in it. */
+static struct pool *sq_pool_of(uint32_t k, uint32_t *idx)
+{
+	*idx = (k & SQ_INDEX_MASK) - 1;
+	return &sq_pool[(k >> SQ_CLASS_SHIFT) & 0x1f];
 }
 
 /* f's squeezed block (its tcp_packed has PACKED_SQUEEZED). */
 static unsigned char *sq_block(const struct flow *f)
 {
-	uint32_t k = flow_state_c(f)->tcp_packed;
-	return pool_at(&sq_pool[(k >> SQ_CLASS_SHIFT) & 0x1f], (k & SQ_INDEX_MASK) - 1);
+	uint32_t i;
+	struct pool *p = sq_pool_of(flow_state_c(f)->tcp_packed, &i);
+	return pool_at(p, i);
 }
 
 /* The compact form f holds (tcp_packed set, not squeezed), and its wide
@@ -374,8 +380,9 @@ static void packed_give(struct flow *f)
 {
 	struct flow_state *fs = flow_state(f);
 	if (fs->tcp_packed & PACKED_SQUEEZED) {
-		pool_give(&sq_pool[(fs->tcp_packed >> SQ_CLASS_SHIFT) & 0x1f], (fs->tcp_packed & SQ_INDEX_MASK) - 1);
-		sq_active--;
+		uint32_t i;
+		struct pool *p = sq_pool_of(fs->tcp_packed, &i);
+		pool_give(p, i);
 	} else if (fs->tcp_packed & PACKED_WIDE)
 		pool_give(&syn_wide_pool, (fs->tcp_packed & ~PACKED_WIDE) - 1);
 	else
@@ -454,11 +461,11 @@ void tcp_state_release(struct flow *f)
 const struct tcp_state *tcp_state_view(const struct flow *f)
 {
 	if (flow_state_c(f)->tcp_packed & PACKED_SQUEEZED) {
-		sq_decode(sq_block(f), &syn_only_scratch);
-		return &syn_only_scratch;
+		sq_decode(sq_block(f), &scratch);
+		return &scratch;
 	}
 	const struct tcp_syn_wide *w;
 	const struct tcp_syn_only *c = packed_of(f, &w);
-	syn_only_unpack(&syn_only_scratch, c, w);
-	return &syn_only_scratch;
+	syn_only_unpack(&scratch, c, w);
+	return &scratch;
 }

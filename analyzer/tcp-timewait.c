@@ -30,8 +30,8 @@
  * bench capture); all 131,072 of them would take 6 MiB.
  *
  * Memory follows use: the slots come in blocks of 64 sets (4 KiB, one
- * allocated when a close first lands in one of its sets), the side pool in
- * blocks of 128 records; a capture with few closes allocates a few blocks,
+ * allocated when a close first lands in one of its sets), the side pool (a
+ * capture/pool.h pool) in chunks of 128 records; a capture with few closes allocates a few blocks,
  * the table full is 2 MiB. */
 
 #include <stdio.h>
@@ -39,17 +39,16 @@
 #include <string.h>
 
 #include "tcp-int.h"
+#include "../capture/pool.h"
 
 #define TW_WAYS 4
 #define TW_SETS 32768
 #define TW_SLOTS (TW_WAYS * TW_SETS)
 #define TW_BLOCK_SETS 64 /* sets per block of slots: 4 KiB */
 #define TW_BLOCKS (TW_SETS / TW_BLOCK_SETS)
-#define TW_POOL_BLOCK 128 /* full records per pool block: 4 KiB */
-#define TW_POOL_BLOCKS (TW_SLOTS / TW_POOL_BLOCK)
+#define TW_POOL_CHUNK_SHIFT 7 /* full records per pool chunk: 128, 4 KiB */
 #define TW_AT_POOL 0xffffffffffffull /* the slot's record is in the pool */
 #define TW_EPOCH_BACK (1ull << 47)    /* the epoch: this long before the first close */
-#define TW_NONE UINT32_MAX
 
 /* One remembered connection, 16 bytes. */
 struct tw_slot {
@@ -67,11 +66,8 @@ static struct tw_slot *tw_block[TW_BLOCKS]; /* NULL until a close lands in it */
 static uint64_t tw_set_used[TW_SETS / 64];
 static ts_usec tw_epoch;
 static bool tw_epoch_set;
-/* the side pool: records that do not fit a slot; a free one holds the
- * index of the next free one in its frame */
-static struct tw_record *tw_pool[TW_POOL_BLOCKS];
-static uint32_t tw_pool_used; /* indices handed out so far */
-static uint32_t tw_pool_free = TW_NONE;
+/* the side pool: records that do not fit a slot, one per slot at most */
+static struct pool tw_pool;
 static struct limit_hit tw_full; /* a slot still in TIME_WAIT was overwritten */
 
 /* n zeroed bytes (n a multiple of 64): a set's four slots on one cache line */
@@ -104,26 +100,17 @@ static uint64_t slot_at(const struct tw_slot *w)
 
 static struct tw_record *tw_pool_rec(uint32_t i)
 {
-	return &tw_pool[i / TW_POOL_BLOCK][i % TW_POOL_BLOCK];
+	return pool_at(&tw_pool, i);
 }
 
 static uint32_t tw_pool_take(void)
 {
-	uint32_t i = tw_pool_free;
-	if (i != TW_NONE) {
-		tw_pool_free = tw_pool_rec(i)->frame;
-		return i;
+	uint32_t i;
+	if (!pool_take(&tw_pool, &i)) { /* one per slot at most: never full */
+		fprintf(stderr, "shakedown: out of memory for the TIME_WAIT table\n");
+		abort();
 	}
-	i = tw_pool_used++; /* one per slot at most: below TW_SLOTS */
-	if (!tw_pool[i / TW_POOL_BLOCK])
-		tw_pool[i / TW_POOL_BLOCK] = tw_alloc(TW_POOL_BLOCK * sizeof(struct tw_record));
 	return i;
-}
-
-static void tw_pool_give(uint32_t i)
-{
-	tw_pool_rec(i)->frame = tw_pool_free;
-	tw_pool_free = i;
 }
 
 static ts_usec slot_close_ts(const struct tw_slot *w)
@@ -179,7 +166,7 @@ static void slot_write(struct tw_slot *w, uint64_t fp, const struct tw_record *r
 		*tw_pool_rec(frame) = *r;
 		at = TW_AT_POOL;
 	} else if (had) {
-		tw_pool_give(w->frame);
+		pool_give(&tw_pool, w->frame);
 	}
 	*w = (struct tw_slot){ .fp_lo = (uint32_t)fp, .fp_hi = (uint16_t)(fp >> 32), .at_hi = (uint16_t)(at >> 32),
 			       .at_lo = (uint32_t)at, .frame = frame };
@@ -223,10 +210,7 @@ void tcp_timewait_free(void)
 		free(tw_block[i]);
 		tw_block[i] = NULL;
 	}
-	for (int i = 0; i < TW_POOL_BLOCKS; i++) {
-		free(tw_pool[i]);
-		tw_pool[i] = NULL;
-	}
+	pool_free(&tw_pool);
 }
 
 void tcp_timewait_init(void)
@@ -235,8 +219,7 @@ void tcp_timewait_init(void)
 	memset(tw_set_used, 0, sizeof tw_set_used);
 	tw_epoch = 0;
 	tw_epoch_set = false;
-	tw_pool_used = 0;
-	tw_pool_free = TW_NONE;
+	pool_init(&tw_pool, sizeof(struct tw_record), TW_SLOTS, TW_POOL_CHUNK_SHIFT);
 	memset(&tw_full, 0, sizeof tw_full);
 	tw_full.limit = TW_SLOTS;
 }
@@ -246,9 +229,7 @@ size_t tcp_timewait_bytes(void)
 	size_t n = 0;
 	for (int i = 0; i < TW_BLOCKS; i++)
 		n += tw_block[i] ? TW_BLOCK_SETS * TW_WAYS * sizeof(struct tw_slot) : 0;
-	for (int i = 0; i < TW_POOL_BLOCKS; i++)
-		n += tw_pool[i] ? TW_POOL_BLOCK * sizeof(struct tw_record) : 0;
-	return n;
+	return n + ((size_t)tw_pool.nchunks << TW_POOL_CHUNK_SHIFT) * sizeof(struct tw_record);
 }
 
 struct limit_hit tcp_timewait_limit(void)

@@ -128,7 +128,7 @@ void tcp_state_pack(struct flow *f);
 /* Connections held packed right now (tests, memory accounting). */
 uint64_t tcp_packed_active(void);
 /* A connection silent for a while (the flow table's quiet callback): keep
- * its full state squeezed, losslessly, in a block of 64 to 768 bytes
+ * its full state squeezed, losslessly, in a block of 96 to 768 bytes
  * instead of 928 until its next packet, timer or end, which take it back
  * transparently as tcp_state_pack's form is. */
 void tcp_state_squeeze(struct flow *f);

@@ -73,13 +73,13 @@ struct flow_table *flow_table_new(uint32_t max_flows, ts_usec idle_timeout, flow
 	struct flow_table *t = calloc(1, sizeof *t);
 	if (!t)
 		return NULL;
-	bool pooled = pool_init(&t->pool, sizeof(struct flow), max_flows, CHUNK_SHIFT);
+	pool_init(&t->pool, sizeof(struct flow), max_flows, CHUNK_SHIFT);
 	t->nbuckets = 1024;
 	while (t->nbuckets < 2 * max_flows)
 		t->nbuckets <<= 1;
 	t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
 	t->slot_ts = calloc(max_flows, sizeof *t->slot_ts);
-	if (!pooled || !t->buckets || !t->slot_ts) {
+	if (!t->buckets || !t->slot_ts) {
 		flow_table_free(t);
 		return NULL;
 	}

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool pool_init(struct pool *p, size_t size, uint32_t cap, unsigned chunk_shift)
+void pool_init(struct pool *p, size_t size, uint32_t cap, unsigned chunk_shift)
 {
 	memset(p, 0, sizeof *p);
 	p->size = size < sizeof(uint32_t) ? sizeof(uint32_t) : size;
@@ -16,7 +16,6 @@ bool pool_init(struct pool *p, size_t size, uint32_t cap, unsigned chunk_shift)
 	p->maxchunks = (cap + per - 1) / per;
 	/* the chunk index grows with the chunks (grow_index), so a pool with a
 	 * high cap costs nothing until it is used */
-	return true;
 }
 
 /* Room in the chunk index for one more chunk: doubled as needed, up to

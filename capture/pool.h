@@ -30,9 +30,9 @@ struct pool {
 	struct pool_stats st;
 };
 
-/* Always true now (the chunk index is allocated as chunks are: a pool
- * costs nothing until its first take); kept for its callers' checks. */
-bool pool_init(struct pool *p, size_t size, uint32_t cap, unsigned chunk_shift);
+/* Set up an empty pool; nothing is allocated until its first take (the
+ * chunk index grows with the chunks). */
+void pool_init(struct pool *p, size_t size, uint32_t cap, unsigned chunk_shift);
 void pool_free(struct pool *p);
 
 static inline void *pool_at(const struct pool *p, uint32_t i)

@@ -765,9 +765,8 @@ bool stream_set_hold_limits(struct stream *S, uint32_t dir_bytes, uint64_t total
 	pool_free(&S->blocks);
 	pool_free(&S->holds);
 	/* every held record holds at least one block */
-	if (!pool_init(&S->blocks, HOLD_BLOCK, (uint32_t)blocks, 6) ||
-	    !pool_init(&S->holds, sizeof(struct hold), (uint32_t)blocks, 4))
-		return false;
+	pool_init(&S->blocks, HOLD_BLOCK, (uint32_t)blocks, 6);
+	pool_init(&S->holds, sizeof(struct hold), (uint32_t)blocks, 4);
 	S->hold_dir = dir_bytes;
 	S->st.hold_dir_full.limit = dir_bytes;
 	S->st.hold_full.limit = blocks * HOLD_BLOCK;
