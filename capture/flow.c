@@ -161,17 +161,6 @@ static inline int addr_order(const uint8_t *x, const uint8_t *y, size_t n)
 	return 0;
 }
 
-/* Did make_key() put the packet's source on the key's a side? The same
- * test it makes (ESP keys carry no ports). */
-static bool src_is_key_a(const struct pkt *p)
-{
-	size_t n = p->src.family == 4 ? 4 : 16;
-	uint16_t sp = p->proto == IPPROTO_NUM_ESP ? 0 : p->sport;
-	uint16_t dp = p->proto == IPPROTO_NUM_ESP ? 0 : p->dport;
-	int c = addr_order(p->src.b, p->dst.b, n);
-	return c < 0 || (c == 0 && sp <= dp);
-}
-
 /* Returns whether the source (s, sp) became the key's a side; *same is
  * set when both endpoints are equal (may be NULL). */
 static bool make_key(struct flow_key *k, uint8_t proto, const struct addr *s, uint16_t sp, const struct addr *d,
@@ -374,7 +363,9 @@ static int dir_of(const struct flow *f, const struct addr *src, uint16_t sport)
 	return DIR_C2S;
 }
 
-static struct flow *create(struct flow_table *t, const struct flow_key *k, uint32_t h, const struct pkt *p, int *dir)
+/* src_is_a: make_key() put the packet's source on the key's a side */
+static struct flow *create(struct flow_table *t, const struct flow_key *k, uint32_t h, bool src_is_a,
+			   const struct pkt *p, int *dir)
 {
 	struct flow *f = alloc_slot(t, p->ts);
 	if (!f)
@@ -394,11 +385,11 @@ static struct flow *create(struct flow_table *t, const struct flow_key *k, uint3
 	bool guessed;
 	if (sender_is_client(p, &guessed)) {
 		f->cport = p->sport, f->sport = p->dport;
-		f->cli_is_a = src_is_key_a(p);
+		f->cli_is_a = src_is_a;
 		*dir = DIR_C2S;
 	} else {
 		f->cport = p->dport, f->sport = p->sport;
-		f->cli_is_a = !src_is_key_a(p);
+		f->cli_is_a = !src_is_a;
 		*dir = DIR_S2C;
 	}
 	f->initiator_guessed = guessed;
@@ -490,7 +481,7 @@ struct flow *flow_table_lookup_probe(struct flow_table *t, const struct pkt *p, 
 			*dir = addr_eq(&p->src, &cli) ? DIR_C2S : DIR_S2C;
 		}
 	} else {
-		f = create(t, &pr->key, pr->hash, p, dir);
+		f = create(t, &pr->key, pr->hash, pr->src_is_a, p, dir);
 		if (!f)
 			return NULL;
 	}

@@ -513,7 +513,7 @@ static uint32_t hold_copy(struct stream *S, struct hold_dir *hd, uint32_t seq, c
 /* Add [lo, hi) to hd's ranges (base: rx_next, the origin of their order),
  * merging it with the ranges it overlaps or touches. The caller made sure
  * there is room when it touches none. */
-static void hold_range_add(struct hold_dir *hd, uint32_t base, uint32_t lo, uint32_t hi)
+static bool hold_range_add(struct hold_dir *hd, uint32_t base, uint32_t lo, uint32_t hi)
 {
 	uint32_t a = lo - base, b = hi - base;
 	unsigned i = 0;
@@ -527,7 +527,10 @@ static void hold_range_add(struct hold_dir *hd, uint32_t base, uint32_t lo, uint
 			b = hd->hi[j] - base;
 		j++;
 	}
-	/* ranges i..j-1 merge into one at i */
+	/* ranges i..j-1 merge into one at i; none (j == i): a new range at i,
+	 * which a full list has no room for */
+	if (j == i && hd->n == HOLD_RANGES)
+		return false;
 	unsigned keep = i + 1;
 	if (j != keep) {
 		memmove(&hd->lo[keep], &hd->lo[j], (hd->n - j) * sizeof hd->lo[0]);
@@ -536,6 +539,7 @@ static void hold_range_add(struct hold_dir *hd, uint32_t base, uint32_t lo, uint
 	}
 	hd->lo[i] = base + a;
 	hd->hi[i] = base + b;
+	return true;
 }
 
 /* Keep a segment beyond rx_next: the bytes of it not held yet. */
@@ -596,8 +600,10 @@ static void hold_store(struct stream *S, struct flow *f, int dir, uint32_t seq, 
 				stop = rlo;
 		}
 		uint32_t got = hold_copy(S, hd, base + cur, data + (cur - a), stop - cur, p);
-		if (got)
-			hold_range_add(hd, base, base + cur, base + cur + got);
+		/* a copy cut short by the block pool may stand alone where the
+		 * whole segment touched a range: no room for it in a full list */
+		if (got && !hold_range_add(hd, base, base + cur, base + cur + got))
+			goto short_copy;
 		if (got < stop - cur)
 			goto short_copy;
 		cur = stop;
@@ -695,8 +701,9 @@ void stream_tcp(struct stream *S, struct flow *f, int dir, const struct pkt *p)
 		f->rx_syn[dir] = (uint16_t)p->seq;
 		f->rx_next[dir] = p->seq + 1;
 		f->rx_on |= (uint8_t)(1u << dir);
-		if (f->rx_on == 3)
-			f->rx_both = true;
+		/* both ways on again: a SYN while the other direction is off
+		 * (a new connection after a clean close) waits for its answer */
+		f->rx_both = f->rx_on == 3;
 		return;
 	}
 	/* bytes only once the handshake was seen both ways (as libnids

@@ -423,6 +423,63 @@ static void test_fin_rst_syn(void **state)
 	stream_free(s);
 }
 
+/* A copy cut short by the block pool, for a segment that touched a held
+ * range at its end, may need a new range while the direction holds its
+ * 16 already: it is dropped as a short copy, not written past the list. */
+static void test_short_copy_with_ranges_full(void **state)
+{
+	(void)state;
+	struct stream *s = open_stream();
+	assert_true(stream_set_hold_limits(s, 65536, 16 * 1024)); /* 16 blocks in all */
+	static char big[14 * 1024 - 1];
+	memset(big, 'y', sizeof big);
+	for (int i = 0; i < 2; i++)
+		handshake(s, &flows[i], 1023, 5000); /* streams from 1024, block-aligned */
+	struct flow *f = &flows[0];
+	for (int i = 0; i < 15; i++)
+		seg(s, f, DIR_C2S, 1024 + 10 + 2 * i, TH_ACK, "x", 1); /* 15 ranges in block 1024 */
+	seg(s, f, DIR_C2S, 1024 + 2100, TH_ACK, "z", 1); /* the 16th, in block 3072 */
+	const struct stream_stats *st = stream_stats(s);
+	assert_int_equal(st->held_blocks, 2);
+	seg(s, &flows[1], DIR_C2S, 1025, TH_ACK, big, sizeof big); /* the other 14 blocks */
+	assert_int_equal(st->held_blocks, 16);
+	uint64_t dropped = st->hold_dropped;
+	/* 1524-3123: touches the 16th range; its gap 1524-3123 needs block 2048,
+	 * none is left: 1524-2047 is copied into block 1024, a range of its own */
+	static char mid[1600];
+	memset(mid, 'm', sizeof mid);
+	seg(s, f, DIR_C2S, 1024 + 500, TH_ACK, mid, sizeof mid);
+	assert_int_equal(st->hold_dropped, dropped + 1);
+	assert_int_equal(st->held_blocks, 16);
+	/* the hole before the ranges filled: the bytes up to the first gap */
+	seg(s, f, DIR_C2S, 1024, TH_ACK, "0123456789", 10);
+	assert_got(f, DIR_C2S, "0123456789x");
+	stream_release(s, f);
+	stream_release(s, &flows[1]);
+	assert_int_equal(st->held_blocks, 0);
+	stream_free(s);
+}
+
+/* After a clean close, a client's SYN on the same ports is a new
+ * connection: its bytes wait for the server's SYN-ACK, as the first one's
+ * did. */
+static void test_new_syn_after_close_waits_for_answer(void **state)
+{
+	(void)state;
+	struct stream *s = open_flow(1000, 5000);
+	struct flow *f = &flows[0];
+	seg(s, f, DIR_C2S, 1001, TH_ACK | TH_FIN, NULL, 0);
+	seg(s, f, DIR_S2C, 5001, TH_ACK | TH_FIN, NULL, 0);
+	seg(s, f, DIR_C2S, 90000, TH_SYN, NULL, 0);
+	data(s, f, DIR_C2S, 90001, "unanswered");
+	assert_got(f, DIR_C2S, "");
+	assert_int_equal(f->rx_held, 0);
+	seg(s, f, DIR_S2C, 70000, TH_SYN | TH_ACK, NULL, 0);
+	data(s, f, DIR_C2S, 90001, "answered");
+	assert_got(f, DIR_C2S, "answered");
+	stream_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +488,8 @@ int main(void)
 		cmocka_unit_test(test_wrap),		 cmocka_unit_test(test_cap_direction),
 		cmocka_unit_test(test_cap_global),	 cmocka_unit_test(test_release),
 		cmocka_unit_test(test_fin_rst_syn),
+		cmocka_unit_test(test_short_copy_with_ranges_full),
+		cmocka_unit_test(test_new_syn_after_close_waits_for_answer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
