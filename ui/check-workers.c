@@ -154,17 +154,20 @@ bool check_worker_send(struct check_worker *w, int (*run_main)(int argc, char **
 	return false;
 }
 
-/* The capture's pipes are closed: its exit status, as waitpid would give. */
-int check_worker_result(struct check_worker *w)
+/* The capture's pipes are closed: its exit status, as waitpid would give.
+ * killed: the worker was sent SIGKILL (its capture timed out), perhaps just
+ * after it finished and reported: it is reaped all the same, so the next
+ * capture gets a new worker, not this one dying under it. */
+int check_worker_result(struct check_worker *w, bool killed)
 {
 	unsigned char code;
 	ssize_t n;
 	while ((n = read(w->ctl, &code, 1)) < 0 && errno == EINTR)
 		;
-	if (n == 1) {
+	if (n == 1 && !killed) {
 		w->busy = false;
 		return (int)code << 8; /* exited with code */
 	}
-	return check_worker_reap(w, false); /* it died (a crash, or killed on timeout) */
+	return check_worker_reap(w, killed); /* it died (a crash, or killed on timeout) */
 }
 

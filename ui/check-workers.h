@@ -20,8 +20,9 @@ struct check_worker {
 bool check_worker_send(struct check_worker *w, int (*run_main)(int argc, char **argv), char *const *argv, int argc,
 		       int out_fd, int err_fd);
 /* The capture's pipes are closed: its exit status, as waitpid gives it
- * (the worker's own when it died: a crash, or killed on timeout). */
-int check_worker_result(struct check_worker *w);
+ * (the worker's own when it died: a crash, or killed on timeout). killed:
+ * the worker was sent SIGKILL, so it is reaped even if it reported first. */
+int check_worker_result(struct check_worker *w, bool killed);
 /* Reap a worker that is gone or must go (kill_it: SIGKILL first); its
  * status. */
 int check_worker_reap(struct check_worker *w, bool kill_it);

@@ -911,7 +911,7 @@ int check_run(const struct check_opts *opts)
 			if (j->fd_out < 0 && j->fd_err < 0) {
 				int status = 0;
 				if (j->worker)
-					status = check_worker_result(j->worker);
+					status = check_worker_result(j->worker, j->run->timed_out);
 				else
 					while (waitpid(j->pid, &status, 0) < 0 && errno == EINTR)
 						;
